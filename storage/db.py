@@ -1,0 +1,203 @@
+"""The database handle: one aiosqlite writer connection plus one reader, migrations, transactions.
+
+SQLite allows one writer at a time. All writes go through a single connection guarded by an
+asyncio lock, so two coroutines can never interleave statements inside one transaction. Reads use
+a second connection: in WAL mode they see the last committed state and never wait for the writer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5000
+
+
+def _migration_files() -> list[tuple[int, str, str]]:
+    """(version, name, sql) for every `NNNN_name.sql` shipped in storage/migrations, in order."""
+    found = []
+    for entry in resources.files("storage.migrations").iterdir():
+        name = entry.name
+        if not name.endswith(".sql"):
+            continue
+        version = int(name.split("_", 1)[0])
+        found.append((version, name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    versions = [v for v, _, _ in found]
+    if versions != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"migrations must be numbered 1..N without gaps, found {versions}")
+    return found
+
+
+class Database:
+    """Owns the connections. Create with `await Database.open(path)`; close with `await db.close()`."""
+
+    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+        self.path = path
+        self._writer = writer
+        self._reader = reader
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        writer = await cls._connect(path)
+        reader = await cls._connect(path)
+        db = cls(path, writer, reader)
+        if migrate:
+            await db.migrate()
+        return db
+
+    @staticmethod
+    async def _connect(path: Path) -> aiosqlite.Connection:
+        # isolation_level=None: autocommit, so transactions are explicit (BEGIN IMMEDIATE below).
+        conn = await aiosqlite.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn.row_factory = sqlite3.Row
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        await conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    async def close(self) -> None:
+        for conn in (self._reader, self._writer):
+            try:
+                await conn.close()
+            except (sqlite3.Error, ValueError):  # pragma: no cover - closing twice
+                log.debug("connection already closed")
+
+    async def __aenter__(self) -> Database:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # --- migrations ------------------------------------------------------------------------------
+    async def schema_version(self) -> int:
+        row = await self.fetchone("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    async def migrate(self) -> int:
+        """Apply every migration newer than `PRAGMA user_version`, each in its own transaction.
+
+        Returns the number applied; running it again is a no-op.
+        """
+        applied = 0
+        async with self._write_lock:
+            current = int((await (await self._writer.execute("PRAGMA user_version")).fetchone())[0])  # type: ignore[index]
+            for version, name, sql in _migration_files():
+                if version <= current:
+                    continue
+                log.info("applying migration %s", name)
+                await self._writer.execute("BEGIN IMMEDIATE")
+                try:
+                    for statement in _split_sql(sql):
+                        await self._writer.execute(statement)
+                    await self._writer.execute(f"PRAGMA user_version={version}")
+                except BaseException:
+                    await self._writer.execute("ROLLBACK")
+                    raise
+                await self._writer.execute("COMMIT")
+                applied += 1
+        return applied
+
+    # --- reads -----------------------------------------------------------------------------------
+    async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        cursor = await self._reader.execute(sql, params)
+        rows = await cursor.fetchall()
+        await cursor.close()
+        return list(rows)
+
+    async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
+        cursor = await self._reader.execute(sql, params)
+        row = await cursor.fetchone()
+        await cursor.close()
+        return row
+
+    # --- writes ----------------------------------------------------------------------------------
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Writer]:
+        """Serialise a group of writes: BEGIN IMMEDIATE … COMMIT, ROLLBACK on any exception."""
+        async with self._write_lock:
+            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield Writer(self._writer)
+            except BaseException:
+                await self._writer.execute("ROLLBACK")
+                raise
+            await self._writer.execute("COMMIT")
+
+    async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
+        """One write statement in its own transaction; returns the rows changed."""
+        async with self.transaction() as tx:
+            return await tx.execute(sql, params)
+
+
+class Writer:
+    """The write side of an open transaction (see `Database.transaction`)."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
+        cursor = await self._conn.execute(sql, params)
+        changed = cursor.rowcount
+        await cursor.close()
+        return changed
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any] | dict[str, Any]]) -> None:
+        await self._conn.executemany(sql, rows)
+
+    async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
+        cursor = await self._conn.execute(sql, params)
+        row = await cursor.fetchone()
+        await cursor.close()
+        return row
+
+    async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        cursor = await self._conn.execute(sql, params)
+        rows = await cursor.fetchall()
+        await cursor.close()
+        return list(rows)
+
+    async def savepoint(self, name: str) -> None:
+        await self._conn.execute(f"SAVEPOINT {name}")
+
+    async def release(self, name: str) -> None:
+        await self._conn.execute(f"RELEASE {name}")
+
+    async def rollback_to(self, name: str) -> None:
+        await self._conn.execute(f"ROLLBACK TO {name}")
+        await self._conn.execute(f"RELEASE {name}")
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements, keeping CREATE TRIGGER … BEGIN … END; bodies whole.
+
+    `executescript` would be simpler but it COMMITs first, which breaks the one-transaction rule.
+    """
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        if line.strip().startswith("--") and not buffer.strip():
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statement = buffer.strip()
+            if statement and statement != ";":
+                statements.append(statement)
+            buffer = ""
+    if buffer.strip():
+        raise RuntimeError(f"incomplete SQL statement in migration: {buffer[:80]!r}")
+    return statements

@@ -1,0 +1,180 @@
+"""Films and the names they are known by."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+
+from storage.db import Database, Writer
+from storage.normalize import normalize_title, title_variants
+from storage.records import Film, FilmInput, TitleHit
+
+_FILM_COLUMNS = (
+    "f.id, f.title, f.year, f.original_title, f.directors, f.cast_members, f.characters, "
+    "f.runtime_minutes, f.genres, f.logline, f.imdb_id, f.is_stub"
+)
+
+
+def _film_from_row(row: sqlite3.Row, aliases: Iterable[str] = ()) -> Film:
+    return Film(
+        id=row["id"],
+        title=row["title"],
+        year=row["year"],
+        original_title=row["original_title"],
+        aliases=tuple(aliases),
+        directors=tuple(json.loads(row["directors"])),
+        cast=tuple(json.loads(row["cast_members"])),
+        characters=tuple(json.loads(row["characters"])),
+        runtime_minutes=row["runtime_minutes"],
+        genres=tuple(json.loads(row["genres"])),
+        logline=row["logline"],
+        imdb_id=row["imdb_id"],
+        is_stub=bool(row["is_stub"]),
+    )
+
+
+class FilmRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # --- reads -----------------------------------------------------------------------------------
+    async def get(self, film_id: int) -> Film | None:
+        row = await self._db.fetchone(f"SELECT {_FILM_COLUMNS} FROM films f WHERE f.id = ?", (film_id,))
+        if row is None:
+            return None
+        aliases = await self._db.fetchall(
+            "SELECT title FROM film_titles WHERE film_id = ? AND kind = 'alias' ORDER BY id", (film_id,)
+        )
+        return _film_from_row(row, (a["title"] for a in aliases))
+
+    async def get_many(self, film_ids: Iterable[int]) -> list[Film]:
+        films = []
+        for film_id in dict.fromkeys(film_ids):
+            film = await self.get(film_id)
+            if film is not None:
+                films.append(film)
+        return films
+
+    async def count(self) -> int:
+        row = await self._db.fetchone("SELECT count(*) FROM films")
+        return int(row[0]) if row else 0
+
+    async def find_exact(self, norm: str) -> list[TitleHit]:
+        """Films one of whose names normalises exactly to `norm`."""
+        rows = await self._db.fetchall(
+            "SELECT t.film_id, f.title, f.year, t.title AS matched, t.norm FROM film_titles t "
+            "JOIN films f ON f.id = t.film_id WHERE t.norm = ? ORDER BY f.year, f.id LIMIT 50",
+            (norm,),
+        )
+        return [_hit(r) for r in rows]
+
+    async def find_prefix(self, norm: str, limit: int) -> list[TitleHit]:
+        """Names starting with `norm`, using the index on film_titles.norm (a range, not LIKE)."""
+        rows = await self._db.fetchall(
+            "SELECT t.film_id, f.title, f.year, t.title AS matched, t.norm FROM film_titles t "
+            "JOIN films f ON f.id = t.film_id WHERE t.norm >= ? AND t.norm < ? "
+            "ORDER BY length(t.norm), f.year LIMIT ?",
+            (norm, norm + "\U0010ffff", limit),
+        )
+        return [_hit(r) for r in rows]
+
+    async def find_substring(self, norm: str, limit: int) -> list[TitleHit]:
+        """Names containing `norm` anywhere (FTS5 trigram index; needs 3+ characters)."""
+        if len(norm) < 3:
+            return []
+        phrase = '"' + norm.replace('"', '""') + '"'
+        rows = await self._db.fetchall(
+            "SELECT t.film_id, f.title, f.year, t.title AS matched, t.norm FROM film_titles_fts "
+            "JOIN film_titles t ON t.id = film_titles_fts.rowid JOIN films f ON f.id = t.film_id "
+            "WHERE film_titles_fts MATCH ? ORDER BY length(t.norm) LIMIT ?",
+            (phrase, limit),
+        )
+        return [_hit(r) for r in rows]
+
+    async def all_names(self) -> list[TitleHit]:
+        """Every (film, name) pair, for in-memory fuzzy matching."""
+        rows = await self._db.fetchall(
+            "SELECT t.film_id, f.title, f.year, t.title AS matched, t.norm FROM film_titles t "
+            "JOIN films f ON f.id = t.film_id"
+        )
+        return [_hit(r) for r in rows]
+
+    async def find_by_title_year(self, title: str, year: int | None) -> Film | None:
+        """The stored film with exactly this (normalised) main title and year, for imports."""
+        norm = normalize_title(title)
+        rows = await self._db.fetchall(
+            "SELECT t.film_id FROM film_titles t JOIN films f ON f.id = t.film_id "
+            "WHERE t.norm = ? AND (f.year IS ? OR ? IS NULL) ORDER BY t.kind = 'title' DESC, f.id",
+            (norm, year, year),
+        )
+        return await self.get(rows[0]["film_id"]) if rows else None
+
+    async def review_stats(self, film_id: int) -> tuple[int, float | None]:
+        row = await self._db.fetchone(
+            "SELECT count(*), avg(rating) FROM reviews WHERE film_id = ?", (film_id,)
+        )
+        assert row is not None
+        return int(row[0]), (round(float(row[1]), 2) if row[1] is not None else None)
+
+    # --- writes ----------------------------------------------------------------------------------
+    async def add(self, film: FilmInput) -> Film:
+        async with self._db.transaction() as tx:
+            film_id = await self.add_in(tx, film)
+        stored = await self.get(film_id)
+        assert stored is not None
+        return stored
+
+    @staticmethod
+    async def find_in(tx: Writer, title: str, year: int | None) -> int | None:
+        """Inside a transaction: the id of the film with this main title and year (None if absent)."""
+        row = await tx.fetchone(
+            "SELECT t.film_id FROM film_titles t JOIN films f ON f.id = t.film_id "
+            "WHERE t.norm = ? AND t.kind = 'title' AND (f.year IS ? OR ? IS NULL) ORDER BY f.id LIMIT 1",
+            (normalize_title(title), year, year),
+        )
+        return int(row[0]) if row else None
+
+    @staticmethod
+    async def add_in(tx: Writer, film: FilmInput) -> int:
+        """Insert a film and its names inside an open transaction; returns the new id."""
+        row = await tx.fetchone(
+            "INSERT INTO films (title, year, original_title, directors, cast_members, characters, "
+            "runtime_minutes, genres, logline, imdb_id, is_stub) VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+            (
+                film.title,
+                film.year,
+                film.original_title,
+                json.dumps(list(film.directors), ensure_ascii=False),
+                json.dumps(list(film.cast), ensure_ascii=False),
+                json.dumps(list(film.characters), ensure_ascii=False),
+                film.runtime_minutes,
+                json.dumps(list(film.genres), ensure_ascii=False),
+                film.logline,
+                film.imdb_id,
+                int(film.is_stub),
+            ),
+        )
+        assert row is not None
+        film_id = int(row[0])
+        names: list[tuple[str, str]] = [(film.title, "title")]
+        if film.original_title:
+            names.append((film.original_title, "original"))
+        names.extend((alias, "alias") for alias in film.aliases)
+        seen: set[str] = set()
+        for name, kind in names:
+            for norm in sorted(title_variants(name)):
+                if norm in seen:
+                    continue
+                seen.add(norm)
+                await tx.execute(
+                    "INSERT INTO film_titles (film_id, title, norm, kind) VALUES (?,?,?,?)",
+                    (film_id, name, norm, kind),
+                )
+        return film_id
+
+
+def _hit(row: sqlite3.Row) -> TitleHit:
+    return TitleHit(
+        film_id=row["film_id"], title=row["title"], year=row["year"], matched=row["matched"], norm=row["norm"]
+    )

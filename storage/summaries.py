@@ -1,0 +1,109 @@
+"""The summary cache and the per-review LLM digests."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from storage.db import Database
+from storage.records import CachedSummary
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryKey:
+    film_id: int
+    mode: str
+    engine: str
+    prompt_version: str
+    review_set_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    review_id: int
+    content_hash: str
+    safe_digest: str
+    spoiler_digest: str
+    input_tokens: int
+    output_tokens: int
+
+
+class SummaryRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, key: SummaryKey) -> CachedSummary | None:
+        row = await self._db.fetchone(
+            "SELECT summary, sources, notes, input_tokens, output_tokens, created_at FROM summary_cache "
+            "WHERE film_id = ? AND mode = ? AND engine = ? AND prompt_version = ? AND review_set_hash = ?",
+            (key.film_id, key.mode, key.engine, key.prompt_version, key.review_set_hash),
+        )
+        if row is None:
+            return None
+        return CachedSummary(
+            summary=row[0],
+            sources=tuple(json.loads(row[1])),
+            notes=tuple(json.loads(row[2])),
+            input_tokens=row[3],
+            output_tokens=row[4],
+            created_at=row[5],
+        )
+
+    async def put(
+        self,
+        key: SummaryKey,
+        summary: str,
+        *,
+        sources: Sequence[int],
+        notes: Sequence[str] = (),
+        input_tokens: int = 0,
+        output_tokens: int = 0,
+    ) -> None:
+        async with self._db.transaction() as tx:
+            # Entries for an older review set of this film are dead weight once a newer one lands.
+            await tx.execute(
+                "DELETE FROM summary_cache WHERE film_id = ? AND mode = ? AND engine = ? "
+                "AND review_set_hash != ?",
+                (key.film_id, key.mode, key.engine, key.review_set_hash),
+            )
+            await tx.execute(
+                "INSERT OR REPLACE INTO summary_cache (film_id, mode, engine, prompt_version, review_set_hash, "
+                "summary, sources, notes, input_tokens, output_tokens) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (
+                    key.film_id, key.mode, key.engine, key.prompt_version, key.review_set_hash, summary,
+                    json.dumps(list(sources)), json.dumps(list(notes)), input_tokens, output_tokens,
+                ),
+            )
+
+    async def invalidate_film(self, film_id: int) -> int:
+        return await self._db.execute("DELETE FROM summary_cache WHERE film_id = ?", (film_id,))
+
+    async def count_for_film(self, film_id: int) -> int:
+        row = await self._db.fetchone("SELECT count(*) FROM summary_cache WHERE film_id = ?", (film_id,))
+        return int(row[0]) if row else 0
+
+    # --- digests ---------------------------------------------------------------------------------
+    async def digests(self, review_ids: Sequence[int], engine: str, prompt_version: str) -> dict[int, Digest]:
+        found: dict[int, Digest] = {}
+        for start in range(0, len(review_ids), 500):
+            chunk = list(review_ids[start : start + 500])
+            rows = await self._db.fetchall(
+                "SELECT review_id, content_hash, safe_digest, spoiler_digest, input_tokens, output_tokens "
+                "FROM review_digests WHERE engine = ? AND prompt_version = ? "
+                f"AND review_id IN ({','.join('?' * len(chunk))})",
+                [engine, prompt_version, *chunk],
+            )
+            for r in rows:
+                found[r[0]] = Digest(r[0], r[1], r[2], r[3], r[4], r[5])
+        return found
+
+    async def put_digest(self, digest: Digest, engine: str, prompt_version: str) -> None:
+        await self._db.execute(
+            "INSERT OR REPLACE INTO review_digests (review_id, engine, prompt_version, content_hash, "
+            "safe_digest, spoiler_digest, input_tokens, output_tokens) VALUES (?,?,?,?,?,?,?,?)",
+            (
+                digest.review_id, engine, prompt_version, digest.content_hash, digest.safe_digest,
+                digest.spoiler_digest, digest.input_tokens, digest.output_tokens,
+            ),
+        )

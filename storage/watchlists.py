@@ -1,0 +1,108 @@
+"""Personal watchlists. Every query is keyed by the owner's user id: no call reads another's list."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from storage.db import Database
+from storage.records import WatchlistEntry
+
+_ENTRY = (
+    "SELECT w.film_id, f.title, f.year, w.added_at, w.watched_at, w.rating, w.note "
+    "FROM watchlist_entries w JOIN films f ON f.id = w.film_id "
+)
+
+
+class WatchlistRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(self, user_id: str, scope: str, film_id: int, *, max_size: int) -> str:
+        """Returns 'added', 'exists' or 'full' (the list already holds `max_size` films)."""
+        async with self._db.transaction() as tx:
+            exists = await tx.fetchone(
+                "SELECT 1 FROM watchlist_entries WHERE user_id = ? AND scope = ? AND film_id = ?",
+                (user_id, scope, film_id),
+            )
+            if exists:
+                return "exists"
+            count = await tx.fetchone(
+                "SELECT count(*) FROM watchlist_entries WHERE user_id = ? AND scope = ?", (user_id, scope)
+            )
+            if count is not None and int(count[0]) >= max_size:
+                return "full"
+            await tx.execute(
+                "INSERT INTO watchlist_entries (user_id, scope, film_id) VALUES (?,?,?)",
+                (user_id, scope, film_id),
+            )
+            return "added"
+
+    async def remove(self, user_id: str, scope: str, film_id: int) -> bool:
+        return (
+            await self._db.execute(
+                "DELETE FROM watchlist_entries WHERE user_id = ? AND scope = ? AND film_id = ?",
+                (user_id, scope, film_id),
+            )
+            > 0
+        )
+
+    async def mark_watched(
+        self, user_id: str, scope: str, film_id: int, rating: float | None, note: str | None
+    ) -> bool:
+        return (
+            await self._db.execute(
+                "UPDATE watchlist_entries SET watched_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), "
+                "rating = coalesce(?, rating), note = coalesce(?, note) "
+                "WHERE user_id = ? AND scope = ? AND film_id = ?",
+                (rating, note, user_id, scope, film_id),
+            )
+            > 0
+        )
+
+    async def get(self, user_id: str, scope: str, film_id: int) -> WatchlistEntry | None:
+        row = await self._db.fetchone(
+            _ENTRY + "WHERE w.user_id = ? AND w.scope = ? AND w.film_id = ?", (user_id, scope, film_id)
+        )
+        return _entry(row) if row else None
+
+    async def list(self, user_id: str, scope: str) -> list[WatchlistEntry]:
+        """Unwatched first (oldest added first), then watched (most recent first)."""
+        rows = await self._db.fetchall(
+            _ENTRY + "WHERE w.user_id = ? AND w.scope = ? "
+            "ORDER BY w.watched_at IS NOT NULL, "
+            "CASE WHEN w.watched_at IS NULL THEN w.added_at END, w.watched_at DESC, f.title COLLATE NOCASE",
+            (user_id, scope),
+        )
+        return [_entry(r) for r in rows]
+
+    async def all_for_user(self, user_id: str) -> list[tuple[str, WatchlistEntry]]:
+        """Every scope's entries of one user (for export)."""
+        rows = await self._db.fetchall(
+            "SELECT w.scope, w.film_id, f.title, f.year, w.added_at, w.watched_at, w.rating, w.note "
+            "FROM watchlist_entries w JOIN films f ON f.id = w.film_id WHERE w.user_id = ? ORDER BY w.id",
+            (user_id,),
+        )
+        return [(r["scope"], _entry(r)) for r in rows]
+
+    async def set_shared(self, user_id: str, shared: bool) -> None:
+        await self._db.execute(
+            "INSERT INTO user_prefs (user_id, watchlist_shared) VALUES (?, ?) "
+            "ON CONFLICT(user_id) DO UPDATE SET watchlist_shared = excluded.watchlist_shared",
+            (user_id, int(shared)),
+        )
+
+    async def is_shared(self, user_id: str) -> bool:
+        row = await self._db.fetchone("SELECT watchlist_shared FROM user_prefs WHERE user_id = ?", (user_id,))
+        return bool(row and row[0])
+
+
+def _entry(row: sqlite3.Row) -> WatchlistEntry:
+    return WatchlistEntry(
+        film_id=row["film_id"],
+        title=row["title"],
+        year=row["year"],
+        added_at=row["added_at"],
+        watched_at=row["watched_at"],
+        rating=row["rating"],
+        note=row["note"],
+    )
