@@ -117,6 +117,25 @@ class FilmRepository:
         assert row is not None
         return int(row[0]), (round(float(row[1]), 2) if row[1] is not None else None)
 
+    async def similar(
+        self, film_id: int, genres: Iterable[str], directors: Iterable[str], limit: int
+    ) -> list[Film]:
+        """Films sharing the most genres and directors with this one, better reviewed first."""
+        wanted = [g.lower() for g in genres] + [d.lower() for d in directors]
+        if not wanted:
+            return []
+        rows = await self._db.fetchall(
+            "SELECT f.id, (SELECT count(*) FROM json_each(f.genres) g WHERE lower(g.value) IN "
+            f"({','.join('?' * len(wanted))})) + 2 * (SELECT count(*) FROM json_each(f.directors) d "
+            f"WHERE lower(d.value) IN ({','.join('?' * len(wanted))})) AS shared, "
+            "(SELECT avg(rating) FROM reviews r WHERE r.film_id = f.id) AS avg_rating "
+            "FROM films f WHERE f.id != ? AND f.is_stub = 0 AND f.id IN (SELECT film_id FROM reviews) "
+            "ORDER BY shared DESC, avg_rating DESC LIMIT ?",
+            [*wanted, *wanted, film_id, limit * 3],
+        )
+        ids = [r[0] for r in rows if r[1] > 0][:limit]
+        return await self.get_many(ids)
+
     # --- writes ----------------------------------------------------------------------------------
     async def add(self, film: FilmInput) -> Film:
         async with self._db.transaction() as tx:

@@ -120,10 +120,10 @@ class ReviewRepository:
             digest.update(f"{r[0]}:{r[1]}:{r[2]};".encode())
         return digest.hexdigest()[:32]
 
-    async def all_texts_sample(self, limit: int) -> list[str]:
-        """Review texts from across the database (for corpus-wide word statistics)."""
-        rows = await self._db.fetchall("SELECT text FROM reviews ORDER BY id DESC LIMIT ?", (limit,))
-        return [r[0] for r in rows]
+    async def recent_texts_by_film(self, limit: int) -> list[tuple[int, str]]:
+        """(film id, text) of the newest reviews across the database, for corpus word statistics."""
+        rows = await self._db.fetchall("SELECT film_id, text FROM reviews ORDER BY id DESC LIMIT ?", (limit,))
+        return [(int(r[0]), str(r[1])) for r in rows]
 
     async def search_sentences(
         self, fts_query: str, *, film_ids: Sequence[int] | None, limit: int

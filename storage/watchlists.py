@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from storage.db import Database
+from storage.db import Database, Writer
 from storage.records import WatchlistEntry
 
 _ENTRY = (
@@ -105,4 +105,14 @@ def _entry(row: sqlite3.Row) -> WatchlistEntry:
         watched_at=row["watched_at"],
         rating=row["rating"],
         note=row["note"],
+    )
+
+
+async def add_in_transaction(tx: Writer, user_id: str, scope: str, film_id: int, added_at: str | None) -> int:
+    """Inside an import's transaction: add an entry unless present; returns 1 if added."""
+    return await tx.execute(
+        "INSERT INTO watchlist_entries (user_id, scope, film_id, added_at) "
+        "VALUES (?, ?, ?, coalesce(?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))) "
+        "ON CONFLICT(user_id, scope, film_id) DO NOTHING",
+        (user_id, scope, film_id, added_at),
     )

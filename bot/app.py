@@ -1,0 +1,101 @@
+"""Start-up wiring: open the database (and, when configured, the LLM client) once, build the
+services on top, and hand them to a front door. Nothing here is global: `open_services` is the
+one place resources are created and closed."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+from bot.services.ask import AnswerEngine, AskService
+from bot.services.films import FilmService
+from bot.services.importer import ImportService
+from bot.services.privacy import PrivacyService
+from bot.services.reviews import ReviewService
+from bot.services.summaries import OfflineEngine, SummaryEngine, SummaryService
+from bot.services.watchlist import WatchlistService
+from bot.settings import Settings
+from bot.spoilers.detector import SpoilerDetector
+from bot.tokens import TokenCounter
+from storage.conversations import ConversationRepository
+from storage.db import Database
+from storage.films import FilmRepository
+from storage.reviews import ReviewRepository
+from storage.summaries import SummaryRepository
+from storage.users import UserDataRepository
+from storage.watchlists import WatchlistRepository
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Services:
+    settings: Settings
+    db: Database
+    films: FilmService
+    reviews: ReviewService
+    summaries: SummaryService
+    watchlist: WatchlistService
+    ask: AskService
+    importer: ImportService
+    privacy: PrivacyService
+    engine_name: str
+
+
+@asynccontextmanager
+async def open_services(settings: Settings, *, load_sample: bool | None = None) -> AsyncIterator[Services]:
+    """Everything the bot needs, opened once; closed in reverse order on exit."""
+    async with AsyncExitStack() as stack:
+        db = await Database.open(settings.reviewbot_db)
+        stack.push_async_callback(db.close)
+
+        film_repo = FilmRepository(db)
+        review_repo = ReviewRepository(db)
+        films = FilmService(film_repo, max_title_chars=settings.max_title_chars)
+        reviews = ReviewService(
+            review_repo,
+            film_repo,
+            SpoilerDetector(),
+            threshold=settings.spoiler_threshold,
+            max_review_chars=settings.max_review_chars,
+        )
+        counter = TokenCounter(settings.llm_model)
+        offline = OfflineEngine(settings.spoiler_threshold)
+        summary_engine: SummaryEngine = offline
+        answer_engine: AnswerEngine | None = None
+        if settings.llm_configured:
+            from bot.llm.wiring import build_llm_engines
+
+            summary_engine, answer_engine = await build_llm_engines(settings, db, stack, offline, counter)
+        summaries = SummaryService(films, reviews, SummaryRepository(db), summary_engine)
+        ask = AskService(
+            films,
+            film_repo,
+            reviews,
+            review_repo,
+            ConversationRepository(db),
+            counter,
+            threshold=settings.spoiler_threshold,
+            max_question_chars=settings.max_question_chars,
+            history_budget=settings.conversation_token_budget,
+            engine=answer_engine,
+        )
+        watchlist = WatchlistService(
+            WatchlistRepository(db),
+            films,
+            scope_mode=settings.watchlist_scope,
+            max_size=settings.max_watchlist_size,
+            max_note_chars=settings.max_note_chars,
+        )
+        importer = ImportService(db, films, reviews, max_review_chars=settings.max_review_chars)
+        privacy = PrivacyService(UserDataRepository(db), WatchlistRepository(db), review_repo, ConversationRepository(db))
+        services = Services(
+            settings, db, films, reviews, summaries, watchlist, ask, importer, privacy, summary_engine.name
+        )
+        if settings.reviewbot_load_sample if load_sample is None else load_sample:
+            report = await importer.load_sample()
+            if report is not None:
+                log.info("loaded the sample data: %s", report.describe())
+        yield services

@@ -1,0 +1,106 @@
+"""Errors a person can act on. Their message is safe and friendly to show as it is.
+
+Front doors (terminal, Discord) turn these into short replies; anything else is a bug and gets a
+generic apology plus a logged traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class ReviewBotError(Exception):
+    """Base class: `str(error)` is the user-facing message."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class FilmChoice:
+    """A candidate film for a query: what autocomplete and "did you mean" show."""
+
+    film_id: int
+    label: str
+    score: float = 100.0
+
+
+class FilmNotFound(ReviewBotError):
+    def __init__(self, query: str, suggestions: Sequence[FilmChoice] = ()) -> None:
+        self.query = query
+        self.suggestions = list(suggestions)
+        hint = ""
+        if self.suggestions:
+            hint = " Did you mean " + _or_list([s.label for s in self.suggestions[:3]]) + "?"
+        super().__init__(f"I couldn't find a film called “{_short(query)}”.{hint}")
+
+
+class AmbiguousFilm(ReviewBotError):
+    def __init__(self, query: str, candidates: Sequence[FilmChoice]) -> None:
+        self.query = query
+        self.candidates = list(candidates)
+        labels = _or_list([c.label for c in self.candidates[:5]])
+        super().__init__(
+            f"“{_short(query)}” matches more than one film: {labels}. Add the year, e.g. "
+            f"“{self.candidates[0].label}”."
+        )
+
+
+class InvalidInput(ReviewBotError):
+    pass
+
+
+class NotOnWatchlist(ReviewBotError):
+    pass
+
+
+class LimitReached(ReviewBotError):
+    pass
+
+
+class BudgetExceeded(ReviewBotError):
+    pass
+
+
+class RateLimited(ReviewBotError):
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermissionDenied(ReviewBotError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ImportProblem:
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+class ImportFailed(ReviewBotError):
+    def __init__(self, source: str, problems: Sequence[ImportProblem]) -> None:
+        self.problems = list(problems)
+        shown = "\n".join(f"  - {p}" for p in self.problems[:20])
+        more = f"\n  … and {len(self.problems) - 20} more" if len(self.problems) > 20 else ""
+        super().__init__(
+            f"Nothing was imported from {source}: {len(self.problems)} bad row(s).\n{shown}{more}\n"
+            "Fix them, or run again with --skip-bad to import the good rows only."
+        )
+
+
+def _short(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _or_list(items: Sequence[str]) -> str:
+    quoted = [f"“{i}”" for i in items]
+    if len(quoted) <= 1:
+        return "".join(quoted)
+    return ", ".join(quoted[:-1]) + " or " + quoted[-1]

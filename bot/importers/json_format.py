@@ -1,0 +1,138 @@
+"""The project's own JSON format (documented in README.md, "Data formats")."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.importers.records import (
+    ParsedFile,
+    ReviewRow,
+    RowError,
+    bool_field,
+    list_field,
+    rating_field,
+    text_field,
+    year_field,
+)
+from storage.records import FilmInput
+
+FILM_FIELDS = {
+    "title", "year", "original_title", "aliases", "directors", "cast", "characters", "runtime_minutes",
+    "genres", "logline", "imdb_id",
+}
+REVIEW_FIELDS = {"film", "year", "author", "rating", "text", "contains_spoilers", "created_at"}
+
+
+def element_lines(text: str, key: str) -> list[int]:
+    """Line numbers where each element of the top-level array `key` starts.
+
+    The json module gives no positions; walking the top-level object with raw_decode does.
+    """
+    decoder = json.JSONDecoder()
+    i = _skip(text, 0)
+    if i >= len(text) or text[i] != "{":
+        return []
+    i = _skip(text, i + 1)
+    while i < len(text) and text[i] != "}":
+        name, i = decoder.raw_decode(text, i)
+        i = _skip(text, i)
+        i = _skip(text, i + 1)  # the colon
+        if name == key and i < len(text) and text[i] == "[":
+            lines = []
+            i = _skip(text, i + 1)
+            while i < len(text) and text[i] != "]":
+                lines.append(text.count("\n", 0, i) + 1)
+                _, i = decoder.raw_decode(text, i)
+                i = _skip(text, i)
+                if i < len(text) and text[i] == ",":
+                    i = _skip(text, i + 1)
+            return lines
+        _, i = decoder.raw_decode(text, i)
+        i = _skip(text, i)
+        if i < len(text) and text[i] == ",":
+            i = _skip(text, i + 1)
+    return []
+
+
+def _skip(text: str, i: int) -> int:
+    while i < len(text) and text[i] in " \t\r\n":
+        i += 1
+    return i
+
+
+def parse_json(text: str, *, source: str = "import", max_review_chars: int = 20_000) -> ParsedFile:
+    parsed = ParsedFile(source=source)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        parsed.problem(error.lineno, f"not valid JSON: {error.msg}")
+        return parsed
+    if not isinstance(data, dict) or not ({"films", "reviews"} & data.keys()):
+        parsed.problem(1, 'expected an object with "films" and/or "reviews" lists')
+        return parsed
+    for key in ("films", "reviews"):
+        if key in data and not isinstance(data[key], list):
+            parsed.problem(1, f'"{key}" must be a list')
+            return parsed
+    film_lines = element_lines(text, "films")
+    review_lines = element_lines(text, "reviews")
+    for n, item in enumerate(data.get("films", [])):
+        line = film_lines[n] if n < len(film_lines) else 1
+        try:
+            parsed.films.append((line, _film(item)))
+        except RowError as error:
+            parsed.problem(line, f"film #{n + 1}: {error}")
+    for n, item in enumerate(data.get("reviews", [])):
+        line = review_lines[n] if n < len(review_lines) else 1
+        try:
+            parsed.reviews.append(_review(item, line, max_review_chars))
+        except RowError as error:
+            parsed.problem(line, f"review #{n + 1}: {error}")
+    return parsed
+
+
+def _film(item: Any) -> FilmInput:
+    if not isinstance(item, dict):
+        raise RowError("each film must be an object")
+    runtime = item.get("runtime_minutes")
+    if runtime is not None and (isinstance(runtime, bool) or not isinstance(runtime, int) or not 1 <= runtime <= 1500):
+        raise RowError("'runtime_minutes' must be a whole number of minutes")
+    imdb_id = text_field(item.get("imdb_id"), "imdb_id", required=False, max_len=20)
+    if imdb_id is not None and not (imdb_id.startswith("tt") and imdb_id[2:].isdigit()):
+        raise RowError("'imdb_id' must look like tt0054215")
+    title = text_field(item.get("title"), "title")
+    assert title is not None
+    return FilmInput(
+        title=title,
+        year=year_field(item.get("year")),
+        original_title=text_field(item.get("original_title"), "original_title", required=False),
+        aliases=list_field(item.get("aliases"), "aliases"),
+        directors=list_field(item.get("directors"), "directors"),
+        cast=list_field(item.get("cast"), "cast"),
+        characters=list_field(item.get("characters"), "characters"),
+        runtime_minutes=runtime,
+        genres=list_field(item.get("genres"), "genres"),
+        logline=text_field(item.get("logline"), "logline", required=False, max_len=1000),
+        imdb_id=imdb_id,
+    )
+
+
+def _review(item: Any, line: int, max_review_chars: int) -> ReviewRow:
+    if not isinstance(item, dict):
+        raise RowError("each review must be an object")
+    film = text_field(item.get("film"), "film")
+    text = text_field(item.get("text"), "text", max_len=max_review_chars)
+    assert film is not None and text is not None
+    if len(text.split()) < 4:
+        raise RowError("'text' is too short to be a review")
+    return ReviewRow(
+        line=line,
+        film_title=film,
+        film_year=year_field(item.get("year")),
+        author=text_field(item.get("author"), "author", required=False, max_len=100) or "anonymous",
+        rating=rating_field(item.get("rating")),
+        text=text,
+        contains_spoilers=bool_field(item.get("contains_spoilers"), "contains_spoilers"),
+        created_at=text_field(item.get("created_at"), "created_at", required=False, max_len=40),
+    )

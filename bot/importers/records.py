@@ -1,0 +1,111 @@
+"""Validated rows an importer produces, and the shared checks every format uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.errors import ImportProblem
+from storage.records import FilmInput
+
+MIN_YEAR, MAX_YEAR = 1870, 2100
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewRow:
+    line: int
+    film_title: str
+    film_year: int | None
+    author: str
+    rating: float | None
+    text: str
+    contains_spoilers: bool
+    created_at: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WatchlistRow:
+    line: int
+    film_title: str
+    film_year: int | None
+    added_at: str | None = None
+
+
+@dataclass(slots=True)
+class ParsedFile:
+    """What a parser found: good rows, and problems with their line numbers."""
+
+    source: str  # 'import', 'csv', 'letterboxd', 'sample'
+    films: list[tuple[int, FilmInput]] = field(default_factory=list)
+    reviews: list[ReviewRow] = field(default_factory=list)
+    watchlist: list[WatchlistRow] = field(default_factory=list)
+    problems: list[ImportProblem] = field(default_factory=list)
+
+    def problem(self, line: int, reason: str) -> None:
+        self.problems.append(ImportProblem(line, reason))
+
+
+class RowError(ValueError):
+    """A field of a row is wrong; the message says which and why."""
+
+
+def text_field(value: object, name: str, *, required: bool = True, max_len: int = 500) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise RowError(f"'{name}' is missing")
+        return None
+    if not isinstance(value, str):
+        raise RowError(f"'{name}' must be text, not {type(value).__name__}")
+    value = " ".join(value.split()) if max_len <= 500 else value.strip()
+    if len(value) > max_len:
+        raise RowError(f"'{name}' is longer than {max_len} characters")
+    return value
+
+
+def year_field(value: object, name: str = "year") -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise RowError(f"'{name}' must be a year such as 2020")
+    try:
+        year = int(str(value).strip())
+    except ValueError:
+        raise RowError(f"'{name}' must be a year such as 2020, not {str(value)[:20]!r}") from None
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise RowError(f"'{name}' {year} is not a plausible film year")
+    return year
+
+
+def rating_field(value: object, name: str = "rating") -> float | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise RowError(f"'{name}' must be a number from 0.5 to 5")
+    try:
+        rating = float(str(value).strip())
+    except ValueError:
+        raise RowError(f"'{name}' must be a number from 0.5 to 5, not {str(value)[:20]!r}") from None
+    if not 0.5 <= rating <= 5 or round(rating * 2) != rating * 2:
+        raise RowError(f"'{name}' {rating:g} is not between 0.5 and 5 in half stars")
+    return rating
+
+
+def list_field(value: object, name: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [part for part in value.split(",")]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RowError(f"'{name}' must be a list of names")
+    return tuple(" ".join(v.split())[:200] for v in value if v.strip())[:50]
+
+
+def bool_field(value: object, name: str) -> bool:
+    if value is None or value == "":
+        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in {"true", "yes", "1", "y"}:
+        return True
+    if isinstance(value, str) and value.strip().lower() in {"false", "no", "0", "n"}:
+        return False
+    raise RowError(f"'{name}' must be true or false")

@@ -1,0 +1,285 @@
+"""Questions in conversation, answered from the stored reviews and film facts.
+
+Retrieval: the film comes from the question ("is Parasite funny?"), the command's film option, or
+the conversation so far; review sentences come from FTS5 (bm25) over review text, spoiler-safe ones
+only unless spoilers were asked for. Offline, the answer is those sentences with their sources;
+with an LLM configured, an `AnswerEngine` writes the answer from the same material.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from bot.errors import AmbiguousFilm, FilmNotFound, InvalidInput
+from bot.services.films import FilmFacts, FilmService
+from bot.services.reviews import ReviewService
+from bot.services.summaries import Requester
+from bot.spoilers.lexicon import STOPWORDS
+from bot.summarize.offline import is_safe
+from bot.text.segments import wrap_spoiler
+from bot.text.topics import TOPICS, TOPIC_LABELS
+from bot.tokens import TokenCounter
+from storage.conversations import ConversationRepository
+from storage.films import FilmRepository
+from storage.normalize import normalize_title
+from storage.records import Film, Sentence, SentenceHit, Turn
+from storage.reviews import ReviewRepository
+
+_WORD = re.compile(r"[\w']+", re.UNICODE)
+_SIMILAR = re.compile(r"\b(?:like (?:it|this|that)|similar|recommend|what else|other films|more like)\b", re.I)
+_FACT_PATTERNS: dict[str, re.Pattern[str]] = {
+    "director": re.compile(r"\b(?:who (?:directed|made)|director|directed by)\b", re.I),
+    "cast": re.compile(r"\b(?:who (?:is|was|stars|plays|acts)|cast|starring|stars in|actors?)\b", re.I),
+    "runtime": re.compile(r"\b(?:how long|runtime|run time|length|minutes)\b", re.I),
+    "year": re.compile(r"\b(?:when (?:was|did)|what year|released)\b", re.I),
+    "genre": re.compile(r"\b(?:genre|what kind of|what sort of)\b", re.I),
+}
+_QUESTION_WORDS = frozenset({"is", "was", "does", "did", "how", "what", "why", "any", "good", "the", "it", "and"})
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    review_id: int
+    author: str
+    film_label: str
+
+
+@dataclass(slots=True)
+class Answer:
+    text: str
+    film: Film | None
+    sources: list[SourceRef] = field(default_factory=list)
+    engine: str = "offline"
+    notes: list[str] = field(default_factory=list)
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "answer": self.text,
+            "film": {"id": self.film.id, "title": self.film.title, "year": self.film.year} if self.film else None,
+            "sources": [{"review_id": s.review_id, "author": s.author, "film": s.film_label} for s in self.sources],
+            "engine": self.engine,
+            "notes": self.notes,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A review sentence retrieved for a question."""
+
+    review_id: int
+    author: str
+    text: str
+    spoiler: bool
+
+
+@dataclass(slots=True)
+class AnswerContext:
+    question: str
+    film: Film | None
+    facts: FilmFacts | None
+    passages: list[Passage]
+    history: list[Turn]
+    spoilers: bool
+    similar: list[FilmFacts] = field(default_factory=list)
+
+
+class AnswerEngine(Protocol):
+    name: str
+
+    async def answer(self, context: AnswerContext, requester: Requester) -> Answer: ...
+
+
+def fts_query(question: str) -> str:
+    """An FTS5 OR-query from the question's content words, expanded with topic vocabulary."""
+    words = [w.lower() for w in _WORD.findall(question) if len(w) > 2]
+    terms = [w for w in words if w not in STOPWORDS and w not in _QUESTION_WORDS]
+    for topic, stems in TOPICS.items():
+        if any(w.startswith(s) for w in terms for s in stems if " " not in s and len(s) > 3):
+            terms.extend(s for s in stems if " " not in s and "-" not in s and len(s) > 3)
+            terms.append(topic)
+    unique = list(dict.fromkeys(t.replace('"', "") for t in terms if t.replace('"', "")))[:40]
+    return " OR ".join(f'"{t}"*' for t in unique)
+
+
+class AskService:
+    def __init__(
+        self,
+        films: FilmService,
+        film_repo: FilmRepository,
+        reviews: ReviewService,
+        review_repo: ReviewRepository,
+        conversations: ConversationRepository,
+        counter: TokenCounter,
+        *,
+        threshold: float,
+        max_question_chars: int,
+        history_budget: int,
+        engine: AnswerEngine | None = None,
+    ) -> None:
+        self._films = films
+        self._film_repo = film_repo
+        self._reviews = reviews
+        self._review_repo = review_repo
+        self._conversations = conversations
+        self._counter = counter
+        self._threshold = threshold
+        self._max_question_chars = max_question_chars
+        self._history_budget = history_budget
+        self.engine = engine
+
+    async def ask(
+        self,
+        question: str,
+        *,
+        film: str | Film | None = None,
+        conversation: str | None = None,
+        spoilers: bool = False,
+        requester: Requester | None = None,
+    ) -> Answer:
+        requester = requester or Requester()
+        question = " ".join(question.split())
+        if not question:
+            raise InvalidInput("Ask me something about a film, e.g. “is the acting in Parasite any good?”")
+        if len(question) > self._max_question_chars:
+            raise InvalidInput(f"Please keep questions under {self._max_question_chars} characters.")
+        conversation_id = None
+        history: list[Turn] = []
+        target = await self._pick_film(question, film)
+        if conversation:
+            conversation_id = await self._conversations.ensure(
+                conversation, requester.user_id, target.id if target else None
+            )
+            history = await self._conversations.recent_turns(conversation_id, self._history_budget)
+            if target is None:
+                remembered = await self._conversations.film_of(conversation_id)
+                target = await self._films.get(remembered) if remembered else None
+        context = await self._context(question, target, history, spoilers)
+        answer = None
+        if self.engine is not None:
+            answer = await self.engine.answer(context, requester)
+        if answer is None:
+            answer = self._offline(context)
+        if conversation_id is not None:
+            await self._conversations.add_turn(
+                conversation_id, "user", question, self._counter.count(question), requester.user_id
+            )
+            await self._conversations.add_turn(
+                conversation_id, "assistant", answer.text, self._counter.count(answer.text)
+            )
+        return answer
+
+    async def has_conversation(self, key: str) -> bool:
+        return await self._conversations.exists(key)
+
+    # --- material --------------------------------------------------------------------------------
+    async def _pick_film(self, question: str, film: str | Film | None) -> Film | None:
+        if isinstance(film, Film):
+            return film
+        if film:
+            return await self._films.resolve(film)
+        return await self.film_in_question(question)
+
+    async def film_in_question(self, question: str) -> Film | None:
+        """The longest run of words in the question that is exactly a stored film name."""
+        words = normalize_title(question).split()
+        for size in range(min(len(words), 8), 0, -1):
+            for start in range(len(words) - size + 1):
+                gram = words[start : start + size]
+                if size == 1 and (gram[0] in STOPWORDS or gram[0] in _QUESTION_WORDS or len(gram[0]) < 4):
+                    continue
+                try:
+                    return await self._films.resolve(" ".join(gram))
+                except (FilmNotFound, AmbiguousFilm, InvalidInput):
+                    continue
+        return None
+
+    async def _context(self, question: str, film: Film | None, history: list[Turn], spoilers: bool) -> AnswerContext:
+        facts = await self._films.facts(film) if film else None
+        passages: list[Passage] = []
+        query = fts_query(question)
+        if not query and history:
+            query = fts_query(" ".join(t.content for t in history if t.role == "user")[-300:])
+        if query:
+            hits = await self._review_repo.search_sentences(query, film_ids=[film.id] if film else None, limit=60)
+            passages = self._select(hits, spoilers)
+        similar = await self._similar(film) if film and _SIMILAR.search(question) else []
+        return AnswerContext(question, film, facts, passages, history, spoilers, similar)
+
+    def _select(self, hits: Sequence[SentenceHit], spoilers: bool, limit: int = 6) -> list[Passage]:
+        chosen: list[Passage] = []
+        per_review: dict[int, int] = {}
+        for hit in hits:
+            sentence = Sentence(hit.idx, hit.text, hit.spoiler_score, hit.author_marked)
+            safe = is_safe(sentence, self._threshold)
+            if (not safe and not spoilers) or len(hit.text.split()) < 5 or per_review.get(hit.review_id, 0) >= 1:
+                continue
+            per_review[hit.review_id] = per_review.get(hit.review_id, 0) + 1
+            chosen.append(Passage(hit.review_id, hit.author, hit.text, not safe))
+            if len(chosen) == limit:
+                break
+        return chosen
+
+    async def _similar(self, film: Film, limit: int = 5) -> list[FilmFacts]:
+        rows = await self._film_repo.similar(film.id, film.genres, film.directors, limit)
+        return [await self._films.facts(f) for f in rows]
+
+    # --- the offline answer ----------------------------------------------------------------------
+    def _offline(self, context: AnswerContext) -> Answer:
+        film = context.film
+        label = f"**{film.label}**" if film else "the stored reviews"
+        lines: list[str] = []
+        fact = self._fact_answer(context)
+        if fact:
+            lines.append(fact)
+        if context.similar:
+            lines.append(f"Films in the library close to {label} (shared genres or director):")
+            for facts in context.similar:
+                rating = f", reviewers' average {facts.average_rating:.1f}/5" if facts.average_rating else ""
+                logline = f" — {facts.film.logline}" if facts.film.logline else ""
+                lines.append(f"• **{facts.film.label}**{rating}{logline}")
+        topic = next((TOPIC_LABELS[t].lower() for t in TOPICS if t in fts_query(context.question)), None)
+        if context.passages and not (fact and not topic):
+            about = f"about the {topic} " if topic else ""
+            lines.append(f"What reviewers say {about}in {label}:")
+            for p in context.passages[:4]:
+                text = wrap_spoiler(p.text) if p.spoiler else p.text.replace("||", "\\|\\|")
+                lines.append(f"• “{text}” ({p.author})")
+        if not lines:
+            if film is None:
+                lines.append(
+                    "I couldn't tell which film you mean. Name it in the question or pick it with the film option."
+                )
+            else:
+                lines.append(f"None of the stored reviews of {label} talk about that.")
+        sources = [
+            SourceRef(p.review_id, p.author, film.label if film else "")
+            for p in context.passages[:4]
+            if not (fact and not topic)
+        ]
+        notes = ["Offline answer: quoted from the stored reviews (no LLM is configured)."]
+        if not context.spoilers:
+            notes.append("Spoiler-free: sentences that may reveal the plot were left out.")
+        return Answer("\n".join(lines), film, sources, "offline", notes)
+
+    @staticmethod
+    def _fact_answer(context: AnswerContext) -> str | None:
+        if context.facts is None:
+            return None
+        film = context.facts.film
+        q = context.question
+        if _FACT_PATTERNS["director"].search(q) and film.directors:
+            return f"**{film.label}** was directed by {', '.join(film.directors)}."
+        if _FACT_PATTERNS["runtime"].search(q) and film.runtime_minutes:
+            return f"**{film.label}** runs {film.runtime_minutes} minutes."
+        if _FACT_PATTERNS["cast"].search(q) and film.cast and not re.search(r"\bact(?:ing|ed)\b", q, re.I):
+            return f"**{film.label}** stars {', '.join(film.cast[:6])}."
+        if _FACT_PATTERNS["year"].search(q) and film.year:
+            return f"**{film.title}** came out in {film.year}."
+        if _FACT_PATTERNS["genre"].search(q) and film.genres:
+            return f"**{film.label}** is a {' / '.join(g.lower() for g in film.genres)} film."
+        return None

@@ -1,0 +1,185 @@
+"""Finding a film from what a person typed, and its facts.
+
+Matching goes from cheap and certain to fuzzy:
+1. exact normalised name (title, original title, alias; case, accents, punctuation and a leading
+   article ignored), narrowed by a year given as "Title (2020)" or "Title 2020";
+2. prefix (index range scan) and substring (FTS5 trigram) candidates;
+3. typos: rapidfuzz edit-distance scores over the stored names.
+
+Why rapidfuzz rather than an FTS5 trigram MATCH for typos: a trigram MATCH needs every trigram of
+the query to be present, so one wrong letter ("Comrads") finds nothing; rapidfuzz scores the
+distance directly and explains its ranking. The trigram index still serves substring search.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from bot.errors import AmbiguousFilm, FilmChoice, FilmNotFound, InvalidInput
+from storage.films import FilmRepository
+from storage.normalize import normalize_title
+from storage.records import Film, FilmInput, TitleHit
+
+_YEAR_SUFFIX = re.compile(r"^(?P<title>.+?)[\s,]*[\(\[]?(?P<year>(18[89]\d|19\d\d|20\d\d|21\d\d))[\)\]]?\s*$")
+_FILM_ID = re.compile(r"^film:(\d{1,12})$")
+ACCEPT_SCORE = 88.0  # a fuzzy match this good, clearly ahead of the next film, is taken as meant
+SUGGEST_SCORE = 55.0
+
+
+@dataclass(frozen=True, slots=True)
+class FilmFacts:
+    film: Film
+    review_count: int
+    average_rating: float | None
+
+
+def split_year(query: str) -> tuple[str, int | None]:
+    """'Psycho (1998)' -> ('Psycho', 1998); a title that is only a year ('1917') stays a title."""
+    match = _YEAR_SUFFIX.match(query.strip())
+    if match and normalize_title(match.group("title")):
+        return match.group("title").strip(), int(match.group("year"))
+    return query.strip(), None
+
+
+class FilmService:
+    def __init__(self, films: FilmRepository, *, max_title_chars: int = 200) -> None:
+        self._films = films
+        self._max_title_chars = max_title_chars
+        self._names: list[TitleHit] | None = None  # in-memory names for fuzzy matching
+
+    def invalidate(self) -> None:
+        """Call after films are added so fuzzy matching sees them."""
+        self._names = None
+
+    async def get(self, film_id: int) -> Film | None:
+        return await self._films.get(film_id)
+
+    async def facts(self, film: Film) -> FilmFacts:
+        count, average = await self._films.review_stats(film.id)
+        return FilmFacts(film, count, average)
+
+    # --- resolution ------------------------------------------------------------------------------
+    async def resolve(self, query: str, *, year: int | None = None) -> Film:
+        """The one film meant by `query`, or FilmNotFound / AmbiguousFilm carrying the candidates."""
+        query = self._check(query)
+        if match := _FILM_ID.match(query):  # the value of a Discord autocomplete choice
+            film = await self._films.get(int(match.group(1)))
+            if film is None:
+                raise FilmNotFound(query)
+            return film
+        title, parsed_year = split_year(query)
+        year = year or parsed_year
+        attempts = [(title, year)]
+        if parsed_year is not None:
+            attempts.append((query, None))  # "Blade Runner 2049" is a title, not a year
+        for text, wanted_year in attempts:
+            film = await self._resolve_once(text, wanted_year)
+            if film is not None:
+                return film
+        suggestions = await self.search(title, limit=5)
+        raise FilmNotFound(query, [s for s in suggestions if s.score >= SUGGEST_SCORE])
+
+    async def _resolve_once(self, text: str, year: int | None) -> Film | None:
+        norm = normalize_title(text)
+        if not norm:
+            return None
+        exact = _distinct(await self._films.find_exact(norm))
+        if year is not None:
+            exact = [h for h in exact if h.year == year]
+        if len(exact) == 1:
+            return await self._films.get(exact[0].film_id)
+        if len(exact) > 1:
+            raise AmbiguousFilm(text, [_choice(h) for h in sorted(exact, key=lambda h: h.year or 0)])
+        ranked = await self._rank(norm, limit=10)
+        if year is not None:
+            ranked = [(h, s) for h, s in ranked if h.year == year]
+        if not ranked:
+            return None
+        best_hit, best = ranked[0]
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        if best >= ACCEPT_SCORE and best - runner_up >= 4:
+            return await self._films.get(best_hit.film_id)
+        close = [(h, s) for h, s in ranked if s >= ACCEPT_SCORE]
+        if len(close) > 1:
+            raise AmbiguousFilm(text, [_choice(h, s) for h, s in close])
+        return None
+
+    async def resolve_or_create(self, query: str) -> tuple[Film, bool]:
+        """For watchlists: an unknown film becomes a minimal record (title + optional year).
+
+        Ambiguity is still an error: creating a third "Psycho" would help no one.
+        """
+        try:
+            return await self.resolve(query), False
+        except FilmNotFound as missing:
+            if any(s.score >= ACCEPT_SCORE for s in missing.suggestions):
+                raise
+            title, year = split_year(self._check(query))
+            film = await self._films.add(FilmInput(title=" ".join(title.split()), year=year, is_stub=True))
+            self.invalidate()
+            return film, True
+
+    # --- autocomplete ----------------------------------------------------------------------------
+    async def search(self, query: str, *, limit: int = 25) -> list[FilmChoice]:
+        """Ranked candidates for a partial or misspelt title (Discord autocomplete, suggestions)."""
+        query = query.strip()[: self._max_title_chars]
+        title, year = split_year(query)
+        norm = normalize_title(title)
+        if not norm:
+            return []
+        ranked = await self._rank(norm, limit=limit * 2)
+        if year is not None:
+            ranked.sort(key=lambda hs: (hs[0].year != year, -hs[1]))
+        return [_choice(h, s) for h, s in ranked[:limit]]
+
+    async def _rank(self, norm: str, *, limit: int) -> list[tuple[TitleHit, float]]:
+        scored: dict[int, tuple[TitleHit, float]] = {}
+
+        def offer(hit: TitleHit, score: float) -> None:
+            if hit.film_id not in scored or scored[hit.film_id][1] < score:
+                scored[hit.film_id] = (hit, score)
+
+        for hit in await self._films.find_exact(norm):
+            offer(hit, 100.0)
+        for hit in await self._films.find_prefix(norm, limit):
+            offer(hit, 95.0 - min(len(hit.norm) - len(norm), 40) * 0.1)
+        for hit in await self._films.find_substring(norm, limit):
+            offer(hit, 90.0 - min(len(hit.norm) - len(norm), 40) * 0.1)
+        names = await self._all_names()
+        for _, score, index in process.extract(
+            norm, [n.norm for n in names], scorer=fuzz.WRatio, limit=limit, score_cutoff=SUGGEST_SCORE
+        ):
+            hit = names[index]
+            # Whole-string ratio keeps "dune" from matching every title that contains "dune".
+            offer(hit, min(score, fuzz.ratio(norm, hit.norm) + 5, 94.0))
+        return sorted(scored.values(), key=lambda hs: (-hs[1], hs[0].year or 0))[:limit]
+
+    async def _all_names(self) -> list[TitleHit]:
+        if self._names is None:
+            self._names = await self._films.all_names()
+        return self._names
+
+    def _check(self, query: str) -> str:
+        query = " ".join(query.split())
+        if not query:
+            raise InvalidInput("Tell me which film: type its title, e.g. “Parasite” or “Psycho (1960)”.")
+        if len(query) > self._max_title_chars:
+            raise InvalidInput(f"That title is too long (over {self._max_title_chars} characters).")
+        return query
+
+
+def _distinct(hits: list[TitleHit]) -> list[TitleHit]:
+    seen: dict[int, TitleHit] = {}
+    for hit in hits:
+        seen.setdefault(hit.film_id, hit)
+    return list(seen.values())
+
+
+def _choice(hit: TitleHit, score: float = 100.0) -> FilmChoice:
+    label = f"{hit.title} ({hit.year})" if hit.year else hit.title
+    if normalize_title(hit.matched) != normalize_title(hit.title):
+        label += f" — “{hit.matched}”"
+    return FilmChoice(film_id=hit.film_id, label=label, score=round(score, 1))

@@ -1,0 +1,148 @@
+"""Adding and reading reviews; every stored review gets its sentences scored once, here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.errors import InvalidInput
+from bot.spoilers.detector import FilmContext, ScoredSentence, SpoilerDetector, build_context, tokens
+from storage.films import FilmRepository
+from storage.records import Film, Review, ReviewInput
+from storage.reviews import ReviewRepository, content_hash
+
+CORPUS_SAMPLE = 20_000  # reviews read to estimate how common a word is across films
+
+
+@dataclass(frozen=True, slots=True)
+class AddedReview:
+    review_id: int
+    created: bool
+    sentences: int
+    spoiler_sentences: int
+
+
+def check_rating(rating: float | None) -> float | None:
+    """Ratings are 0.5 to 5 stars in halves (Letterboxd's scale)."""
+    if rating is None:
+        return None
+    if not 0.5 <= rating <= 5 or round(rating * 2) != rating * 2:
+        raise InvalidInput("Ratings go from 0.5 to 5 in half stars, e.g. 3.5.")
+    return float(rating)
+
+
+class ReviewService:
+    def __init__(
+        self,
+        reviews: ReviewRepository,
+        films: FilmRepository,
+        detector: SpoilerDetector,
+        *,
+        threshold: float,
+        max_review_chars: int,
+    ) -> None:
+        self._reviews = reviews
+        self._films = films
+        self.detector = detector
+        self.threshold = threshold
+        self.max_review_chars = max_review_chars
+        self._corpus: dict[int, set[str]] | None = None  # film id -> vocabulary of its reviews
+
+    async def for_film(self, film: Film) -> list[Review]:
+        return await self._reviews.for_film(film.id)
+
+    async def get(self, review_id: int) -> Review | None:
+        return await self._reviews.get(review_id)
+
+    def validate_text(self, text: str) -> str:
+        text = text.replace("\r\n", "\n").strip()
+        if len(text) < 20 or len(text.split()) < 4:
+            raise InvalidInput("That review is too short: write at least a sentence or two.")
+        if len(text) > self.max_review_chars:
+            raise InvalidInput(
+                f"That review is {len(text):,} characters; the limit is {self.max_review_chars:,}. "
+                "Trim it and try again (nothing was saved)."
+            )
+        return text
+
+    async def add(
+        self,
+        film: Film,
+        *,
+        text: str,
+        author: str,
+        rating: float | None = None,
+        contains_spoilers: bool = False,
+        source: str = "terminal",
+        author_user_id: str | None = None,
+    ) -> AddedReview:
+        text = self.validate_text(text)
+        author = " ".join(author.split())[:100] or "anonymous"
+        rating = check_rating(rating)
+        others = [r.text for r in await self._reviews.for_film(film.id, with_sentences=False)]
+        context = await self.context(film, [*others, text])
+        scored = self.detector.score_review(text, author_flagged=contains_spoilers, context=context)
+        review_id, created = await self._reviews.add(
+            self.build_input(film.id, text, author, rating, contains_spoilers, source, scored, author_user_id)
+        )
+        self.forget_corpus()
+        return AddedReview(
+            review_id, created, len(scored), sum(1 for s in scored if s.score >= self.threshold)
+        )
+
+    @staticmethod
+    def build_input(
+        film_id: int,
+        text: str,
+        author: str,
+        rating: float | None,
+        contains_spoilers: bool,
+        source: str,
+        scored: Sequence[ScoredSentence],
+        author_user_id: str | None = None,
+        created_at: str | None = None,
+    ) -> ReviewInput:
+        return ReviewInput(
+            film_id=film_id,
+            author=author,
+            source=source,
+            rating=rating,
+            text=text,
+            author_flagged_spoilers=contains_spoilers,
+            content_hash=content_hash(text),
+            sentences=tuple(s.to_record() for s in scored),
+            author_user_id=author_user_id,
+            created_at=created_at,
+        )
+
+    async def delete(self, review_id: int) -> bool:
+        deleted = await self._reviews.delete(review_id)
+        self.forget_corpus()
+        return deleted
+
+    async def context(self, film: Film, film_texts: Sequence[str]) -> FilmContext:
+        corpus = await self.corpus_vocab()
+        others = [vocab for film_id, vocab in corpus.items() if film_id != film.id]
+        return build_context(film, film_texts, others)
+
+    async def rescore_film(self, film: Film) -> int:
+        """Score every review of a film again with today's context (after an import); returns count."""
+        reviews = await self._reviews.for_film(film.id, with_sentences=False)
+        context = await self.context(film, [r.text for r in reviews])
+        for review in reviews:
+            scored = self.detector.score_review(
+                review.text, author_flagged=review.author_flagged_spoilers, context=context
+            )
+            await self._reviews.replace_sentences(review.id, [s.to_record() for s in scored])
+        return len(reviews)
+
+    async def corpus_vocab(self) -> dict[int, set[str]]:
+        if self._corpus is None:
+            vocab: dict[int, set[str]] = {}
+            for film_id, text in await self._reviews.recent_texts_by_film(CORPUS_SAMPLE):
+                vocab.setdefault(film_id, set()).update(tokens(text))
+            self._corpus = vocab
+        return self._corpus
+
+    def forget_corpus(self) -> None:
+        self._corpus = None

@@ -1,0 +1,144 @@
+"""Review summaries: pick the engine, consult the cache, run the spoiler guard, record the result."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from bot.services.films import FilmService
+from bot.services.reviews import ReviewService
+from bot.summarize.offline import summarize_offline
+from storage.records import Film, Review
+from storage.summaries import SummaryKey, SummaryRepository
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["spoiler_free", "spoilers"]
+OFFLINE_NOTE = "Offline summary: extracted from the stored reviews (no LLM is configured)."
+
+
+@dataclass(frozen=True, slots=True)
+class Requester:
+    """Who asked, for budgets and rate limits. Terminal users have no guild."""
+
+    user_id: str = "terminal"
+    guild_id: str | None = None
+
+
+@dataclass(slots=True)
+class EngineOutput:
+    text: str
+    sources: list[int]
+    input_tokens: int = 0
+    output_tokens: int = 0
+    notes: list[str] = field(default_factory=list)
+    engine: str | None = None  # set when the engine fell back to another (e.g. offline)
+
+
+class SummaryEngine(Protocol):
+    """Anything that turns a film's reviews into summary text with `||spoiler||` markup."""
+
+    name: str  # 'offline' or 'openai:<model>' — part of the cache key
+    prompt_version: str
+
+    async def summarize(
+        self, film: Film, reviews: Sequence[Review], *, mode: Mode, requester: Requester
+    ) -> EngineOutput: ...
+
+
+class OfflineEngine:
+    name = "offline"
+
+    def __init__(self, threshold: float) -> None:
+        self.threshold = threshold
+        # The version changes when the threshold changes, so cached summaries follow it.
+        self.prompt_version = f"extractive-v1-t{threshold:.3f}"
+
+    async def summarize(
+        self, film: Film, reviews: Sequence[Review], *, mode: Mode, requester: Requester
+    ) -> EngineOutput:
+        result = summarize_offline(film, reviews, spoilers=mode == "spoilers", threshold=self.threshold)
+        return EngineOutput(result.text, result.sources, notes=[OFFLINE_NOTE])
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryResult:
+    film: Film
+    mode: Mode
+    engine: str
+    text: str
+    review_count: int
+    average_rating: float | None
+    cached: bool
+    sources: list[int]
+    input_tokens: int = 0
+    output_tokens: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "film": {"id": self.film.id, "title": self.film.title, "year": self.film.year},
+            "mode": self.mode,
+            "engine": self.engine,
+            "summary": self.text,
+            "review_count": self.review_count,
+            "average_rating": self.average_rating,
+            "cached": self.cached,
+            "sources": self.sources,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "notes": self.notes,
+        }
+
+
+def review_set_hash(reviews: Sequence[Review]) -> str:
+    digest = hashlib.sha256()
+    for review in sorted(reviews, key=lambda r: r.id):
+        digest.update(f"{review.id}:{review.content_hash};".encode())
+    return digest.hexdigest()[:32]
+
+
+class SummaryService:
+    def __init__(
+        self,
+        films: FilmService,
+        reviews: ReviewService,
+        cache: SummaryRepository,
+        engine: SummaryEngine,
+    ) -> None:
+        self._films = films
+        self._reviews = reviews
+        self._cache = cache
+        self.engine = engine
+
+    async def summarize(
+        self, query: str | Film, *, spoilers: bool = False, requester: Requester | None = None
+    ) -> SummaryResult:
+        film = query if isinstance(query, Film) else await self._films.resolve(query)
+        requester = requester or Requester()
+        mode: Mode = "spoilers" if spoilers else "spoiler_free"
+        reviews = await self._reviews.for_film(film)
+        ratings = [r.rating for r in reviews if r.rating is not None]
+        average = round(sum(ratings) / len(ratings), 2) if ratings else None
+        key = SummaryKey(film.id, mode, self.engine.name, self.engine.prompt_version, review_set_hash(reviews))
+        cached = await self._cache.get(key)
+        if cached is not None:
+            return SummaryResult(
+                film, mode, self.engine.name, cached.summary, len(reviews), average, True,
+                list(cached.sources), cached.input_tokens, cached.output_tokens, list(cached.notes),
+            )
+        output = await self.engine.summarize(film, reviews, mode=mode, requester=requester)
+        engine_name = output.engine or self.engine.name
+        if output.engine is None or output.engine == self.engine.name:
+            # A fallback answer is not cached under the LLM's key: the next request retries the LLM.
+            await self._cache.put(
+                key, output.text, sources=output.sources, notes=output.notes,
+                input_tokens=output.input_tokens, output_tokens=output.output_tokens,
+            )
+        return SummaryResult(
+            film, mode, engine_name, output.text, len(reviews), average, False, output.sources,
+            output.input_tokens, output.output_tokens, output.notes,
+        )

@@ -1,0 +1,1 @@
+"""Spoiler detection: sentence-level scores from author signals, cues, names, position and film-specific words."""

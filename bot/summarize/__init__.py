@@ -1,0 +1,1 @@
+"""Summary engines: the offline extractive one here; the LLM one in bot.llm."""
