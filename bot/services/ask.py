@@ -16,7 +16,7 @@ from typing import Protocol
 from bot.errors import AmbiguousFilm, FilmNotFound, InvalidInput
 from bot.services.films import FilmFacts, FilmService
 from bot.services.reviews import ReviewService
-from bot.services.summaries import Requester
+from bot.services.summaries import Requester, TextCallback
 from bot.spoilers.lexicon import STOPWORDS
 from bot.summarize.offline import is_safe
 from bot.text.segments import wrap_spoiler
@@ -91,7 +91,11 @@ class AnswerContext:
 class AnswerEngine(Protocol):
     name: str
 
-    async def answer(self, context: AnswerContext, requester: Requester) -> Answer: ...
+    async def answer(
+        self, context: AnswerContext, requester: Requester, on_text: TextCallback | None = None
+    ) -> Answer | None:
+        """An answer, or None to let the offline answer stand (e.g. the LLM is unavailable)."""
+        ...
 
 
 def fts_query(question: str) -> str:
@@ -140,6 +144,7 @@ class AskService:
         conversation: str | None = None,
         spoilers: bool = False,
         requester: Requester | None = None,
+        on_text: TextCallback | None = None,
     ) -> Answer:
         requester = requester or Requester()
         question = " ".join(question.split())
@@ -161,7 +166,7 @@ class AskService:
         context = await self._context(question, target, history, spoilers)
         answer = None
         if self.engine is not None:
-            answer = await self.engine.answer(context, requester)
+            answer = await self.engine.answer(context, requester, on_text)
         if answer is None:
             answer = self._offline(context)
         if conversation_id is not None:

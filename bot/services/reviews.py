@@ -146,3 +146,27 @@ class ReviewService:
 
     def forget_corpus(self) -> None:
         self._corpus = None
+
+
+def masked_text(review: Review, threshold: float, *, reveal: bool = False) -> str:
+    """The review with every spoiler sentence (marked by its author or scored at/above the
+    threshold) wrapped in `||…||`; author markup is normalised, other bars escaped.
+
+    With `reveal`, the sentences are shown plainly (still with stray `||` escaped).
+    """
+    from bot.text.segments import escape_spoiler_bars, split_review, wrap_spoiler
+
+    by_idx = {s.idx: s for s in review.sentences}
+    out = ""
+    previous_end = 0
+    for span in split_review(review.text):
+        stored = by_idx.get(span.idx)
+        # A sentence without a stored score (text and scores out of step) is hidden: fail closed.
+        spoiler = not span.is_warning and (
+            span.marked or stored is None or stored.spoiler_score >= threshold
+        )
+        if out:
+            out += "\n\n" if "\n\n" in review.text[previous_end : span.start] else " "
+        out += wrap_spoiler(span.text) if spoiler and not reveal else escape_spoiler_bars(span.text)
+        previous_end = span.end
+    return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -17,6 +17,9 @@ from storage.summaries import SummaryKey, SummaryRepository
 log = logging.getLogger(__name__)
 
 Mode = Literal["spoiler_free", "spoilers"]
+# Receives the answer so far (cumulative, already through the spoiler guard) while it is produced,
+# so a front door can show it growing (Discord edits its message about once a second).
+TextCallback = Callable[[str], Awaitable[None]]
 OFFLINE_NOTE = "Offline summary: extracted from the stored reviews (no LLM is configured)."
 
 
@@ -45,7 +48,13 @@ class SummaryEngine(Protocol):
     prompt_version: str
 
     async def summarize(
-        self, film: Film, reviews: Sequence[Review], *, mode: Mode, requester: Requester
+        self,
+        film: Film,
+        reviews: Sequence[Review],
+        *,
+        mode: Mode,
+        requester: Requester,
+        on_text: TextCallback | None = None,
     ) -> EngineOutput: ...
 
 
@@ -58,7 +67,13 @@ class OfflineEngine:
         self.prompt_version = f"extractive-v1-t{threshold:.3f}"
 
     async def summarize(
-        self, film: Film, reviews: Sequence[Review], *, mode: Mode, requester: Requester
+        self,
+        film: Film,
+        reviews: Sequence[Review],
+        *,
+        mode: Mode,
+        requester: Requester,
+        on_text: TextCallback | None = None,
     ) -> EngineOutput:
         result = summarize_offline(film, reviews, spoilers=mode == "spoilers", threshold=self.threshold)
         return EngineOutput(result.text, result.sources, notes=[OFFLINE_NOTE])
@@ -115,7 +130,12 @@ class SummaryService:
         self.engine = engine
 
     async def summarize(
-        self, query: str | Film, *, spoilers: bool = False, requester: Requester | None = None
+        self,
+        query: str | Film,
+        *,
+        spoilers: bool = False,
+        requester: Requester | None = None,
+        on_text: TextCallback | None = None,
     ) -> SummaryResult:
         film = query if isinstance(query, Film) else await self._films.resolve(query)
         requester = requester or Requester()
@@ -130,7 +150,7 @@ class SummaryService:
                 film, mode, self.engine.name, cached.summary, len(reviews), average, True,
                 list(cached.sources), cached.input_tokens, cached.output_tokens, list(cached.notes),
             )
-        output = await self.engine.summarize(film, reviews, mode=mode, requester=requester)
+        output = await self.engine.summarize(film, reviews, mode=mode, requester=requester, on_text=on_text)
         engine_name = output.engine or self.engine.name
         if output.engine is None or output.engine == self.engine.name:
             # A fallback answer is not cached under the LLM's key: the next request retries the LLM.

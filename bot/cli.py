@@ -1,0 +1,169 @@
+"""The `reviewbot` command: terminal chat, one-shot commands with --json, import, Discord.
+
+A thin front door: parse arguments, call the service layer, render text or JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from bot.app import Services, open_services
+from bot.errors import ReviewBotError
+from bot.settings import Settings
+
+log = logging.getLogger("reviewbot")
+Handler = Callable[[Services, argparse.Namespace], Awaitable[int]]
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", type=Path, help="database file (default: REVIEWBOT_DB or your data folder)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reviewbot",
+        description="Spoiler-safe film review summaries, facts, watchlists and Q&A, in Discord or the terminal. "
+        "With no command: runs the Discord bot if DISCORD_TOKEN is set, else the terminal chat.",
+    )
+    _add_common(parser)
+    parser.add_argument("-v", "--verbose", action="store_true", help="show debug logs")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        _add_common(p)
+        return p
+
+    command("chat", "interactive terminal with the same commands as the Discord bot")
+    command("run", "run the Discord bot (needs DISCORD_TOKEN)")
+    p = command("sync", "register the slash commands with Discord (do this once after an upgrade)")
+    p.add_argument("--guild", help="sync to one server only (instant) instead of globally (can take an hour)")
+
+    p = command("summary", "summary of a film's stored reviews (spoiler-free unless --spoilers)")
+    p.add_argument("film", help='title, e.g. "Parasite" or "Psycho (1960)"')
+    p.add_argument("--spoilers", action="store_true", help="include plot reveals, marked ||like this||")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = command("film", "facts about a film")
+    p.add_argument("film")
+    p.add_argument("--json", action="store_true")
+
+    p = command("reviews", "read or add reviews")
+    rsub = p.add_subparsers(dest="reviews_command", metavar="ACTION")
+    rl = rsub.add_parser("list", help="show a film's stored reviews (spoilers hidden unless --spoilers)")
+    _add_common(rl)
+    rl.add_argument("film")
+    rl.add_argument("--spoilers", action="store_true")
+    rl.add_argument("--json", action="store_true")
+    ra = rsub.add_parser("add", help="add a review from a text file")
+    _add_common(ra)
+    ra.add_argument("--film", required=True)
+    ra.add_argument("--text-file", required=True, type=Path, help="the review text ('-' reads standard input)")
+    ra.add_argument("--author", default="terminal user")
+    ra.add_argument("--rating", type=float, help="0.5 to 5 in halves")
+    ra.add_argument("--spoilers", action="store_true", help="the review contains spoilers")
+    ra.add_argument("--json", action="store_true")
+
+    p = command("watchlist", "a personal watchlist")
+    p.add_argument("--user", default="terminal", help="whose list (default: terminal)")
+    p.add_argument("--json", action="store_true")
+    wsub = p.add_subparsers(dest="watch_command", metavar="ACTION", required=True)
+    for name, text in (("add", "add a film"), ("remove", "remove a film"), ("watched", "mark a film watched")):
+        wp = wsub.add_parser(name, help=text)
+        wp.add_argument("film")
+        if name == "watched":
+            wp.add_argument("--rating", type=float, help="0.5 to 5 in halves")
+            wp.add_argument("--note")
+    wsub.add_parser("list", help="show the list")
+
+    p = command("ask", "ask a question about a film, answered from the stored reviews")
+    p.add_argument("question")
+    p.add_argument("--film", help="which film (otherwise taken from the question)")
+    p.add_argument("--spoilers", action="store_true")
+    p.add_argument("--conversation", help="a name to continue a conversation across calls")
+    p.add_argument("--json", action="store_true")
+
+    p = command("import", "import films and reviews (JSON, reviews CSV, Letterboxd reviews.csv / watchlist.csv)")
+    p.add_argument("file", help="a file path, or 'sample' for the bundled sample data")
+    p.add_argument("--skip-bad", action="store_true", help="import the good rows and report the bad ones")
+    p.add_argument("--user", help="owner of an imported watchlist")
+    p.add_argument("--json", action="store_true")
+
+    p = command("privacy", "export or delete everything stored about a user")
+    psub = p.add_subparsers(dest="privacy_command", metavar="ACTION", required=True)
+    for name in ("export", "delete"):
+        pp = psub.add_parser(name)
+        pp.add_argument("--user", required=True)
+        if name == "delete":
+            pp.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    return parser
+
+
+def load_settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {}
+    if getattr(args, "db", None):
+        overrides["reviewbot_db"] = args.db
+    return Settings(**overrides)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(args)
+    except ValidationError as error:
+        first = error.errors()[0]
+        print(f"reviewbot: setting {first['loc'][0]!s} is invalid: {first['msg']}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else getattr(logging, settings.reviewbot_log_level),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if args.command in (None, "run", "sync") and (args.command or settings.discord_token):
+        from bot.discord_app.runner import run_bot, sync_commands
+
+        if args.command == "sync":
+            return asyncio.run(sync_commands(settings, args.guild))
+        return asyncio.run(run_bot(settings))
+    try:
+        return asyncio.run(_run(settings, args))
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _run(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.terminal import oneshot
+
+    handlers: dict[str | None, Handler] = {
+        None: oneshot.chat,
+        "chat": oneshot.chat,
+        "summary": oneshot.summary,
+        "film": oneshot.film,
+        "reviews": oneshot.reviews,
+        "watchlist": oneshot.watchlist,
+        "ask": oneshot.ask,
+        "import": oneshot.import_file,
+        "privacy": oneshot.privacy,
+    }
+    quiet_start = args.command not in (None, "chat")
+    try:
+        async with open_services(settings) as services:
+            if not quiet_start:
+                logging.getLogger("bot.app").setLevel(logging.WARNING)
+            return await handlers[args.command](services, args)
+    except ReviewBotError as error:
+        if getattr(args, "json", False):
+            print(json.dumps({"error": error.message}, ensure_ascii=False))
+        else:
+            print(f"reviewbot: {error.message}", file=sys.stderr)
+        return 1
