@@ -20,7 +20,7 @@ from bot.services.summaries import Requester, TextCallback
 from bot.spoilers.lexicon import STOPWORDS
 from bot.summarize.offline import is_safe
 from bot.text.segments import wrap_spoiler
-from bot.text.topics import TOPICS, TOPIC_LABELS
+from bot.text.topics import TOPIC_LABELS, TOPICS, topics_of
 from bot.tokens import TokenCounter
 from storage.conversations import ConversationRepository
 from storage.films import FilmRepository
@@ -29,7 +29,11 @@ from storage.records import Film, Sentence, SentenceHit, Turn
 from storage.reviews import ReviewRepository
 
 _WORD = re.compile(r"[\w']+", re.UNICODE)
-_SIMILAR = re.compile(r"\b(?:like (?:it|this|that)|similar|recommend|what else|other films|more like)\b", re.I)
+_SIMILAR = re.compile(
+    r"\b(?:(?:anything|something|films?|movies?|others?)\s+(?:else\s+)?like|like (?:it|this|that)|similar|"
+    r"recommend|what else|other films|more like)\b",
+    re.I,
+)
 _FACT_PATTERNS: dict[str, re.Pattern[str]] = {
     "director": re.compile(r"\b(?:who (?:directed|made)|director|directed by)\b", re.I),
     "cast": re.compile(r"\b(?:who (?:is|was|stars|plays|acts)|cast|starring|stars in|actors?)\b", re.I),
@@ -98,10 +102,19 @@ class AnswerEngine(Protocol):
         ...
 
 
-def fts_query(question: str) -> str:
-    """An FTS5 OR-query from the question's content words, expanded with topic vocabulary."""
+def asked_topic(question: str) -> str | None:
+    """The review topic a question is about ("is the acting good?" -> "acting"), if any."""
+    topics = topics_of(question)
+    return next((t for t in topics if t != "verdict"), topics[0] if topics else None)
+
+
+def fts_query(question: str, exclude: frozenset[str] = frozenset()) -> str:
+    """An FTS5 OR-query from the question's content words, expanded with topic vocabulary.
+
+    `exclude` drops words that would match for the wrong reason (the film's own title words).
+    """
     words = [w.lower() for w in _WORD.findall(question) if len(w) > 2]
-    terms = [w for w in words if w not in STOPWORDS and w not in _QUESTION_WORDS]
+    terms = [w for w in words if w not in STOPWORDS and w not in _QUESTION_WORDS and w not in exclude]
     for topic, stems in TOPICS.items():
         if any(w.startswith(s) for w in terms for s in stems if " " not in s and len(s) > 3):
             terms.extend(s for s in stems if " " not in s and "-" not in s and len(s) > 3)
@@ -206,16 +219,27 @@ class AskService:
     async def _context(self, question: str, film: Film | None, history: list[Turn], spoilers: bool) -> AnswerContext:
         facts = await self._films.facts(film) if film else None
         passages: list[Passage] = []
-        query = fts_query(question)
+        title_words = (
+            frozenset(normalize_title(f"{film.title} {film.original_title or ''}").split()) if film else frozenset()
+        )
+        query = fts_query(question, title_words)
         if not query and history:
-            query = fts_query(" ".join(t.content for t in history if t.role == "user")[-300:])
+            query = fts_query(" ".join(t.content for t in history if t.role == "user")[-300:], title_words)
         if query:
-            hits = await self._review_repo.search_sentences(query, film_ids=[film.id] if film else None, limit=60)
-            passages = self._select(hits, spoilers)
+            hits = await self._review_repo.search_sentences(query, film_ids=[film.id] if film else None, limit=80)
+            passages = self._select(hits, spoilers, asked_topic(question), film)
         similar = await self._similar(film) if film and _SIMILAR.search(question) else []
         return AnswerContext(question, film, facts, passages, history, spoilers, similar)
 
-    def _select(self, hits: Sequence[SentenceHit], spoilers: bool, limit: int = 6) -> list[Passage]:
+    def _select(
+        self, hits: Sequence[SentenceHit], spoilers: bool, topic: str | None, film: Film | None, limit: int = 6
+    ) -> list[Passage]:
+        """Best-ranked sentences, one per review; on a topic question only sentences on that topic
+        (judged without people's names, so "Song Kang-ho" is not a remark about songs)."""
+        names = " ".join((*film.cast, *film.directors)) if film else ""
+        name_words = re.compile(
+            r"\b(?:" + "|".join(re.escape(n) for n in names.split() if len(n) > 2) + r")\b", re.I
+        ) if names.strip() else None
         chosen: list[Passage] = []
         per_review: dict[int, int] = {}
         for hit in hits:
@@ -223,6 +247,12 @@ class AskService:
             safe = is_safe(sentence, self._threshold)
             if (not safe and not spoilers) or len(hit.text.split()) < 5 or per_review.get(hit.review_id, 0) >= 1:
                 continue
+            if hit.text.rstrip().endswith("?"):
+                continue
+            if topic is not None:
+                plain = name_words.sub(" ", hit.text) if name_words else hit.text
+                if topic not in topics_of(plain):
+                    continue
             per_review[hit.review_id] = per_review.get(hit.review_id, 0) + 1
             chosen.append(Passage(hit.review_id, hit.author, hit.text, not safe))
             if len(chosen) == limit:
@@ -247,8 +277,11 @@ class AskService:
                 rating = f", reviewers' average {facts.average_rating:.1f}/5" if facts.average_rating else ""
                 logline = f" — {facts.film.logline}" if facts.film.logline else ""
                 lines.append(f"• **{facts.film.label}**{rating}{logline}")
-        topic = next((TOPIC_LABELS[t].lower() for t in TOPICS if t in fts_query(context.question)), None)
-        if context.passages and not (fact and not topic):
+        asked = asked_topic(context.question)
+        topic = TOPIC_LABELS[asked].lower() if asked else None
+        if context.similar and not topic:
+            pass  # a "films like it?" question is answered by the list above
+        elif context.passages and not (fact and not topic):
             about = f"about the {topic} " if topic else ""
             lines.append(f"What reviewers say {about}in {label}:")
             for p in context.passages[:4]:
@@ -261,11 +294,11 @@ class AskService:
                 )
             else:
                 lines.append(f"None of the stored reviews of {label} talk about that.")
-        sources = [
-            SourceRef(p.review_id, p.author, film.label if film else "")
-            for p in context.passages[:4]
-            if not (fact and not topic)
-        ]
+        if film is not None and _SIMILAR.search(context.question) and not context.similar:
+            lines.append(f"I don't have films close to {label} in the library yet (by genre or director).")
+        quoted = any(line.startswith("What reviewers say") for line in lines)
+        sources = [SourceRef(p.review_id, p.author, film.label if film else "") for p in context.passages[:4]]
+        sources = sources if quoted else []
         notes = ["Offline answer: quoted from the stored reviews (no LLM is configured)."]
         if not context.spoilers:
             notes.append("Spoiler-free: sentences that may reveal the plot were left out.")

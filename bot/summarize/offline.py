@@ -25,6 +25,9 @@ SUMMARY_CHAR_LIMIT = 1800  # Discord allows 2,000; front doors add a one-line no
 TOPIC_ORDER = ("acting", "direction", "writing", "look", "sound", "pacing", "mood")
 MIN_WORDS, MAX_WORDS = 6, 48
 _QUESTION = re.compile(r"\?\s*$")
+# Sentences about the review itself ("Plot talk below, hidden for the Discord crowd.") say nothing
+# about the film.
+_META = re.compile(r"\b(?:spoil\w*|tagged|below|hidden|warning|this review|stop reading|read on)\b", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +55,8 @@ def _content_words(text: str) -> frozenset[str]:
 
 def _usable(sentence: Sentence) -> bool:
     words = len(sentence.text.split())
-    return MIN_WORDS <= words <= MAX_WORDS and not _QUESTION.search(sentence.text) and not HEDGE.search(
-        sentence.text
-    )
+    text = sentence.text
+    return MIN_WORDS <= words <= MAX_WORDS and not (_QUESTION.search(text) or HEDGE.search(text) or _META.search(text))
 
 
 def is_safe(sentence: Sentence, threshold: float) -> bool:

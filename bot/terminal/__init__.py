@@ -1,0 +1,1 @@
+"""The terminal front door: `reviewbot chat` and the one-shot commands."""

@@ -1,0 +1,157 @@
+"""The chat commands: the same names and options as the Discord slash commands, typed as text.
+
+    /summary <film> [spoilers]          /film <film>          /reviews <film> [spoilers]
+    /review <film> | <text> [| <rating>] [spoilers]
+    /watchlist add|remove <film>        /watchlist list       /watchlist watched <film> [rating]
+    /ask <question>                     /help                 /quit
+Text that does not start with "/" is a question (a follow-up in the same conversation).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+
+from bot.app import Services
+from bot.errors import InvalidInput
+from bot.services.reviews import masked_text
+from bot.services.summaries import Requester
+from bot.terminal import render
+
+HELP = """\
+**reviewbot** answers from the stored reviews, without spoilers unless you ask.
+**/summary** <film> [spoilers] — what reviewers think (add "spoilers" for plot and ending)
+**/film** <film> — facts: year, director, cast, runtime, genres, logline
+**/reviews** <film> [spoilers] — read the stored reviews (spoiler sentences hidden)
+**/review** <film> | <your review> [| rating 0.5–5] [spoilers] — add your own review
+**/watchlist** add <film> · remove <film> · list · watched <film> [rating]
+**/ask** <question> — e.g. /ask is the acting in Parasite any good? Then just type follow-ups.
+**/help** — this list · **/quit** — leave (or Ctrl-D)
+Films can be typed loosely: "dear comrads", "Psycho (1960)", "Dune 2021"."""
+
+_SPOILER_WORD = re.compile(r"\s+(?:--)?spoilers?\s*$", re.IGNORECASE)
+_RATING_TAIL = re.compile(r"\s+(\d(?:\.\d)?)\s*(?:/5)?\s*$")
+
+
+@dataclass
+class ChatSession:
+    services: Services
+    user_id: str = "terminal"
+    conversation: str = field(default_factory=lambda: f"terminal:{uuid.uuid4().hex[:12]}")
+
+    @property
+    def requester(self) -> Requester:
+        return Requester(self.user_id)
+
+    async def handle(self, line: str) -> RenderableType | None:
+        """Run one line; None means "quit". Errors propagate to the caller's handler."""
+        line = line.strip()
+        if not line:
+            return Text("")
+        if not line.startswith("/"):
+            return await self._ask(line)
+        name, _, rest = line[1:].partition(" ")
+        name, rest = name.lower(), rest.strip()
+        if name in ("quit", "exit", "q"):
+            return None
+        handler = {
+            "help": self._help,
+            "summary": self._summary,
+            "film": self._film,
+            "reviews": self._reviews,
+            "review": self._review,
+            "watchlist": self._watchlist,
+            "ask": self._ask,
+        }.get(name)
+        if handler is None:
+            raise InvalidInput(f"There's no /{name} command. Type /help to see them all.")
+        return await handler(rest)
+
+    async def _help(self, _: str) -> RenderableType:
+        return render.markup(HELP, reveal=True)
+
+    @staticmethod
+    def _spoiler_flag(rest: str) -> tuple[str, bool]:
+        stripped = _SPOILER_WORD.sub("", rest)
+        return stripped.strip(), stripped != rest
+
+    async def _summary(self, rest: str) -> RenderableType:
+        film, spoilers = self._spoiler_flag(rest)
+        result = await self.services.summaries.summarize(film, spoilers=spoilers, requester=self.requester)
+        return render.summary(result)
+
+    async def _film(self, rest: str) -> RenderableType:
+        film = await self.services.films.resolve(rest)
+        return render.film(await self.services.films.facts(film))
+
+    async def _reviews(self, rest: str) -> RenderableType:
+        query, spoilers = self._spoiler_flag(rest)
+        film = await self.services.films.resolve(query)
+        reviews = await self.services.reviews.for_film(film)
+        if not reviews:
+            return Text(f"No reviews of {film.label} are stored yet. Add one with /review {film.title} | …")
+        threshold = self.services.settings.spoiler_threshold
+        parts: list[RenderableType] = [Text(f"{len(reviews)} reviews of {film.label}", style="bold underline")]
+        for review in reviews:
+            stars = f" · {review.rating:g}/5" if review.rating is not None else ""
+            flag = " · contains spoilers" if review.author_flagged_spoilers else ""
+            parts.append(Text(f"\n{review.author}{stars}{flag}", style="bold cyan"))
+            parts.append(render.markup(masked_text(review, threshold), reveal=spoilers))
+        if not spoilers:
+            parts.append(render.notes([f"Spoiler sentences are hidden. To read them: /reviews {film.label} spoilers"]))
+        return Group(*parts)
+
+    async def _review(self, rest: str) -> RenderableType:
+        rest, spoilers = self._spoiler_flag(rest)
+        # " | " (with spaces) separates the parts, so a review may still use ||spoiler|| markup.
+        pieces = [p.strip() for p in re.split(r"\s\|\s", f" {rest} ")]
+        if len(pieces) < 2 or not pieces[0] or not pieces[1]:
+            raise InvalidInput("Write it as: /review <film> | <your review> [| rating] [spoilers]")
+        rating = None
+        if len(pieces) >= 3 and pieces[2]:
+            try:
+                rating = float(pieces[2].removesuffix("/5"))
+            except ValueError:
+                raise InvalidInput("The rating should be a number from 0.5 to 5, e.g. 4.5.") from None
+        film = await self.services.films.resolve(pieces[0])
+        added = await self.services.reviews.add(
+            film, text=pieces[1], author=self.user_id, rating=rating,
+            contains_spoilers=spoilers, source="terminal", author_user_id=self.user_id,
+        )
+        if not added.created:
+            return Text(f"You already posted that review of {film.label}.")
+        hidden = ""
+        if added.spoiler_sentences:
+            hidden = f" {added.spoiler_sentences} sentence(s) look like spoilers and will be hidden."
+        return Text(f"Thanks! Your review of {film.label} is saved.{hidden}", style="green")
+
+    async def _watchlist(self, rest: str) -> RenderableType:
+        action, _, arg = rest.partition(" ")
+        action, arg = action.lower(), arg.strip()
+        wl = self.services.watchlist
+        if action == "list":
+            return render.watchlist(await wl.list(self.user_id))
+        if action in ("add", "remove", "watched") and not arg:
+            raise InvalidInput(f"Which film? e.g. /watchlist {action} Parasite")
+        if action == "add":
+            return render.change(await wl.add(self.user_id, arg))
+        if action == "remove":
+            return render.change(await wl.remove(self.user_id, arg))
+        if action == "watched":
+            rating = None
+            if match := _RATING_TAIL.search(arg):
+                rating, arg = float(match.group(1)), arg[: match.start()].strip()
+            return render.change(await wl.mark_watched(self.user_id, arg, rating=rating))
+        raise InvalidInput("Use /watchlist add <film>, /watchlist remove <film>, /watchlist list "
+                           "or /watchlist watched <film> [rating].")
+
+    async def _ask(self, rest: str) -> RenderableType:
+        question, spoilers = self._spoiler_flag(rest)
+        answer = await self.services.ask.ask(
+            question, conversation=self.conversation, spoilers=spoilers, requester=self.requester
+        )
+        return render.answer(answer)
