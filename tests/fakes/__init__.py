@@ -1,0 +1,1 @@
+"""Local fakes of outside services, driven by the real client libraries over real sockets."""
