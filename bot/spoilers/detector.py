@@ -40,6 +40,7 @@ WEIGHTS: dict[str, float] = {
     "twist": 2.3,
     "ending": 2.3,
     "late_plot": 0.9,
+    "extra_cues": 1.2,
     "character": 1.1,
     "character_action": 0.9,
     "position": 0.7,
@@ -143,6 +144,11 @@ class SpoilerDetector:
     ) -> dict[str, float]:
         text = span.text
         words = tokens(text)
+        cue_hits = {
+            m.group(0).lower()
+            for pattern in (lexicon.DEATH, lexicon.TWIST, lexicon.ENDING)
+            for m in pattern.finditer(text)
+        }
         death = bool(lexicon.DEATH.search(text))
         twist = bool(lexicon.TWIST.search(text))
         ending = bool(lexicon.ENDING.search(text))
@@ -157,6 +163,8 @@ class SpoilerDetector:
             "twist": float(twist),
             "ending": float(ending),
             "late_plot": float(late),
+            # "stabbed … killed off" says more than one cue word: several cues add up.
+            "extra_cues": float(min(max(len(cue_hits) - 1, 0), 2)),
             "character": float(character),
             "character_action": float(character and (death or twist or late)),
             "position": span.idx / max(n_sentences - 1, 1),
