@@ -24,8 +24,12 @@ log = logging.getLogger("reviewbot")
 Handler = Callable[[Services, argparse.Namespace], Awaitable[int]]
 
 
-def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", type=Path, help="database file (default: REVIEWBOT_DB or your data folder)")
+def _add_common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
+    # Sub-commands SUPPRESS their default so `reviewbot --db X summary …` keeps X.
+    parser.add_argument(
+        "--db", type=Path, default=None if top else argparse.SUPPRESS,
+        help="database file (default: REVIEWBOT_DB or your data folder)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Spoiler-safe film review summaries, facts, watchlists and Q&A, in Discord or the terminal. "
         "With no command: runs the Discord bot if DISCORD_TOKEN is set, else the terminal chat.",
     )
-    _add_common(parser)
+    _add_common(parser, top=True)
     parser.add_argument("-v", "--verbose", action="store_true", help="show debug logs")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -79,11 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
     wsub = p.add_subparsers(dest="watch_command", metavar="ACTION", required=True)
     for name, text in (("add", "add a film"), ("remove", "remove a film"), ("watched", "mark a film watched")):
         wp = wsub.add_parser(name, help=text)
+        _add_common(wp)
         wp.add_argument("film")
         if name == "watched":
             wp.add_argument("--rating", type=float, help="0.5 to 5 in halves")
             wp.add_argument("--note")
-    wsub.add_parser("list", help="show the list")
+    _add_common(wsub.add_parser("list", help="show the list"))
 
     p = command("ask", "ask a question about a film, answered from the stored reviews")
     p.add_argument("question")
@@ -101,7 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("privacy", "export or delete everything stored about a user")
     psub = p.add_subparsers(dest="privacy_command", metavar="ACTION", required=True)
     for name in ("export", "delete"):
-        pp = psub.add_parser(name)
+        pp = psub.add_parser(name, help=f"{name} a user's data")
+        _add_common(pp)
         pp.add_argument("--user", required=True)
         if name == "delete":
             pp.add_argument("--yes", action="store_true", help="do not ask for confirmation")
