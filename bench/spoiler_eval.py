@@ -109,7 +109,9 @@ def main() -> None:
     positives = sum(r.label for r in rows)
     print(f"Labelled sample set: {len(rows)} sentences, {positives} labelled spoilers "
           f"({positives / len(rows):.0%}), {len({(r.film, r.author) for r in rows})} reviews\n")
-    print(f"{'set':<8} {'threshold':>9} {'precision':>9} {'recall':>7} {'F1':>6} {'TP':>4} {'FP':>4} {'FN':>4} {'AUC':>6}")
+    columns = ("threshold", "precision", "recall", "F1", "TP", "FP", "FN", "AUC")
+    widths = (9, 9, 7, 6, 4, 4, 4, 6)
+    print(f"{'set':<8} " + " ".join(f"{c:>{w}}" for c, w in zip(columns, widths, strict=True)))
     thresholds = sorted({0.2, 0.25, 0.3, args.threshold, 0.4, 0.5})
     for part in ("all", "a", "b"):
         subset = rows if part == "all" else [r for r in rows if r.part == part]

@@ -90,7 +90,9 @@ async def open_services(settings: Settings, *, load_sample: bool | None = None) 
             max_note_chars=settings.max_note_chars,
         )
         importer = ImportService(db, films, reviews, max_review_chars=settings.max_review_chars)
-        privacy = PrivacyService(UserDataRepository(db), WatchlistRepository(db), review_repo, ConversationRepository(db))
+        privacy = PrivacyService(
+            UserDataRepository(db), WatchlistRepository(db), review_repo, ConversationRepository(db)
+        )
         services = Services(
             settings, db, films, reviews, summaries, watchlist, ask, importer, privacy, summary_engine.name
         )

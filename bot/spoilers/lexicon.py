@@ -53,11 +53,18 @@ HEDGE = re.compile(
 OPINION_TOPICS = ("acting", "direction", "look", "sound", "pacing")
 FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|me|my|we|us|our)\b", re.IGNORECASE)
 STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been before being below
-    between both but by can could did do does doing down during each few for from further had has have having he
-    her here hers herself him himself his how i if in into is it its itself just me more most my myself no nor
-    not now of off on once only or other our ours out over own same she should so some such than that the their
-    theirs them themselves then there these they this those through to too under until up very was we were what
-    when where which while who whom why will with would you your yours film movie one even much really still
-    way like get gets got make makes made thing things scene scenes time see seen watch watching""".split()
+    {
+        'a', 'about', 'above', 'after', 'again', 'against', 'all', 'also', 'am', 'an', 'and', 'any', 'are', 'as',
+        'at', 'be', 'because', 'been', 'before', 'being', 'below', 'between', 'both', 'but', 'by', 'can', 'could',
+        'did', 'do', 'does', 'doing', 'down', 'during', 'each', 'few', 'for', 'from', 'further', 'had', 'has',
+        'have', 'having', 'he', 'her', 'here', 'hers', 'herself', 'him', 'himself', 'his', 'how', 'i', 'if', 'in',
+        'into', 'is', 'it', 'its', 'itself', 'just', 'me', 'more', 'most', 'my', 'myself', 'no', 'nor', 'not',
+        'now', 'of', 'off', 'on', 'once', 'only', 'or', 'other', 'our', 'ours', 'out', 'over', 'own', 'same',
+        'she', 'should', 'so', 'some', 'such', 'than', 'that', 'the', 'their', 'theirs', 'them', 'themselves',
+        'then', 'there', 'these', 'they', 'this', 'those', 'through', 'to', 'too', 'under', 'until', 'up', 'very',
+        'was', 'we', 'were', 'what', 'when', 'where', 'which', 'while', 'who', 'whom', 'why', 'will', 'with',
+        'would', 'you', 'your', 'yours', 'film', 'movie', 'one', 'even', 'much', 'really', 'still', 'way', 'like',
+        'get', 'gets', 'got', 'make', 'makes', 'made', 'thing', 'things', 'scene', 'scenes', 'time', 'see', 'seen',
+        'watch', 'watching',
+    }
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 import time
@@ -18,6 +19,11 @@ from bot.services.reviews import masked_text
 from bot.services.summaries import Requester
 from bot.terminal import render
 from bot.terminal.chat import run_chat
+
+
+def _read_text(path: str) -> str:
+    """A review's text from a file, or standard input for '-'."""
+    return sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
 
 
 def _console() -> Console:
@@ -59,13 +65,10 @@ async def film(services: Services, args: argparse.Namespace) -> int:
 
 async def reviews(services: Services, args: argparse.Namespace) -> int:
     if args.reviews_command == "add":
-        if str(args.text_file) == "-":
-            text = sys.stdin.read()
-        else:
-            try:
-                text = Path(args.text_file).read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as error:
-                raise InvalidInput(f"Couldn't read {args.text_file}: {error}") from None
+        try:
+            text = await asyncio.to_thread(_read_text, str(args.text_file))
+        except (OSError, UnicodeDecodeError) as error:
+            raise InvalidInput(f"Couldn't read {args.text_file}: {error}") from None
         found = await services.films.resolve(args.film)
         added = await services.reviews.add(
             found, text=text, author=args.author, rating=args.rating, contains_spoilers=args.spoilers,
@@ -170,7 +173,9 @@ async def privacy(services: Services, args: argparse.Namespace) -> int:
     if not args.yes:
         if not sys.stdin.isatty():
             raise InvalidInput("Refusing to delete without confirmation: add --yes.")
-        answer = input(f"Delete everything stored about user {args.user}? Type 'delete' to confirm: ")
+        answer = await asyncio.to_thread(
+            input, f"Delete everything stored about user {args.user}? Type 'delete' to confirm: "
+        )
         if answer.strip().lower() != "delete":
             print("Nothing was deleted.")
             return 1

@@ -66,7 +66,9 @@ def film(facts: FilmFacts) -> RenderableType:
         ("Runtime", f"{f.runtime_minutes} min" if f.runtime_minutes else None),
         ("Genres", ", ".join(f.genres) or None),
         ("Logline", f.logline),
-        ("Reviews", f"{facts.review_count}" + (f", average {facts.average_rating:.1f}/5" if facts.average_rating else "")),
+        ("Reviews", f"{facts.review_count}" + (
+            f", average {facts.average_rating:.1f}/5" if facts.average_rating else ""
+        )),
     ]
     for name, value in rows:
         if value:

@@ -17,7 +17,9 @@ def detector() -> SpoilerDetector:
     return SpoilerDetector()
 
 
-def scores(detector: SpoilerDetector, text: str, context: FilmContext | None = None, flagged: bool = False) -> dict[str, float]:
+def scores(
+    detector: SpoilerDetector, text: str, context: FilmContext | None = None, flagged: bool = False
+) -> dict[str, float]:
     return {
         s.span.text: s.score
         for s in detector.score_review(text, author_flagged=flagged, context=context or FilmContext())

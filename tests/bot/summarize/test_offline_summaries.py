@@ -91,7 +91,9 @@ async def test_masked_reviews_show_no_labelled_spoiler(services: Services) -> No
 
 
 async def test_offline_ask_answers_without_labelled_spoilers(services: Services) -> None:
-    questions = ["how does it end?", "who dies?", "is there a twist?", "is the acting good?", "what happens at the end?"]
+    questions = [
+        "how does it end?", "who dies?", "is there a twist?", "is the acting good?", "what happens at the end?",
+    ]
     for label in await all_films(services):
         for question in questions:
             answer = await services.ask.ask(question, film=label)

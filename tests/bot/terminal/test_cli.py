@@ -23,7 +23,8 @@ def test_summary_json_has_the_documented_fields(tmp_path: Path, capsys: pytest.C
     db = str(tmp_path / "cli.db")
     data = run_json(capsys, "summary", "dear comrads", "--json", "--db", db)
     assert isinstance(data, dict)
-    assert {"film", "mode", "engine", "summary", "review_count", "cached", "input_tokens", "output_tokens"} <= data.keys()
+    expected = {"film", "mode", "engine", "summary", "review_count", "cached", "input_tokens", "output_tokens"}
+    assert expected <= data.keys()
     assert data["film"]["title"] == "Dear Comrades!" and data["mode"] == "spoiler_free"
     assert data["engine"] == "offline" and data["cached"] is False and data["review_count"] == 4
     again = run_json(capsys, "summary", "Dear Comrades! (2020)", "--json", "--db", db)
