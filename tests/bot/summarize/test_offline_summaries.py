@@ -26,12 +26,14 @@ def labelled_spoilers(film_title: str, year: int | None) -> list[str]:
 
 # Labelled spoilers the detector scores below the threshold (see `python -m bench.spoiler_eval
 # --show-misses`). Whole reviews (/reviews) and retrieved passages (/ask) show every sentence the
-# detector passes, so these four would be visible there; summaries must show none at all. The
+# detector passes, so these five would be visible there; summaries must show none at all. The
 # list is exact: a new miss fails the tests below, and so does a fixed one (keep this list true).
 KNOWN_MISSES = {
     "And of course it all works out.",
     "Once you know that, so many earlier scenes make sense, like why Borden's wife acts so weird and why "
     "Fallon never talks.",
+    "Bong shoots the party in broad daylight with the same bright, cheerful palette he used for the comedy, so the "
+    "violence feels obscene rather than thrilling.",
     "Bale plays both men so carefully that the clues are all there in plain sight — the fingers, the bird cage, "
     "the knot.",
     "Balsam's detective tumbling backwards down the staircase after the knife catches him across the face got "
