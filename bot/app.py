@@ -10,6 +10,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 from bot.services.ask import AnswerEngine, AskService
+from bot.services.catalogue import CatalogueService
 from bot.services.films import FilmService
 from bot.services.importer import ImportService
 from bot.services.privacy import PrivacyService
@@ -41,6 +42,7 @@ class Services:
     ask: AskService
     importer: ImportService
     privacy: PrivacyService
+    catalogue: CatalogueService
     engine_name: str
 
 
@@ -94,7 +96,8 @@ async def open_services(settings: Settings, *, load_sample: bool | None = None) 
             UserDataRepository(db), WatchlistRepository(db), review_repo, ConversationRepository(db)
         )
         services = Services(
-            settings, db, films, reviews, summaries, watchlist, ask, importer, privacy, summary_engine.name
+            settings, db, films, reviews, summaries, watchlist, ask, importer, privacy,
+            CatalogueService(db, films), summary_engine.name,
         )
         if settings.reviewbot_load_sample if load_sample is None else load_sample:
             report = await importer.load_sample()

@@ -97,8 +97,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--conversation", help="a name to continue a conversation across calls")
     p.add_argument("--json", action="store_true")
 
-    p = command("import", "import films and reviews (JSON, reviews CSV, Letterboxd reviews.csv / watchlist.csv)")
-    p.add_argument("file", help="a file path, or 'sample' for the bundled sample data")
+    p = command(
+        "import",
+        "import films and reviews (JSON, reviews CSV, Letterboxd reviews.csv / watchlist.csv, IMDb datasets)",
+    )
+    p.add_argument(
+        "file", help="a file, a folder holding the IMDb title.basics.tsv.gz etc., or 'sample' for the sample data"
+    )
+    p.add_argument(
+        "--imdb-types", default="movie",
+        help="IMDb title types to keep, comma-separated (default: movie; e.g. movie,tvMovie,short)",
+    )
+    p.add_argument("--include-adult", action="store_true", help="keep IMDb titles marked adult")
     p.add_argument("--skip-bad", action="store_true", help="import the good rows and report the bad ones")
     p.add_argument("--user", help="owner of an imported watchlist")
     p.add_argument("--json", action="store_true")

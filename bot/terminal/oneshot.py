@@ -141,7 +141,10 @@ async def import_file(services: Services, args: argparse.Namespace) -> int:
     started = time.monotonic()
 
     def progress(stage: str, done: int, total: int) -> None:
-        if total < 2000 or args.json:
+        if args.json or (total and total < 2000) or not sys.stderr.isatty() and stage != "done":
+            return
+        if not total:  # a stage whose size is unknown (e.g. the final join)
+            print(f"\r{stage}…{' ' * 40}", end="", file=sys.stderr)
             return
         rate = done / max(time.monotonic() - started, 1e-6)
         eta = (total - done) / rate if rate and stage != "done" else 0
@@ -150,6 +153,17 @@ async def import_file(services: Services, args: argparse.Namespace) -> int:
             print(file=sys.stderr)
 
     report: ImportReport | None
+    if args.file != "sample" and services.catalogue.is_imdb(Path(args.file)):
+        types = frozenset(t.strip() for t in args.imdb_types.split(",") if t.strip())
+        imdb = await services.catalogue.import_imdb(
+            Path(args.file), title_types=types, include_adult=args.include_adult, progress=progress
+        )
+        if args.json:
+            _print_json({"source": "imdb", "titles": imdb.titles, "added": imdb.added, "updated": imdb.updated,
+                         "skipped_rows": imdb.skipped_rows, "seconds": round(imdb.seconds, 2)})
+        else:
+            print(imdb.describe())
+        return 0
     if args.file == "sample":
         report = await services.importer.load_sample(progress=progress)
         if report is None:
