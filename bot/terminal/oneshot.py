@@ -141,7 +141,7 @@ async def import_file(services: Services, args: argparse.Namespace) -> int:
     started = time.monotonic()
 
     def progress(stage: str, done: int, total: int) -> None:
-        if args.json or (total and total < 2000) or not sys.stderr.isatty() and stage != "done":
+        if args.json or (total and total < 2000) or (not sys.stderr.isatty() and stage != "done"):
             return
         if not total:  # a stage whose size is unknown (e.g. the final join)
             print(f"\r{stage}…{' ' * 40}", end="", file=sys.stderr)
