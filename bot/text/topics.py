@@ -81,9 +81,20 @@ def _stem_pattern(stems: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(re.escape(s) for s in stems) + r")", re.IGNORECASE)
 
 
+# One pass over the sentence for all topics: a named group per topic (8x fewer regex scans).
+_ALL_TOPICS = re.compile(
+    "|".join(
+        rf"(?P<{topic}>\b(?:" + "|".join(re.escape(s) for s in sorted(stems, key=len, reverse=True)) + "))"
+        for topic, stems in TOPICS.items()
+    ),
+    re.IGNORECASE,
+)
+
+
 def topics_of(sentence: str) -> tuple[str, ...]:
     """The topics a sentence touches, in the order of TOPICS."""
-    return tuple(topic for topic, stems in TOPICS.items() if _stem_pattern(stems).search(sentence))
+    found = {m.lastgroup for m in _ALL_TOPICS.finditer(sentence)}
+    return tuple(topic for topic in TOPICS if topic in found)
 
 
 def sentiment(sentence: str) -> int:
