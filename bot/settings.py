@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     discord_api_base: str = "https://discord.com/api/v10"
     discord_gateway_url: str = "wss://gateway.discord.gg/"
     discord_command_cooldown_seconds: float = Field(default=5.0, ge=0)
+    # Answer every message in the bot's /ask threads, not only those that mention it. Needs the
+    # privileged Message Content intent switched on in the Discord Developer Portal.
+    discord_message_content: bool = False
 
     @field_validator("openai_base_url", "openai_api_key", "discord_token", mode="before")
     @classmethod

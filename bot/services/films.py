@@ -14,7 +14,7 @@ distance directly and explains its ranking. The trigram index still serves subst
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz, process
 
@@ -134,6 +134,16 @@ class FilmService:
         if year is not None:
             ranked.sort(key=lambda hs: (hs[0].year != year, -hs[1]))
         return [_choice(h, s) for h, s in ranked[:limit]]
+
+    async def browse(self, *, limit: int = 25) -> list[FilmChoice]:
+        """Films by title, each once: what autocomplete offers before anything is typed."""
+        choices: dict[int, FilmChoice] = {}
+        for hit in sorted(await self._all_names(), key=lambda h: (h.title.casefold(), h.year or 0)):
+            if hit.film_id not in choices:
+                choices[hit.film_id] = _choice(replace(hit, matched=hit.title))
+                if len(choices) == limit:
+                    break
+        return list(choices.values())
 
     async def _rank(self, norm: str, *, limit: int) -> list[tuple[TitleHit, float]]:
         scored: dict[int, tuple[TitleHit, float]] = {}
