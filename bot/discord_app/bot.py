@@ -1,0 +1,134 @@
+"""The bot: a `commands.Bot` that is handed the already-open services (discord.py's
+advanced_startup pattern), loads one cog per feature in `setup_hook`, and can shut down gracefully.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import Services
+from bot.discord_app.cooldown import UserCooldown
+from bot.discord_app.replies import EDIT_INTERVAL
+from bot.discord_app.tree import BotRestarting, ReviewTree, report_error
+from bot.discord_app.views import DYNAMIC_ITEMS
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = (
+    "bot.discord_app.cogs.summary",
+    "bot.discord_app.cogs.films",
+    "bot.discord_app.cogs.watchlist",
+    "bot.discord_app.cogs.ask",
+    "bot.discord_app.cogs.help",
+)
+MAX_WORK_SECONDS = 14 * 60  # an interaction token lives 15 minutes
+
+
+def intents_for(message_content: bool) -> discord.Intents:
+    """Only what the bot uses. Slash commands need no intent at all; `guilds` keeps channels and
+    threads in the cache, `guild_messages` delivers follow-up messages in conversation threads (their
+    text arrives only when they mention the bot, unless the privileged Message Content intent is
+    switched on with DISCORD_MESSAGE_CONTENT)."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.message_content = message_content
+    return intents
+
+
+class ReviewBot(commands.Bot):
+    def __init__(self, services: Services, *, guild_ready_timeout: float = 2.0, shutdown_grace: float = 10.0) -> None:
+        settings = services.settings
+        super().__init__(
+            command_prefix=commands.when_mentioned,  # unused: the bot has slash commands only
+            help_command=None,
+            intents=intents_for(settings.discord_message_content),
+            allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=ReviewTree,
+            allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=False),
+            allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
+            member_cache_flags=discord.MemberCacheFlags.none(),
+            chunk_guilds_at_startup=False,
+            guild_ready_timeout=guild_ready_timeout,
+        )
+        self.services = services
+        self.settings = settings
+        self.llm_cooldown = UserCooldown(settings.discord_command_cooldown_seconds)
+        # The LLM engine has its own timeout and falls back to the offline answer; this is the backstop.
+        per_try = settings.llm_timeout_seconds * (settings.llm_max_retries + 1)
+        self.work_timeout = min(MAX_WORK_SECONDS, per_try + 30.0)
+        self.shutdown_grace = shutdown_grace
+        self.edit_interval = EDIT_INTERVAL  # seconds between edits of a streaming answer
+        self.closing = False
+        self._in_flight: dict[asyncio.Task[Any], discord.Interaction[Any] | discord.Message] = {}
+
+    async def setup_hook(self) -> None:
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        # Buttons carry their state in their custom_id, so they keep working after a restart.
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
+
+    async def on_ready(self) -> None:
+        log.info("Connected as %s (id %s) to %d server(s)", self.user, self.user and self.user.id, len(self.guilds))
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        """No prefix commands: messages are only read by the ask cog's thread follow-ups."""
+
+    # --- work in progress ------------------------------------------------------------------------
+    def track(self, origin: discord.Interaction[Any] | discord.Message) -> None:
+        """Remember the current task as work for `origin`, until the task ends."""
+        if self.closing and isinstance(origin, discord.Message):
+            raise BotRestarting()
+        task = asyncio.current_task()
+        if task is not None and task not in self._in_flight:
+            self._in_flight[task] = origin
+            task.add_done_callback(self._forget)
+
+    def _forget(self, task: asyncio.Task[Any]) -> None:
+        self._in_flight.pop(task, None)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._in_flight)
+
+    async def drain(self, seconds: float) -> set[asyncio.Task[Any]]:
+        """Wait up to `seconds` for the work in progress; returns what is still running."""
+        deadline = time.monotonic() + seconds
+        pending = {t for t in self._in_flight if t is not asyncio.current_task()}
+        while pending and time.monotonic() < deadline:
+            _, pending = await asyncio.wait(pending, timeout=deadline - time.monotonic())
+            pending |= {t for t in self._in_flight if t is not asyncio.current_task()}  # started meanwhile
+            pending = {t for t in pending if not t.done()}
+        return pending
+
+    async def shutdown(self) -> None:
+        """Stop taking new work, let work in progress finish (or answer it), then disconnect."""
+        if self.closing:
+            return
+        self.closing = True
+        log.info("Shutting down: finishing %d interaction(s) in progress", self.in_flight)
+        unfinished = await self.drain(self.shutdown_grace)
+        for task in unfinished:
+            origin = self._in_flight.get(task)
+            task.cancel()
+            if isinstance(origin, discord.Interaction):
+                await report_error(origin, BotRestarting())
+            elif isinstance(origin, discord.Message):
+                await self._say_restarting(origin)
+        if unfinished:
+            await asyncio.wait(unfinished, timeout=2.0)
+        await self.close()
+
+    @staticmethod
+    async def _say_restarting(message: discord.Message) -> None:
+        try:
+            await message.reply(str(BotRestarting()), mention_author=False)
+        except discord.HTTPException:
+            log.warning("Could not tell %s that the bot is restarting", message.author.id, exc_info=True)

@@ -1,0 +1,64 @@
+"""What several cogs use: film autocomplete, the LLM cooldown check, who is asking."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
+
+import discord
+from discord import app_commands
+
+from bot.errors import FilmChoice
+
+if TYPE_CHECKING:
+    from bot.discord_app.bot import ReviewBot
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Interaction: TypeAlias = "discord.Interaction[ReviewBot]"
+CHOICE_NAME_LIMIT = 100  # Discord's limit for an autocomplete choice's name
+
+
+def guild_of(interaction: discord.Interaction[Any]) -> str | None:
+    return str(interaction.guild_id) if interaction.guild_id else None
+
+
+def _choices(found: list[FilmChoice]) -> list[app_commands.Choice[str]]:
+    out = []
+    for choice in found[:25]:
+        name = choice.label if len(choice.label) <= CHOICE_NAME_LIMIT else choice.label[:99] + "…"
+        out.append(app_commands.Choice(name=name, value=f"film:{choice.film_id}"))
+    return out
+
+
+async def film_autocomplete(interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """Films matching what is typed so far (typos forgiven; the year tells remakes apart)."""
+    films = interaction.client.services.films
+    try:
+        found = await films.search(current, limit=25) if current.strip() else await films.browse(limit=25)
+    except Exception:
+        log.exception("Film autocomplete failed for %r", current)
+        return []
+    return _choices(found)
+
+
+async def own_film_autocomplete(interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """Films on the caller's own watchlist only."""
+    watchlist = interaction.client.services.watchlist
+    try:
+        found = await watchlist.search_own(str(interaction.user.id), current, guild_id=guild_of(interaction))
+    except Exception:
+        log.exception("Watchlist autocomplete failed for %r", current)
+        return []
+    return _choices(found)
+
+
+def llm_cooldown() -> Callable[[T], T]:
+    """Refuse (with an explanation) while the person's per-user cooldown runs; see cooldown.py."""
+
+    async def predicate(interaction: Interaction) -> bool:
+        interaction.client.llm_cooldown.check(interaction.user.id)
+        return True
+
+    return app_commands.check(predicate)

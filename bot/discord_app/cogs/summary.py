@@ -1,0 +1,37 @@
+"""/summary: what reviewers think of a film, spoiler-free unless asked."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord_app.cogs._shared import Interaction, film_autocomplete, llm_cooldown
+from bot.discord_app.views import send_summary
+
+if TYPE_CHECKING:
+    from bot.discord_app.bot import ReviewBot
+
+
+class SummaryCog(commands.Cog):
+    def __init__(self, bot: ReviewBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="summary", description="What reviewers think of a film, spoiler-free unless you ask")
+    @app_commands.describe(
+        film="The film: start typing and pick it from the list",
+        spoilers="Include plot reveals, hidden behind spoiler bars (default: no)",
+    )
+    @app_commands.autocomplete(film=film_autocomplete)
+    @llm_cooldown()
+    async def summary(
+        self, interaction: Interaction, film: app_commands.Range[str, 1, 200], spoilers: bool = False
+    ) -> None:
+        found = await self.bot.services.films.resolve(film)
+        self.bot.llm_cooldown.charge(interaction.user.id)
+        await send_summary(interaction, found, spoilers=spoilers, ephemeral=False)
+
+
+async def setup(bot: ReviewBot) -> None:
+    await bot.add_cog(SummaryCog(bot))

@@ -1,0 +1,110 @@
+"""The one place errors become replies.
+
+Known errors (the service layer's `ReviewBotError`s, cooldowns, a restart in progress, a timeout)
+become a short reply only the person sees; anything else is a bug: a generic apology for the person
+and a logged traceback for us. Slash commands reach this through `ReviewTree.on_error`; buttons and
+thread messages call `report_error` / `describe` themselves. No interaction is left unanswered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+
+from bot.errors import AmbiguousFilm, FilmNotFound, RateLimited, ReviewBotError
+
+if TYPE_CHECKING:
+    from bot.discord_app.bot import ReviewBot
+
+log = logging.getLogger(__name__)
+
+APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again in a little while."
+PICK_TIP = "Tip: start typing the title and pick the film from the list."
+
+
+class BotRestarting(app_commands.CheckFailure):
+    def __init__(self) -> None:
+        super().__init__("I'm restarting right now. Please try again in a minute.")
+
+
+def describe(error: BaseException) -> tuple[str, bool]:
+    """(what to tell the person, whether the error was expected)."""
+    if isinstance(error, app_commands.CommandInvokeError):
+        error = error.original
+    if isinstance(error, FilmNotFound | AmbiguousFilm):
+        return f"{error.message}\n-# {PICK_TIP}", True
+    if isinstance(error, RateLimited) and error.retry_after and "again" not in error.message:
+        return f"{error.message} Try again in {error.retry_after:.0f} s.", True
+    if isinstance(error, ReviewBotError):
+        return error.message, True
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return (
+            f"⏳ One moment: summaries and answers can be asked for once every "
+            f"{error.cooldown.per:g} seconds. Try again in {error.retry_after:.1f} s.",
+            True,
+        )
+    if isinstance(error, app_commands.CommandNotFound):
+        return "I don't know that command any more. It will disappear from the list shortly.", True
+    if isinstance(error, app_commands.CheckFailure):
+        return str(error) or "You can't use that command here.", True
+    if isinstance(error, TimeoutError | asyncio.TimeoutError):
+        return "That took too long, so I stopped. Please try again in a little while.", True
+    return APOLOGY, False
+
+
+async def report_error(interaction: discord.Interaction[Any], error: BaseException) -> None:
+    """Tell the person what went wrong, privately, whatever state the interaction is in."""
+    message, expected = describe(error)
+    data: dict[str, Any] = dict(interaction.data or {})
+    where = interaction.command.qualified_name if interaction.command else data.get("custom_id")
+    if expected:
+        log.info("%s for %s: %s", type(error).__name__, where, message)
+    else:
+        log.error("Unexpected error in %s (user %s)", where, interaction.user.id, exc_info=error)
+    try:
+        await reply_privately(interaction, message)
+    except discord.HTTPException:
+        log.warning("Could not tell user %s about an error in %s", interaction.user.id, where, exc_info=True)
+
+
+async def reply_privately(interaction: discord.Interaction[Any], message: str) -> None:
+    response = interaction.response
+    if interaction.type is discord.InteractionType.autocomplete:
+        if not response.is_done():
+            await response.autocomplete([])
+        return
+    if not response.is_done():
+        await response.send_message(message, ephemeral=True)
+        return
+    if response.type is discord.InteractionResponseType.deferred_channel_message and not interaction.extras.get(
+        "ephemeral"
+    ):
+        # A public "thinking…" reply: the first follow-up would fill it in *publicly* (Discord keeps
+        # the defer's visibility), so remove it and say it privately instead.
+        try:
+            await interaction.delete_original_response()
+        except discord.HTTPException:
+            await interaction.edit_original_response(content=message, embed=None, view=None)
+            return
+    await interaction.followup.send(message, ephemeral=True)
+
+
+class ReviewTree(app_commands.CommandTree["ReviewBot"]):
+    async def interaction_check(self, interaction: discord.Interaction[ReviewBot], /) -> bool:
+        """Every command and autocomplete passes here first: refuse new work while shutting down,
+        and let the bot track the work in progress so that a shutdown can finish it."""
+        bot = interaction.client
+        if bot.closing:
+            raise BotRestarting()
+        if interaction.type is discord.InteractionType.application_command:
+            bot.track(interaction)
+        return True
+
+    async def on_error(
+        self, interaction: discord.Interaction[ReviewBot], error: app_commands.AppCommandError, /
+    ) -> None:
+        await report_error(interaction, error)
