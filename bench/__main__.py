@@ -41,7 +41,9 @@ def table(latencies: list[Latency], like: Latency) -> list[str]:
                                                              "autocomplete typo") else ""
         lines.append(f"| {lat.name} | {len(lat.samples)} | {lat.p50:.2f} | {lat.p95:.2f} | {lat.p99:.2f} | "
                      f"{target_text} | {ratio} |")
-    lines.append(f"| {like.name} (baseline) | {len(like.samples)} | {like.p50:.2f} | {like.p95:.2f} | {like.p99:.2f} | | 1× |")
+    lines.append(
+        f"| {like.name} (baseline) | {len(like.samples)} | {like.p50:.2f} | {like.p95:.2f} | {like.p99:.2f} | | 1× |"
+    )
     return lines
 
 

@@ -58,7 +58,8 @@ def build(work: Path, n_titles: int, n_reviews: int, *, seed: int = 11) -> Build
     @lru_cache(maxsize=4096)
     def score(sentence: str, idx_fraction: float) -> float:
         span = split_review(sentence)[0]
-        return detector.combine(detector.features(span, 2, False, context, topics_of(sentence)) | {"position": idx_fraction})
+        features = detector.features(span, 2, False, context, topics_of(sentence))
+        return detector.combine(features | {"position": idx_fraction})
 
     conn = bulk.connect(db)
     films = bulk.film_ids(conn, n_titles)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import sqlite3
 import statistics
@@ -24,7 +25,7 @@ class Latency:
 
     def pct(self, p: float) -> float:
         ordered = sorted(self.samples)
-        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
     @property
     def p50(self) -> float:
@@ -47,10 +48,8 @@ async def timed(name: str, calls: list[Callable[[], Awaitable[object]]]) -> Late
     samples = []
     for call in calls:
         started = time.perf_counter()
-        try:
+        with contextlib.suppress(ReviewBotError):  # "not found" / "ambiguous" are answers too
             await call()
-        except ReviewBotError:
-            pass  # "not found" / "ambiguous" are answers too; they are timed like the others
         samples.append((time.perf_counter() - started) * 1000)
     return Latency(name, samples)
 
@@ -82,7 +81,7 @@ async def sample_titles(services: Services, n: int, rng: random.Random) -> list[
 async def lookup(services: Services, n: int, rng: random.Random) -> tuple[list[Latency], Latency]:
     titles = await sample_titles(services, n, rng)
     films = services.films
-    exact = await timed("resolve exact", [lambda t=t: films.resolve(f"{t} ({y})") for _, t, y in titles])
+    exact = await timed("resolve exact", [lambda t=t, y=y: films.resolve(f"{t} ({y})") for _, t, y in titles])
     prefix = await timed(
         "autocomplete prefix", [lambda t=t: films.search(t[: max(3, len(t) * 3 // 5)]) for _, t, _ in titles]
     )
