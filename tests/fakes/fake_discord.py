@@ -129,6 +129,7 @@ class FakeDiscord:
         self.identify: JSON | None = None
         self.resumes: list[JSON] = []
         self.heartbeats = 0
+        self.allow_threads = True  # False: thread creation fails with 403 Missing Permissions
         self._changed = asyncio.Condition()
         self._ws: web.WebSocketResponse | None = None
         self._seq = 0
@@ -205,7 +206,7 @@ class FakeDiscord:
                 "nick": None, "permissions": ALL_PERMISSIONS}
 
     async def wait_for(self, predicate: Callable[[], Any], within: float = 5.0) -> Any:
-        """Wait until `predicate()` is truthy (re-checked after every request the bot makes)."""
+        """Wait until `predicate()` is truthy (re-checked after every request and gateway packet)."""
         async with asyncio.timeout(within), self._changed:
             while not (result := predicate()):
                 await self._changed.wait()
@@ -387,9 +388,15 @@ class FakeDiscord:
             elif op == 6:
                 self.resumes.append(packet["d"])
                 await self.dispatch("RESUMED", {})
+            await self._notify()
         if self._ws is ws:
             self._ws = None
+        await self._notify()
         return ws
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
 
     async def _on_identify(self, ws: web.WebSocketResponse, data: JSON) -> None:
         if data.get("token") != self.token:
@@ -439,8 +446,7 @@ class FakeDiscord:
                 return _error(401, 0, "401: Unauthorized")
             return await handler(request)
         finally:
-            async with self._changed:
-                self._changed.notify_all()
+            await self._notify()
 
     def _authorised(self, request: web.Request) -> bool:
         path = request.path
@@ -465,6 +471,8 @@ class FakeDiscord:
 
     async def _sync(self, request: web.Request) -> web.Response:
         guild = request.match_info.get("guild")
+        if guild is not None and guild != self.guild_id:
+            return _error(403, 50001, "Missing Access")
         stored = []
         for command in request[BODY]:
             stored.append({"id": self.new_id(), "application_id": self.app_id, "version": self.new_id(),
@@ -594,7 +602,9 @@ class FakeDiscord:
                                 components=data.get("components", []))
         message["allowed_mentions"] = data.get("allowed_mentions")
         if ref := data.get("message_reference"):
-            message["message_reference"] = ref
+            # Snowflakes come back as strings, whatever the client sent.
+            message["message_reference"] = {k: str(v) if isinstance(v, int) else v for k, v in ref.items()}
+            message["referenced_message"] = self.messages.get(message["message_reference"].get("message_id"))
             message["type"] = 19
         self.messages[message["id"]] = message
         return _json(message)
@@ -610,6 +620,8 @@ class FakeDiscord:
         message_id = request.match_info["message"]
         if message_id not in self.messages:
             return _error(404, 10008, "Unknown Message")
+        if not self.allow_threads:
+            return _error(403, 50013, "Missing Permissions")
         if self.messages[message_id]["flags"] & EPHEMERAL:
             return _error(400, 50083, "Cannot start a thread from an ephemeral message")
         if message_id in self.channels:
