@@ -22,6 +22,7 @@ from bot.discord_app.runner import point_discord_at
 from bot.settings import Settings
 from tests.fakes.fake_discord import JSON, FakeDiscord, FakeInteraction
 
+
 def discord_settings(fake: FakeDiscord, db: Path, **overrides: Any) -> Settings:
     """Settings for a bot talking to `fake`: every value given explicitly, so nothing from the
     environment leaks in (module-scoped fixtures run before the per-test env clean-up)."""
