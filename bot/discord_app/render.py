@@ -23,7 +23,7 @@ from storage.records import Film, Review, WatchlistEntry
 
 COLOUR = discord.Colour(0xE4A11B)
 SPOILER_COLOUR = discord.Colour(0x8B1E3F)
-FOOTER_LIMIT = 2048
+FOOTER_LIMIT = 1500  # with a full 4,096 description and a title, stays under the 6,000 per message
 TITLE_LIMIT = 256
 REVIEWS_PAGE_CHARS = 3600  # raw review text per page; masking adds a little, the embed allows 4,096
 REVIEWS_PER_PAGE = 5
@@ -51,15 +51,15 @@ def film_embed(facts: FilmFacts) -> discord.Embed:
     if film.logline:
         embed.description = _cut(plain(film.logline), 1000)
     if film.original_title and film.original_title != film.title:
-        embed.add_field(name="Original title", value=_cut(plain(film.original_title), 1024), inline=False)
+        embed.add_field(name="Original title", value=_cut(plain(film.original_title), 512), inline=False)
     if film.directors:
-        embed.add_field(name="Directed by", value=_cut(plain(", ".join(film.directors)), 1024))
+        embed.add_field(name="Directed by", value=_cut(plain(", ".join(film.directors)), 512))
     if film.runtime_minutes:
         embed.add_field(name="Runtime", value=f"{film.runtime_minutes} min")
     if film.genres:
-        embed.add_field(name="Genres", value=_cut(plain(", ".join(film.genres)), 1024))
+        embed.add_field(name="Genres", value=_cut(plain(", ".join(film.genres)), 512))
     if film.cast:
-        embed.add_field(name="Cast", value=_cut(plain(", ".join(film.cast[:8])), 1024), inline=False)
+        embed.add_field(name="Cast", value=_cut(plain(", ".join(film.cast[:8])), 512), inline=False)
     embed.add_field(name="Reviews", value=reviews_line(facts), inline=False)
     if film.is_stub:
         embed.set_footer(text="Only the title is known for this film so far.")
@@ -160,8 +160,14 @@ def reviews_page(film: Film, reviews: Sequence[Review], page: int, threshold: fl
         return Page(embed, 0, 1)
     page = max(0, min(page, len(pages) - 1))
     shown = pages[page]
-    budget = (EMBED_DESCRIPTION_LIMIT - 20 * len(shown)) // len(shown)
-    blocks = [_review_block(review, threshold, budget) for review in shown]
+    bodies = [_review_body(review, threshold) for review in shown]
+    headers = [_review_header(review) for review in shown]
+    room = EMBED_DESCRIPTION_LIMIT - sum(len(h) + 3 for h in headers)
+    limits = _share(room, [len(b) for b in bodies])
+    blocks = [
+        f"{header}\n{_shortened(body, review, limit)}"
+        for header, body, review, limit in zip(headers, bodies, shown, limits, strict=True)
+    ]
     embed.description = "\n\n".join(blocks)
     embed.set_footer(
         text=f"Page {page + 1}/{len(pages)} · {len(reviews)} review{'s' if len(reviews) != 1 else ''} · "
@@ -170,22 +176,40 @@ def reviews_page(film: Film, reviews: Sequence[Review], page: int, threshold: fl
     return Page(embed, page, len(pages))
 
 
-def _review_block(review: Review, threshold: float, budget: int) -> str:
+def _review_header(review: Review) -> str:
     header = f"**{_cut(plain(review.author), 80)}**"
     if review.rating is not None:
         header += f" · {stars(review.rating)}"
     if review.author_flagged_spoilers:
-        # The author says the review spoils the film: hide all of it, not only the flagged sentences.
         header += " · ⚠️ marked as spoilers by its author"
-        body = wrap_spoiler(masked_text(review, threshold, reveal=True))
-    else:
-        body = masked_text(review, threshold)
-    body_budget = budget - len(header) - 1
-    pieces = split_message(body, body_budget - 40)
+    return header
+
+
+def _review_body(review: Review, threshold: float) -> str:
+    if review.author_flagged_spoilers:
+        # The author says the review spoils the film: hide all of it, not only the flagged sentences.
+        return wrap_spoiler(masked_text(review, threshold, reveal=True))
+    return masked_text(review, threshold)
+
+
+def _share(room: int, wants: Sequence[int]) -> list[int]:
+    """Split `room` characters between blocks: short ones get what they need, long ones the rest."""
+    limits = [0] * len(wants)
+    left = room
+    for count, index in enumerate(sorted(range(len(wants)), key=lambda i: wants[i])):
+        fair = left // (len(wants) - count)
+        limits[index] = min(wants[index], fair)
+        left -= limits[index]
+    return limits
+
+
+def _shortened(body: str, review: Review, limit: int) -> str:
+    if len(body) <= limit:
+        return body
+    note = " *(shortened: {:,} more characters)*"
+    pieces = split_message(body, max(limit - len(note.format(len(review.text))), 16))
     text = pieces[0] if pieces else ""
-    if len(pieces) > 1:
-        text += f" *(shortened: {len(review.text) - len(text):,} more characters)*"
-    return f"{header}\n{text}"
+    return text + note.format(max(len(review.text) - len(text), 1))
 
 
 # --- watchlists ----------------------------------------------------------------------------------

@@ -64,6 +64,8 @@ class LiveText:
         async with self._lock:
             self._task.cancel()
         await asyncio.wait([self._task])
+        if not self._task.cancelled() and (error := self._task.exception()) is not None:
+            log.error("The live preview stopped with an error", exc_info=error)
 
 
 async def send_pieces(

@@ -1,0 +1,97 @@
+"""Rendering service results for Discord: limits respected, spoilers never opened by a cut."""
+
+from __future__ import annotations
+
+from bot.app import Services
+from bot.discord_app import render
+from bot.services.ask import Answer, SourceRef
+from bot.text.chunking import spoiler_markers
+from storage.records import WatchlistEntry
+
+
+def balanced(text: str) -> bool:
+    return len(spoiler_markers(text)) % 2 == 0
+
+
+def always_hidden(text: str, phrase: str) -> bool:
+    """Every occurrence of `phrase` in `text` is inside a spoiler span."""
+    markers = spoiler_markers(text)
+    start = text.find(phrase)
+    while start >= 0:
+        if sum(1 for m in markers if m < start) % 2 == 0:
+            return False
+        start = text.find(phrase, start + 1)
+    return True
+
+
+def test_share_gives_short_blocks_what_they_need() -> None:
+    assert render._share(100, [10, 500, 20]) == [10, 70, 20]
+    assert render._share(90, [100, 100, 100]) == [30, 30, 30]
+    assert sum(render._share(4000, [3000, 3000])) <= 4000
+
+
+async def test_a_very_long_review_is_shortened_safely(services: Services) -> None:
+    film = await services.films.resolve("The Sixth Sense")
+    secret = "It turns out that Malcolm was dead the whole time and the boy knew it. "
+    text = "An eerie, patient ghost story with a terrific child performance. " * 20 + secret * 60
+    await services.reviews.add(film, text=text[:6000], author="longwinded **markdown** fan", rating=5)
+    reviews = await services.reviews.for_film(film)
+    pages = render.review_pages(reviews)
+    for index in range(len(pages)):
+        page = render.reviews_page(film, reviews, index, services.reviews.threshold)
+        description = page.embed.description or ""
+        assert len(description) <= 4096 and balanced(description)
+        assert len(page.embed) <= 6000
+    long_page = next(i for i, p in enumerate(pages) if any(r.author.startswith("longwinded") for r in p))
+    description = render.reviews_page(film, reviews, long_page, services.reviews.threshold).embed.description or ""
+    assert "shortened:" in description
+    assert "longwinded \\*\\*markdown\\*\\* fan" in description, "author names are shown as written"
+    assert "Malcolm was dead" in description and always_hidden(description, "Malcolm was dead")
+
+
+async def test_author_flagged_review_is_hidden_entirely(services: Services) -> None:
+    film = await services.films.resolve("Se7en")
+    await services.reviews.add(
+        film, text="Spoilers ahead. What is in the box changes everything about the final scene.",
+        author="flagger", contains_spoilers=True,
+    )
+    reviews = [r for r in await services.reviews.for_film(film) if r.author == "flagger"]
+    page = render.reviews_page(film, reviews, 0, services.reviews.threshold)
+    body = (page.embed.description or "").split("\n", 1)[1]
+    assert body.startswith("||") and body.endswith("||") and "marked as spoilers" in (page.embed.description or "")
+
+
+async def test_film_embed_fits_and_has_the_facts(services: Services) -> None:
+    film = await services.films.resolve("Parasite")
+    embed = render.film_embed(await services.films.facts(film))
+    assert embed.title == "Parasite (2019)"
+    assert {f.name for f in embed.fields} >= {"Directed by", "Runtime", "Genres", "Cast", "Reviews"}
+    assert len(embed) <= 6000
+
+
+def test_watchlist_pages() -> None:
+    entries = [
+        WatchlistEntry(i, f"Film {i}", 2000 + i, "2024-01-01T00:00:00Z", None if i % 2 else "2024-02-01T00:00:00Z",
+                       4.5 if i % 2 == 0 else None, "loved it" if i == 0 else None)
+        for i in range(23)
+    ]
+    first = render.watchlist_page(entries, 0, "ana")
+    assert (first.index, first.count) == (0, 3)
+    assert first.embed.description and first.embed.description.count("\n") >= 9
+    last = render.watchlist_page(entries, 99, "ana")
+    assert last.index == 2, "a page past the end shows the last page"
+    assert render.watchlist_page([], 0, "ana").embed.description.startswith("Nothing here yet")  # type: ignore[union-attr]
+
+
+def test_answer_text_names_its_sources_in_small_print() -> None:
+    answer = Answer("It is very funny.", None, [SourceRef(1, "kat", "Parasite (2019)"), SourceRef(2, "kat", "")],
+                    notes=["Offline answer."])
+    assert render.answer_text(answer) == "It is very funny.\n-# Sources: kat\n-# Offline answer."
+    long = Answer("word " * 1000, None)
+    pieces = render.answer_pieces(long)
+    assert len(pieces) == 3 and all(len(p) <= 2000 for p in pieces)
+
+
+def test_preview_of_an_unfinished_spoiler_stays_hidden() -> None:
+    preview = render.answer_preview("The ending: ||the twist is that")
+    assert balanced(preview) and preview.endswith(render.WRITING)
