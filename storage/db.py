@@ -47,27 +47,41 @@ class Database:
         self._writer = writer
         self._reader = reader
         self._write_lock = asyncio.Lock()
+        self._write_owner: asyncio.Task[Any] | None = None  # the task inside transaction(), if any
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         writer = await cls._connect(path)
-        reader = await cls._connect(path)
+        try:
+            reader = await cls._connect(path)
+        except BaseException:
+            await writer.close()
+            raise
         db = cls(path, writer, reader)
         if migrate:
-            await db.migrate()
+            try:
+                await db.migrate()
+            except BaseException:
+                # aiosqlite's worker threads are not daemons: an unclosed handle keeps the process alive.
+                await db.close()
+                raise
         return db
 
     @staticmethod
     async def _connect(path: Path) -> aiosqlite.Connection:
         # isolation_level=None: autocommit, so transactions are explicit (BEGIN IMMEDIATE below).
         conn = await aiosqlite.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
-        conn.row_factory = sqlite3.Row
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        await conn.execute("PRAGMA synchronous=NORMAL")
+        try:
+            conn.row_factory = sqlite3.Row
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            await conn.execute("PRAGMA synchronous=NORMAL")
+        except BaseException:
+            await conn.close()
+            raise
         return conn
 
     async def close(self) -> None:
@@ -91,26 +105,37 @@ class Database:
     async def migrate(self) -> int:
         """Apply every migration newer than `PRAGMA user_version`, each in its own transaction.
 
-        Returns the number applied; running it again is a no-op.
+        Returns the number applied; running it again is a no-op. The version is read again inside
+        each transaction, so two processes opening a new database at once (the bot and a CLI
+        import) do not both apply the same migration.
         """
         applied = 0
         async with self._write_lock:
-            current = int((await (await self._writer.execute("PRAGMA user_version")).fetchone())[0])  # type: ignore[index]
+            current = await self._user_version()
             for version, name, sql in _migration_files():
                 if version <= current:
                     continue
-                log.info("applying migration %s", name)
-                await self._writer.execute("BEGIN IMMEDIATE")
+                await self._begin()
                 try:
-                    for statement in _split_sql(sql):
-                        await self._writer.execute(statement)
-                    await self._writer.execute(f"PRAGMA user_version={version}")
+                    current = await self._user_version()
+                    if version > current:
+                        log.info("applying migration %s", name)
+                        for statement in _split_sql(sql):
+                            await self._writer.execute(statement)
+                        await self._writer.execute(f"PRAGMA user_version={version}")
+                        applied += 1
+                        current = version
                 except BaseException:
-                    await self._writer.execute("ROLLBACK")
+                    await self._rollback()
                     raise
-                await self._writer.execute("COMMIT")
-                applied += 1
+                await self._commit()
         return applied
+
+    async def _user_version(self) -> int:
+        cursor = await self._writer.execute("PRAGMA user_version")
+        row = await cursor.fetchone()
+        await cursor.close()
+        return int(row[0]) if row else 0
 
     # --- reads -----------------------------------------------------------------------------------
     async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
@@ -128,15 +153,52 @@ class Database:
     # --- writes ----------------------------------------------------------------------------------
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Writer]:
-        """Serialise a group of writes: BEGIN IMMEDIATE … COMMIT, ROLLBACK on any exception."""
+        """Serialise a group of writes: BEGIN IMMEDIATE … COMMIT, ROLLBACK on any exception.
+
+        Not re-entrant: inside a transaction use its `Writer`, not `db.execute` (that would wait
+        for the lock this task already holds, forever), so nesting raises instead.
+        """
+        task = asyncio.current_task()
+        if task is not None and task is self._write_owner:
+            raise RuntimeError("nested Database.transaction(): use the Writer of the open transaction")
         async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
+            self._write_owner = task
             try:
-                yield Writer(self._writer)
-            except BaseException:
-                await self._writer.execute("ROLLBACK")
-                raise
+                await self._begin()
+                try:
+                    yield Writer(self._writer)
+                except BaseException:
+                    await self._rollback()
+                    raise
+                await self._commit()
+            finally:
+                self._write_owner = None
+
+    async def _begin(self) -> None:
+        try:
+            await self._writer.execute("BEGIN IMMEDIATE")
+        except asyncio.CancelledError:
+            # aiosqlite runs the statement on its own thread even when the caller stops waiting, so
+            # the transaction opens anyway. Queue a ROLLBACK behind it (the thread runs statements in
+            # order) before the lock is released, or the next BEGIN fails with "cannot start a
+            # transaction within a transaction" for ever after.
+            await self._rollback()
+            raise
+
+    async def _commit(self) -> None:
+        try:
             await self._writer.execute("COMMIT")
+        except sqlite3.Error:
+            # A failed COMMIT leaves the transaction open; close it so the connection stays usable.
+            await self._rollback()
+            raise
+
+    async def _rollback(self) -> None:
+        """Roll back the open transaction; never hides the exception that brought us here."""
+        try:
+            await self._writer.execute("ROLLBACK")
+        except sqlite3.OperationalError as exc:  # SQLite had already rolled back (e.g. disk full)
+            log.warning("rollback found no open transaction: %s", exc)
 
     async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
         """One write statement in its own transaction; returns the rows changed."""
