@@ -43,8 +43,10 @@ class FilmRepository:
         row = await self._db.fetchone(f"SELECT {_FILM_COLUMNS} FROM films f WHERE f.id = ?", (film_id,))
         if row is None:
             return None
+        # One row per normalised form ("The X" is also stored as "x"): each alias once, in order.
         aliases = await self._db.fetchall(
-            "SELECT title FROM film_titles WHERE film_id = ? AND kind = 'alias' ORDER BY id", (film_id,)
+            "SELECT title FROM film_titles WHERE film_id = ? AND kind = 'alias' GROUP BY title ORDER BY min(id)",
+            (film_id,),
         )
         return _film_from_row(row, (a["title"] for a in aliases))
 

@@ -1,0 +1,112 @@
+"""FilmRepository on a real SQLite file: names, exact/prefix/substring lookups, stats."""
+
+from __future__ import annotations
+
+import pytest
+
+from storage.db import Database
+from storage.films import FilmRepository
+from storage.normalize import normalize_title, title_variants
+from storage.records import FilmInput, ReviewInput
+from storage.reviews import ReviewRepository
+
+
+@pytest.fixture
+def films(db: Database) -> FilmRepository:
+    return FilmRepository(db)
+
+
+async def test_add_returns_the_stored_film_with_its_names(films: FilmRepository) -> None:
+    film = await films.add(
+        FilmInput(
+            title="Amélie", year=2001, original_title="Le Fabuleux Destin d'Amélie Poulain",
+            aliases=("The Fabulous Destiny of Amélie Poulain",), directors=("Jean-Pierre Jeunet",),
+            genres=("Comedy", "Romance"), runtime_minutes=122, logline="A shy waitress.",
+        )
+    )
+    assert film.label == "Amélie (2001)"
+    assert film.directors == ("Jean-Pierre Jeunet",) and film.genres == ("Comedy", "Romance")
+    assert film.aliases == ("The Fabulous Destiny of Amélie Poulain",)
+    assert not film.is_stub
+    assert await films.get(film.id) == film
+    assert await films.get(film.id + 1000) is None
+    assert await films.count() == 1
+
+
+async def test_every_name_and_its_article_free_form_is_indexed(films: FilmRepository) -> None:
+    film = await films.add(FilmInput(title="The Prestige", year=2006, original_title="Prestige"))
+    names = {(h.norm, h.film_id) for h in await films.all_names()}
+    assert names == {("the prestige", film.id), ("prestige", film.id)}  # one row per distinct norm
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("dear comrades", "Dear Comrades!"), ("AMELIE", "Amélie"), ("se7en", "Se7en"),
+     ("fast and furious", "Fast & Furious"), ("prestige", "The Prestige")],
+)
+async def test_find_exact_ignores_case_accents_punctuation_and_article(
+    films: FilmRepository, typed: str, stored: str
+) -> None:
+    film = await films.add(FilmInput(title=stored, year=2000))
+    hits = await films.find_exact(normalize_title(typed))
+    assert [h.film_id for h in hits] == [film.id]
+    assert hits[0].title == stored
+
+
+async def test_find_exact_returns_every_remake_oldest_first(films: FilmRepository) -> None:
+    new = await films.add(FilmInput(title="Psycho", year=1998))
+    old = await films.add(FilmInput(title="Psycho", year=1960))
+    assert [h.film_id for h in await films.find_exact("psycho")] == [old.id, new.id]
+
+
+async def test_find_prefix_uses_a_range_and_prefers_short_names(films: FilmRepository) -> None:
+    sixth = await films.add(FilmInput(title="The Sixth Sense", year=1999))
+    await films.add(FilmInput(title="The Sixth Sense of a Very Long Title", year=2010))
+    await films.add(FilmInput(title="Parasite", year=2019))
+    hits = await films.find_prefix("the s", limit=10)
+    assert hits[0].film_id == sixth.id
+    assert {h.title for h in hits} == {"The Sixth Sense", "The Sixth Sense of a Very Long Title"}
+    assert await films.find_prefix("zzz", limit=10) == []
+    assert len(await films.find_prefix("the", limit=1)) == 1
+
+
+async def test_find_substring_uses_the_trigram_index(films: FilmRepository) -> None:
+    film = await films.add(FilmInput(title="Dear Comrades!", year=2020))
+    assert [h.film_id for h in await films.find_substring("comrade", limit=5)] == [film.id]
+    assert await films.find_substring("co", limit=5) == []  # trigrams need 3 characters
+    # FTS5 syntax in user input is quoted, never interpreted.
+    for hostile in ['dear" OR "x', "NEAR(a b)", "com*", '"""', "a AND b"]:
+        await films.find_substring(normalize_title(hostile) or hostile, limit=5)
+
+
+async def test_find_by_title_year(films: FilmRepository) -> None:
+    old = await films.add(FilmInput(title="Dune", year=1984))
+    new = await films.add(FilmInput(title="Dune", year=2021, aliases=("Dune: Part One",)))
+    assert (await films.find_by_title_year("dune", 2021)).id == new.id  # type: ignore[union-attr]
+    assert (await films.find_by_title_year("Dune", 1984)).id == old.id  # type: ignore[union-attr]
+    assert await films.find_by_title_year("Dune", 2000) is None
+    assert (await films.find_by_title_year("Dune: Part One", None)).id == new.id  # type: ignore[union-attr]
+
+
+async def test_review_stats_and_get_many(db: Database, films: FilmRepository) -> None:
+    a = await films.add(FilmInput(title="Arrival", year=2016))
+    b = await films.add(FilmInput(title="Get Out", year=2017))
+    assert await films.review_stats(a.id) == (0, None)
+    for n, rating in enumerate((4.0, 3.5, None)):
+        await ReviewRepository(db).add(
+            ReviewInput(film_id=a.id, author=f"r{n}", source="test", rating=rating, text=f"text {n}",
+                        author_flagged_spoilers=False, content_hash=f"h{n}", sentences=())
+        )
+    assert await films.review_stats(a.id) == (3, 3.75)
+    assert [f.id for f in await films.get_many([b.id, a.id, b.id, 999])] == [b.id, a.id]
+
+
+async def test_stub_films_are_marked(films: FilmRepository) -> None:
+    stub = await films.add(FilmInput(title="Nomadland", is_stub=True))
+    assert stub.is_stub and stub.year is None and stub.label == "Nomadland"
+
+
+def test_title_variants() -> None:
+    assert title_variants("The Prestige") == {"the prestige", "prestige"}
+    assert title_variants("A") == {"a"}
+    assert title_variants("!!!") == set()
