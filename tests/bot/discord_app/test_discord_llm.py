@@ -1,0 +1,141 @@
+"""With an LLM configured (the fake OpenAI server): streaming edits, long answers, and an LLM that
+fails or hangs. Whatever the LLM does, every interaction gets an answer."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from itertools import pairwise
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from bot.discord_app.render import WRITING
+from bot.text.chunking import spoiler_markers
+from tests.bot.discord_app.conftest import Harness, start_bot
+from tests.fakes.fake_openai import ChatRequest, FakeOpenAI, Hang, Reply, ServerError
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+LLM_TIMEOUT = 0.5
+POINT = "Point {i}: reviewers admire the careful craft, the sharp writing and the performances throughout."
+
+
+def schema_of(request: ChatRequest) -> str | None:
+    """Which structured reply the engine asked for (a stable, API-level signal)."""
+    return ((request.body.get("response_format") or {}).get("json_schema") or {}).get("name")
+
+
+class Model:
+    """Answers each structured request validly; `points` sets how long answers are."""
+
+    def __init__(self) -> None:
+        self.points = 6
+
+    def __call__(self, request: ChatRequest) -> Reply | str:
+        name = schema_of(request)
+        if name == "reviewbot_points":
+            points = [{"text": POINT.format(i=i), "sources": [], "spoiler": i % 3 == 2} for i in range(self.points)]
+            text = json.dumps({"points": points})
+            return Reply(text, chunk_chars=max(60, len(text) // 25), chunk_delay=0.03)  # ~0.75 s a stream
+        if name == "reviewbot_digest":
+            return json.dumps({"safe": "The reviewer liked the acting.", "spoilers": ""})
+        return json.dumps({"spoiler_sentences": []})
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def llm(tmp_path_factory: Any) -> AsyncIterator[tuple[Harness, FakeOpenAI, Model]]:
+    model = Model()
+    async with FakeOpenAI(responder=model) as openai, start_bot(
+        tmp_path_factory.mktemp("discord-llm"),
+        openai_base_url=openai.base_url,
+        llm_max_retries=0,
+        llm_timeout_seconds=LLM_TIMEOUT,
+    ) as harness:
+        assert harness.services.engine_name.startswith("openai:")
+        yield harness, openai, model
+
+
+async def test_summary_streams_with_throttled_edits(llm: tuple[Harness, FakeOpenAI, Model]) -> None:
+    h, openai, model = llm
+    model.points = 30
+    before = len(openai.requests)
+    ix = await h.run("summary", film="Parasite", spoilers=True, user=h.user("streamer"))
+    assert ix.acked_at is not None and openai.requests[before].received_at > ix.acked_at, "deferred before the LLM"
+    edits = [r for r in h.fake.requests_to(ix.token) if r.method == "PATCH"]
+    previews, final = edits[:-1], edits[-1]
+    assert len(previews) >= 2, "the summary was shown while it was being written"
+    for preview in previews:
+        embed = preview.body["embeds"][0]
+        assert embed["footer"]["text"] == WRITING
+        assert len(spoiler_markers(embed["description"])) % 2 == 0, "a half-written spoiler stays hidden"
+    gaps = [b.at - a.at for a, b in pairwise(previews)]
+    assert all(gap >= h.bot.edit_interval * 0.9 for gap in gaps), gaps
+    description = final.body["embeds"][0]["description"]
+    assert "||Point 2:" in description and WRITING not in json.dumps(final.body)
+
+
+async def test_long_answer_is_split_at_the_limit(llm: tuple[Harness, FakeOpenAI, Model]) -> None:
+    h, _, model = llm
+    model.points = 60
+    ix = await h.run("ask", question="Is the acting in Parasite good?", user=h.user("long"))
+    first = h.original(ix)
+    rest = [m for m in h.fake.thread_messages(first["id"]) if m["author"]["id"] == h.fake.app_id]
+    pieces = [first["content"]] + [m["content"] for m in rest[:-1]]
+    assert len(pieces) >= 2 and all(len(p) <= 2000 for p in pieces)
+    assert len(pieces[0]) > 1500, "pieces are filled, not cut early"
+    joined = "\n".join(pieces)
+    assert "Point 58:" in joined, "nothing lost at the cuts"
+    assert "Point 2:" not in joined and "Point 59:" not in joined, "spoiler points are left out of /ask"
+    assert "mention" in rest[-1]["content"], "the thread hint comes after the whole answer"
+
+
+async def test_follow_up_sends_the_conversation_to_the_llm(llm: tuple[Harness, FakeOpenAI, Model]) -> None:
+    h, openai, model = llm
+    model.points = 3
+    asker = h.user("chatty")
+    ix = await h.run("ask", question="Is the music in The Prestige memorable?", user=asker)
+    thread_id = h.original(ix)["id"]
+    before = len(openai.requests)
+    question = await h.fake.user_message(thread_id, "and the ending?", user=asker, mention_bot=True)
+    await h.fake.wait_for(lambda: any(
+        m.get("message_reference", {}).get("message_id") == question["id"] and m["edited_timestamp"]
+        for m in h.fake.thread_messages(thread_id)))
+    await h.idle()
+    follow_up = openai.requests[before]
+    assert "Is the music in The Prestige memorable?" in follow_up.text, "earlier turns go to the model"
+    assert "and the ending?" in follow_up.text
+
+
+@pytest.mark.parametrize(
+    ("failure", "reason"), [(ServerError(), "server error"), (Hang(seconds=30), "timed out")], ids=["fails", "hangs"]
+)
+async def test_the_user_gets_an_answer_when_the_llm_fails(
+    llm: tuple[Harness, FakeOpenAI, Model], failure: Any, reason: str
+) -> None:
+    h, openai, model = llm
+    model.points = 3
+    before = len(openai.requests)
+    openai.script(failure)
+    summary = await h.run("summary", film="Se7en", user=h.user("unlucky-summary"))
+    assert len(openai.requests) == before + 1
+    embed = h.original(summary)["embeds"][0]
+    assert embed["description"] and "Se7en (1995)" in embed["title"]
+    assert f"The LLM was unavailable ({reason})" in embed["footer"]["text"]
+
+    openai.script(failure)
+    ask = await h.run("ask", question="Is the acting in Se7en good?", user=h.user("unlucky-ask"))
+    content = h.original(ask)["content"]
+    assert "Se7en (1995)" in content and f"The LLM was unavailable ({reason})" in content
+    assert len(openai.requests) == before + 2
+    for ix in (summary, ask):
+        assert ix.acked_at is not None and ix.acked_at - ix.sent_at < 3.0
+        assert ix.state == "replied"
+
+
+async def test_nothing_was_left_unanswered(llm: tuple[Harness, FakeOpenAI, Model]) -> None:
+    h, _, _ = llm
+    for ix in h.fake.interactions.values():
+        assert ix.callbacks and ix.state not in ("pending", "loading"), ix.payload["data"]
+    for body in h.fake.sent_messages():
+        assert body["allowed_mentions"]["parse"] == []
