@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.discord_app.tree import PICK_TIP
-from tests.bot.discord_app.conftest import Harness
+from tests.bot.discord_app.harness import Harness
 from tests.fakes.fake_discord import EPHEMERAL, LOADING
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

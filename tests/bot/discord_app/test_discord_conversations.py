@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.bot.discord_app.conftest import Harness
+from tests.bot.discord_app.harness import Harness
 from tests.fakes.fake_discord import EPHEMERAL, JSON, FakeInteraction
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

@@ -13,7 +13,7 @@ import pytest_asyncio
 
 from bot.discord_app.render import WRITING
 from bot.text.chunking import spoiler_markers
-from tests.bot.discord_app.conftest import Harness, start_bot
+from tests.bot.discord_app.harness import Harness, start_bot
 from tests.fakes.fake_openai import ChatRequest, FakeOpenAI, Hang, Reply, ServerError
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

@@ -11,7 +11,7 @@ import pytest
 
 from bot.discord_app.tree import APOLOGY
 from bot.errors import BudgetExceeded
-from tests.bot.discord_app.conftest import Harness, start_bot
+from tests.bot.discord_app.harness import Harness, start_bot
 from tests.fakes.fake_discord import EPHEMERAL, FakeInteraction
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

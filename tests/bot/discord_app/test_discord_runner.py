@@ -12,7 +12,7 @@ import pytest
 
 from bot.cli import main
 from bot.discord_app.runner import run_bot, sync_commands
-from tests.bot.discord_app.conftest import discord_settings
+from tests.bot.discord_app.harness import discord_settings
 from tests.fakes.fake_discord import FakeDiscord
 
 COMMANDS = {"summary", "film", "reviews", "review", "watchlist", "ask", "help"}
