@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ import pytest_asyncio
 from bot.discord_app.render import WRITING
 from bot.text.chunking import spoiler_markers
 from tests.bot.discord_app.harness import Harness, start_bot
+from tests.fakes.fake_discord import EPHEMERAL
 from tests.fakes.fake_openai import ChatRequest, FakeOpenAI, Hang, Reply, ServerError
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -139,3 +141,18 @@ async def test_nothing_was_left_unanswered(llm: tuple[Harness, FakeOpenAI, Model
         assert ix.callbacks and ix.state not in ("pending", "loading"), ix.payload["data"]
     for body in h.fake.sent_messages():
         assert body["allowed_mentions"]["parse"] == []
+
+
+async def test_spent_llm_budget_is_a_private_reply(tmp_path: Path) -> None:
+    async with FakeOpenAI(responder=Model()) as openai, start_bot(
+        tmp_path, openai_base_url=openai.base_url, llm_max_retries=0, llm_daily_tokens_per_user=1
+    ) as h:
+        me = h.user("spendthrift")
+        first = await h.run("summary", film="Parasite", user=me)
+        assert "Parasite (2019)" in h.original(first)["embeds"][0]["title"]
+        calls = len(openai.requests)
+        second = await h.run("summary", film="Se7en", user=me)
+        assert second.callback_type == 5 and second.state == "deleted", "the public 'thinking…' is removed"
+        (reply,) = h.messages(second)
+        assert reply["flags"] & EPHEMERAL and "today's LLM allowance" in reply["content"]
+        assert len(openai.requests) == calls, "nothing is sent to the LLM without budget"
