@@ -9,7 +9,7 @@ import sqlite3
 import statistics
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,7 +44,7 @@ class Latency:
         return statistics.fmean(self.samples)
 
 
-async def timed(name: str, calls: list[Callable[[], Awaitable[object]]]) -> Latency:
+async def timed(name: str, calls: Sequence[Callable[[], Awaitable[object]]]) -> Latency:
     samples = []
     for call in calls:
         started = time.perf_counter()

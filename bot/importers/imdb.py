@@ -99,7 +99,7 @@ class _Reader:
 
     def rows(self, expected_header: tuple[str, ...]) -> Iterator[list[str]]:
         with self.path.open("rb") as raw:
-            stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if self.path.suffix == ".gz" else raw
+            stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if self.path.suffix == ".gz" else raw  # type: ignore[assignment]
             text = io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="\n")
             header = tuple(text.readline().rstrip("\n").split("\t"))
             if header[: len(expected_header)] != expected_header:
