@@ -70,7 +70,9 @@ async def open_services(settings: Settings, *, load_sample: bool | None = None) 
         if settings.llm_configured:
             from bot.llm.wiring import build_llm_engines
 
-            summary_engine, answer_engine = await build_llm_engines(settings, db, stack, offline, counter)
+            summary_engine, answer_engine = await build_llm_engines(
+                settings, db, stack, offline, counter, reviews=reviews
+            )
         summaries = SummaryService(films, reviews, SummaryRepository(db), summary_engine)
         ask = AskService(
             films,

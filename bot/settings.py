@@ -48,6 +48,16 @@ class Settings(BaseSettings):
     llm_daily_tokens_per_user: int = Field(default=50_000, ge=0)
     llm_daily_tokens_per_guild: int = Field(default=500_000, ge=0)
     conversation_token_budget: int = Field(default=1500, ge=100)
+    # How to ask for JSON: "json_schema" (OpenAI, Ollama, vLLM, llama.cpp, LM Studio), "json_object"
+    # (older servers), "none" (prompt only; the answer is still validated).
+    llm_response_format: Literal["json_schema", "json_object", "none"] = "json_schema"
+    # "auto": max_completion_tokens for api.openai.com (its newer models refuse max_tokens), else max_tokens.
+    llm_token_parameter: Literal["auto", "max_tokens", "max_completion_tokens"] = "auto"
+    llm_concurrency: int = Field(default=4, ge=1, le=32)  # parallel per-review digest calls
+    # Films whose review text fits in this many prompt tokens are summarised in one call; larger ones
+    # through per-review digests (each review read once, then reused).
+    llm_direct_max_tokens: int = Field(default=6000, ge=0)
+    llm_spoiler_check: bool = False  # a second LLM pass over spoiler-free drafts (one extra call)
 
     # --- Discord --------------------------------------------------------------------------------
     discord_token: SecretStr | None = None

@@ -41,6 +41,7 @@ _FACT_PATTERNS: dict[str, re.Pattern[str]] = {
     "year": re.compile(r"\b(?:when (?:was|did)|what year|released)\b", re.I),
     "genre": re.compile(r"\b(?:genre|what kind of|what sort of)\b", re.I),
 }
+OFFLINE_ANSWER_NOTE = "Offline answer: quoted from the stored reviews (no LLM is configured)."
 _QUESTION_WORDS = frozenset({"is", "was", "does", "did", "how", "what", "why", "any", "good", "the", "it", "and"})
 
 
@@ -90,6 +91,8 @@ class AnswerContext:
     history: list[Turn]
     spoilers: bool
     similar: list[FilmFacts] = field(default_factory=list)
+    # The retrieval-only answer, for an engine to fall back on (with its own note) when the LLM fails.
+    offline: Answer | None = None
 
 
 class AnswerEngine(Protocol):
@@ -177,11 +180,12 @@ class AskService:
                 remembered = await self._conversations.film_of(conversation_id)
                 target = await self._films.get(remembered) if remembered else None
         context = await self._context(question, target, history, spoilers)
+        context.offline = self._offline(context)
         answer = None
         if self.engine is not None:
             answer = await self.engine.answer(context, requester, on_text)
         if answer is None:
-            answer = self._offline(context)
+            answer = context.offline
         if conversation_id is not None:
             await self._conversations.add_turn(
                 conversation_id, "user", question, self._counter.count(question), requester.user_id
@@ -299,7 +303,7 @@ class AskService:
         quoted = any(line.startswith("What reviewers say") for line in lines)
         sources = [SourceRef(p.review_id, p.author, film.label if film else "") for p in context.passages[:4]]
         sources = sources if quoted else []
-        notes = ["Offline answer: quoted from the stored reviews (no LLM is configured)."]
+        notes = [OFFLINE_ANSWER_NOTE]
         if not context.spoilers:
             notes.append("Spoiler-free: sentences that may reveal the plot were left out.")
         return Answer("\n".join(lines), film, sources, "offline", notes)

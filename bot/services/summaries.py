@@ -39,6 +39,7 @@ class EngineOutput:
     output_tokens: int = 0
     notes: list[str] = field(default_factory=list)
     engine: str | None = None  # set when the engine fell back to another (e.g. offline)
+    cacheable: bool = True  # False for a partial answer (e.g. today's LLM budget covered only some reviews)
 
 
 class SummaryEngine(Protocol):
@@ -152,7 +153,7 @@ class SummaryService:
             )
         output = await self.engine.summarize(film, reviews, mode=mode, requester=requester, on_text=on_text)
         engine_name = output.engine or self.engine.name
-        if output.engine is None or output.engine == self.engine.name:
+        if output.cacheable and (output.engine is None or output.engine == self.engine.name):
             # A fallback answer is not cached under the LLM's key: the next request retries the LLM.
             await self._cache.put(
                 key, output.text, sources=output.sources, notes=output.notes,

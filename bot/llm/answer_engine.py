@@ -1,0 +1,192 @@
+"""Conversational answers (/ask) written by an LLM from the retrieved material, through the guard.
+
+AskService does the retrieval (FTS5 over review sentences, spoiler-safe ones unless spoilers were
+asked for, plus the film's facts) and keeps the conversation; this engine turns that material into
+an answer. Earlier turns go to the model as chat messages, oldest dropped first when they do not fit;
+in spoiler-free mode, spoiler spans of earlier answers are cut out of them first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Sequence
+
+from bot.llm.budget import DailyBudget
+from bot.llm.client import ChatClient, Message
+from bot.llm.errors import LLMError, unavailable_note
+from bot.llm.guard import GuardedPoint, GuardReport, Mode, SpoilerGuard, neutralise
+from bot.llm.material import film_fields, known_spoilers
+from bot.llm.points import RETRY_RESERVE, generate_points
+from bot.llm.prompts import PromptSet
+from bot.llm.spotlight import block, clean, new_key
+from bot.services.ask import OFFLINE_ANSWER_NOTE, Answer, AnswerContext, Passage, SourceRef
+from bot.services.reviews import ReviewService
+from bot.services.summaries import Requester, TextCallback
+from bot.spoilers.detector import FilmContext
+from bot.text.segments import split_review
+from storage.films import FilmRepository
+from storage.records import Film, Turn
+
+log = logging.getLogger(__name__)
+
+MAX_DROPPED_SHARE = 0.5
+TOO_REVEALING = "The LLM's answer gave away too much of the plot, so this is the offline answer."
+
+
+class LLMAnswerEngine:
+    def __init__(
+        self,
+        chat: ChatClient,
+        prompts: PromptSet,
+        reviews: ReviewService,
+        films: FilmRepository,
+        budget: DailyBudget,
+        *,
+        threshold: float,
+        max_output_tokens: int,
+    ) -> None:
+        self._chat = chat
+        self._prompts = prompts
+        self._reviews = reviews
+        self._films = films
+        self._budget = budget
+        self.threshold = threshold
+        self.max_output_tokens = max_output_tokens
+        self.name = f"openai:{chat.model}"
+
+    async def answer(
+        self, context: AnswerContext, requester: Requester, on_text: TextCallback | None = None
+    ) -> Answer | None:
+        if context.film is None and not context.passages and not context.similar:
+            return None  # nothing to answer from; the offline reply says how to name a film
+        await self._budget.ensure_available(requester)
+        mode: Mode = "spoilers" if context.spoilers else "spoiler_free"
+        try:
+            guard, labels = await self._guard(context)
+            messages, passages = self._messages(context, mode)
+            generated = await generate_points(
+                self._chat,
+                messages,
+                known_ids=[p.review_id for p in passages],
+                max_tokens=self.max_output_tokens,
+                requester=requester,
+                purpose=f"answer:{mode}",
+                guard=guard,
+                mode=mode,
+                render=render_answer,
+                on_text=on_text,
+            )
+        except LLMError as error:
+            log.warning("LLM answer failed (%s); answering offline", error.reason)
+            return self._fallback(context, unavailable_note(error, "answer"))
+        report = GuardReport()
+        guarded = [g for g in (guard.check(p, mode, report) for p in generated.value) if g is not None]
+        if not guarded or report.dropped_share > MAX_DROPPED_SHARE:
+            log.warning("the guard removed %d of %d answer sentences (%s)",
+                        report.sentences_dropped, report.sentences_in, dict(report.reasons))
+            return self._fallback(context, TOO_REVEALING)
+        by_id = {p.review_id: p for p in passages}
+        cited = dict.fromkeys(s for g in guarded for s in g.sources)
+        sources = [SourceRef(i, neutralise(by_id[i].author), labels.get(i, "")) for i in cited if i in by_id]
+        notes = []
+        if mode == "spoiler_free":
+            notes.append("Spoiler-free: every sentence was checked by the spoiler guard.")
+        if report.sentences_dropped:
+            n = report.sentences_dropped
+            notes.append(f"The spoiler guard removed {n} sentence{'s' if n != 1 else ''} of the LLM's answer.")
+        return Answer(
+            render_answer(guarded), context.film, sources, self.name, notes,
+            generated.input_tokens, generated.output_tokens,
+        )
+
+    # --- guard -----------------------------------------------------------------------------------
+    async def _guard(self, context: AnswerContext) -> tuple[SpoilerGuard, dict[int, str]]:
+        """A guard knowing every film the material comes from, and each passage's film label."""
+        films: dict[int, Film] = {}
+        labels: dict[int, str] = {}
+        if context.film is not None:
+            films[context.film.id] = context.film
+            labels = {p.review_id: context.film.label for p in context.passages}
+        else:
+            for passage in context.passages:
+                review = await self._reviews.get(passage.review_id)
+                film = await self._films.get(review.film_id) if review else None
+                if film is not None:
+                    films.setdefault(film.id, film)
+                    labels[passage.review_id] = film.label
+        contexts: list[FilmContext] = []
+        spoilers: list[str] = []
+        for film in films.values():
+            reviews = await self._reviews.for_film(film)
+            contexts.append(await self._reviews.context(film, [r.text for r in reviews]))
+            spoilers.extend(known_spoilers(reviews, self.threshold))
+        guard = SpoilerGuard(
+            self._reviews.detector, contexts, threshold=self.threshold, known_spoilers=spoilers
+        )
+        return guard, labels
+
+    # --- prompt ----------------------------------------------------------------------------------
+    def _messages(self, context: AnswerContext, mode: Mode) -> tuple[list[Message], list[Passage]]:
+        """System, earlier turns, question: the oldest turns, then the last passages, give way to fit."""
+        key = new_key()
+        history = [_turn_message(t, mode) for t in context.history]
+        passages = list(context.passages)
+        while True:
+            system, user = self._prompts.render(
+                "answer",
+                key=key,
+                material=self._material(context, passages, key),
+                spoiler_policy=self._prompts.fragment("answer", mode),
+                question=clean(context.question),
+            )
+            messages = [system, *history, user]
+            if self._chat.fits(messages, self.max_output_tokens + RETRY_RESERVE):
+                return messages, passages
+            if history:
+                history = history[2:] if len(history) > 1 else []
+            elif passages:
+                passages.pop()
+            else:
+                return messages, passages  # the client refuses it with LLMContextTooLong
+
+    def _material(self, context: AnswerContext, passages: Sequence[Passage], key: str) -> str:
+        blocks: list[str] = []
+        if context.facts is not None:
+            facts = context.facts
+            stats = f"{facts.review_count} stored"
+            if facts.average_rating is not None:
+                stats += f", average rating {facts.average_rating:.1f}/5"
+            fields = [*film_fields(facts.film, characters=context.spoilers), ("reviews", stats)]
+            blocks.append(block("film", "", key, fields))
+        if context.similar:
+            lines = [
+                (str(n), f"{f.film.label}: {f.film.logline or ''}".rstrip(": "))
+                for n, f in enumerate(context.similar, 1)
+            ]
+            blocks.append(block("similar films", "", key, lines))
+        for passage in passages:
+            line = ("spoilers", passage.text) if passage.spoiler else ("said", passage.text)
+            blocks.append(block("review", str(passage.review_id), key, [line]))
+        if not passages:
+            blocks.append("(No review excerpts matched this question.)")
+        return "\n\n".join(blocks)
+
+    def _fallback(self, context: AnswerContext, note: str) -> Answer | None:
+        if context.offline is None:
+            return None
+        offline = context.offline
+        notes = [note, *(n for n in offline.notes if n != OFFLINE_ANSWER_NOTE)]
+        return dataclasses.replace(offline, notes=notes)
+
+
+def _turn_message(turn: Turn, mode: Mode) -> Message:
+    content = turn.content
+    if mode == "spoiler_free" and turn.role == "assistant":
+        # An earlier answer given with spoilers keeps them behind ||…||: those spans stay out.
+        content = " ".join(s.text for s in split_review(content) if not s.marked)
+    return {"role": "assistant" if turn.role == "assistant" else "user", "content": content}
+
+
+def render_answer(points: Sequence[GuardedPoint]) -> str:
+    return neutralise(" ".join(p.text for p in points))

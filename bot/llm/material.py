@@ -1,0 +1,83 @@
+"""What the LLM is shown: film facts and review text as spotlighted data blocks.
+
+Spoiler-free mode shows only the sentences the detector judged safe (and never one its author hid);
+spoilers mode shows the rest too, on a separate `spoilers:` line so the model knows which is which.
+Authors' names are never sent (they are chosen by strangers, and the model does not need them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.llm.spotlight import block, datamark
+from bot.summarize.offline import is_safe
+from storage.records import Film, Review
+
+Mode = str  # "spoiler_free" | "spoilers"
+
+
+def film_fields(film: Film, *, characters: bool) -> list[tuple[str, str]]:
+    fields = [
+        ("title", film.label),
+        ("original title", film.original_title or ""),
+        ("directed by", ", ".join(film.directors)),
+        ("starring", ", ".join(film.cast[:8])),
+        ("genres", ", ".join(film.genres)),
+        ("runtime", f"{film.runtime_minutes} minutes" if film.runtime_minutes else ""),
+        ("premise", film.logline or ""),
+    ]
+    if characters:
+        fields.append(("characters", ", ".join(film.characters[:12])))
+    return fields
+
+
+def film_body(film: Film, *, characters: bool) -> str:
+    """The inside of a film block (the prompt file holds its delimiter lines)."""
+    return "\n".join(f"{name}: {datamark(value)}" for name, value in film_fields(film, characters=characters) if value)
+
+
+def film_block(film: Film, key: str, *, characters: bool) -> str:
+    return block("film", "", key, film_fields(film, characters=characters))
+
+
+def rating_label(rating: float | None) -> str:
+    return f"rating {rating:g}/5" if rating is not None else "no rating"
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewMaterial:
+    """One review as the LLM may see it in a given mode."""
+
+    review: Review
+    said: str  # sentences judged safe
+    spoilers: str  # sentences judged spoilers ('' in spoiler-free mode)
+
+    @property
+    def empty(self) -> bool:
+        return not self.said and not self.spoilers
+
+    @property
+    def digest_hash(self) -> str:
+        """Identifies the text a digest was made from: a rescored or edited review gets a new digest."""
+        return hashlib.sha256(f"{self.said}\0{self.spoilers}".encode()).hexdigest()[:32]
+
+    def block(self, key: str) -> str:
+        return review_block(self.review, key, self.said, self.spoilers)
+
+
+def review_block(review: Review, key: str, said: str, spoilers: str) -> str:
+    label = f"{review.id} | {rating_label(review.rating)}"
+    return block("review", label, key, [("said", said), ("spoilers", spoilers)])
+
+
+def material(review: Review, mode: Mode, threshold: float) -> ReviewMaterial:
+    safe = [s.text for s in review.sentences if is_safe(s, threshold)]
+    spoilers = [s.text for s in review.sentences if not is_safe(s, threshold)] if mode == "spoilers" else []
+    return ReviewMaterial(review, " ".join(safe), " ".join(spoilers))
+
+
+def known_spoilers(reviews: Sequence[Review], threshold: float) -> list[str]:
+    """Review sentences judged spoilers: the guard checks the LLM's sentences against them."""
+    return [s.text for r in reviews for s in r.sentences if not is_safe(s, threshold)]

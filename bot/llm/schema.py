@@ -1,0 +1,192 @@
+"""The structured output we ask for, its JSON schemas, and strict-but-forgiving parsing.
+
+Forgiving about packaging (code fences, a sentence before the JSON: local models do that), strict
+about content: wrong types, empty answers or no usable points raise `LLMMalformedOutput`, which
+the engines retry once and then answer offline. Missing spoiler flags count as spoilers (fail closed).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from bot.llm.client import JsonSchema
+from bot.llm.errors import LLMMalformedOutput
+
+MAX_POINT_CHARS = 600
+MAX_DIGEST_CHARS = 700
+
+POINTS_SCHEMA = JsonSchema(
+    "reviewbot_points",
+    {
+        "type": "object",
+        "properties": {
+            "points": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "text": {"type": "string"},
+                        "sources": {"type": "array", "items": {"type": "integer"}},
+                        "spoiler": {"type": "boolean"},
+                    },
+                    "required": ["text", "sources", "spoiler"],
+                    "additionalProperties": False,
+                },
+            }
+        },
+        "required": ["points"],
+        "additionalProperties": False,
+    },
+)
+DIGEST_SCHEMA = JsonSchema(
+    "reviewbot_digest",
+    {
+        "type": "object",
+        "properties": {"safe": {"type": "string"}, "spoilers": {"type": "string"}},
+        "required": ["safe", "spoilers"],
+        "additionalProperties": False,
+    },
+)
+CHECK_SCHEMA = JsonSchema(
+    "reviewbot_spoiler_check",
+    {
+        "type": "object",
+        "properties": {"spoiler_sentences": {"type": "array", "items": {"type": "integer"}}},
+        "required": ["spoiler_sentences"],
+        "additionalProperties": False,
+    },
+)
+
+_FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$", re.IGNORECASE)
+_POINTS_START = re.compile(r'"points"\s*:\s*\[')
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    text: str
+    sources: tuple[int, ...]
+    spoiler: bool
+
+
+def load_object(text: str) -> dict[str, Any]:
+    """The JSON object in a model's answer (code fences and leading chatter tolerated)."""
+    stripped = _FENCE.sub("", text.strip())
+    try:
+        value = json.loads(stripped)
+    except json.JSONDecodeError:
+        start = stripped.find("{")
+        try:
+            value = json.JSONDecoder().raw_decode(stripped, start)[0] if start >= 0 else None
+        except json.JSONDecodeError as error:
+            raise LLMMalformedOutput(f"not JSON: {error}") from error
+    if not isinstance(value, dict):
+        raise LLMMalformedOutput(f"expected a JSON object, got {type(value).__name__}")
+    return value
+
+
+def _ids(value: object, known: Collection[int]) -> tuple[int, ...] | None:
+    if not isinstance(value, list):
+        return None
+    ids: list[int] = []
+    for item in value:
+        if isinstance(item, bool):
+            return None
+        if isinstance(item, int):
+            ids.append(item)
+        elif isinstance(item, str) and item.strip().isdigit():
+            ids.append(int(item))
+        else:
+            return None
+    return tuple(dict.fromkeys(i for i in ids if i in known))  # invented ids are dropped
+
+
+def point_from(item: object, known_ids: Collection[int]) -> Point | None:
+    """A Point from one JSON item, or None when the item is not a usable point."""
+    if not isinstance(item, dict):
+        return None
+    text = item.get("text")
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_POINT_CHARS:
+        return None
+    sources = _ids(item.get("sources", []), known_ids)
+    if sources is None:
+        return None
+    spoiler = item.get("spoiler")
+    return Point(" ".join(text.split()), sources, spoiler is not False)  # missing or odd flag: spoiler
+
+
+def parse_points(text: str, known_ids: Collection[int]) -> list[Point]:
+    value = load_object(text)
+    items = value.get("points")
+    if not isinstance(items, list):
+        raise LLMMalformedOutput("no 'points' list")
+    points = [p for p in (point_from(item, known_ids) for item in items) if p is not None]
+    if not points:
+        raise LLMMalformedOutput(f"no usable points among {len(items)} item(s)")
+    return points
+
+
+def parse_digest(text: str) -> tuple[str, str]:
+    value = load_object(text)
+    safe, spoilers = value.get("safe", ""), value.get("spoilers", "")
+    if not isinstance(safe, str) or not isinstance(spoilers, str):
+        raise LLMMalformedOutput("digest fields must be strings")
+    return " ".join(safe.split())[:MAX_DIGEST_CHARS], " ".join(spoilers.split())[:MAX_DIGEST_CHARS]
+
+
+def parse_check(text: str, count: int) -> set[int]:
+    """Numbers (1-based) of the draft sentences the checker flagged."""
+    value = load_object(text)
+    flagged = value.get("spoiler_sentences")
+    if not isinstance(flagged, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in flagged):
+        raise LLMMalformedOutput("'spoiler_sentences' must be a list of numbers")
+    if any(not 1 <= i <= count for i in flagged):
+        raise LLMMalformedOutput("'spoiler_sentences' names sentences that do not exist")
+    return set(flagged)
+
+
+class PointStream:
+    """Complete points out of a streamed JSON answer, as soon as each point's object closes.
+
+    Only whole `{…}` items of the `points` array are returned (the JSON decoder cannot accept a
+    half-written object), so a streamed point is exactly what the final parse will see.
+    """
+
+    def __init__(self, known_ids: Collection[int]) -> None:
+        self._known = known_ids
+        self._buffer = ""
+        self._pos: int | None = None
+        self._done = False
+        self._decoder = json.JSONDecoder()
+
+    def feed(self, delta: str) -> list[Point]:
+        self._buffer += delta
+        if self._done:
+            return []
+        if self._pos is None:
+            match = _POINTS_START.search(self._buffer)
+            if match is None:
+                return []
+            self._pos = match.end()
+        found: list[Point] = []
+        while True:
+            pos = self._pos
+            while pos < len(self._buffer) and self._buffer[pos] in " \t\r\n,":
+                pos += 1
+            if pos >= len(self._buffer):
+                break
+            if self._buffer[pos] == "]":
+                self._done = True
+                break
+            try:
+                item, end = self._decoder.raw_decode(self._buffer, pos)
+            except json.JSONDecodeError:
+                break  # not complete yet
+            self._pos = end
+            point = point_from(item, self._known)
+            if point is not None:
+                found.append(point)
+        return found

@@ -1,0 +1,105 @@
+"""Building the LLM engines at start-up: one AsyncOpenAI client, shared by both engines."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from urllib.parse import urlparse
+
+from openai import AsyncOpenAI
+
+from bot.llm.answer_engine import LLMAnswerEngine
+from bot.llm.budget import DailyBudget
+from bot.llm.client import ChatClient, TokenParam
+from bot.llm.digests import DIGEST_MAX_TOKENS, Digester
+from bot.llm.prompts import PromptSet
+from bot.llm.summary_engine import LLMSummaryEngine
+from bot.services.ask import AnswerEngine
+from bot.services.reviews import ReviewService
+from bot.services.summaries import OfflineEngine, SummaryEngine
+from bot.settings import Settings
+from bot.spoilers.detector import SpoilerDetector
+from bot.tokens import TokenCounter
+from storage.db import Database
+from storage.films import FilmRepository
+from storage.reviews import ReviewRepository
+from storage.summaries import SummaryRepository
+from storage.usage import UsageRepository
+
+log = logging.getLogger(__name__)
+
+# Local servers (Ollama, llama.cpp, vLLM, LM Studio) ignore the key, but the client insists on one.
+KEYLESS_PLACEHOLDER = "not-needed"
+
+
+def token_parameter(settings: Settings) -> TokenParam:
+    if settings.llm_token_parameter != "auto":
+        return settings.llm_token_parameter
+    host = urlparse(settings.openai_base_url).hostname if settings.openai_base_url else "api.openai.com"
+    return "max_completion_tokens" if host == "api.openai.com" else "max_tokens"
+
+
+async def build_llm_engines(
+    settings: Settings,
+    db: Database,
+    stack: contextlib.AsyncExitStack,
+    offline: OfflineEngine,
+    counter: TokenCounter,
+    *,
+    reviews: ReviewService | None = None,
+) -> tuple[SummaryEngine, AnswerEngine]:
+    """The LLM summary and answer engines; the client is closed when `stack` unwinds.
+
+    `reviews` is the app's ReviewService (its corpus cache is shared); one is built if not given.
+    """
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else KEYLESS_PLACEHOLDER
+    client = AsyncOpenAI(
+        api_key=key,
+        base_url=settings.openai_base_url,  # None: OpenAI itself
+        timeout=settings.llm_timeout_seconds,
+        max_retries=settings.llm_max_retries,
+    )
+    stack.push_async_callback(client.close)
+    if reviews is None:
+        reviews = ReviewService(
+            ReviewRepository(db), FilmRepository(db), SpoilerDetector(),
+            threshold=settings.spoiler_threshold, max_review_chars=settings.max_review_chars,
+        )
+    budget = DailyBudget(
+        UsageRepository(db),
+        per_user=settings.llm_daily_tokens_per_user,
+        per_guild=settings.llm_daily_tokens_per_guild,
+    )
+    chat = ChatClient(
+        client,
+        model=settings.llm_model,
+        counter=counter,
+        budget=budget,
+        context_window=settings.llm_context_window,
+        timeout=settings.llm_timeout_seconds,
+        max_retries=settings.llm_max_retries,
+        token_param=token_parameter(settings),
+        response_format=settings.llm_response_format,
+    )
+    prompts = PromptSet.load()
+    engine_name = f"openai:{settings.llm_model}"
+    digester = Digester(
+        chat, prompts, SummaryRepository(db), engine=engine_name, concurrency=settings.llm_concurrency,
+        max_tokens=min(DIGEST_MAX_TOKENS, settings.llm_max_output_tokens),
+    )
+    summary = LLMSummaryEngine(
+        chat, prompts, digester, offline, reviews, budget,
+        threshold=settings.spoiler_threshold,
+        max_output_tokens=settings.llm_max_output_tokens,
+        direct_max_tokens=settings.llm_direct_max_tokens,
+        spoiler_check=settings.llm_spoiler_check,
+    )
+    answer = LLMAnswerEngine(
+        chat, prompts, reviews, FilmRepository(db), budget,
+        threshold=settings.spoiler_threshold, max_output_tokens=settings.llm_max_output_tokens,
+    )
+    log.info(
+        "LLM engine %s at %s (context %d tokens, prompts %s)",
+        engine_name, settings.openai_base_url or "api.openai.com", settings.llm_context_window, prompts.version,
+    )
+    return summary, answer

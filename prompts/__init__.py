@@ -1,0 +1,1 @@
+"""Prompt files for the LLM engines (loaded with importlib.resources by bot/llm/prompts.py)."""
