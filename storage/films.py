@@ -94,6 +94,11 @@ class FilmRepository:
         )
         return [_hit(r) for r in rows]
 
+    async def names_stamp(self) -> int:
+        """Changes when names are added (the newest name's id): cheap staleness check for caches."""
+        row = await self._db.fetchone("SELECT coalesce(max(id), 0) FROM film_titles")
+        return int(row[0]) if row else 0
+
     async def all_names(self) -> list[TitleHit]:
         """Every (film, name) pair, for in-memory fuzzy matching."""
         rows = await self._db.fetchall(
@@ -145,6 +150,21 @@ class FilmRepository:
         stored = await self.get(film_id)
         assert stored is not None
         return stored
+
+    async def add_stub(self, title: str, year: int | None) -> tuple[Film, bool]:
+        """A minimal film (title, optional year), unless one with that main title (and year) exists.
+
+        Returns (film, created). Find and insert share one transaction, so two people adding the
+        same unknown film at the same moment get one record, not two identical ones.
+        """
+        async with self._db.transaction() as tx:
+            film_id = await self.find_in(tx, title, year)
+            created = film_id is None
+            if film_id is None:
+                film_id = await self.add_in(tx, FilmInput(title=title, year=year, is_stub=True))
+        film = await self.get(film_id)
+        assert film is not None
+        return film, created
 
     @staticmethod
     async def find_in(tx: Writer, title: str, year: int | None) -> int | None:

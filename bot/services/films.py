@@ -4,29 +4,37 @@ Matching goes from cheap and certain to fuzzy:
 1. exact normalised name (title, original title, alias; case, accents, punctuation and a leading
    article ignored), narrowed by a year given as "Title (2020)" or "Title 2020";
 2. prefix (index range scan) and substring (FTS5 trigram) candidates;
-3. typos: rapidfuzz edit-distance scores over the stored names.
+3. typos: rapidfuzz edit-distance scores over the stored names, plus "slips" (a name within one
+   or two edits, a swap of neighbouring letters counting as one) that are taken outright.
 
 Why rapidfuzz rather than an FTS5 trigram MATCH for typos: a trigram MATCH needs every trigram of
 the query to be present, so one wrong letter ("Comrads") finds nothing; rapidfuzz scores the
 distance directly and explains its ranking. The trigram index still serves substring search.
+
+A different number is never a typo: "Toy Story 2" is not "Toy Story", so fuzzy and prefix matches
+whose numbers differ from the query's are suggested but never taken as meant.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from bot.errors import AmbiguousFilm, FilmChoice, FilmNotFound, InvalidInput
 from storage.films import FilmRepository
-from storage.normalize import normalize_title
-from storage.records import Film, FilmInput, TitleHit
+from storage.normalize import normalize_title, title_variants
+from storage.records import Film, TitleHit
 
 _YEAR_SUFFIX = re.compile(r"^(?P<title>.+?)[\s,]*[\(\[]?(?P<year>(18[89]\d|19\d\d|20\d\d|21\d\d))[\)\]]?\s*$")
 _FILM_ID = re.compile(r"^film:(\d{1,12})$")
 ACCEPT_SCORE = 88.0  # a fuzzy match this good, clearly ahead of the next film, is taken as meant
 SUGGEST_SCORE = 55.0
+SLIP_SCORE = 92.0  # one slip of the finger (see _is_slip); two slips score 90
+FUTURE_YEARS = 5  # "Title 2049" is a title: release years are at most this far ahead
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,11 +45,33 @@ class FilmFacts:
 
 
 def split_year(query: str) -> tuple[str, int | None]:
-    """'Psycho (1998)' -> ('Psycho', 1998); a title that is only a year ('1917') stays a title."""
+    """'Psycho (1998)' -> ('Psycho', 1998); a title that is only a year ('1917') stays a title,
+    and so does a number too far in the future to be a release year ('Blade Runner 2049')."""
     match = _YEAR_SUFFIX.match(query.strip())
-    if match and normalize_title(match.group("title")):
+    if (
+        match
+        and normalize_title(match.group("title"))
+        and int(match.group("year")) <= datetime.now(UTC).year + FUTURE_YEARS
+    ):
         return match.group("title").strip(), int(match.group("year"))
     return query.strip(), None
+
+
+def _numbers(norm: str) -> set[str]:
+    return {word for word in norm.split() if word.isdigit()}
+
+
+def _is_slip(query: str, name: str, distance: int) -> bool:
+    """Is `name` what someone meant who typed `query`, given their OSA edit distance?
+
+    A swap of neighbouring letters ("Oldbyo", "Amelei") counts once and is forgiven from four
+    letters on; any one edit from six letters ("Parasote"), two from twelve. Shorter names are
+    left to the ratio scores, where "Heat" and "Beat" stay different films.
+    """
+    shortest = min(len(query), len(name))
+    if distance == 1 and len(query) == len(name) >= 4 and sorted(query) == sorted(name):
+        return True  # a transposition: same letters, one swap
+    return distance <= (2 if shortest >= 12 else 1 if shortest >= 6 else 0)
 
 
 class FilmService:
@@ -49,9 +79,12 @@ class FilmService:
         self._films = films
         self._max_title_chars = max_title_chars
         self._names: list[TitleHit] | None = None  # in-memory names for fuzzy matching
+        self._norms: list[str] = []
+        self._names_stamp: int | None = None
 
     def invalidate(self) -> None:
-        """Call after films are added so fuzzy matching sees them."""
+        """Forget the cached names. Films added by another process (a CLI import while the bot
+        runs) are noticed without it: the cache is checked against the newest name's id."""
         self._names = None
 
     async def get(self, film_id: int) -> Film | None:
@@ -86,9 +119,14 @@ class FilmService:
         norm = normalize_title(text)
         if not norm:
             return None
-        exact = _distinct(await self._films.find_exact(norm))
-        if year is not None:
-            exact = [h for h in exact if h.year == year]
+        exact: list[TitleHit] = []
+        # "the parasite" finds "Parasite": the query without a leading article, if the full one fails.
+        for variant in sorted(title_variants(text), key=lambda v: v != norm):
+            exact = _distinct(await self._films.find_exact(variant))
+            if year is not None:
+                exact = [h for h in exact if h.year == year]
+            if exact:
+                break
         if len(exact) == 1:
             return await self._films.get(exact[0].film_id)
         if len(exact) > 1:
@@ -101,7 +139,7 @@ class FilmService:
         best_hit, best = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         if best >= ACCEPT_SCORE and best - runner_up >= 4:
-            return await self._films.get(best_hit.film_id)
+            return await self._films.get(best_hit.film_id)  # None only if deleted meanwhile
         close = [(h, s) for h, s in ranked if s >= ACCEPT_SCORE]
         if len(close) > 1:
             raise AmbiguousFilm(text, [_choice(h, s) for h, s in close])
@@ -116,11 +154,12 @@ class FilmService:
             return await self.resolve(query), False
         except FilmNotFound as missing:
             if any(s.score >= ACCEPT_SCORE for s in missing.suggestions):
-                raise
+                raise  # a known title with another year, or too close to call: ask, don't guess
             title, year = split_year(self._check(query))
-            film = await self._films.add(FilmInput(title=" ".join(title.split()), year=year, is_stub=True))
+            # Find-or-create in one transaction: two people adding the same new film get one record.
+            film, created = await self._films.add_stub(" ".join(title.split()), year)
             self.invalidate()
-            return film, True
+            return film, created
 
     # --- autocomplete ----------------------------------------------------------------------------
     async def search(self, query: str, *, limit: int = 25) -> list[FilmChoice]:
@@ -138,7 +177,8 @@ class FilmService:
     async def browse(self, *, limit: int = 25) -> list[FilmChoice]:
         """Films by title, each once: what autocomplete offers before anything is typed."""
         choices: dict[int, FilmChoice] = {}
-        for hit in sorted(await self._all_names(), key=lambda h: (h.title.casefold(), h.year or 0)):
+        names, _ = await self._all_names()
+        for hit in sorted(names, key=lambda h: (h.title.casefold(), h.year or 0)):
             if hit.film_id not in choices:
                 choices[hit.film_id] = _choice(replace(hit, matched=hit.title))
                 if len(choices) == limit:
@@ -148,7 +188,13 @@ class FilmService:
     async def _rank(self, norm: str, *, limit: int) -> list[tuple[TitleHit, float]]:
         scored: dict[int, tuple[TitleHit, float]] = {}
 
+        numbers = _numbers(norm)
+
         def offer(hit: TitleHit, score: float) -> None:
+            if hit.norm != norm and _numbers(hit.norm) != numbers:
+                score = min(score, ACCEPT_SCORE - 1)  # a sequel or another year: suggest, never take
+            if score < SUGGEST_SCORE:
+                return  # noise: "Dune" should not offer "Dear Comrades!"
             if hit.film_id not in scored or scored[hit.film_id][1] < score:
                 scored[hit.film_id] = (hit, score)
 
@@ -158,19 +204,26 @@ class FilmService:
             offer(hit, 95.0 - min(len(hit.norm) - len(norm), 40) * 0.1)
         for hit in await self._films.find_substring(norm, limit):
             offer(hit, 90.0 - min(len(hit.norm) - len(norm), 40) * 0.1)
-        names = await self._all_names()
+        names, norms = await self._all_names()
         for _, score, index in process.extract(
-            norm, [n.norm for n in names], scorer=fuzz.WRatio, limit=limit, score_cutoff=SUGGEST_SCORE
+            norm, norms, scorer=fuzz.WRatio, limit=limit, score_cutoff=SUGGEST_SCORE
         ):
             hit = names[index]
             # Whole-string ratio keeps "dune" from matching every title that contains "dune".
             offer(hit, min(score, fuzz.ratio(norm, hit.norm) + 5, 94.0))
+        for _, distance, index in process.extract(norm, norms, scorer=OSA.distance, limit=limit, score_cutoff=2):
+            hit = names[index]
+            if _is_slip(norm, hit.norm, int(distance)):
+                offer(hit, SLIP_SCORE - 2 * (distance - 1))
         return sorted(scored.values(), key=lambda hs: (-hs[1], hs[0].year or 0))[:limit]
 
-    async def _all_names(self) -> list[TitleHit]:
-        if self._names is None:
+    async def _all_names(self) -> tuple[list[TitleHit], list[str]]:
+        stamp = await self._films.names_stamp()
+        if self._names is None or stamp != self._names_stamp:
             self._names = await self._films.all_names()
-        return self._names
+            self._norms = [n.norm for n in self._names]
+            self._names_stamp = stamp
+        return self._names, self._norms
 
     def _check(self, query: str) -> str:
         query = " ".join(query.split())

@@ -110,3 +110,26 @@ def test_title_variants() -> None:
     assert title_variants("The Prestige") == {"the prestige", "prestige"}
     assert title_variants("A") == {"a"}
     assert title_variants("!!!") == set()
+
+
+async def test_add_stub_finds_or_creates(films: FilmRepository) -> None:
+    stub, created = await films.add_stub("Nomadland", 2020)
+    assert created and stub.is_stub and stub.label == "Nomadland (2020)"
+    again, created_again = await films.add_stub("nomadland!", 2020)
+    assert again.id == stub.id and not created_again
+    other_year, created_other = await films.add_stub("Nomadland", 1999)
+    assert created_other and other_year.id != stub.id
+
+
+async def test_concurrent_add_stub_creates_one_film(films: FilmRepository) -> None:
+    import asyncio
+
+    results = await asyncio.gather(*(films.add_stub("Minari", None) for _ in range(20)))
+    assert len({film.id for film, _ in results}) == 1
+    assert sum(created for _, created in results) == 1
+
+
+async def test_names_stamp_moves_when_names_are_added(films: FilmRepository) -> None:
+    empty = await films.names_stamp()
+    await films.add(FilmInput(title="Arrival", year=2016))
+    assert await films.names_stamp() > empty
