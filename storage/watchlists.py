@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import sqlite3
 
 from storage.db import Database, Writer
@@ -66,16 +67,19 @@ class WatchlistRepository:
         return _entry(row) if row else None
 
     async def list(self, user_id: str, scope: str) -> list[WatchlistEntry]:
-        """Unwatched first (oldest added first), then watched (most recent first)."""
+        """Unwatched first (oldest added first), then watched (most recent first).
+
+        Times have one-second resolution, so ties fall back to the order entries were made.
+        """
         rows = await self._db.fetchall(
             _ENTRY + "WHERE w.user_id = ? AND w.scope = ? "
-            "ORDER BY w.watched_at IS NOT NULL, "
-            "CASE WHEN w.watched_at IS NULL THEN w.added_at END, w.watched_at DESC, f.title COLLATE NOCASE",
+            "ORDER BY w.watched_at IS NOT NULL, CASE WHEN w.watched_at IS NULL THEN w.added_at END, "
+            "w.watched_at DESC, CASE WHEN w.watched_at IS NULL THEN w.id ELSE -w.id END",
             (user_id, scope),
         )
         return [_entry(r) for r in rows]
 
-    async def all_for_user(self, user_id: str) -> list[tuple[str, WatchlistEntry]]:
+    async def all_for_user(self, user_id: str) -> builtins.list[tuple[str, WatchlistEntry]]:
         """Every scope's entries of one user (for export)."""
         rows = await self._db.fetchall(
             "SELECT w.scope, w.film_id, f.title, f.year, w.added_at, w.watched_at, w.rating, w.note "
