@@ -20,15 +20,14 @@ KEY = re.compile(r"\| key ([0-9a-f]{8})>>")
 
 
 def kind_of(request: ChatRequest) -> str:
-    system = request.system
-    if "condense one film review" in system:
+    """'digest', 'check', 'answer', 'summary' or 'other', from the JSON schema asked for and the prompt."""
+    schema = ((request.body.get("response_format") or {}).get("json_schema") or {}).get("name")
+    if schema == "reviewbot_digest":
         return "digest"
-    if "You check a draft" in system:
+    if schema == "reviewbot_spoiler_check":
         return "check"
-    if "answer questions about films" in system:
-        return "answer"
-    if "summary writer" in system:
-        return "summary"
+    if schema == "reviewbot_points":
+        return "answer" if "Question:" in request.user else "summary"
     return "other"
 
 
