@@ -61,6 +61,11 @@ def _numbers(norm: str) -> set[str]:
     return {word for word in norm.split() if word.isdigit()}
 
 
+def same_numbers(norm_a: str, norm_b: str) -> bool:
+    """Do two normalised titles carry the same numbers? "toy story 2" and "toy story" do not."""
+    return _numbers(norm_a) == _numbers(norm_b)
+
+
 def _is_slip(query: str, name: str, distance: int) -> bool:
     """Is `name` what someone meant who typed `query`, given their OSA edit distance?
 
@@ -153,6 +158,8 @@ class FilmService:
         try:
             return await self.resolve(query), False
         except FilmNotFound as missing:
+            if _FILM_ID.match(missing.query):
+                raise  # an id that is gone is not a title
             if any(s.score >= ACCEPT_SCORE for s in missing.suggestions):
                 raise  # a known title with another year, or too close to call: ask, don't guess
             title, year = split_year(self._check(query))
@@ -188,10 +195,8 @@ class FilmService:
     async def _rank(self, norm: str, *, limit: int) -> list[tuple[TitleHit, float]]:
         scored: dict[int, tuple[TitleHit, float]] = {}
 
-        numbers = _numbers(norm)
-
         def offer(hit: TitleHit, score: float) -> None:
-            if hit.norm != norm and _numbers(hit.norm) != numbers:
+            if hit.norm != norm and not same_numbers(hit.norm, norm):
                 score = min(score, ACCEPT_SCORE - 1)  # a sequel or another year: suggest, never take
             if score < SUGGEST_SCORE:
                 return  # noise: "Dune" should not offer "Dear Comrades!"
@@ -231,6 +236,8 @@ class FilmService:
             raise InvalidInput("Tell me which film: type its title, e.g. “Parasite” or “Psycho (1960)”.")
         if len(query) > self._max_title_chars:
             raise InvalidInput(f"That title is too long (over {self._max_title_chars} characters).")
+        if not normalize_title(query):  # "!!!" could never be found again, nor stored as a stub
+            raise InvalidInput("That doesn't look like a film title: it needs some letters or digits.")
         return query
 
 

@@ -3,17 +3,25 @@ another person's list, except to read one its owner chose to share."""
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.errors import FilmChoice, InvalidInput, LimitReached, NotOnWatchlist, PermissionDenied
-from bot.services.films import FilmService, split_year
+from rapidfuzz import fuzz, process
+
+from bot.errors import (
+    FilmChoice,
+    FilmNotFound,
+    InvalidInput,
+    LimitReached,
+    NotOnWatchlist,
+    PermissionDenied,
+)
+from bot.services.films import FilmService, same_numbers, split_year
 from bot.services.reviews import check_rating
 from storage.normalize import normalize_title
 from storage.records import Film, WatchlistEntry
 from storage.watchlists import WatchlistRepository
-
-from rapidfuzz import fuzz, process
 
 Status = Literal["added", "exists", "removed", "watched"]
 
@@ -32,24 +40,27 @@ class WatchlistChange:
             return f"{label} is already on your list."
         if self.status == "removed":
             return f"Removed {label} from your list."
+        created = ""
+        if self.created_film:
+            what = "title and year" if self.film.year else "title"
+            created = f" I didn't know this film, so I added a basic record for it ({what} only)."
         if self.status == "watched":
             extra = ""
             if self.entry and self.entry.rating is not None:
                 extra = f" with {self.entry.rating:g}/5"
-            return f"Marked {label} as watched{extra}."
-        note = (
-            " I didn't know this film, so I added a basic record for it (title"
-            + (" and year" if self.film.year else "")
-            + " only)."
-            if self.created_film
-            else ""
-        )
-        return f"Added {label} to your list.{note}"
+            return f"Marked {label} as watched{extra}.{created}"
+        return f"Added {label} to your list.{created}"
 
 
 class WatchlistService:
     def __init__(
-        self, repo: WatchlistRepository, films: FilmService, *, scope_mode: str, max_size: int, max_note_chars: int
+        self,
+        repo: WatchlistRepository,
+        films: FilmService,
+        *,
+        scope_mode: str,
+        max_size: int,
+        max_note_chars: int,
     ) -> None:
         self._repo = repo
         self._films = films
@@ -67,7 +78,7 @@ class WatchlistService:
         if status == "full":
             raise LimitReached(
                 f"Your list already holds {self._max_size} films, the most it can. "
-                "Remove or mark some as watched first."
+                "Remove some first (watched films stay on the list, and count, until removed)."
             )
         return WatchlistChange("added" if status == "added" else "exists", film, created)
 
@@ -91,18 +102,24 @@ class WatchlistService:
             if len(note) > self._max_note_chars:
                 raise InvalidInput(f"Notes are limited to {self._max_note_chars} characters.")
         scope = self.scope(guild_id)
+        created = False
         try:
             film = await self._own_film(user_id, query, guild_id)
-        except NotOnWatchlist:
-            # Watching something that was never on the list is normal: add it, then mark it.
-            film = (await self.add(user_id, query, guild_id=guild_id)).film
+        except (NotOnWatchlist, FilmNotFound):
+            # Watching something that was never on the list is normal: add it (creating a basic
+            # record for a film we don't know, as add does), then mark it.
+            added = await self.add(user_id, query, guild_id=guild_id)
+            film, created = added.film, added.created_film
         await self._repo.mark_watched(user_id, scope, film.id, rating, note or None)
-        return WatchlistChange("watched", film, entry=await self._repo.get(user_id, scope, film.id))
+        entry = await self._repo.get(user_id, scope, film.id)
+        return WatchlistChange("watched", film, created, entry)
 
     async def list(self, user_id: str, *, guild_id: str | None = None) -> list[WatchlistEntry]:
         return await self._repo.list(user_id, self.scope(guild_id))
 
-    async def list_of(self, viewer_id: str, owner_id: str, *, guild_id: str | None = None) -> list[WatchlistEntry]:
+    async def list_of(
+        self, viewer_id: str, owner_id: str, *, guild_id: str | None = None
+    ) -> builtins.list[WatchlistEntry]:
         """Someone else's list: only when its owner shared it."""
         if viewer_id != owner_id and not await self._repo.is_shared(owner_id):
             raise PermissionDenied("That watchlist is private.")
@@ -116,13 +133,15 @@ class WatchlistService:
 
     async def search_own(
         self, user_id: str, query: str, *, guild_id: str | None = None, limit: int = 25
-    ) -> list[FilmChoice]:
+    ) -> builtins.list[FilmChoice]:
         """Autocomplete over the caller's own list only."""
         entries = await self._repo.list(user_id, self.scope(guild_id))
         if not query.strip():
             return [FilmChoice(e.film_id, e.label) for e in entries[:limit]]
         labels = [normalize_title(e.label) for e in entries]
-        matches = process.extract(normalize_title(query), labels, scorer=fuzz.WRatio, limit=limit, score_cutoff=50)
+        matches = process.extract(
+            normalize_title(query), labels, scorer=fuzz.WRatio, limit=limit, score_cutoff=50
+        )
         return [FilmChoice(entries[i].film_id, entries[i].label, round(s, 1)) for _, s, i in matches]
 
     async def _own_film(self, user_id: str, query: str, guild_id: str | None) -> Film:
@@ -135,14 +154,17 @@ class WatchlistService:
             if any(e.film_id == film.id for e in entries):
                 return film
         else:
-            mine = [e for e in entries if normalize_title(e.title) == norm and (year is None or e.year == year)]
+            mine = [
+                e for e in entries if normalize_title(e.title) == norm and (year is None or e.year == year)
+            ]
             if len(mine) == 1:
                 film_ = await self._films.get(mine[0].film_id)
                 if film_ is not None:
                     return film_
             if not mine and entries:
-                close = process.extractOne(norm, [normalize_title(e.title) for e in entries], scorer=fuzz.ratio)
-                if close and close[1] >= 88:
+                titles = [normalize_title(e.title) for e in entries]
+                close = process.extractOne(norm, titles, scorer=fuzz.ratio)
+                if close and close[1] >= 88 and same_numbers(norm, close[0]):
                     film_ = await self._films.get(entries[close[2]].film_id)
                     if film_ is not None:
                         return film_
