@@ -66,11 +66,47 @@ class FilmContext:
     specific: dict[str, float] = field(default_factory=dict)  # DF-IIF in [0, 1]
 
 
-def build_context(film: Film, film_review_texts: Sequence[str], corpus_film_vocab: Sequence[set[str]]) -> FilmContext:
+class CorpusCounts:
+    """How many films' reviews use each word, counted once and reused for many films.
+
+    `build_context` given a list of vocabularies checks every list entry for every word, which is
+    (words x films) per film: an import of a Letterboxd export with 2,000 films would spend
+    minutes there. With counts it is one look-up per word. `excluding` leaves out the film's own
+    vocabularies (without copying the counts), so the result equals the list form exactly.
+    """
+
+    __slots__ = ("_counts", "_excluded", "n_films")
+
+    def __init__(self, counts: Counter[str], n_films: int, excluded: tuple[set[str], ...] = ()) -> None:
+        self._counts = counts
+        self._excluded = excluded
+        self.n_films = n_films - len(excluded)
+
+    @classmethod
+    def of(cls, vocabs: Iterable[set[str]]) -> CorpusCounts:
+        counts: Counter[str] = Counter()
+        n_films = 0
+        for vocab in vocabs:
+            counts.update(vocab)
+            n_films += 1
+        return cls(counts, n_films)
+
+    def excluding(self, *vocabs: set[str]) -> CorpusCounts:
+        """These counts without some of the vocabularies they were built from."""
+        return CorpusCounts(self._counts, self.n_films, vocabs)
+
+    def films_with(self, word: str) -> int:
+        return self._counts.get(word, 0) - sum(1 for vocab in self._excluded if word in vocab)
+
+
+def build_context(
+    film: Film, film_review_texts: Sequence[str], corpus_film_vocab: Sequence[set[str]] | CorpusCounts
+) -> FilmContext:
     """Context for `film` from its own reviews and the vocabularies of other films' reviews.
 
     DF = share of this film's reviews using a word; IIF = log(N films / films whose reviews use it).
     """
+    corpus = corpus_film_vocab if isinstance(corpus_film_vocab, CorpusCounts) else CorpusCounts.of(corpus_film_vocab)
     public = set(tokens(" ".join((film.title, film.original_title or "", *film.directors, *film.cast))))
     characters = {
         t for name in film.characters for t in tokens(name) if len(t) > 2 and t not in lexicon.STOPWORDS
@@ -79,11 +115,11 @@ def build_context(film: Film, film_review_texts: Sequence[str], corpus_film_voca
     specific: dict[str, float] = {}
     if docs:
         df = Counter(word for doc in docs for word in doc)
-        n_films = len(corpus_film_vocab) + 1
+        n_films = corpus.n_films + 1
         for word, count in df.items():
             if word in lexicon.STOPWORDS or word in public or len(word) < 3:
                 continue
-            films_with = 1 + sum(1 for vocab in corpus_film_vocab if word in vocab)
+            films_with = 1 + corpus.films_with(word)
             iif = math.log(n_films / films_with)
             value = (count / len(docs)) * iif / math.log(max(n_films, 2))
             if value > 0.15:
@@ -144,14 +180,11 @@ class SpoilerDetector:
     ) -> dict[str, float]:
         text = span.text
         words = tokens(text)
-        cue_hits = {
-            m.group(0).lower()
-            for pattern in (lexicon.DEATH, lexicon.TWIST, lexicon.ENDING)
-            for m in pattern.finditer(text)
-        }
-        death = bool(lexicon.DEATH.search(text))
-        twist = bool(lexicon.TWIST.search(text))
-        ending = bool(lexicon.ENDING.search(text))
+        death_hits = {m.lower() for m in lexicon.DEATH.findall(text)}
+        twist_hits = {m.lower() for m in lexicon.TWIST.findall(text)}
+        ending_hits = {m.lower() for m in lexicon.ENDING.findall(text)}
+        cue_hits = death_hits | twist_hits | ending_hits
+        death, twist, ending = bool(death_hits), bool(twist_hits), bool(ending_hits)
         late = bool(lexicon.LATE_PLOT.search(text))
         character = any(w in context.character_tokens for w in words)
         specific = max((context.specific.get(w, 0.0) for w in words), default=0.0)
