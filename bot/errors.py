@@ -84,14 +84,21 @@ class ImportProblem:
 
 
 class ImportFailed(ReviewBotError):
-    def __init__(self, source: str, problems: Sequence[ImportProblem]) -> None:
+    """Nothing was imported. `skippable`: the problems are bad rows that --skip-bad would leave
+    out; otherwise the file as a whole is unusable (not JSON, an unknown CSV header)."""
+
+    def __init__(self, source: str, problems: Sequence[ImportProblem], *, skippable: bool = True) -> None:
         self.problems = list(problems)
+        self.skippable = skippable
         shown = "\n".join(f"  - {p}" for p in self.problems[:20])
         more = f"\n  … and {len(self.problems) - 20} more" if len(self.problems) > 20 else ""
-        super().__init__(
-            f"Nothing was imported from {source}: {len(self.problems)} bad row(s).\n{shown}{more}\n"
-            "Fix them, or run again with --skip-bad to import the good rows only."
-        )
+        if skippable:
+            head = f"{len(self.problems)} bad row(s)"
+            hint = "Fix them, or run again with --skip-bad to import the good rows only."
+        else:
+            head = "the file can't be read"
+            hint = "Fix the file and try again (see README, “Data formats”)."
+        super().__init__(f"Nothing was imported from {source}: {head}.\n{shown}{more}\n{hint}")
 
 
 def _short(text: str, limit: int = 80) -> str:

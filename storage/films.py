@@ -177,6 +177,12 @@ class FilmRepository:
         return int(row[0]) if row else None
 
     @staticmethod
+    async def find_by_imdb_in(tx: Writer, imdb_id: str) -> int | None:
+        """Inside a transaction: the id of the film with this IMDb id (None if absent)."""
+        row = await tx.fetchone("SELECT id FROM films WHERE imdb_id = ?", (imdb_id,))
+        return int(row[0]) if row else None
+
+    @staticmethod
     async def add_in(tx: Writer, film: FilmInput) -> int:
         """Insert a film and its names inside an open transaction; returns the new id."""
         row = await tx.fetchone(
