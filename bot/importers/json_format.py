@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from typing import Any
 
@@ -10,8 +11,10 @@ from bot.importers.records import (
     ReviewRow,
     RowError,
     bool_field,
+    date_field,
     list_field,
     rating_field,
+    review_text_field,
     text_field,
     year_field,
 )
@@ -27,9 +30,18 @@ REVIEW_FIELDS = {"film", "year", "author", "rating", "text", "contains_spoilers"
 def element_lines(text: str, key: str) -> list[int]:
     """Line numbers where each element of the top-level array `key` starts.
 
-    The json module gives no positions; walking the top-level object with raw_decode does.
+    The json module gives no positions; walking the top-level object with raw_decode does. Lines
+    are counted incrementally (positions only grow), so this stays linear on large files.
     """
     decoder = json.JSONDecoder()
+    counted_to, line = 0, 1
+
+    def line_at(pos: int) -> int:
+        nonlocal counted_to, line
+        line += text.count("\n", counted_to, pos)
+        counted_to = pos
+        return line
+
     i = _skip(text, 0)
     if i >= len(text) or text[i] != "{":
         return []
@@ -42,7 +54,7 @@ def element_lines(text: str, key: str) -> list[int]:
             lines = []
             i = _skip(text, i + 1)
             while i < len(text) and text[i] != "]":
-                lines.append(text.count("\n", 0, i) + 1)
+                lines.append(line_at(i))
                 _, i = decoder.raw_decode(text, i)
                 i = _skip(text, i)
                 if i < len(text) and text[i] == ",":
@@ -61,19 +73,19 @@ def _skip(text: str, i: int) -> int:
     return i
 
 
-def parse_json(text: str, *, source: str = "import", max_review_chars: int = 20_000) -> ParsedFile:
+def parse_json(text: str, *, source: str = "import", max_review_chars: int = 6000) -> ParsedFile:
     parsed = ParsedFile(source=source)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        parsed.problem(error.lineno, f"not valid JSON: {error.msg}")
+        parsed.fail(error.lineno, f"not valid JSON: {error.msg} (column {error.colno})")
         return parsed
     if not isinstance(data, dict) or not ({"films", "reviews"} & data.keys()):
-        parsed.problem(1, 'expected an object with "films" and/or "reviews" lists')
+        parsed.fail(1, 'expected an object with "films" and/or "reviews" lists')
         return parsed
     for key in ("films", "reviews"):
         if key in data and not isinstance(data[key], list):
-            parsed.problem(1, f'"{key}" must be a list')
+            parsed.fail(1, f'"{key}" must be a list')
             return parsed
     film_lines = element_lines(text, "films")
     review_lines = element_lines(text, "reviews")
@@ -92,11 +104,22 @@ def parse_json(text: str, *, source: str = "import", max_review_chars: int = 20_
     return parsed
 
 
+def _check_fields(item: dict[str, Any], allowed: set[str]) -> None:
+    """Unknown fields are errors: a typo such as "director" would otherwise lose data silently."""
+    for key in item:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise RowError(f"unknown field '{key}'{hint}")
+
+
 def _film(item: Any) -> FilmInput:
     if not isinstance(item, dict):
         raise RowError("each film must be an object")
+    _check_fields(item, FILM_FIELDS)
     runtime = item.get("runtime_minutes")
-    if runtime is not None and (isinstance(runtime, bool) or not isinstance(runtime, int) or not 1 <= runtime <= 1500):
+    whole = isinstance(runtime, int) and not isinstance(runtime, bool)
+    if runtime is not None and not (whole and 1 <= runtime <= 1500):
         raise RowError("'runtime_minutes' must be a whole number of minutes")
     imdb_id = text_field(item.get("imdb_id"), "imdb_id", required=False, max_len=20)
     if imdb_id is not None and not (imdb_id.startswith("tt") and imdb_id[2:].isdigit()):
@@ -121,11 +144,10 @@ def _film(item: Any) -> FilmInput:
 def _review(item: Any, line: int, max_review_chars: int) -> ReviewRow:
     if not isinstance(item, dict):
         raise RowError("each review must be an object")
+    _check_fields(item, REVIEW_FIELDS)
     film = text_field(item.get("film"), "film")
-    text = text_field(item.get("text"), "text", max_len=max_review_chars)
-    assert film is not None and text is not None
-    if len(text.split()) < 4:
-        raise RowError("'text' is too short to be a review")
+    assert film is not None
+    text = review_text_field(item.get("text"), max_review_chars)
     return ReviewRow(
         line=line,
         film_title=film,
@@ -134,5 +156,5 @@ def _review(item: Any, line: int, max_review_chars: int) -> ReviewRow:
         rating=rating_field(item.get("rating")),
         text=text,
         contains_spoilers=bool_field(item.get("contains_spoilers"), "contains_spoilers"),
-        created_at=text_field(item.get("created_at"), "created_at", required=False, max_len=40),
+        created_at=date_field(item.get("created_at"), "created_at"),
     )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from bot.errors import ImportProblem
 from storage.records import FilmInput
 
 MIN_YEAR, MAX_YEAR = 1870, 2100
+MIN_REVIEW_CHARS, MIN_REVIEW_WORDS = 20, 4  # the same floor ReviewService.validate_text applies
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +41,22 @@ class ParsedFile:
     reviews: list[ReviewRow] = field(default_factory=list)
     watchlist: list[WatchlistRow] = field(default_factory=list)
     problems: list[ImportProblem] = field(default_factory=list)
+    # Letterboxd names every film by title + year, so a film missing here becomes a stub film
+    # (title and year only) instead of a bad row. Our own formats must name a known film.
+    create_missing_films: bool = False
+    # A watchlist file: it belongs to someone, even when none of its rows was usable.
+    is_watchlist: bool = False
+    # The file as a whole can't be read (not JSON, an unknown CSV header): --skip-bad can't help.
+    unreadable: bool = False
 
     def problem(self, line: int, reason: str) -> None:
+        """A bad row: the import stops, or skips the row with --skip-bad."""
         self.problems.append(ImportProblem(line, reason))
+
+    def fail(self, line: int, reason: str) -> None:
+        """The whole file is unusable: the import stops even with --skip-bad."""
+        self.unreadable = True
+        self.problem(line, reason)
 
 
 class RowError(ValueError):
@@ -89,11 +104,40 @@ def rating_field(value: object, name: str = "rating") -> float | None:
     return rating
 
 
+def review_text_field(value: object, max_chars: int, name: str = "text") -> str:
+    """A review's text: line breaks kept (normalised to \\n), at least a sentence, at most `max_chars`."""
+    text = text_field(value, name, max_len=max(max_chars, 501))
+    assert text is not None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if len(text) > max_chars:
+        raise RowError(f"'{name}' is {len(text):,} characters; the limit is {max_chars:,}")
+    if len(text) < MIN_REVIEW_CHARS or len(text.split()) < MIN_REVIEW_WORDS:
+        raise RowError(
+            f"'{name}' is too short to be a review (at least {MIN_REVIEW_WORDS} words and "
+            f"{MIN_REVIEW_CHARS} characters)"
+        )
+    return text
+
+
+def date_field(value: object, name: str) -> str | None:
+    """An ISO 8601 date or date-time, stored as UTC `YYYY-MM-DDTHH:MM:SSZ` (dates at midnight)."""
+    text = text_field(value, name, required=False, max_len=40)
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise RowError(f"'{name}' must be a date such as 2024-05-31, not {text[:20]!r}") from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def list_field(value: object, name: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
-        value = [part for part in value.split(",")]
+        value = value.split(",")
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise RowError(f"'{name}' must be a list of names")
     return tuple(" ".join(v.split())[:200] for v in value if v.strip())[:50]

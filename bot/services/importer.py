@@ -2,7 +2,17 @@
 
 A file with bad rows changes nothing unless `skip_bad` is set; then the good rows go in and the
 bad ones are reported with their line numbers. Re-importing the same file adds nothing twice
-(films match on title + year or IMDb id; reviews on film + author + text hash).
+(films match on title + year or IMDb id; reviews on film + author + text hash; watchlist entries
+on user + film).
+
+The stages, each reported through the optional `progress(stage, done, total)` callback (throttled,
+always called on the event loop):
+  reading   bytes of the file read and parsed (in a worker thread)
+  checking  review and watchlist rows matched to a film in the file or the database
+  scoring   reviews split into sentences and spoiler-scored (in a worker thread)
+  writing   films, reviews and watchlist entries written (one transaction)
+  done      finished (done == total)
+Only the writing stage holds the database's write lock.
 """
 
 from __future__ import annotations
@@ -10,29 +20,38 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 from bot.errors import ImportFailed, ImportProblem, InvalidInput
+from bot.importers.csv_formats import parse_csv
+from bot.importers.files import not_utf8, open_lines, read_text, starts_like_json
 from bot.importers.json_format import parse_json
-from bot.importers.records import ParsedFile, ReviewRow
+from bot.importers.progress import Progress, Throttle
+from bot.importers.records import ParsedFile, ReviewRow, WatchlistRow
 from bot.services.films import FilmService
-from bot.services.reviews import ReviewService
-from bot.spoilers.detector import ScoredSentence, build_context, tokens
-from storage.db import Database
+from bot.services.reviews import CORPUS_SAMPLE, ReviewService
+from bot.spoilers.detector import CorpusCounts, build_context, tokens
+from storage.db import Database, Writer
 from storage.films import FilmRepository
 from storage.meta import MetaRepository
-from storage.normalize import normalize_title
-from storage.records import Film, FilmInput, ReviewInput
-from storage.reviews import ReviewRepository
+from storage.normalize import normalize_title, title_variants
+from storage.records import Film, FilmInput, ReviewInput, Sentence, TitleHit
+from storage.reviews import ReviewRepository, content_hash
 from storage.watchlists import add_in_transaction
 
+__all__ = ["ImportReport", "ImportService", "Progress", "sample_files"]
+
 log = logging.getLogger(__name__)
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
 SAMPLE_META_KEY = "sample_data_loaded"
-MAX_FILE_BYTES = 2 * 1024**3
+# Measured: a 26 MB reviews CSV (50,000 reviews) peaks at about 250 MB of memory and takes about
+# 95 s (spoiler scoring ~1 ms and writing ~0.8 ms per review). Every good row is held until the one
+# transaction, so files are capped; a split file imports safely part by part (re-imports add nothing).
+MAX_CSV_BYTES = 256 * 1024**2  # streamed line by line
+MAX_JSON_BYTES = 128 * 1024**2  # parsed in one piece by the json module, which needs more memory
+YIELD_EVERY = 500  # rows handled on the event loop between chances for other tasks to run
 
 
 @dataclass(slots=True)
@@ -43,6 +62,7 @@ class ImportReport:
     reviews_added: int = 0
     reviews_existing: int = 0
     watchlist_added: int = 0
+    watchlist_existing: int = 0
     skipped: list[ImportProblem] = field(default_factory=list)
 
     def as_json(self) -> dict[str, object]:
@@ -53,6 +73,7 @@ class ImportReport:
             "reviews_added": self.reviews_added,
             "reviews_existing": self.reviews_existing,
             "watchlist_added": self.watchlist_added,
+            "watchlist_existing": self.watchlist_existing,
             "skipped": [{"line": p.line, "reason": p.reason} for p in self.skipped],
         }
 
@@ -61,11 +82,16 @@ class ImportReport:
             f"{self.films_added} film(s) added ({self.films_existing} already known)",
             f"{self.reviews_added} review(s) added ({self.reviews_existing} already stored)",
         ]
-        if self.watchlist_added:
-            parts.append(f"{self.watchlist_added} watchlist entr{'y' if self.watchlist_added == 1 else 'ies'} added")
+        if self.watchlist_added or self.watchlist_existing:
+            parts.append(
+                f"{self.watchlist_added} watchlist entr{'y' if self.watchlist_added == 1 else 'ies'} added "
+                f"({self.watchlist_existing} already listed)"
+            )
         text = "Imported: " + "; ".join(parts) + "."
         if self.skipped:
             text += f"\nSkipped {len(self.skipped)} bad row(s):\n" + "\n".join(f"  - {p}" for p in self.skipped[:50])
+            if len(self.skipped) > 50:
+                text += f"\n  … and {len(self.skipped) - 50} more"
         return text
 
 
@@ -77,6 +103,40 @@ def sample_files() -> list[tuple[str, str]]:
         for entry in folder.iterdir()
         if entry.name.startswith("films_") and entry.name.endswith(".json")
     )
+
+
+@dataclass(eq=False, slots=True)
+class _NewFilm:
+    """A film the import brings (from the file, or a stub for a Letterboxd title we don't know).
+
+    Compared by identity: two rows naming it must land on the same stored id.
+    """
+
+    line: int
+    film: FilmInput
+    stored_id: int | None = None  # known inside the transaction
+
+    @property
+    def label(self) -> str:
+        return f"{self.film.title} ({self.film.year})" if self.film.year else self.film.title
+
+
+_Target = Film | _NewFilm
+
+
+@dataclass(slots=True)
+class _Plan:
+    new_films: list[_NewFilm] = field(default_factory=list)
+    reviews: list[tuple[ReviewRow, _Target]] = field(default_factory=list)
+    watchlist: list[tuple[WatchlistRow, _Target]] = field(default_factory=list)
+    problems: list[ImportProblem] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    row: ReviewRow
+    target: _Target
+    sentences: tuple[Sentence, ...]
 
 
 class ImportService:
@@ -92,35 +152,69 @@ class ImportService:
         self._films = films
         self._reviews = reviews
         self._film_repo = FilmRepository(db)
+        self._review_repo = ReviewRepository(db)
         self._max_review_chars = max_review_chars
 
     # --- entry points ----------------------------------------------------------------------------
     async def import_path(
-        self, path: Path, *, skip_bad: bool = False, user_id: str | None = None, progress: Progress | None = None
+        self,
+        path: Path,
+        *,
+        skip_bad: bool = False,
+        user_id: str | None = None,
+        author: str | None = None,
+        progress: Progress | None = None,
     ) -> ImportReport:
-        if not path.is_file():
-            raise InvalidInput(f"There is no file at {path}.")
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise InvalidInput(f"{path.name} is larger than 2 GiB; split it first.")
-        parsed = await asyncio.to_thread(self.parse_path, path, user_id)
+        """Import one file. `user_id` owns an imported watchlist; `author` names the writer of a
+        Letterboxd export's reviews (default "letterboxd user")."""
+        throttle = Throttle.on_running_loop(progress)
+        parsed = await asyncio.to_thread(self.parse_path, path, author=author, throttle=throttle)
         return await self.apply(parsed, skip_bad=skip_bad, user_id=user_id, progress=progress, name=path.name)
 
-    def parse_path(self, path: Path, user_id: str | None) -> ParsedFile:
-        """Pick the parser from the file's name and first line."""
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise InvalidInput(f"{path.name} is not UTF-8 text (byte {error.start}).") from None
-        if path.suffix.lower() == ".json" or text.lstrip().startswith(("{", "[")):
-            return parse_json(text, max_review_chars=self._max_review_chars)
-        if path.suffix.lower() in {".csv", ".tsv", ".txt"}:
-            from bot.importers.csv_formats import parse_csv
+    def parse_path(self, path: Path, *, author: str | None = None, throttle: Throttle | None = None) -> ParsedFile:
+        """Pick the parser from the file's name (or its first character) and parse it.
 
-            return parse_csv(text, name=path.name, max_review_chars=self._max_review_chars)
-        raise InvalidInput(
-            f"I don't know the format of {path.name}: use the JSON format, a reviews CSV, or a Letterboxd "
-            "reviews.csv / watchlist.csv (see README, “Data formats”)."
+        Blocking: run it in a worker thread. A CSV is streamed; JSON is read whole.
+        """
+        if not path.is_file():
+            raise InvalidInput(f"There is no file at {path}.")
+        size = path.stat().st_size
+        suffix = path.suffix.lower()
+        reading = throttle or Throttle(None)
+
+        def on_bytes(done: int) -> None:
+            reading.update("reading", min(done, size), size)
+
+        on_bytes(0)
+        if suffix == ".json" or (suffix not in {".csv", ".tsv"} and starts_like_json(path)):
+            if size > MAX_JSON_BYTES:
+                raise InvalidInput(
+                    f"{path.name} is {size / 1024**2:,.0f} MiB; JSON files are read in one piece, up to "
+                    f"{MAX_JSON_BYTES // 1024**2} MiB. Split it, or import the reviews as CSV."
+                )
+            parsed = parse_json(read_text(path, on_bytes), max_review_chars=self._max_review_chars)
+        elif suffix in {".csv", ".tsv", ".txt"}:
+            if size > MAX_CSV_BYTES:
+                raise InvalidInput(
+                    f"{path.name} is {size / 1024**2:,.0f} MiB; the limit is {MAX_CSV_BYTES // 1024**2} MiB. "
+                    "Split it (the header on every part) and import the parts one by one."
+                )
+            try:
+                with open_lines(path, on_bytes) as lines:
+                    parsed = parse_csv(lines, name=path.name, max_review_chars=self._max_review_chars, author=author)
+            except UnicodeDecodeError:
+                raise not_utf8(path) from None
+        else:
+            raise InvalidInput(
+                f"I don't know the format of {path.name}: use the JSON format, a reviews CSV, or a Letterboxd "
+                "reviews.csv / watchlist.csv (see README, “Data formats”)."
+            )
+        on_bytes(size)
+        log.info(
+            "parsed %s: %d films, %d reviews, %d watchlist rows, %d problems",
+            path.name, len(parsed.films), len(parsed.reviews), len(parsed.watchlist), len(parsed.problems),
         )
+        return parsed
 
     async def load_sample(self, *, progress: Progress | None = None) -> ImportReport | None:
         """Load the bundled sample films and reviews once per database; None when already loaded."""
@@ -135,7 +229,7 @@ class ImportService:
             merged.reviews.extend(parsed.reviews)
         return await self.apply(merged, skip_bad=False, progress=progress, name="sample data", mark_sample=True)
 
-    # --- the one transaction ---------------------------------------------------------------------
+    # --- check, score, then the one transaction --------------------------------------------------
     async def apply(
         self,
         parsed: ParsedFile,
@@ -146,137 +240,238 @@ class ImportService:
         name: str = "the file",
         mark_sample: bool = False,
     ) -> ImportReport:
-        if parsed.watchlist and not user_id:
+        problems = sorted(parsed.problems, key=lambda p: p.line)
+        if parsed.unreadable:
+            raise ImportFailed(name, problems, skippable=False)
+        if (parsed.is_watchlist or parsed.watchlist) and not user_id:
             raise InvalidInput("A watchlist import needs the user it belongs to: pass --user ID.")
-        problems = list(parsed.problems)
+        if problems and not skip_bad:
+            raise ImportFailed(name, problems)
+        throttle = Throttle.on_running_loop(progress)
+
+        plan = await self._plan(parsed, throttle)
+        problems.extend(plan.problems)
         if problems and not skip_bad:
             raise ImportFailed(name, sorted(problems, key=lambda p: p.line))
-        report = ImportReport(source=parsed.source)
+        report = ImportReport(source=parsed.source, skipped=sorted(problems, key=lambda p: p.line))
 
-        file_films = self._file_film_index(parsed.films)
-        resolved: list[tuple[ReviewRow, FilmInput | Film]] = []
-        for row in parsed.reviews:
-            target = await self._target(row.film_title, row.film_year, file_films)
-            if isinstance(target, str):
-                problems.append(ImportProblem(row.line, target))
-            else:
-                resolved.append((row, target))
-        if problems and not skip_bad:
-            raise ImportFailed(name, sorted(problems, key=lambda p: p.line))
-        report.skipped = sorted(problems, key=lambda p: p.line)
-
-        scored = await self._score(resolved, parsed.source, progress)
-        total = len(parsed.films) + len(scored) + len(parsed.watchlist)
-        done = 0
-        async with self._db.transaction() as tx:
-            ids: dict[int, int] = {}  # id(FilmInput) -> stored film id
-            for _, film in parsed.films:
-                existing = await self._film_repo.find_in(tx, film.title, film.year)
-                if existing is None and film.imdb_id:
-                    row = await tx.fetchone("SELECT id FROM films WHERE imdb_id = ?", (film.imdb_id,))
-                    existing = int(row[0]) if row else None
-                if existing is not None:
-                    ids[id(film)] = existing
-                    report.films_existing += 1
-                else:
-                    ids[id(film)] = await self._film_repo.add_in(tx, film)
-                    report.films_added += 1
-                done += 1
-                if progress and done % 500 == 0:
-                    progress("writing", done, total)
-            for row, target, make_input in scored:
-                film_id = target.id if isinstance(target, Film) else ids[id(target)]
-                _, created = await ReviewRepository.add_in(tx, make_input(film_id))
-                report.reviews_added += created
-                report.reviews_existing += not created
-                done += 1
-                if progress and done % 500 == 0:
-                    progress("writing", done, total)
-            if parsed.watchlist and user_id:
-                for wrow in parsed.watchlist:
-                    film_id = await self._film_repo.find_in(tx, wrow.film_title, wrow.film_year)
-                    if film_id is None:
-                        film_id = await self._film_repo.add_in(
-                            tx, FilmInput(title=wrow.film_title, year=wrow.film_year, is_stub=True)
-                        )
-                        report.films_added += 1
-                    report.watchlist_added += await add_in_transaction(tx, user_id, "", film_id, wrow.added_at)
-                    done += 1
-            if mark_sample:
-                await MetaRepository.set_in(tx, SAMPLE_META_KEY, "1")
-        if progress:
-            progress("done", total, total)
+        scored = await self._score(plan.reviews, throttle)
+        await self._write(plan, scored, parsed.source, user_id, report, throttle, mark_sample)
+        total = len(plan.new_films) + len(scored) + len(plan.watchlist)
+        throttle.update("done", total, total)
         self._films.invalidate()
         self._reviews.forget_corpus()
+        log.info("imported %s: %s", name, report.as_json() | {"skipped": len(report.skipped)})
         return report
 
-    @staticmethod
-    def _file_film_index(films: Sequence[tuple[int, FilmInput]]) -> dict[str, list[FilmInput]]:
-        index: dict[str, list[FilmInput]] = defaultdict(list)
-        for _, film in films:
-            for name in (film.title, film.original_title, *film.aliases):
-                if name:
-                    index[normalize_title(name)].append(film)
-        return index
+    async def _plan(self, parsed: ParsedFile, throttle: Throttle) -> _Plan:
+        """Which film every row is about; rows that can't be placed become problems."""
+        plan = _Plan()
+        resolver = _Resolver(self._film_repo, plan.new_films)
+        for line, film in parsed.films:
+            reason = await resolver.add_file_film(line, film)
+            if reason:
+                plan.problems.append(ImportProblem(line, reason))
+        rows: list[ReviewRow | WatchlistRow] = [*parsed.reviews, *parsed.watchlist]
+        for n, row in enumerate(rows, 1):
+            # Watchlists always come from Letterboxd here: an unknown title becomes a stub film.
+            create = parsed.create_missing_films or isinstance(row, WatchlistRow)
+            target = await resolver.resolve(row.film_title, row.film_year, row.line, create_missing=create)
+            if isinstance(target, str):
+                plan.problems.append(ImportProblem(row.line, target))
+            elif isinstance(row, ReviewRow):
+                plan.reviews.append((row, target))
+            else:
+                plan.watchlist.append((row, target))
+            throttle.update("checking", n, len(rows))
+            if n % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
+        return plan
 
-    async def _target(
-        self, title: str, year: int | None, file_films: dict[str, list[FilmInput]]
-    ) -> FilmInput | Film | str:
-        """The film a review row names (in the file first, then stored), or the reason it can't be found."""
-        norm = normalize_title(title)
-        in_file = [f for f in dict.fromkeys(file_films.get(norm, [])) if year is None or f.year == year]
-        if len(in_file) == 1:
-            return in_file[0]
-        if len(in_file) > 1:
-            return f"film “{title}” matches {len(in_file)} films in the file; add its year"
-        hits = {h.film_id: h for h in await self._film_repo.find_exact(norm) if year is None or h.year == year}
-        if len(hits) == 1:
-            film = await self._film_repo.get(next(iter(hits)))
-            if film is not None:
-                return film
-        if len(hits) > 1:
-            years = ", ".join(str(h.year) for h in hits.values())
-            return f"film “{title}” matches stored films from {years}; add its year"
-        label = f"{title} ({year})" if year else title
-        return f"film “{label}” is neither in this file nor in the database"
-
-    async def _score(
-        self, resolved: Sequence[tuple[ReviewRow, FilmInput | Film]], source: str, progress: Progress | None
-    ) -> list[tuple[ReviewRow, FilmInput | Film, Callable[[int], ReviewInput]]]:
+    async def _score(self, reviews: Sequence[tuple[ReviewRow, _Target]], throttle: Throttle) -> list[_Scored]:
         """Spoiler-score every review with its film's context, off the event loop."""
-        by_film: dict[int, list[tuple[ReviewRow, FilmInput | Film]]] = defaultdict(list)
-        for row, target in resolved:
-            by_film[id(target)].append((row, target))
-        corpus = dict(await self._reviews.corpus_vocab())
-        file_vocab = {key: set().union(*(tokens(r.text) for r, _ in rows)) for key, rows in by_film.items()}
+        if not reviews:
+            return []
+        by_film: dict[_Target, list[ReviewRow]] = defaultdict(list)
+        for row, target in reviews:
+            by_film[target].append(row)
+        stored_texts: dict[int, list[str]] = {}
+        for target in by_film:
+            if isinstance(target, Film):
+                stored = await self._review_repo.for_film(target.id, with_sentences=False)
+                stored_texts[target.id] = [r.text for r in stored]
+        corpus_texts = await self._review_repo.recent_texts_by_film(CORPUS_SAMPLE)
+        detector = self._reviews.detector
+        total = len(reviews)
 
-        existing_texts: dict[int, list[str]] = {}
-        for key, rows in by_film.items():
-            target = rows[0][1]
-            existing_texts[key] = (
-                [r.text for r in await self._reviews.for_film(target)] if isinstance(target, Film) else []
-            )
-
-        def work() -> list[tuple[ReviewRow, FilmInput | Film, Callable[[int], ReviewInput]]]:
-            out: list[tuple[ReviewRow, FilmInput | Film, Callable[[int], ReviewInput]]] = []
-            done = 0
-            for key, rows in by_film.items():
-                target = rows[0][1]
-                film = target if isinstance(target, Film) else _as_film(target)
-                others = [v for k, v in file_vocab.items() if k != key]
-                others += [v for fid, v in corpus.items() if not isinstance(target, Film) or fid != target.id]
-                context = build_context(film, [*existing_texts[key], *(r.text for r, _ in rows)], others)
-                for row, _ in rows:
-                    scored = self._reviews.detector.score_review(
-                        row.text, author_flagged=row.contains_spoilers, context=context
-                    )
-                    out.append((row, target, _input_factory(row, scored, source)))
-                    done += 1
-                    if progress and done % 1000 == 0:
-                        progress("scoring", done, len(resolved))
+        def work() -> list[_Scored]:
+            corpus: dict[int, set[str]] = defaultdict(set)
+            for film_id, text in corpus_texts:
+                corpus[film_id].update(tokens(text))
+            file_vocab = {target: set().union(*(tokens(r.text) for r in rows)) for target, rows in by_film.items()}
+            # Every other film's vocabulary, in the file or stored, counted once (see CorpusCounts).
+            counts = CorpusCounts.of([*file_vocab.values(), *corpus.values()])
+            out: list[_Scored] = []
+            for target, rows in by_film.items():
+                film = target if isinstance(target, Film) else _as_film(target.film)
+                own = (file_vocab[target], corpus[film.id]) if film.id in corpus else (file_vocab[target],)
+                texts = [*stored_texts.get(film.id, []), *(r.text for r in rows)]
+                context = build_context(film, texts, counts.excluding(*own))
+                for row in rows:
+                    scored = detector.score_review(row.text, author_flagged=row.contains_spoilers, context=context)
+                    # Keep only the stored records: the detector's feature dicts are large.
+                    out.append(_Scored(row, target, tuple(s.to_record() for s in scored)))
+                    throttle.update("scoring", len(out), total)
             return out
 
         return await asyncio.to_thread(work)
+
+    async def _write(
+        self,
+        plan: _Plan,
+        scored: Sequence[_Scored],
+        source: str,
+        user_id: str | None,
+        report: ImportReport,
+        throttle: Throttle,
+        mark_sample: bool,
+    ) -> None:
+        """Everything in one transaction: an exception anywhere leaves the database as it was."""
+        total = len(plan.new_films) + len(scored) + len(plan.watchlist)
+        done = 0
+        throttle.update("writing", 0, total)
+        async with self._db.transaction() as tx:
+            for new in plan.new_films:
+                new.stored_id = await _existing_film(tx, new.film)
+                if new.stored_id is not None:
+                    report.films_existing += 1
+                else:
+                    new.stored_id = await FilmRepository.add_in(tx, new.film)
+                    report.films_added += 1
+                done += 1
+                throttle.update("writing", done, total)
+            for item in scored:
+                review = ReviewInput(
+                    film_id=_stored_id(item.target),
+                    author=item.row.author,
+                    source=source,
+                    rating=item.row.rating,
+                    text=item.row.text,
+                    author_flagged_spoilers=item.row.contains_spoilers,
+                    content_hash=content_hash(item.row.text),
+                    sentences=item.sentences,
+                    created_at=item.row.created_at,
+                )
+                _, created = await ReviewRepository.add_in(tx, review)
+                report.reviews_added += created
+                report.reviews_existing += not created
+                done += 1
+                throttle.update("writing", done, total)
+            for wrow, target in plan.watchlist:
+                assert user_id is not None
+                added = await add_in_transaction(tx, user_id, "", _stored_id(target), wrow.added_at)
+                report.watchlist_added += added
+                report.watchlist_existing += not added
+                done += 1
+                throttle.update("writing", done, total)
+            if mark_sample:
+                await MetaRepository.set_in(tx, SAMPLE_META_KEY, "1")
+
+
+class _Resolver:
+    """Finds the film a row names: first among the file's films, then in the database.
+
+    Database look-ups are cached per import, so a file with 50,000 reviews of 300 films asks the
+    database about 300 names, not 50,000.
+    """
+
+    def __init__(self, repo: FilmRepository, new_films: list[_NewFilm]) -> None:
+        self._repo = repo
+        self._new_films = new_films
+        self._by_name: dict[str, list[_NewFilm]] = defaultdict(list)
+        self._keys: dict[tuple[str, int | None], _NewFilm] = {}
+        self._imdb: dict[str, _NewFilm] = {}
+        self._hits: dict[str, list[TitleHit]] = {}
+        self._films: dict[int, Film] = {}
+
+    async def add_file_film(self, line: int, film: FilmInput) -> str | None:
+        """Register one of the file's films; the reason it can't be used, if any."""
+        key = (normalize_title(film.title), film.year)
+        label = f"{film.title} ({film.year})" if film.year else film.title
+        if key in self._keys:
+            return f"film “{label}” is already in this file (line {self._keys[key].line})"
+        if film.imdb_id and film.imdb_id in self._imdb:
+            return f"IMDb id {film.imdb_id} is already used in this file (line {self._imdb[film.imdb_id].line})"
+        if film.year is None:
+            years = sorted({h.year or 0 for h in await self._stored(key[0])})
+            if len(years) > 1:
+                shown = ", ".join(str(y) for y in years if y)
+                return f"film “{film.title}” has no year and stored films of that name are from {shown}; add its year"
+        self._register(_NewFilm(line, film))
+        return None
+
+    async def resolve(self, title: str, year: int | None, line: int, *, create_missing: bool) -> _Target | str:
+        """The film a row names, or the reason it can't be placed (ambiguous or unknown)."""
+        norm = normalize_title(title)
+        label = f"{title} ({year})" if year else title
+        in_file = [f for f in dict.fromkeys(self._by_name.get(norm, [])) if year is None or f.film.year == year]
+        if len(in_file) == 1:
+            return in_file[0]
+        if len(in_file) > 1:
+            shown = ", ".join(f"{f.label} at line {f.line}" for f in in_file[:5])
+            return f"film “{title}” matches {len(in_file)} films in this file ({shown}); add its year"
+        all_hits = await self._stored(norm)
+        hits = {h.film_id: h for h in all_hits if year is None or h.year == year}
+        if len(hits) == 1:
+            return await self._film(next(iter(hits)))
+        if len(hits) > 1:
+            shown = ", ".join(sorted({f"{h.title} ({h.year})" if h.year else h.title for h in hits.values()}))
+            return f"film “{title}” matches several stored films: {shown}; add its year"
+        if create_missing and norm:
+            stub = _NewFilm(line, FilmInput(title=title, year=year, is_stub=True))
+            self._register(stub)
+            return stub
+        known = sorted({f"{h.title} ({h.year})" if h.year else h.title for h in all_hits})
+        hint = f" (stored: {', '.join(known[:5])})" if known else ""
+        return f"film “{label}” is neither in this file nor in the database{hint}"
+
+    def _register(self, new: _NewFilm) -> None:
+        film = new.film
+        self._new_films.append(new)
+        self._keys[(normalize_title(film.title), film.year)] = new
+        if film.imdb_id:
+            self._imdb[film.imdb_id] = new
+        for name in (film.title, film.original_title, *film.aliases):
+            for norm in title_variants(name or ""):
+                self._by_name[norm].append(new)
+
+    async def _stored(self, norm: str) -> list[TitleHit]:
+        if norm not in self._hits:
+            self._hits[norm] = await self._repo.find_exact(norm) if norm else []
+        return self._hits[norm]
+
+    async def _film(self, film_id: int) -> Film | str:
+        if film_id not in self._films:
+            film = await self._repo.get(film_id)
+            if film is None:  # deleted between the two reads
+                return f"film #{film_id} was removed while importing"
+            self._films[film_id] = film
+        return self._films[film_id]
+
+
+async def _existing_film(tx: Writer, film: FilmInput) -> int | None:
+    """The stored film this one already is: same main title and year, or the same IMDb id."""
+    found = await FilmRepository.find_in(tx, film.title, film.year)
+    if found is None and film.imdb_id:
+        found = await FilmRepository.find_by_imdb_in(tx, film.imdb_id)
+    return found
+
+
+def _stored_id(target: _Target) -> int:
+    if isinstance(target, Film):
+        return target.id
+    assert target.stored_id is not None, "films are written before the rows that name them"
+    return target.stored_id
 
 
 def _as_film(film: FilmInput) -> Film:
@@ -284,15 +479,3 @@ def _as_film(film: FilmInput) -> Film:
         id=0, title=film.title, year=film.year, original_title=film.original_title, aliases=film.aliases,
         directors=film.directors, cast=film.cast, characters=film.characters,
     )
-
-
-def _input_factory(row: ReviewRow, scored: Sequence[ScoredSentence], source: str) -> Callable[[int], ReviewInput]:
-    """The review's storage record, once its film's id is known inside the transaction."""
-
-    def make(film_id: int) -> ReviewInput:
-        return ReviewService.build_input(
-            film_id, row.text, row.author, row.rating, row.contains_spoilers, source, scored,
-            created_at=row.created_at,
-        )
-
-    return make
