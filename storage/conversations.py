@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
-from storage.db import Database
+from storage.db import Database, Writer
 from storage.records import Turn
+
+# The turns that belong to one person (parameter :user): their own messages, and the assistant's
+# replies to them. A reply carries no user id of its own, so it belongs to whoever wrote the turn
+# just before it in the same conversation. Threads are shared: other people's turns in a
+# conversation someone started are not that person's data.
+_TURNS_OF_USER = """
+    SELECT t.id FROM conversation_turns t WHERE t.user_id = :user
+    UNION
+    SELECT a.id FROM conversation_turns a
+    WHERE a.role = 'assistant' AND a.user_id IS NULL AND (
+        SELECT q.user_id FROM conversation_turns q
+        WHERE q.conversation_id = a.conversation_id AND q.id < a.id ORDER BY q.id DESC LIMIT 1
+    ) = :user
+"""
 
 
 class ConversationRepository:
@@ -17,8 +31,8 @@ class ConversationRepository:
             if row is not None:
                 if film_id is not None and row[1] != film_id:
                     await tx.execute(
-                        "UPDATE conversations SET film_id = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') "
-                        "WHERE id = ?",
+                        "UPDATE conversations SET film_id = ?, "
+                        "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?",
                         (film_id, row[0]),
                     )
                 return int(row[0])
@@ -41,7 +55,8 @@ class ConversationRepository:
     ) -> None:
         async with self._db.transaction() as tx:
             await tx.execute(
-                "INSERT INTO conversation_turns (conversation_id, role, user_id, content, tokens) VALUES (?,?,?,?,?)",
+                "INSERT INTO conversation_turns (conversation_id, role, user_id, content, tokens) "
+                "VALUES (?,?,?,?,?)",
                 (conversation_id, role, user_id, content, tokens),
             )
             await tx.execute(
@@ -67,9 +82,28 @@ class ConversationRepository:
         return kept
 
     async def turns_for_user(self, user_id: str) -> list[tuple[str, Turn]]:
+        """(conversation key, turn) for everything this person said and was answered, oldest first."""
         rows = await self._db.fetchall(
             "SELECT c.key, t.role, t.content, t.tokens, t.created_at FROM conversation_turns t "
-            "JOIN conversations c ON c.id = t.conversation_id WHERE c.user_id = ? OR t.user_id = ? ORDER BY t.id",
-            (user_id, user_id),
+            f"JOIN conversations c ON c.id = t.conversation_id WHERE t.id IN ({_TURNS_OF_USER}) ORDER BY t.id",
+            {"user": user_id},
         )
         return [(r[0], Turn(role=r[1], content=r[2], tokens=r[3], created_at=r[4])) for r in rows]
+
+    @staticmethod
+    async def delete_user_in(tx: Writer, user_id: str) -> tuple[int, int]:
+        """Inside a transaction: erase a person's turns (and the replies to them).
+
+        A conversation they started goes too, unless other people still talk in it: then it only
+        forgets who started it. Returns (conversations deleted, turns deleted).
+        """
+        turns = await tx.execute(
+            f"DELETE FROM conversation_turns WHERE id IN ({_TURNS_OF_USER})", {"user": user_id}
+        )
+        conversations = await tx.execute(
+            "DELETE FROM conversations WHERE user_id = ? AND NOT EXISTS "
+            "(SELECT 1 FROM conversation_turns t WHERE t.conversation_id = conversations.id)",
+            (user_id,),
+        )
+        await tx.execute("UPDATE conversations SET user_id = NULL WHERE user_id = ?", (user_id,))
+        return conversations, turns

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from storage.conversations import ConversationRepository
 from storage.db import Database
 
 
@@ -10,21 +11,27 @@ class UserDataRepository:
         self._db = db
 
     async def delete_all(self, user_id: str) -> dict[str, int]:
-        """Erase a user's watchlists, reviews, conversations, usage and preferences in one transaction."""
+        """Erase a user's watchlists, reviews, conversations and preferences in one transaction.
+
+        Their LLM usage rows lose the user id but stay: the server's daily token budget counts
+        them, and deleting them would hand the whole server fresh tokens.
+        """
         async with self._db.transaction() as tx:
             film_rows = await tx.fetchall(
                 "SELECT DISTINCT film_id FROM reviews WHERE author_user_id = ?", (user_id,)
             )
+            conversations, turns = await ConversationRepository.delete_user_in(tx, user_id)
             counts = {
-                "watchlist_entries": await tx.execute("DELETE FROM watchlist_entries WHERE user_id = ?", (user_id,)),
-                "reviews": await tx.execute("DELETE FROM reviews WHERE author_user_id = ?", (user_id,)),
-                "conversations": await tx.execute("DELETE FROM conversations WHERE user_id = ?", (user_id,)),
-                "conversation_turns": await tx.execute(
-                    "DELETE FROM conversation_turns WHERE user_id = ?", (user_id,)
+                "watchlist_entries": await tx.execute(
+                    "DELETE FROM watchlist_entries WHERE user_id = ?", (user_id,)
                 ),
-                "llm_usage": await tx.execute("DELETE FROM llm_usage WHERE user_id = ?", (user_id,)),
+                "reviews": await tx.execute("DELETE FROM reviews WHERE author_user_id = ?", (user_id,)),
+                "conversations": conversations,
+                "conversation_turns": turns,
+                "llm_usage": await tx.execute("UPDATE llm_usage SET user_id = NULL WHERE user_id = ?", (user_id,)),
                 "preferences": await tx.execute("DELETE FROM user_prefs WHERE user_id = ?", (user_id,)),
             }
+            # Cached summaries of the films they reviewed were written from their text.
             for row in film_rows:
                 await tx.execute("DELETE FROM summary_cache WHERE film_id = ?", (row[0],))
             return counts
