@@ -250,3 +250,17 @@ async def test_two_processes_can_open_the_same_file(tmp_path: Path) -> None:
     finally:
         await first.close()
         await second.close()
+
+
+async def test_nested_transaction_raises_instead_of_deadlocking(db: Database) -> None:
+    with pytest.raises(RuntimeError, match="nested"):
+        async with db.transaction():
+            await asyncio.wait_for(db.execute("INSERT INTO app_meta (key, value) VALUES ('n', '1')"), 2)
+    assert await db.fetchone("SELECT 1 FROM app_meta WHERE key = 'n'") is None
+    # Other tasks still queue behind an open transaction rather than failing.
+    async with db.transaction() as tx:
+        waiting = asyncio.create_task(db.execute("INSERT INTO app_meta (key, value) VALUES ('later', '1')"))
+        await asyncio.sleep(0.01)
+        assert not waiting.done()
+        await tx.execute("INSERT INTO app_meta (key, value) VALUES ('first', '1')")
+    assert await waiting == 1
