@@ -93,7 +93,10 @@ async def open_services(settings: Settings, *, load_sample: bool | None = None) 
             max_size=settings.max_watchlist_size,
             max_note_chars=settings.max_note_chars,
         )
-        importer = ImportService(db, films, reviews, max_review_chars=settings.max_review_chars)
+        importer = ImportService(
+            db, films, reviews,
+            max_review_chars=settings.max_review_chars, max_watchlist_size=settings.max_watchlist_size,
+        )
         privacy = PrivacyService(
             UserDataRepository(db), WatchlistRepository(db), review_repo, ConversationRepository(db)
         )

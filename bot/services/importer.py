@@ -40,7 +40,7 @@ from storage.meta import MetaRepository
 from storage.normalize import normalize_title, title_variants
 from storage.records import Film, FilmInput, ReviewInput, Sentence, TitleHit
 from storage.reviews import ReviewRepository, content_hash
-from storage.watchlists import add_in_transaction
+from storage.watchlists import WatchlistRepository, add_in_transaction
 
 __all__ = ["ImportReport", "ImportService", "Progress", "sample_files"]
 
@@ -147,6 +147,7 @@ class ImportService:
         reviews: ReviewService,
         *,
         max_review_chars: int,
+        max_watchlist_size: int | None = None,
     ) -> None:
         self._db = db
         self._films = films
@@ -154,6 +155,7 @@ class ImportService:
         self._film_repo = FilmRepository(db)
         self._review_repo = ReviewRepository(db)
         self._max_review_chars = max_review_chars
+        self._max_watchlist_size = max_watchlist_size  # None: no limit
 
     # --- entry points ----------------------------------------------------------------------------
     async def import_path(
@@ -162,14 +164,18 @@ class ImportService:
         *,
         skip_bad: bool = False,
         user_id: str | None = None,
+        scope: str = "",
         author: str | None = None,
         progress: Progress | None = None,
     ) -> ImportReport:
-        """Import one file. `user_id` owns an imported watchlist; `author` names the writer of a
-        Letterboxd export's reviews (default "letterboxd user")."""
+        """Import one file. `user_id` owns an imported watchlist, in `scope` ('' = the global list,
+        see WatchlistService.scope); `author` names the writer of a Letterboxd export's reviews
+        (default "letterboxd user")."""
         throttle = Throttle.on_running_loop(progress)
         parsed = await asyncio.to_thread(self.parse_path, path, author=author, throttle=throttle)
-        return await self.apply(parsed, skip_bad=skip_bad, user_id=user_id, progress=progress, name=path.name)
+        return await self.apply(
+            parsed, skip_bad=skip_bad, user_id=user_id, scope=scope, progress=progress, name=path.name
+        )
 
     def parse_path(self, path: Path, *, author: str | None = None, throttle: Throttle | None = None) -> ParsedFile:
         """Pick the parser from the file's name (or its first character) and parse it.
@@ -236,6 +242,7 @@ class ImportService:
         *,
         skip_bad: bool,
         user_id: str | None = None,
+        scope: str = "",
         progress: Progress | None = None,
         name: str = "the file",
         mark_sample: bool = False,
@@ -250,13 +257,15 @@ class ImportService:
         throttle = Throttle.on_running_loop(progress)
 
         plan = await self._plan(parsed, throttle)
+        if plan.watchlist and user_id:
+            await self._check_watchlist_room(plan, user_id, scope)
         problems.extend(plan.problems)
         if problems and not skip_bad:
             raise ImportFailed(name, sorted(problems, key=lambda p: p.line))
         report = ImportReport(source=parsed.source, skipped=sorted(problems, key=lambda p: p.line))
 
         scored = await self._score(plan.reviews, throttle)
-        await self._write(plan, scored, parsed.source, user_id, report, throttle, mark_sample)
+        await self._write(plan, scored, parsed.source, (user_id or "", scope), report, throttle, mark_sample)
         total = len(plan.new_films) + len(scored) + len(plan.watchlist)
         throttle.update("done", total, total)
         self._films.invalidate()
@@ -287,6 +296,32 @@ class ImportService:
             if n % YIELD_EVERY == 0:
                 await asyncio.sleep(0)
         return plan
+
+    async def _check_watchlist_room(self, plan: _Plan, user_id: str, scope: str) -> None:
+        """Rows beyond the watchlist size limit become problems (and need no stub film)."""
+        if self._max_watchlist_size is None:
+            return
+        listed = {entry.film_id for entry in await WatchlistRepository(self._db).list(user_id, scope)}
+        room = self._max_watchlist_size - len(listed)
+        planned: set[_Target] = set()
+        kept: list[tuple[WatchlistRow, _Target]] = []
+        dropped: set[int] = set()
+        for wrow, target in plan.watchlist:
+            if (isinstance(target, Film) and target.id in listed) or target in planned:
+                kept.append((wrow, target))  # already listed: no room needed
+            elif room > 0:
+                room -= 1
+                planned.add(target)
+                kept.append((wrow, target))
+            else:
+                plan.problems.append(ImportProblem(wrow.line, (
+                    f"the watchlist is full: it can hold {self._max_watchlist_size} films "
+                    "(MAX_WATCHLIST_SIZE); remove some first"
+                )))
+                if isinstance(target, _NewFilm):
+                    dropped.add(id(target))
+        plan.watchlist = kept
+        plan.new_films[:] = [f for f in plan.new_films if id(f) not in dropped]
 
     async def _score(self, reviews: Sequence[tuple[ReviewRow, _Target]], throttle: Throttle) -> list[_Scored]:
         """Spoiler-score every review with its film's context, off the event loop."""
@@ -331,7 +366,7 @@ class ImportService:
         plan: _Plan,
         scored: Sequence[_Scored],
         source: str,
-        user_id: str | None,
+        owner: tuple[str, str],
         report: ImportReport,
         throttle: Throttle,
         mark_sample: bool,
@@ -368,8 +403,7 @@ class ImportService:
                 done += 1
                 throttle.update("writing", done, total)
             for wrow, target in plan.watchlist:
-                assert user_id is not None
-                added = await add_in_transaction(tx, user_id, "", _stored_id(target), wrow.added_at)
+                added = await add_in_transaction(tx, *owner, _stored_id(target), wrow.added_at)
                 report.watchlist_added += added
                 report.watchlist_existing += not added
                 done += 1

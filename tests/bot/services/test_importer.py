@@ -6,13 +6,15 @@ import asyncio
 import json
 import random
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.app import Services
+from bot.app import Services, open_services
 from bot.errors import ImportFailed, InvalidInput
+from bot.settings import Settings
 from bot.spoilers.detector import CorpusCounts, build_context
 from storage.db import Database
 from storage.films import FilmRepository
@@ -340,6 +342,42 @@ async def test_letterboxd_watchlist_import(services: Services, tmp_path: Path) -
     assert (again.films_added, again.watchlist_added) == (0, 0)
     after = await counts(services.db)
     assert (after["films"], after["watchlist_entries"]) == (before["films"] + 1, 2)
+
+
+async def test_watchlist_import_respects_the_size_limit(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    path = tmp_path / "watchlist.csv"
+    path.write_text(
+        "Date,Name,Year,Letterboxd URI\n"
+        "2024-05-01,Parasite,2019,u\n"  # line 2: already listed, needs no room
+        "2024-05-02,Aftersun,2022,u\n"  # line 3: takes the last free place
+        "2024-05-03,Past Lives,2023,u\n"  # line 4: no room
+        "2024-05-04,Oldboy,2003,u\n",  # line 5: no room
+        encoding="utf-8",
+    )
+    async with open_services(make_settings(max_watchlist_size=3)) as svc:
+        await svc.watchlist.add("u1", "Parasite")
+        await svc.watchlist.add("u1", "Se7en")
+        before = await counts(svc.db)
+        with pytest.raises(ImportFailed) as failed:
+            await svc.importer.import_path(path, user_id="u1")
+        assert [p.line for p in failed.value.problems] == [4, 5]
+        assert "can hold 3 films" in failed.value.problems[0].reason
+        assert await counts(svc.db) == before
+
+        report = await svc.importer.import_path(path, user_id="u1", skip_bad=True)
+        assert (report.watchlist_added, report.watchlist_existing, report.films_added) == (1, 1, 1)
+        assert [p.line for p in report.skipped] == [4, 5]
+        titles = [e.title for e in await WatchlistRepository(svc.db).list("u1", "")]
+        assert sorted(titles) == ["Aftersun", "Parasite", "Se7en"]
+        assert await FilmRepository(svc.db).find_by_title_year("Past Lives", 2023) is None  # no stray stub
+
+        # Per-server lists (WATCHLIST_SCOPE=guild): another scope has its own room.
+        report = await svc.importer.import_path(path, user_id="u1", scope="g1", skip_bad=True)
+        assert report.watchlist_added == 3 and [p.line for p in report.skipped] == [5]
+        assert len(await WatchlistRepository(svc.db).list("u1", "g1")) == 3
+        assert len(await WatchlistRepository(svc.db).list("u1", "")) == 3
 
 
 async def test_watched_csv_is_not_taken_for_a_watchlist(services: Services, tmp_path: Path) -> None:
