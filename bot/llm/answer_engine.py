@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from bot.llm.budget import DailyBudget
 from bot.llm.client import ChatClient, Message
 from bot.llm.errors import LLMError, unavailable_note
-from bot.llm.guard import GuardedPoint, GuardReport, Mode, SpoilerGuard, neutralise
+from bot.llm.guard import GuardedPoint, GuardReport, Mode, SpoilerGuard, neutralise, unsafe_reason
 from bot.llm.material import film_fields, known_spoilers
 from bot.llm.points import RETRY_RESERVE, generate_points
 from bot.llm.prompts import PromptSet
@@ -173,11 +173,20 @@ class LLMAnswerEngine:
         return "\n\n".join(blocks)
 
     def _fallback(self, context: AnswerContext, note: str) -> Answer | None:
+        """The retrieval-only answer with our note; quoted lines carrying links, mentions or injection
+        talk are left out (that answer quotes reviews verbatim)."""
         if context.offline is None:
             return None
         offline = context.offline
         notes = [note, *(n for n in offline.notes if n != OFFLINE_ANSWER_NOTE)]
-        return dataclasses.replace(offline, notes=notes)
+        lines = [line for line in offline.text.splitlines() if unsafe_reason(line) is None]
+        kept = {s for s in offline.sources if any(f"({s.author})" in line for line in lines)}
+        return dataclasses.replace(
+            offline,
+            text=neutralise("\n".join(lines)),
+            sources=[s for s in offline.sources if s in kept],
+            notes=notes,
+        )
 
 
 def _turn_message(turn: Turn, mode: Mode) -> Message:

@@ -15,6 +15,7 @@ Route:
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import weakref
 from collections.abc import Sequence
@@ -24,7 +25,7 @@ from bot.llm.budget import DailyBudget
 from bot.llm.client import ChatClient, Message
 from bot.llm.digests import Digester
 from bot.llm.errors import LLMError, LLMMalformedOutput, unavailable_note
-from bot.llm.guard import GuardedPoint, GuardReport, Mode, SpoilerGuard, neutralise
+from bot.llm.guard import GuardedPoint, GuardReport, Mode, SpoilerGuard, neutralise, unsafe_reason
 from bot.llm.material import ReviewMaterial, film_body, known_spoilers, material, review_block
 from bot.llm.points import RETRY_RESERVE, complete_parsed, generate_points
 from bot.llm.prompts import PromptSet
@@ -309,9 +310,16 @@ class LLMSummaryEngine:
     async def _fallback(
         self, film: Film, reviews: Sequence[Review], mode: Mode, requester: Requester, note: str, spend: _Spend
     ) -> EngineOutput:
-        result = await self._offline.summarize(film, reviews, mode=mode, requester=requester)
+        """The offline summary, without review sentences that carry links, mentions or injection talk
+        (the offline engine quotes reviews verbatim, and this path is often taken under attack)."""
+        cleaned = [
+            dataclasses.replace(r, sentences=tuple(s for s in r.sentences if unsafe_reason(s.text) is None))
+            for r in reviews
+        ]
+        result = await self._offline.summarize(film, cleaned, mode=mode, requester=requester)
         return EngineOutput(
-            result.text, result.sources, spend.input_tokens, spend.output_tokens, [note], engine="offline"
+            neutralise(result.text), result.sources, spend.input_tokens, spend.output_tokens, [note],
+            engine="offline",
         )
 
 

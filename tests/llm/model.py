@@ -27,12 +27,17 @@ def kind_of(request: ChatRequest) -> str:
     if schema == "reviewbot_spoiler_check":
         return "check"
     if schema == "reviewbot_points":
-        return "answer" if "Question:" in request.user else "summary"
+        return "answer" if "Question:" in data_message(request) else "summary"
     return "other"
 
 
+def data_message(request: ChatRequest) -> str:
+    """The user message holding the data (a retry adds a short message after it)."""
+    return next((c for c in reversed(request.contents("user")) if c.startswith("Data key:")), request.user)
+
+
 def review_ids(request: ChatRequest) -> list[int]:
-    return [int(i) for i in REVIEW_ID.findall(request.user)]
+    return [int(i) for i in REVIEW_ID.findall(data_message(request))]
 
 
 def points(*items: tuple[str, list[int], bool]) -> str:

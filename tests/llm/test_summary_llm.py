@@ -1,0 +1,226 @@
+"""`SummaryService` with the LLM engine against the fake server: answers, fallbacks, cache, budgets, streaming."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot.app import Services
+from bot.errors import BudgetExceeded
+from bot.llm.spotlight import datamark
+from bot.services.summaries import Requester
+from bot.summarize.offline import is_safe
+from tests.fakes.fake_openai import (
+    Behaviour,
+    ChatRequest,
+    ContentFiltered,
+    ContextLength,
+    FakeOpenAI,
+    Hang,
+    Malformed,
+    RateLimit,
+    Reply,
+    ServerError,
+    Truncated,
+)
+from tests.llm.conftest import OpenLLM, calls
+from tests.llm.model import SAFE_LINES, PromptModel, points, review_ids
+
+
+async def test_the_llm_writes_the_summary_and_says_so(llm: Services, fake: FakeOpenAI) -> None:
+    assert llm.engine_name == "openai:gpt-4o-mini"
+    result = await llm.summaries.summarize("Parasite")
+    assert result.engine == "openai:gpt-4o-mini" and not result.cached
+    assert result.text.startswith("**Parasite (2019)** · 4 reviews")
+    assert all(line in result.text for line in SAFE_LINES)
+    assert result.input_tokens > 500 and result.output_tokens > 10
+    data = result.as_json()
+    assert (data["engine"], data["input_tokens"], data["cached"]) == ("openai:gpt-4o-mini", result.input_tokens, False)
+    assert set(result.sources) <= {r.id for r in await llm.reviews.for_film(result.film)}
+    (request,) = calls(fake)
+    assert request.body["model"] == "gpt-4o-mini" and request.body["max_tokens"] == 700
+    assert request.headers["Authorization"] == "Bearer not-needed", "keyless local servers get a placeholder"
+
+
+async def test_spoiler_free_prompts_hold_only_safe_sentences_marked_as_data(llm: Services, fake: FakeOpenAI) -> None:
+    film = await llm.films.resolve("The Sixth Sense")
+    await llm.summaries.summarize(film)
+    (request,) = calls(fake, "summary")
+    reviews = await llm.reviews.for_film(film)
+    threshold = llm.settings.spoiler_threshold
+    for review in reviews:
+        for sentence in review.sentences:
+            marked = datamark(sentence.text)
+            if is_safe(sentence, threshold):
+                assert marked in request.user, "safe sentences are sent, datamarked"
+            else:
+                assert marked not in request.user and sentence.text not in request.user
+    assert "characters:" not in request.user, "character names stay out of spoiler-free prompts"
+
+
+async def test_no_llm_configured_means_the_offline_engine(services: Services) -> None:
+    result = await services.summaries.summarize("Parasite")
+    assert services.engine_name == result.engine == "offline" and result.input_tokens == 0
+
+
+async def test_cache_hits_cost_no_call_and_new_or_deleted_reviews_invalidate_that_film_only(
+    llm: Services, fake: FakeOpenAI
+) -> None:
+    first = await llm.summaries.summarize("Parasite")
+    await llm.summaries.summarize("Se7en")
+    assert len(fake.requests) == 2
+    started = time.perf_counter()
+    again = await llm.summaries.summarize("parasite")
+    elapsed = time.perf_counter() - started
+    assert again.cached and again.text == first.text and again.as_json()["cached"] is True
+    assert (again.input_tokens, again.output_tokens) == (first.input_tokens, first.output_tokens)
+    assert len(fake.requests) == 2 and elapsed < 0.25, elapsed
+    added = await llm.reviews.add(
+        first.film, text="A late addition: the ensemble is superb and the house is a marvel of design.", author="late"
+    )
+    fresh = await llm.summaries.summarize("Parasite")
+    assert not fresh.cached and len(fake.requests) == 3
+    assert (await llm.summaries.summarize("Se7en")).cached, "other films keep their cache"
+    await llm.reviews.delete(added.review_id)
+    assert not (await llm.summaries.summarize("Parasite")).cached
+    assert len(fake.requests) == 4
+
+
+FAILURES: list[tuple[list[Behaviour], str, int]] = [
+    ([RateLimit(retry_after=None)], "rate limited", 1),
+    ([ServerError()], "server error", 1),
+    ([Hang(seconds=30)], "timed out", 1),
+    ([ContextLength()], "the request was too long for the model", 1),
+    ([ContentFiltered()], "refused the request", 1),
+    ([Malformed(), Malformed()], "gave an unusable answer", 2),
+    ([Reply("not json"), Reply('{"points": "x"}')], "gave an unusable answer", 2),
+    ([Reply(""), Reply("")], "gave an unusable answer", 2),
+]
+
+
+@pytest.mark.parametrize(("script", "reason", "requests"), FAILURES, ids=[f[1] + str(len(f[0])) for f in FAILURES])
+async def test_any_llm_failure_still_answers_offline_with_a_note_and_is_not_cached(
+    llm: Services, fake: FakeOpenAI, script: list[Behaviour], reason: str, requests: int
+) -> None:
+    fake.script(*script)
+    result = await llm.summaries.summarize("Se7en")
+    assert result.engine == "offline" and not result.cached
+    assert result.notes == [f"The LLM was unavailable ({reason}); this is the offline summary."]
+    assert result.text.startswith("**Se7en (1995)**") and "Verdict" in result.text
+    assert len(fake.requests) == requests
+    recovered = await llm.summaries.summarize("Se7en")
+    assert recovered.engine == "openai:gpt-4o-mini" and not recovered.cached, "the next request tries the LLM again"
+
+
+async def test_truncated_streams_are_retried_once_then_answered_offline(llm: Services, fake: FakeOpenAI) -> None:
+    shown: list[str] = []
+
+    async def on_text(text: str) -> None:
+        shown.append(text)
+
+    fake.script(Truncated(points(("Reviewers liked it.", [1], False)), after_chars=30))
+    result = await llm.summaries.summarize("Se7en", on_text=on_text)
+    assert result.engine == "openai:gpt-4o-mini" and len(fake.requests) == 2, "one retry, then a good answer"
+    assert "could not be used" in fake.requests[1].messages[-1]["content"]
+    assert shown and shown[-1] == result.text
+    fake.script(Truncated("{}", after_chars=1), Truncated("{}", abort=True))
+    result = await llm.summaries.summarize("Parasite", on_text=on_text)
+    assert result.engine == "offline" and "could not be reached" in result.notes[0]
+
+
+async def test_a_429_with_retry_after_is_waited_out_by_the_client(open_llm: OpenLLM, fake: FakeOpenAI) -> None:
+    async with open_llm(llm_max_retries=2) as services:
+        fake.script(RateLimit(retry_after=0.1))
+        started = time.perf_counter()
+        result = await services.summaries.summarize("Parasite")
+        assert result.engine == "openai:gpt-4o-mini" and len(fake.requests) == 2
+        assert time.perf_counter() - started >= 0.1
+
+
+LEAKY = [
+    ("Reviewers praise the lead performances as precise and warm.", False),
+    ("Mr. Kim stabs Mr. Park at the birthday party.", False),
+    ("@everyone the full plot is at https://spoilers.example.com right now.", False),
+    ("Most reviewers admire the photography and the careful sense of place.", False),
+    ("The housekeeper's husband has been hiding in the bunker for years.", True),
+    ("The score is singled out as understated and effective.", False),
+    ("Some reviewers found the pacing slow in the middle stretch.", False),
+    ("Reviewers call the film a sharp, funny satire about class.", False),
+]
+
+
+def leaky_summary(request: ChatRequest) -> Reply:
+    ids = review_ids(request)
+    return Reply(points(*((text, ids[:2], flag) for text, flag in LEAKY)), chunk_chars=25)
+
+
+async def test_the_guard_removes_leaks_and_smuggled_text_from_the_llm(
+    llm: Services, fake: FakeOpenAI, model: PromptModel
+) -> None:
+    model.overrides["summary"] = leaky_summary
+    shown: list[str] = []
+
+    async def on_text(text: str) -> None:
+        shown.append(text)
+
+    result = await llm.summaries.summarize("Parasite", on_text=on_text)
+    assert result.engine == "openai:gpt-4o-mini"
+    for text in [result.text, *shown]:
+        assert "stabs" not in text and "bunker" not in text
+        assert "@everyone" not in text and "example.com" not in text and "https" not in text
+    assert "Reviewers call the film a sharp, funny satire about class." in result.text
+    assert "The spoiler guard removed 3 sentences of the LLM's answer." in result.notes
+    assert len(shown) >= 3 and shown[-1] == result.text, "the stream showed guarded points as they came"
+
+
+async def test_an_answer_that_is_mostly_spoilers_falls_back_offline(
+    llm: Services, fake: FakeOpenAI, model: PromptModel
+) -> None:
+    model.overrides["summary"] = lambda r: points(
+        ("Reviewers praise the acting.", review_ids(r)[:1], False),
+        ("Mr. Kim stabs Mr. Park at the birthday party.", review_ids(r)[:1], False),
+        ("The housekeeper's husband lives in the bunker.", review_ids(r)[:1], True),
+    )
+    result = await llm.summaries.summarize("Parasite")
+    assert result.engine == "offline" and "gave away too much of the plot" in result.notes[0]
+    assert "stabs" not in result.text and not result.cached
+
+
+async def test_spoilers_mode_hides_each_reveal_behind_bars(llm: Services, fake: FakeOpenAI, model: PromptModel) -> None:
+    model.overrides["summary"] = lambda r: points(
+        ("Reviewers praise the rain-soaked city and the two leads.", review_ids(r)[:1], False),
+        ("The box in the desert holds Tracy's head.", review_ids(r)[:1], True),
+        ("John Doe turns himself in and Mills kills him.", review_ids(r)[:1], False),  # unflagged: the guard hides it
+    )
+    result = await llm.summaries.summarize("Se7en", spoilers=True)
+    assert result.engine == "openai:gpt-4o-mini" and result.mode == "spoilers"
+    assert "• Reviewers praise the rain-soaked city and the two leads." in result.text
+    assert "• ||The box in the desert holds Tracy's head.||" in result.text
+    assert "• ||John Doe turns himself in and Mills kills him.||" in result.text
+    (request,) = calls(fake, "summary")
+    assert "spoilers: " in request.user and "characters: " in request.user
+    assert "Spoiler-free" not in request.system
+
+
+async def test_the_daily_budget_is_checked_before_any_call(open_llm: OpenLLM, fake: FakeOpenAI) -> None:
+    async with open_llm(llm_daily_tokens_per_user=1, llm_daily_tokens_per_guild=0) as services:
+        me = Requester("alice", "guild-1")
+        first = await services.summaries.summarize("Parasite", requester=me)
+        assert first.engine == "openai:gpt-4o-mini"
+        with pytest.raises(BudgetExceeded, match="today's LLM allowance"):
+            await services.summaries.summarize("Se7en", requester=me)
+        assert len(fake.requests) == 1, "nothing was sent"
+        cached = await services.summaries.summarize("Parasite", requester=me)
+        assert cached.cached, "summaries made earlier still work"
+        other = await services.summaries.summarize("Se7en", requester=Requester("bob", "guild-1"))
+        assert other.engine == "openai:gpt-4o-mini", "budgets are per user"
+
+
+async def test_the_guild_budget_covers_everyone_in_it(open_llm: OpenLLM, fake: FakeOpenAI) -> None:
+    async with open_llm(llm_daily_tokens_per_user=0, llm_daily_tokens_per_guild=1) as services:
+        await services.summaries.summarize("Parasite", requester=Requester("alice", "g"))
+        with pytest.raises(BudgetExceeded, match="This server used today's LLM allowance"):
+            await services.summaries.summarize("Se7en", requester=Requester("bob", "g"))
+        elsewhere = await services.summaries.summarize("Se7en", requester=Requester("bob", "other-guild"))
+        assert elsewhere.engine == "openai:gpt-4o-mini"
