@@ -247,22 +247,20 @@ class ImportService:
         name: str = "the file",
         mark_sample: bool = False,
     ) -> ImportReport:
-        problems = sorted(parsed.problems, key=lambda p: p.line)
         if parsed.unreadable:
-            raise ImportFailed(name, problems, skippable=False)
+            raise ImportFailed(name, sorted(parsed.problems, key=lambda p: p.line), skippable=False)
         if (parsed.is_watchlist or parsed.watchlist) and not user_id:
             raise InvalidInput("A watchlist import needs the user it belongs to: pass --user ID.")
-        if problems and not skip_bad:
-            raise ImportFailed(name, problems)
         throttle = Throttle.on_running_loop(progress)
 
+        # Rows that parsed are placed even when others did not, so one run lists every problem.
         plan = await self._plan(parsed, throttle)
         if plan.watchlist and user_id:
             await self._check_watchlist_room(plan, user_id, scope)
-        problems.extend(plan.problems)
+        problems = sorted([*parsed.problems, *plan.problems], key=lambda p: p.line)
         if problems and not skip_bad:
-            raise ImportFailed(name, sorted(problems, key=lambda p: p.line))
-        report = ImportReport(source=parsed.source, skipped=sorted(problems, key=lambda p: p.line))
+            raise ImportFailed(name, problems)
+        report = ImportReport(source=parsed.source, skipped=problems)
 
         scored = await self._score(plan.reviews, throttle)
         await self._write(plan, scored, parsed.source, (user_id or "", scope), report, throttle, mark_sample)
