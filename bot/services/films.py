@@ -120,7 +120,11 @@ class FilmService:
         suggestions = await self.search(title, limit=5)
         raise FilmNotFound(query, [s for s in suggestions if s.score >= SUGGEST_SCORE])
 
-    async def _resolve_once(self, text: str, year: int | None) -> Film | None:
+    async def find_named(self, text: str, *, year: int | None = None) -> Film | None:
+        """The film one of whose names is exactly `text` once normalised (a leading article
+        optional), or None: no prefixes, no typos, only index lookups. For spotting a title inside
+        free text (a question), where fuzzy matching would find films in ordinary words and cost a
+        full scan per word group. Remakes raise AmbiguousFilm."""
         norm = normalize_title(text)
         if not norm:
             return None
@@ -132,10 +136,17 @@ class FilmService:
                 exact = [h for h in exact if h.year == year]
             if exact:
                 break
-        if len(exact) == 1:
-            return await self._films.get(exact[0].film_id)
         if len(exact) > 1:
             raise AmbiguousFilm(text, [_choice(h) for h in sorted(exact, key=lambda h: h.year or 0)])
+        return await self._films.get(exact[0].film_id) if exact else None
+
+    async def _resolve_once(self, text: str, year: int | None) -> Film | None:
+        norm = normalize_title(text)
+        if not norm:
+            return None
+        film = await self.find_named(text, year=year)
+        if film is not None:
+            return film
         ranked = await self._rank(norm, limit=10)
         if year is not None:
             ranked = [(h, s) for h, s in ranked if h.year == year]

@@ -321,3 +321,14 @@ async def test_service_over_an_empty_database(empty_services: Services) -> None:
 
 def test_service_is_constructible_without_the_app(db: object) -> None:
     assert FilmService(FilmRepository(db), max_title_chars=50)  # type: ignore[arg-type]
+
+
+async def test_find_named_is_exact_only(services: Services) -> None:
+    films = services.films
+    assert (await films.find_named("the parasite")).title == "Parasite"  # type: ignore[union-attr]
+    assert (await films.find_named("SEVEN")).title == "Se7en"  # type: ignore[union-attr]
+    assert (await films.find_named("Dune", year=1984)).label == "Dune (1984)"  # type: ignore[union-attr]
+    for not_exact in ("Parasit", "the sixth", "sense of dread", "", "!!!"):
+        assert await films.find_named(not_exact) is None, not_exact
+    with pytest.raises(AmbiguousFilm):
+        await films.find_named("psycho")
