@@ -281,8 +281,11 @@ async def test_resolve_or_create_title_with_a_number(services: Services) -> None
 
 
 async def test_resolve_or_create_refuses_ambiguous_titles(services: Services) -> None:
-    with pytest.raises(AmbiguousFilm):
-        await services.films.resolve_or_create("Psycho")
+    before = await FilmRepository(services.db).count()
+    for typed in ("Psycho", "Psyco", "Dnue"):  # remakes, and typos of remakes
+        with pytest.raises(AmbiguousFilm):
+            await services.films.resolve_or_create(typed)
+    assert await FilmRepository(services.db).count() == before
 
 
 async def test_resolve_or_create_refuses_a_known_title_with_a_wrong_year(services: Services) -> None:
