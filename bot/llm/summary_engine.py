@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from bot.llm.budget import DailyBudget
 from bot.llm.client import ChatClient, Message
 from bot.llm.digests import Digester
-from bot.llm.errors import LLMError, LLMMalformedOutput, unavailable_note
+from bot.llm.errors import LLMContextTooLong, LLMError, unavailable_note
 from bot.llm.guard import GuardedPoint, GuardReport, Mode, SpoilerGuard, neutralise, unsafe_reason
 from bot.llm.material import ReviewMaterial, film_body, known_spoilers, material, review_block
 from bot.llm.points import RETRY_RESERVE, complete_parsed, generate_points
@@ -46,6 +46,11 @@ MAX_DROPPED_SHARE = 0.5  # the guard removing more than this of an answer means:
 SPOILER_CHECK_MAX_TOKENS = 200
 DIGEST_BLOCK_TOKENS = 150  # a digest in the final prompt, datamarked: for estimating the final call
 TOO_REVEALING = "The LLM's summary gave away too much of the plot, so this is the offline summary."
+NOTHING_SAFE = "Every stored review sentence may reveal the plot, so no LLM summary was written."
+
+
+class _NothingToShow(Exception):
+    """Every review sentence is a spoiler: spoiler-free mode has nothing to send."""
 
 
 @dataclass(slots=True)
@@ -111,6 +116,9 @@ class LLMSummaryEngine:
             async with lock:  # two people asking at once: the second reuses the first one's digests
                 messages, known_ids = await self._prepare(film, reviews, mode, guard, requester, spend)
             return await self._write(film, reviews, mode, guard, messages, known_ids, requester, spend, on_text)
+        except _NothingToShow:
+            result = await self._offline.summarize(film, reviews, mode=mode, requester=requester)
+            return EngineOutput(result.text, result.sources, notes=[NOTHING_SAFE])
         except LLMError as error:
             log.warning("LLM summary of film %s failed (%s); answering offline", film.id, error.reason)
             return await self._fallback(film, reviews, mode, requester, unavailable_note(error), spend)
@@ -149,7 +157,7 @@ class LLMSummaryEngine:
         key = new_key()
         items = [m for m in (material(r, mode, self.threshold) for r in reviews) if not m.empty]
         if not items:
-            raise LLMMalformedOutput("no review sentences may be shown in this mode")
+            raise _NothingToShow
         direct = self._messages(film, mode, key, [i.block(key) for i in items], len(items))
         if self._chat.prompt_tokens(direct) <= min(self.direct_max_tokens, self.input_budget):
             return direct, [i.review.id for i in items]
@@ -174,7 +182,7 @@ class LLMSummaryEngine:
         base = self._chat.prompt_tokens(self._messages(film, mode, key, [], len(candidates)))
         chosen = select_representative(candidates, self.input_budget - base)
         if not chosen:
-            raise LLMMalformedOutput("no review digest fits the model's context window")
+            raise LLMContextTooLong("not even one review digest fits the model's context window")
         if len(chosen) < len(candidates):
             spend.notes.append(
                 f"Written from {len(chosen)} representative reviews of {len(candidates)}: "

@@ -115,7 +115,7 @@ async def test_failures_become_typed_errors(
 
 async def test_the_client_retries_a_429_after_retry_after_then_answers(server: FakeOpenAI, db: Database) -> None:
     chat = make_chat(server, db, retries=2)
-    server.script(RateLimit(retry_after=0.05), ServerError(), Reply("Fine."))
+    server.script(RateLimit(retry_after=0.05), RateLimit(retry_after=0.05), Reply("Fine."))
     completion = await chat.complete(MESSAGES, max_tokens=50, requester=ME, purpose="test")
     assert completion.text == "Fine." and len(server.requests) == 3
 

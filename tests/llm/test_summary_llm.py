@@ -9,8 +9,11 @@ import pytest
 from bot.app import Services
 from bot.errors import BudgetExceeded
 from bot.llm.spotlight import datamark
+from bot.llm.summary_engine import NOTHING_SAFE
 from bot.services.summaries import Requester
 from bot.summarize.offline import is_safe
+from storage.films import FilmRepository
+from storage.records import FilmInput
 from tests.fakes.fake_openai import (
     Behaviour,
     ChatRequest,
@@ -224,3 +227,15 @@ async def test_the_guild_budget_covers_everyone_in_it(open_llm: OpenLLM, fake: F
             await services.summaries.summarize("Se7en", requester=Requester("bob", "g"))
         elsewhere = await services.summaries.summarize("Se7en", requester=Requester("bob", "other-guild"))
         assert elsewhere.engine == "openai:gpt-4o-mini"
+
+
+async def test_a_film_whose_reviews_are_all_spoilers_needs_no_call_in_spoiler_free_mode(
+    llm: Services, fake: FakeOpenAI
+) -> None:
+    film = await FilmRepository(llm.db).add(FilmInput("Hidden Depths", 2001))
+    await llm.reviews.add(
+        film, text="||The butler did it and the heroine dies in the last scene, which I loved.||", author="x"
+    )
+    result = await llm.summaries.summarize(film)
+    assert fake.requests == [] and result.notes == [NOTHING_SAFE]
+    assert (await llm.summaries.summarize(film, spoilers=True)).engine == "openai:gpt-4o-mini"

@@ -1,0 +1,112 @@
+"""/ask with the LLM: cited answers, conversation memory within a token budget, guard and fallbacks."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.app import Services
+from bot.errors import BudgetExceeded
+from bot.services.summaries import Requester
+from bot.tokens import TokenCounter
+from tests.fakes.fake_openai import FakeOpenAI, ServerError
+from tests.llm.conftest import OpenLLM, calls, prompt_tokens
+from tests.llm.model import PromptModel, points, review_ids
+
+
+async def test_answers_cite_the_reviews_they_use(llm: Services, fake: FakeOpenAI) -> None:
+    answer = await llm.ask.ask("Is the acting in Parasite any good?")
+    assert answer.engine == "openai:gpt-4o-mini" and answer.text == "Reviewers say the acting is excellent."
+    assert answer.film is not None and answer.film.title == "Parasite"
+    (request,) = calls(fake, "answer")
+    cited = review_ids(request)[:2]
+    assert [s.review_id for s in answer.sources] == cited
+    assert all(s.film_label == "Parasite (2019)" and s.author for s in answer.sources)
+    assert answer.input_tokens > 0 and answer.as_json()["engine"] == "openai:gpt-4o-mini"
+    assert "No spoilers" in request.system and "Question: Is the acting in Parasite any good?" in request.user
+
+
+async def test_follow_ups_see_the_earlier_turns(llm: Services, fake: FakeOpenAI) -> None:
+    first = await llm.ask.ask("How is the music in The Prestige?", conversation="terminal:s1")
+    await llm.ask.ask("And is it scary?", conversation="terminal:s1")
+    second = calls(fake, "answer")[1]
+    roles = [m["role"] for m in second.messages]
+    assert roles == ["system", "user", "assistant", "user"]
+    assert second.messages[1]["content"] == "How is the music in The Prestige?"
+    assert second.messages[2]["content"] == first.text
+    assert "Prestige" in second.user, "the conversation's film carries over"
+
+
+async def test_history_is_pruned_to_the_token_budget(open_llm: OpenLLM, fake: FakeOpenAI) -> None:
+    async with open_llm(conversation_token_budget=120) as services:
+        for n in range(6):
+            await services.ask.ask(f"Question {n}: what do reviewers think of the acting in Se7en?", conversation="c")
+        last = calls(fake, "answer")[-1]
+        history = last.messages[1:-1]
+        assert 0 < len(history) < 10
+        counter = TokenCounter("gpt-4o-mini")
+        assert sum(counter.count(m["content"]) for m in history) <= 120
+        assert "Question 4" in history[-2]["content"], "the newest turns are kept"
+
+
+async def test_a_small_context_window_drops_old_turns_then_passages(open_llm: OpenLLM, fake: FakeOpenAI) -> None:
+    async with open_llm(llm_context_window=1600, llm_max_output_tokens=300, conversation_token_budget=1500) as services:
+        for n in range(4):
+            question = f"Question {n}: is the photography of Dune any good, and how are the actors and the score?"
+            await services.ask.ask(question, conversation="tight")
+        for request in calls(fake, "answer"):
+            assert prompt_tokens(request) + request.body["max_tokens"] <= 1600
+
+
+async def test_spoiler_free_follow_ups_do_not_carry_earlier_spoilers(
+    llm: Services, fake: FakeOpenAI, model: PromptModel
+) -> None:
+    model.overrides["answer"] = lambda r: points(
+        ("Reviewers love the two leads.", review_ids(r)[:1], False),
+        ("Borden is really a pair of identical twins.", review_ids(r)[:1], True),
+    )
+    first = await llm.ask.ask("How does The Prestige end?", conversation="x", spoilers=True)
+    assert "||Borden is really a pair of identical twins.||" in first.text
+    second = await llm.ask.ask("Is the acting good?", conversation="x")
+    request = calls(fake, "answer")[-1]
+    assert "twins" not in request.text, "the spoiler span of the earlier answer stays out"
+    assert "Reviewers love the two leads." in request.text
+    assert "twins" not in second.text and "Spoiler-free" in second.notes[0]
+
+
+async def test_an_llm_failure_gives_the_offline_answer_with_a_note(llm: Services, fake: FakeOpenAI) -> None:
+    fake.script(ServerError())
+    answer = await llm.ask.ask("Is the acting in Se7en any good?")
+    assert answer.engine == "offline"
+    assert answer.notes[0] == "The LLM was unavailable (server error); this is the offline answer."
+    assert not any("no LLM is configured" in n for n in answer.notes)
+    assert "What reviewers say" in answer.text and answer.sources
+
+
+async def test_no_film_and_nothing_found_needs_no_llm(llm: Services, fake: FakeOpenAI) -> None:
+    answer = await llm.ask.ask("Hmm?")
+    assert answer.engine == "offline" and fake.requests == []
+
+
+async def test_questions_across_films_label_each_source(llm: Services, fake: FakeOpenAI) -> None:
+    answer = await llm.ask.ask("Which films have a memorable score and music?")
+    assert answer.film is None and answer.engine == "openai:gpt-4o-mini"
+    assert answer.sources and all(s.film_label for s in answer.sources)
+
+
+async def test_leaky_answers_are_guarded(llm: Services, model: PromptModel) -> None:
+    model.overrides["answer"] = lambda r: points(
+        ("Reviewers find the film frightening and sad.", review_ids(r)[:1], False),
+        ("Malcolm has been a ghost the whole time.", review_ids(r)[:1], False),
+        ("Reviewers single out the young lead.", review_ids(r)[:1], False),
+    )
+    answer = await llm.ask.ask("Is The Sixth Sense good?")
+    assert answer.text == "Reviewers find the film frightening and sad. Reviewers single out the young lead."
+    assert any("removed 1 sentence" in n for n in answer.notes)
+
+
+async def test_the_budget_applies_to_answers(open_llm: OpenLLM, fake: FakeOpenAI) -> None:
+    async with open_llm(llm_daily_tokens_per_user=1) as services:
+        await services.ask.ask("Is Parasite funny?", requester=Requester("ann"))
+        with pytest.raises(BudgetExceeded):
+            await services.ask.ask("Is Se7en scary?", requester=Requester("ann"))
+        assert len(fake.requests) == 1

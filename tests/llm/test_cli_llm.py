@@ -1,0 +1,59 @@
+"""`reviewbot summary FILM --json` and `reviewbot ask --json` as a user runs them (a real process),
+with OPENAI_BASE_URL pointing at the fake server, and with nothing configured."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from tests.fakes.fake_openai import FakeOpenAI, ServerError
+from tests.llm.conftest import calls
+
+
+async def reviewbot(*args: str, env: dict[str, str], cwd: Path) -> dict[str, Any]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args, env=env, cwd=cwd,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, err.decode()
+    return dict(json.loads(out))
+
+
+async def test_summary_and_ask_json_name_the_engine_and_tokens(tmp_path: Path, fake: FakeOpenAI) -> None:
+    env = {
+        **os.environ,
+        "REVIEWBOT_DB": str(tmp_path / "cli.db"),
+        "OPENAI_BASE_URL": fake.base_url,
+        "LLM_MODEL": "llama3.1:8b",
+        "LLM_MAX_RETRIES": "0",
+    }
+    first = await reviewbot("summary", "Parasite", "--json", env=env, cwd=tmp_path)
+    assert first["engine"] == "openai:llama3.1:8b" and first["cached"] is False
+    assert first["input_tokens"] > 0 and first["output_tokens"] > 0
+    assert first["film"]["title"] == "Parasite" and first["summary"].startswith("**Parasite (2019)**")
+    (request,) = calls(fake)
+    assert request.body["model"] == "llama3.1:8b" and "max_tokens" in request.body
+
+    again = await reviewbot("summary", "Parasite", "--json", env=env, cwd=tmp_path)
+    assert again["cached"] is True and again["input_tokens"] == first["input_tokens"]
+    assert len(fake.requests) == 1, "a cache hit makes no LLM call"
+
+    answer = await reviewbot("ask", "Is the acting in Parasite good?", "--json", env=env, cwd=tmp_path)
+    assert answer["engine"] == "openai:llama3.1:8b" and answer["sources"]
+
+    fake.script(ServerError())
+    fallback = await reviewbot("summary", "Se7en", "--json", env=env, cwd=tmp_path)
+    assert fallback["engine"] == "offline"
+    assert fallback["notes"] == ["The LLM was unavailable (server error); this is the offline summary."]
+
+
+async def test_with_nothing_configured_the_offline_engine_answers(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "LLM_"))}
+    env["REVIEWBOT_DB"] = str(tmp_path / "offline.db")
+    result = await reviewbot("summary", "Parasite", "--json", env=env, cwd=tmp_path)
+    assert result["engine"] == "offline" and result["input_tokens"] == result["output_tokens"] == 0
