@@ -46,9 +46,10 @@ __all__ = ["ImportReport", "ImportService", "Progress", "sample_files"]
 
 log = logging.getLogger(__name__)
 SAMPLE_META_KEY = "sample_data_loaded"
-# Measured: a 26 MB reviews CSV (50,000 reviews) peaks at about 250 MB of memory and takes about
-# 95 s (spoiler scoring ~1 ms and writing ~0.8 ms per review). Every good row is held until the one
-# transaction, so files are capped; a split file imports safely part by part (re-imports add nothing).
+# Measured: a 26 MB reviews CSV (50,000 reviews) peaks at about 250 MB of memory and takes 80-95 s
+# (spoiler scoring ~1 ms and writing 0.4-0.8 ms per review); importing it again takes ~9 s. Every good
+# row is held until the one transaction, so files are capped; a split file imports safely part by
+# part (re-imports add nothing).
 MAX_CSV_BYTES = 256 * 1024**2  # streamed line by line
 MAX_JSON_BYTES = 128 * 1024**2  # parsed in one piece by the json module, which needs more memory
 YIELD_EVERY = 500  # rows handled on the event loop between chances for other tasks to run
@@ -262,7 +263,7 @@ class ImportService:
             raise ImportFailed(name, problems)
         report = ImportReport(source=parsed.source, skipped=problems)
 
-        scored = await self._score(plan.reviews, throttle)
+        scored, report.reviews_existing = await self._score(plan.reviews, throttle)
         await self._write(plan, scored, parsed.source, (user_id or "", scope), report, throttle, mark_sample)
         total = len(plan.new_films) + len(scored) + len(plan.watchlist)
         throttle.update("done", total, total)
@@ -321,43 +322,78 @@ class ImportService:
         plan.watchlist = kept
         plan.new_films[:] = [f for f in plan.new_films if id(f) not in dropped]
 
-    async def _score(self, reviews: Sequence[tuple[ReviewRow, _Target]], throttle: Throttle) -> list[_Scored]:
-        """Spoiler-score every review with its film's context, off the event loop."""
+    async def _score(
+        self, reviews: Sequence[tuple[ReviewRow, _Target]], throttle: Throttle
+    ) -> tuple[list[_Scored], int]:
+        """Spoiler-score every review with its film's context, off the event loop.
+
+        Returns the scored reviews and how many were left out because they are stored already
+        (same film, author and text): a re-import costs no scoring.
+        """
         if not reviews:
-            return []
+            return [], 0
         by_film: dict[_Target, list[ReviewRow]] = defaultdict(list)
         for row, target in reviews:
             by_film[target].append(row)
-        stored_texts: dict[int, list[str]] = {}
+        # The stored film each group is about (a film in the file may be stored already): its
+        # reviews join the context, and rows identical to one of them need no scoring.
+        stored_ids: dict[_Target, int] = {}
+        stored_texts: dict[_Target, list[str]] = {}
+        stored_keys: dict[_Target, set[tuple[str, str]]] = {}
         for target in by_film:
-            if isinstance(target, Film):
-                stored = await self._review_repo.for_film(target.id, with_sentences=False)
-                stored_texts[target.id] = [r.text for r in stored]
+            film_id = target.id if isinstance(target, Film) else await self._stored_twin(target.film)
+            if film_id is None:
+                continue
+            stored = await self._review_repo.for_film(film_id, with_sentences=False)
+            stored_ids[target] = film_id
+            stored_texts[target] = [r.text for r in stored]
+            stored_keys[target] = {(r.author, r.content_hash) for r in stored}
         corpus_texts = await self._review_repo.recent_texts_by_film(CORPUS_SAMPLE)
         detector = self._reviews.detector
         total = len(reviews)
 
-        def work() -> list[_Scored]:
+        def work() -> tuple[list[_Scored], int]:
             corpus: dict[int, set[str]] = defaultdict(set)
-            for film_id, text in corpus_texts:
-                corpus[film_id].update(tokens(text))
+            for corpus_id, text in corpus_texts:
+                corpus[corpus_id].update(tokens(text))
             file_vocab = {target: set().union(*(tokens(r.text) for r in rows)) for target, rows in by_film.items()}
             # Every other film's vocabulary, in the file or stored, counted once (see CorpusCounts).
             counts = CorpusCounts.of([*file_vocab.values(), *corpus.values()])
             out: list[_Scored] = []
+            done = already = 0
             for target, rows in by_film.items():
                 film = target if isinstance(target, Film) else _as_film(target.film)
-                own = (file_vocab[target], corpus[film.id]) if film.id in corpus else (file_vocab[target],)
-                texts = [*stored_texts.get(film.id, []), *(r.text for r in rows)]
+                stored_id = stored_ids.get(target)
+                own = [file_vocab[target]]
+                if stored_id is not None and stored_id in corpus:
+                    own.append(corpus[stored_id])
+                texts = [*stored_texts.get(target, []), *(r.text for r in rows)]
                 context = build_context(film, texts, counts.excluding(*own))
+                known = stored_keys.get(target, set())
                 for row in rows:
-                    scored = detector.score_review(row.text, author_flagged=row.contains_spoilers, context=context)
-                    # Keep only the stored records: the detector's feature dicts are large.
-                    out.append(_Scored(row, target, tuple(s.to_record() for s in scored)))
-                    throttle.update("scoring", len(out), total)
-            return out
+                    done += 1
+                    if (row.author, content_hash(row.text)) in known:
+                        already += 1
+                    else:
+                        scored = detector.score_review(
+                            row.text, author_flagged=row.contains_spoilers, context=context
+                        )
+                        # Keep only the stored records: the detector's feature dicts are large.
+                        out.append(_Scored(row, target, tuple(s.to_record() for s in scored)))
+                    throttle.update("scoring", done, total)
+            return out, already
 
         return await asyncio.to_thread(work)
+
+    async def _stored_twin(self, film: FilmInput) -> int | None:
+        """The stored film with this film's main title and year, if any (read side, no lock).
+
+        Stricter than the match made while writing, never looser: a miss only costs scoring.
+        """
+        found = await self._film_repo.find_by_title_year(film.title, film.year)
+        if found is not None and normalize_title(found.title) == normalize_title(film.title):
+            return found.id
+        return None
 
     async def _write(
         self,

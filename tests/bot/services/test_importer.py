@@ -217,10 +217,13 @@ async def test_reimport_adds_nothing(services: Services, tmp_path: Path) -> None
     })
     first = await services.importer.import_path(path)
     after_first = await counts(services.db)
-    second = await services.importer.import_path(path)
+    calls: list[tuple[str, int, int]] = []
+    second = await services.importer.import_path(path, progress=lambda *call: calls.append(call))
     assert await counts(services.db) == after_first
     assert (first.films_added, first.reviews_added) == (1, 1)
     assert (second.films_added, second.films_existing, second.reviews_added, second.reviews_existing) == (0, 1, 0, 1)
+    # The stored review was recognised before scoring: only the film's match is left to write.
+    assert [c for c in calls if c[0] == "writing"][-1] == ("writing", 1, 1)
 
 
 async def test_films_already_stored_are_not_duplicated(services: Services, tmp_path: Path) -> None:
