@@ -223,8 +223,6 @@ class LLMSummaryEngine:
         Raises BudgetExceeded (before any call) when not even the final call would be covered.
         """
         left = await self._budget.remaining(requester)
-        if left is None:
-            return list(missing)
         final = min(self._chat.context_window, 1000 + total * DIGEST_BLOCK_TOKENS + self.max_output_tokens)
         costs = {i.review.id: self._digester.estimate(film, i) for i in missing}
         if sum(costs.values()) + final <= left:

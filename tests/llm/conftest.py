@@ -17,8 +17,8 @@ from tests.llm.model import PromptModel, kind_of
 LLM_DEFAULTS: dict[str, Any] = {
     "llm_max_retries": 0,  # the scripted failures are final unless a test says otherwise
     "llm_timeout_seconds": 0.5,
-    "llm_daily_tokens_per_user": 0,  # no budget unless a test sets one
-    "llm_daily_tokens_per_guild": 0,
+    "llm_daily_tokens_per_user": 10**9,  # budgets out of the way unless a test sets one
+    "llm_daily_tokens_per_guild": 10**9,
 }
 
 OpenLLM = Callable[..., AbstractAsyncContextManager[Services]]

@@ -56,7 +56,7 @@ def make_chat(fake: FakeOpenAI, db: Database, *, retries: int = 0, context_windo
         client,
         model="gpt-4o-mini",
         counter=TokenCounter("gpt-4o-mini"),
-        budget=DailyBudget(UsageRepository(db), per_user=0, per_guild=0),
+        budget=DailyBudget(UsageRepository(db), per_user=10**9, per_guild=10**9),
         context_window=context_window,
         timeout=0.3,
         max_retries=retries,

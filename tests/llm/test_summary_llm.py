@@ -207,7 +207,7 @@ async def test_spoilers_mode_hides_each_reveal_behind_bars(llm: Services, fake: 
 
 
 async def test_the_daily_budget_is_checked_before_any_call(open_llm: OpenLLM, fake: FakeOpenAI) -> None:
-    async with open_llm(llm_daily_tokens_per_user=1, llm_daily_tokens_per_guild=0) as services:
+    async with open_llm(llm_daily_tokens_per_user=1) as services:
         me = Requester("alice", "guild-1")
         first = await services.summaries.summarize("Parasite", requester=me)
         assert first.engine == "openai:gpt-4o-mini"
@@ -221,7 +221,7 @@ async def test_the_daily_budget_is_checked_before_any_call(open_llm: OpenLLM, fa
 
 
 async def test_the_guild_budget_covers_everyone_in_it(open_llm: OpenLLM, fake: FakeOpenAI) -> None:
-    async with open_llm(llm_daily_tokens_per_user=0, llm_daily_tokens_per_guild=1) as services:
+    async with open_llm(llm_daily_tokens_per_guild=1) as services:
         await services.summaries.summarize("Parasite", requester=Requester("alice", "g"))
         with pytest.raises(BudgetExceeded, match="This server used today's LLM allowance"):
             await services.summaries.summarize("Se7en", requester=Requester("bob", "g"))
@@ -239,3 +239,12 @@ async def test_a_film_whose_reviews_are_all_spoilers_needs_no_call_in_spoiler_fr
     result = await llm.summaries.summarize(film)
     assert fake.requests == [] and result.notes == [NOTHING_SAFE]
     assert (await llm.summaries.summarize(film, spoilers=True)).engine == "openai:gpt-4o-mini"
+
+
+async def test_an_allowance_of_zero_switches_the_llm_off(open_llm: OpenLLM, fake: FakeOpenAI) -> None:
+    async with open_llm(llm_daily_tokens_per_guild=0) as services:
+        with pytest.raises(BudgetExceeded, match="switched off for this server"):
+            await services.summaries.summarize("Parasite", requester=Requester("ann", "g"))
+        terminal = await services.summaries.summarize("Parasite")
+        assert terminal.engine == "openai:gpt-4o-mini", "no guild, no guild budget"
+        assert len(fake.requests) == 1
