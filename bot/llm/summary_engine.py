@@ -220,14 +220,16 @@ class LLMSummaryEngine:
     ) -> list[ReviewMaterial]:
         """The missing reviews to digest now: all, or a representative subset today's budget covers.
 
-        Raises BudgetExceeded (before any call) when not even the final call would be covered.
+        Raises BudgetExceeded (before any call) when today's budget covers neither the final call
+        nor, when no review has a digest yet, a single digest.
         """
         left = await self._budget.remaining(requester)
         final = min(self._chat.context_window, 1000 + total * DIGEST_BLOCK_TOKENS + self.max_output_tokens)
         costs = {i.review.id: self._digester.estimate(film, i) for i in missing}
         if sum(costs.values()) + final <= left:
             return list(missing)
-        await self._budget.ensure_available(requester, final + min(costs.values()))
+        already = total - len(missing)  # reviews with a stored digest: enough to write from, if need be
+        await self._budget.ensure_available(requester, final + (0 if already else min(costs.values())))
         candidates = [
             Candidate(i.review.id, i.review.author, i.review.rating, f"{i.said} {i.spoilers}", costs[i.review.id])
             for i in missing

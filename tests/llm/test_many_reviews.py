@@ -164,3 +164,18 @@ def test_selection_prefers_central_reviews_and_spreads_strata() -> None:
     assert 3 not in chosen, "outliers wait"
     assert [c.review_id for c in select_representative(candidates, 1000)] == [1, 2, 3, 4, 5]
     assert select_representative(candidates, 5) == []
+
+
+async def test_stored_digests_still_serve_when_the_budget_covers_no_new_one(
+    open_llm: OpenLLM, fake: FakeOpenAI
+) -> None:
+    async with open_llm(**BIG) as services:
+        film = await make_film(services, 30)
+        await services.summaries.summarize(film)
+        newcomer = ("A newcomer: the acting is superb and the score is lovely.", 5.0, "new")
+        await add_reviews(services, film, [newcomer])
+    fake.reset()
+    async with open_llm(**BIG, llm_daily_tokens_per_user=CONTEXT + 300) as services:  # the final call, no digest
+        result = await services.summaries.summarize(film, requester=Requester("frugal"))
+        assert calls(fake, "digest") == [] and len(calls(fake, "summary")) == 1
+        assert any("Written from 30 of 31 reviews" in n for n in result.notes), result.notes
