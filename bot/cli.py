@@ -111,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--include-adult", action="store_true", help="keep IMDb titles marked adult")
     p.add_argument("--skip-bad", action="store_true", help="import the good rows and report the bad ones")
     p.add_argument("--user", help="owner of an imported watchlist")
+    p.add_argument("--author", help="name to store a Letterboxd export's reviews under (default: 'letterboxd user')")
     p.add_argument("--json", action="store_true")
 
     p = command("privacy", "export or delete everything stored about a user")

@@ -138,17 +138,23 @@ async def ask(services: Services, args: argparse.Namespace) -> int:
 
 
 async def import_file(services: Services, args: argparse.Namespace) -> int:
-    started = time.monotonic()
+    stage_started: dict[str, float] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
-        if args.json or (total and total < 2000) or (not sys.stderr.isatty() and stage != "done"):
+        """One line on stderr, rewritten in place: stage, count, rate and ETA (only on a terminal)."""
+        if args.json or (total and total < 2000) or not sys.stderr.isatty():
             return
+        begun = stage_started.setdefault(stage, time.monotonic())
         if not total:  # a stage whose size is unknown (e.g. the final join)
-            print(f"\r{stage}…{' ' * 40}", end="", file=sys.stderr)
+            print(f"\r{stage}…{' ' * 50}", end="", file=sys.stderr)
             return
-        rate = done / max(time.monotonic() - started, 1e-6)
+        rate = done / max(time.monotonic() - begun, 1e-6)
         eta = (total - done) / rate if rate and stage != "done" else 0
-        print(f"\r{stage}: {done:,}/{total:,} ({rate:,.0f} rows/s, ETA {eta:,.0f}s)   ", end="", file=sys.stderr)
+        if stage == "reading":  # the file reader counts bytes
+            amount = f"{done / 1e6:,.1f}/{total / 1e6:,.1f} MB ({rate / 1e6:,.1f} MB/s"
+        else:
+            amount = f"{done:,}/{total:,} ({rate:,.0f} rows/s"
+        print(f"\r{stage}: {amount}, ETA {eta:,.0f}s)      ", end="", file=sys.stderr)
         if stage == "done":
             print(file=sys.stderr)
 
@@ -171,7 +177,7 @@ async def import_file(services: Services, args: argparse.Namespace) -> int:
             return 0
     else:
         report = await services.importer.import_path(
-            Path(args.file), skip_bad=args.skip_bad, user_id=args.user, progress=progress
+            Path(args.file), skip_bad=args.skip_bad, user_id=args.user, author=args.author, progress=progress
         )
     if args.json:
         _print_json(report.as_json())
