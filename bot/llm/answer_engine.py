@@ -15,14 +15,14 @@ from collections.abc import Sequence
 from bot.llm.budget import DailyBudget
 from bot.llm.client import ChatClient, Message
 from bot.llm.errors import LLMError, unavailable_note
-from bot.llm.guard import GuardedPoint, GuardReport, Mode, SpoilerGuard, neutralise, unsafe_reason
+from bot.llm.guard import GuardedPoint, GuardReport, SpoilerGuard, neutralise, unsafe_reason
 from bot.llm.material import film_fields, known_spoilers
 from bot.llm.points import RETRY_RESERVE, generate_points
 from bot.llm.prompts import PromptSet
 from bot.llm.spotlight import block, clean, new_key
 from bot.services.ask import OFFLINE_ANSWER_NOTE, Answer, AnswerContext, Passage, SourceRef
 from bot.services.reviews import ReviewService
-from bot.services.summaries import Requester, TextCallback
+from bot.services.summaries import Mode, Requester, TextCallback
 from bot.spoilers.detector import FilmContext
 from bot.text.segments import split_review
 from storage.films import FilmRepository

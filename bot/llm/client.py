@@ -112,8 +112,10 @@ class ChatClient:
             )
         try:
             async with asyncio.timeout(self.deadline):
-                raw = await (self._stream(messages, max_tokens, schema, on_delta) if on_delta
-                             else self._once(messages, max_tokens, schema))
+                if on_delta is None:
+                    raw = await self._once(messages, max_tokens, schema)
+                else:
+                    raw = await self._stream(messages, max_tokens, schema, on_delta)
         except TimeoutError as error:
             raise LLMTimeout(f"no complete answer within {self.deadline:.0f} s") from error
         except TRANSLATABLE as error:

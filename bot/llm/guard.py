@@ -23,17 +23,16 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 from rapidfuzz import fuzz, utils
 
 from bot.llm.schema import Point
 from bot.llm.spotlight import unmark
+from bot.services.summaries import Mode
 from bot.spoilers.detector import FilmContext, SpoilerDetector, tokens
 from bot.spoilers.lexicon import STOPWORDS
 from bot.text.segments import SentenceSpan, escape_spoiler_bars, split_review, wrap_spoiler
 
-Mode = Literal["spoiler_free", "spoilers"]
 SIMILARITY = 70.0  # token-set ratio to a known spoiler sentence ...
 SHARED_WORDS = 3  # ... with at least this many content words in common
 

@@ -12,10 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.llm.spotlight import block, datamark
+from bot.services.summaries import Mode
 from bot.summarize.offline import is_safe
 from storage.records import Film, Review
-
-Mode = str  # "spoiler_free" | "spoilers"
 
 
 def film_fields(film: Film, *, characters: bool) -> list[tuple[str, str]]:

@@ -14,9 +14,9 @@ from typing import Generic, TypeVar
 
 from bot.llm.client import ChatClient, DeltaCallback, JsonSchema, Message
 from bot.llm.errors import LLMMalformedOutput
-from bot.llm.guard import GuardedPoint, Mode, SpoilerGuard
+from bot.llm.guard import GuardedPoint, SpoilerGuard
 from bot.llm.schema import POINTS_SCHEMA, Point, PointStream, parse_points
-from bot.services.summaries import Requester, TextCallback
+from bot.services.summaries import Mode, Requester, TextCallback
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
