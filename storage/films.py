@@ -158,7 +158,7 @@ class FilmRepository:
         same unknown film at the same moment get one record, not two identical ones.
         """
         async with self._db.transaction() as tx:
-            film_id = await self.find_in(tx, title, year)
+            film_id = await self.find_in(tx, title, year, include_stubs=True)
             created = film_id is None
             if film_id is None:
                 film_id = await self.add_in(tx, FilmInput(title=title, year=year, is_stub=True))
@@ -167,12 +167,17 @@ class FilmRepository:
         return film, created
 
     @staticmethod
-    async def find_in(tx: Writer, title: str, year: int | None) -> int | None:
-        """Inside a transaction: the id of the film with this main title and year (None if absent)."""
+    async def find_in(tx: Writer, title: str, year: int | None, *, include_stubs: bool = False) -> int | None:
+        """Inside a transaction: the id of the film with this main title and year (None if absent).
+
+        Stubs (title-only records made by a watchlist add) are skipped unless asked for, so an
+        import of the real film goes to `add_in`, which completes the stub instead of leaving two.
+        """
         row = await tx.fetchone(
             "SELECT t.film_id FROM film_titles t JOIN films f ON f.id = t.film_id "
-            "WHERE t.norm = ? AND t.kind = 'title' AND (f.year IS ? OR ? IS NULL) ORDER BY f.id LIMIT 1",
-            (normalize_title(title), year, year),
+            "WHERE t.norm = ? AND t.kind = 'title' AND (f.year IS ? OR ? IS NULL) AND (? OR f.is_stub = 0) "
+            "ORDER BY f.is_stub, f.id LIMIT 1",
+            (normalize_title(title), year, year, include_stubs),
         )
         return int(row[0]) if row else None
 
@@ -184,26 +189,53 @@ class FilmRepository:
 
     @staticmethod
     async def add_in(tx: Writer, film: FilmInput) -> int:
-        """Insert a film and its names inside an open transaction; returns the new id."""
-        row = await tx.fetchone(
-            "INSERT INTO films (title, year, original_title, directors, cast_members, characters, "
-            "runtime_minutes, genres, logline, imdb_id, is_stub) VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
-            (
-                film.title,
-                film.year,
-                film.original_title,
-                json.dumps(list(film.directors), ensure_ascii=False),
-                json.dumps(list(film.cast), ensure_ascii=False),
-                json.dumps(list(film.characters), ensure_ascii=False),
-                film.runtime_minutes,
-                json.dumps(list(film.genres), ensure_ascii=False),
-                film.logline,
-                film.imdb_id,
-                int(film.is_stub),
-            ),
+        """Insert a film and its names inside an open transaction; returns its id.
+
+        A stub with the same main title (and the same year, or none) is the same film: a full
+        record completes it in place (watchlist entries pointing at it keep working). A new stub
+        for a title already stored returns that film. So a title is never split between a stub
+        and the real film.
+        """
+        if film.is_stub:
+            existing = await FilmRepository.find_in(tx, film.title, film.year, include_stubs=True)
+            if existing is not None:
+                return existing
+        stub = await tx.fetchone(
+            "SELECT f.id FROM film_titles t JOIN films f ON f.id = t.film_id "
+            "WHERE t.norm = ? AND t.kind = 'title' AND f.is_stub = 1 AND (f.year IS NULL OR f.year IS ?) "
+            "ORDER BY f.year IS NULL, f.id LIMIT 1",
+            (normalize_title(film.title), film.year),
         )
-        assert row is not None
-        film_id = int(row[0])
+        values = (
+            film.title,
+            film.year,
+            film.original_title,
+            json.dumps(list(film.directors), ensure_ascii=False),
+            json.dumps(list(film.cast), ensure_ascii=False),
+            json.dumps(list(film.characters), ensure_ascii=False),
+            film.runtime_minutes,
+            json.dumps(list(film.genres), ensure_ascii=False),
+            film.logline,
+            film.imdb_id,
+            int(film.is_stub),
+        )
+        if stub is not None:  # only for a full record: a stub input found it above
+            film_id = int(stub[0])
+            await tx.execute(
+                "UPDATE films SET title = ?, year = ?, original_title = ?, directors = ?, cast_members = ?, "
+                "characters = ?, runtime_minutes = ?, genres = ?, logline = ?, imdb_id = ?, is_stub = ?, "
+                "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
+                (*values, film_id),
+            )
+            await tx.execute("DELETE FROM film_titles WHERE film_id = ?", (film_id,))
+        else:
+            row = await tx.fetchone(
+                "INSERT INTO films (title, year, original_title, directors, cast_members, characters, "
+                "runtime_minutes, genres, logline, imdb_id, is_stub) VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+                values,
+            )
+            assert row is not None
+            film_id = int(row[0])
         names: list[tuple[str, str]] = [(film.title, "title")]
         if film.original_title:
             names.append((film.original_title, "original"))

@@ -133,3 +133,30 @@ async def test_names_stamp_moves_when_names_are_added(films: FilmRepository) -> 
     empty = await films.names_stamp()
     await films.add(FilmInput(title="Arrival", year=2016))
     assert await films.names_stamp() > empty
+
+
+async def test_a_full_record_completes_the_stub_it_replaces(db: Database, films: FilmRepository) -> None:
+    stub, _ = await films.add_stub("nomadland", None)
+    dated_stub, _ = await films.add_stub("Minari", 2020)
+    async with db.transaction() as tx:
+        assert await FilmRepository.find_in(tx, "Nomadland", 2020) is None  # stubs skipped by default
+        assert await FilmRepository.find_in(tx, "Nomadland", 2020, include_stubs=False) is None
+        assert await FilmRepository.find_in(tx, "Nomadland", None, include_stubs=True) == stub.id
+        full = await FilmRepository.add_in(
+            tx, FilmInput(title="Nomadland", year=2020, directors=("Chloé Zhao",), aliases=("Nomad Land",))
+        )
+        again = await FilmRepository.add_in(tx, FilmInput(title="Minari", year=2020, genres=("Drama",)))
+        another_stub = await FilmRepository.add_in(tx, FilmInput(title="Nomadland", is_stub=True))
+    assert full == stub.id and again == dated_stub.id and another_stub == stub.id
+    completed = await films.get(stub.id)
+    assert completed is not None and not completed.is_stub
+    assert completed.label == "Nomadland (2020)"
+    assert (completed.directors, completed.aliases) == (("Chloé Zhao",), ("Nomad Land",))
+    assert {h.film_id for h in await films.find_exact("nomad land")} == {stub.id}
+    assert await films.count() == 2
+
+
+async def test_a_stub_of_another_year_is_another_film(films: FilmRepository) -> None:
+    stub, _ = await films.add_stub("Suspiria", 1977)
+    remake = await films.add(FilmInput(title="Suspiria", year=2018))
+    assert remake.id != stub.id and (await films.get(stub.id)).is_stub  # type: ignore[union-attr]

@@ -239,3 +239,18 @@ async def test_a_sequel_is_not_the_film_on_your_list(services: Services) -> None
 async def test_typo_against_your_own_list(services: Services) -> None:
     await services.watchlist.add(ANN, "Dear Comrades!")
     assert (await services.watchlist.remove(ANN, "deer comrads")).film.title == "Dear Comrades!"
+
+
+async def test_importing_the_real_film_completes_a_watchlist_stub(services: Services, tmp_path: object) -> None:
+    import json
+    from pathlib import Path
+
+    stub = (await services.watchlist.add(ANN, "Nomadland")).film
+    assert stub.is_stub
+    data = {"films": [{"title": "Nomadland", "year": 2020, "directors": ["Chloé Zhao"]}], "reviews": []}
+    path = Path(str(tmp_path)) / "nomadland.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    await services.importer.import_path(path)
+    film = await services.films.resolve("Nomadland")  # one film, not "Nomadland" or "Nomadland (2020)"
+    assert film.id == stub.id and not film.is_stub and film.directors == ("Chloé Zhao",)
+    assert [e.label for e in await services.watchlist.list(ANN)] == ["Nomadland (2020)"]
