@@ -248,3 +248,19 @@ async def test_an_allowance_of_zero_switches_the_llm_off(open_llm: OpenLLM, fake
         terminal = await services.summaries.summarize("Parasite")
         assert terminal.engine == "openai:gpt-4o-mini", "no guild, no guild budget"
         assert len(fake.requests) == 1
+
+
+async def test_the_optional_llm_spoiler_check_removes_what_it_flags_and_fails_closed(
+    open_llm: OpenLLM, fake: FakeOpenAI, model: PromptModel
+) -> None:
+    async with open_llm(llm_spoiler_check=True) as services:
+        model.overrides["check"] = lambda r: '{"spoiler_sentences": [2]}'
+        result = await services.summaries.summarize("Parasite")
+        assert [kind for kind in ("summary", "check") if calls(fake, kind)] == ["summary", "check"]
+        (check,) = calls(fake, "check")
+        assert "1: Reviewers^praise^the^lead^performances" in check.user, "the draft goes as marked data"
+        assert SAFE_LINES[1] not in result.text and SAFE_LINES[0] in result.text
+        assert "The spoiler guard removed 1 sentence of the LLM's answer." in result.notes
+        model.overrides["check"] = lambda r: "no idea"
+        failed = await services.summaries.summarize("Se7en")
+        assert failed.engine == "offline" and "gave an unusable answer" in failed.notes[0]
