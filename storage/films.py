@@ -72,40 +72,55 @@ class FilmRepository:
         return [_hit(r) for r in rows]
 
     async def find_prefix(self, norm: str, limit: int) -> list[TitleHit]:
-        """Names starting with `norm`, using the index on film_titles.norm (a range, not LIKE)."""
+        """Names starting with `norm`: a range scan of the index on film_titles.norm, in index
+        order, so a one-letter prefix over a million names still reads only `limit` rows."""
         rows = await self._db.fetchall(
             "SELECT t.film_id, f.title, f.year, t.title AS matched, t.norm FROM film_titles t "
-            "JOIN films f ON f.id = t.film_id WHERE t.norm >= ? AND t.norm < ? "
-            "ORDER BY length(t.norm), f.year LIMIT ?",
+            "JOIN films f ON f.id = t.film_id WHERE t.norm >= ? AND t.norm < ? ORDER BY t.norm LIMIT ?",
             (norm, norm + "\U0010ffff", limit),
         )
         return [_hit(r) for r in rows]
 
-    async def find_substring(self, norm: str, limit: int) -> list[TitleHit]:
-        """Names containing `norm` anywhere (FTS5 trigram index; needs 3+ characters)."""
-        if len(norm) < 3:
-            return []
-        phrase = '"' + norm.replace('"', '""') + '"'
+    async def find_words(self, match: str, limit: int) -> list[TitleHit]:
+        """Names matching an FTS5 query over their words (built by the caller from vocabulary
+        terms only, e.g. `("dear") AND ("comrades" OR "comrade*")`), best bm25 first."""
         rows = await self._db.fetchall(
-            "SELECT t.film_id, f.title, f.year, t.title AS matched, t.norm FROM film_titles_fts "
-            "JOIN film_titles t ON t.id = film_titles_fts.rowid JOIN films f ON f.id = t.film_id "
-            "WHERE film_titles_fts MATCH ? ORDER BY length(t.norm) LIMIT ?",
-            (phrase, limit),
+            "SELECT t.film_id, f.title, f.year, t.title AS matched, t.norm FROM film_words "
+            "JOIN film_titles t ON t.id = film_words.rowid JOIN films f ON f.id = t.film_id "
+            "WHERE film_words MATCH ? ORDER BY film_words.rank LIMIT ?",
+            (match, limit),
         )
         return [_hit(r) for r in rows]
+
+    async def vocabulary(self) -> list[str]:
+        """Every distinct word of every film name (the word index's own vocabulary)."""
+        rows = await self._db.fetchall("SELECT term FROM film_words_vocab")
+        return [str(r[0]) for r in rows]
+
+    async def popular(self, limit: int) -> list[TitleHit]:
+        """Films to offer before anything is typed: the most reviewed here, then the most voted
+        on IMDb, then by title."""
+        rows = await self._db.fetchall(
+            "SELECT f.id AS film_id, f.title, f.year, f.title AS matched, '' AS norm FROM films f "
+            "JOIN (SELECT film_id, count(*) AS n FROM reviews GROUP BY film_id ORDER BY n DESC LIMIT ?) r "
+            "ON r.film_id = f.id ORDER BY r.n DESC, f.title COLLATE NOCASE",
+            (limit,),
+        )
+        hits = [_hit(r) for r in rows]
+        if len(hits) < limit:
+            seen = {h.film_id for h in hits}
+            more = await self._db.fetchall(
+                "SELECT f.id AS film_id, f.title, f.year, f.title AS matched, '' AS norm FROM films f "
+                "WHERE f.imdb_votes IS NOT NULL ORDER BY f.imdb_votes DESC LIMIT ?",
+                (limit,),
+            )
+            hits += [h for h in map(_hit, more) if h.film_id not in seen][: limit - len(hits)]
+        return hits
 
     async def names_stamp(self) -> int:
         """Changes when names are added (the newest name's id): cheap staleness check for caches."""
         row = await self._db.fetchone("SELECT coalesce(max(id), 0) FROM film_titles")
         return int(row[0]) if row else 0
-
-    async def all_names(self) -> list[TitleHit]:
-        """Every (film, name) pair, for in-memory fuzzy matching."""
-        rows = await self._db.fetchall(
-            "SELECT t.film_id, f.title, f.year, t.title AS matched, t.norm FROM film_titles t "
-            "JOIN films f ON f.id = t.film_id"
-        )
-        return [_hit(r) for r in rows]
 
     async def find_by_title_year(self, title: str, year: int | None) -> Film | None:
         """The stored film with exactly this (normalised) main title and year, for imports."""

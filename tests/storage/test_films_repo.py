@@ -35,8 +35,9 @@ async def test_add_returns_the_stored_film_with_its_names(films: FilmRepository)
 
 async def test_every_name_and_its_article_free_form_is_indexed(films: FilmRepository) -> None:
     film = await films.add(FilmInput(title="The Prestige", year=2006, original_title="Prestige"))
-    names = {(h.norm, h.film_id) for h in await films.all_names()}
+    names = {(h.norm, h.film_id) for h in await films.find_words('"prestige"', limit=10)}
     assert names == {("the prestige", film.id), ("prestige", film.id)}  # one row per distinct norm
+    assert sorted(await films.vocabulary()) == ["prestige", "the"]
 
 
 @pytest.mark.parametrize(
@@ -70,13 +71,27 @@ async def test_find_prefix_uses_a_range_and_prefers_short_names(films: FilmRepos
     assert len(await films.find_prefix("the", limit=1)) == 1
 
 
-async def test_find_substring_uses_the_trigram_index(films: FilmRepository) -> None:
+async def test_find_words_uses_the_word_index(films: FilmRepository) -> None:
     film = await films.add(FilmInput(title="Dear Comrades!", year=2020))
-    assert [h.film_id for h in await films.find_substring("comrade", limit=5)] == [film.id]
-    assert await films.find_substring("co", limit=5) == []  # trigrams need 3 characters
-    # FTS5 syntax in user input is quoted, never interpreted.
-    for hostile in ['dear" OR "x', "NEAR(a b)", "com*", '"""', "a AND b"]:
-        await films.find_substring(normalize_title(hostile) or hostile, limit=5)
+    await films.add(FilmInput(title="Dear Evan Hansen", year=2021))
+    assert [h.film_id for h in await films.find_words('"comrades"', limit=5)] == [film.id]
+    assert [h.film_id for h in await films.find_words('"dear" AND "comr"*', limit=5)] == [film.id]
+    assert len(await films.find_words('"dear"', limit=5)) == 2
+    assert await films.find_words('"zzz"', limit=5) == []
+
+
+async def test_popular_offers_the_most_reviewed_then_the_best_known(films: FilmRepository, db: Database) -> None:
+    quiet = await films.add(FilmInput(title="Quiet", year=2000))
+    loud = await films.add(FilmInput(title="Loud", year=2001))
+    voted = await films.add(FilmInput(title="Voted", year=2002))
+    await db.execute("UPDATE films SET imdb_votes = 900 WHERE id = ?", (voted.id,))
+    for n in range(2):
+        await db.execute(
+            "INSERT INTO reviews (film_id, author, source, text, content_hash) VALUES (?, ?, 'test', 'x', ?)",
+            (loud.id, f"a{n}", f"h{n}"),
+        )
+    assert [h.film_id for h in await films.popular(2)] == [loud.id, voted.id]
+    assert quiet.id not in [h.film_id for h in await films.popular(5)]
 
 
 async def test_find_by_title_year(films: FilmRepository) -> None:

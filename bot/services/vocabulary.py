@@ -1,0 +1,44 @@
+"""The words film names are made of, for correcting a misspelt word before searching.
+
+Correcting words one at a time against the vocabulary (tens or hundreds of thousands of words)
+scales where comparing the whole query with every stored name (a million names) does not.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+
+class Vocabulary:
+    def __init__(self, words: list[str]) -> None:
+        self.words = frozenset(words)
+        self._by_length: dict[int, list[str]] = defaultdict(list)
+        for word in self.words:
+            self._by_length[len(word)].append(word)
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def corrections(self, word: str, *, limit: int = 4) -> list[str]:
+        """Known words within one edit (two for long words) of `word`, nearest first; a swap of
+        neighbouring letters counts as one edit (OSA distance). Short words are not corrected:
+        "cat" -> "car" is a different word, not a typo."""
+        if len(word) < 4 or word.isdigit():
+            return []
+        max_edits = 2 if len(word) >= 8 else 1
+        pool = [w for n in range(len(word) - max_edits, len(word) + max_edits + 1) for w in self._by_length.get(n, ())]
+        found = process.extract(word, pool, scorer=OSA.distance, score_cutoff=max_edits, limit=limit)
+        return [w for w, _, _ in sorted(found, key=lambda f: (f[1], f[0]))]
+
+    def completions_possible(self, prefix: str) -> bool:
+        """Whether some word could start with `prefix` (cheap check before a prefix query)."""
+        return len(prefix) >= 1
+
+
+def fts_term(word: str, *, prefix: bool = False) -> str:
+    """A word as an FTS5 string token (quoted, so words like AND/OR/NEAR are just words)."""
+    token = '"' + word.replace('"', '""') + '"'
+    return token + "*" if prefix else token
