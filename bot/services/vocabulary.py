@@ -33,10 +33,6 @@ class Vocabulary:
         found = process.extract(word, pool, scorer=OSA.distance, score_cutoff=max_edits, limit=limit)
         return [w for w, _, _ in sorted(found, key=lambda f: (f[1], f[0]))]
 
-    def completions_possible(self, prefix: str) -> bool:
-        """Whether some word could start with `prefix` (cheap check before a prefix query)."""
-        return len(prefix) >= 1
-
 
 def fts_term(word: str, *, prefix: bool = False) -> str:
     """A word as an FTS5 string token (quoted, so words like AND/OR/NEAR are just words)."""
