@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from bot.errors import AmbiguousFilm, FilmNotFound, InvalidInput
+from bot.errors import AmbiguousFilm, InvalidInput
 from bot.services.films import FilmFacts, FilmService
 from bot.services.reviews import ReviewService
 from bot.services.summaries import Requester, TextCallback
@@ -191,7 +191,7 @@ class AskService:
                 conversation_id, "user", question, self._counter.count(question), requester.user_id
             )
             await self._conversations.add_turn(
-                conversation_id, "assistant", answer.text, self._counter.count(answer.text)
+                conversation_id, "assistant", answer.text, self._counter.count(answer.text), requester.user_id
             )
         return answer
 
@@ -207,17 +207,33 @@ class AskService:
         return await self.film_in_question(question)
 
     async def film_in_question(self, question: str) -> Film | None:
-        """The longest run of words in the question that is exactly a stored film name."""
+        """The longest run of words in the question that is exactly a stored film name.
+
+        Exact names only (index look-ups): fuzzy matching here would find films in ordinary words
+        ("the sense of dread" is not The Sixth Sense) and cost a search per word group. A name
+        shared by several films ("is Psycho scary?") asks which one, unless a longer run names
+        a film outright.
+        """
         words = normalize_title(question).split()
+        ambiguous: AmbiguousFilm | None = None
         for size in range(min(len(words), 8), 0, -1):
             for start in range(len(words) - size + 1):
                 gram = words[start : start + size]
                 if size == 1 and (gram[0] in STOPWORDS or gram[0] in _QUESTION_WORDS or len(gram[0]) < 4):
                     continue
+                after = words[start + size] if start + size < len(words) else ""
+                year = int(after) if after.isdigit() and len(after) == 4 else None  # "Dune 2021", "Dune (2021)"
                 try:
-                    return await self._films.resolve(" ".join(gram))
-                except (FilmNotFound, AmbiguousFilm, InvalidInput):
+                    film = await self._films.find_named(" ".join(gram), year=year)
+                    if film is None and year is not None:
+                        film = await self._films.find_named(" ".join(gram))
+                except AmbiguousFilm as error:
+                    ambiguous = ambiguous or error
                     continue
+                if film is not None:
+                    return film
+        if ambiguous is not None:
+            raise ambiguous
         return None
 
     async def _context(self, question: str, film: Film | None, history: list[Turn], spoilers: bool) -> AnswerContext:
