@@ -13,6 +13,7 @@ import logging
 import os
 import tempfile
 from functools import lru_cache
+
 import tiktoken
 from tiktoken_ext.openai_public import ENCODING_CONSTRUCTORS
 

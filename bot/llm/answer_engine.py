@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from bot.llm.budget import DailyBudget
 from bot.llm.client import ChatClient, Message
 from bot.llm.errors import LLMError, unavailable_note
-from bot.llm.guard import GuardedPoint, GuardReport, SpoilerGuard, neutralise, unsafe_reason
+from bot.llm.guard import GuardedPoint, GuardReport, SpoilerGuard
 from bot.llm.material import film_fields, known_spoilers
 from bot.llm.points import RETRY_RESERVE, generate_points
 from bot.llm.prompts import PromptSet
@@ -24,6 +24,7 @@ from bot.services.ask import OFFLINE_ANSWER_NOTE, Answer, AnswerContext, Passage
 from bot.services.reviews import ReviewService
 from bot.services.summaries import Mode, Requester, TextCallback
 from bot.spoilers.detector import FilmContext
+from bot.text.safety import neutralise, unsafe_reason
 from bot.text.segments import split_review
 from storage.films import FilmRepository
 from storage.records import Film, Turn

@@ -19,7 +19,6 @@ well (defence in depth; Discord replies are also sent with mentions disabled).
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,47 +30,11 @@ from bot.llm.spotlight import unmark
 from bot.services.summaries import Mode
 from bot.spoilers.detector import FilmContext, SpoilerDetector, tokens
 from bot.spoilers.lexicon import STOPWORDS
+from bot.text.safety import unsafe_reason
 from bot.text.segments import SentenceSpan, escape_spoiler_bars, split_review, wrap_spoiler
 
 SIMILARITY = 70.0  # token-set ratio to a known spoiler sentence ...
 SHARED_WORDS = 3  # ... with at least this many content words in common
-
-LINK = re.compile(
-    r"(?:https?:/?/?|hxxps?:|www\.|discord(?:app)?\s*\.\s*(?:gg|com|gift)"
-    r"|\b[a-z0-9][a-z0-9-]*(?:\.|\s?[(\[]dot[)\]]\s?)"
-    r"(?:com|net|org|gg|io|ly|xyz|ru|co|me|app|link|gift|info|biz|top|site|online|shop|tk|cc)\b)",
-    re.IGNORECASE,
-)
-MENTION = re.compile(r"[@＠]\s?\w|<[@#][!&]?\d*>?")
-INJECTION = re.compile(
-    r"\b(?:ignor|disregard|forget|overrid|bypass)\w*\b.{0,40}\b(?:instruction|prompt|rule|guideline|direction)s?\b"
-    r"|\b(?:system|developer)\s+(?:prompt|message|mode|note)\b|\bnew instructions?\b|\bprompt injection\b"
-    r"|\bas an (?:ai|a\.i\.|language model)\b|\bjailbr[eo]ak|\bdo anything now\b|\bfree nitro\b"
-    r"|\b(?:click|visit|follow) (?:the|this|my) link\b|\bi (?:have been|was) (?:told|instructed)\b",
-    re.IGNORECASE,
-)
-_AT = re.compile(r"[@＠]")
-_DISCORD_MENTION = re.compile(r"<([@#])([!&]?\d+)>")
-
-
-def neutralise(text: str) -> str:
-    """No pings and no links: `@` gets a zero-width space after it, mention syntax is broken up,
-    links are replaced. Safe to run on finished text (it leaves `||` alone)."""
-    text = _DISCORD_MENTION.sub(lambda m: f"<{m.group(1)}\u200b{m.group(2)}>", text)
-    text = _AT.sub("@\u200b", text)
-    return LINK.sub("[link removed]", text)
-
-
-def unsafe_reason(sentence: str) -> str | None:
-    """Why a sentence must go whatever the mode: 'link', 'mention' or 'injection'; else None."""
-    if LINK.search(sentence):
-        return "link"
-    if MENTION.search(sentence):
-        return "mention"
-    if INJECTION.search(sentence):
-        return "injection"
-    return None
-
 
 def _content_words(text: str) -> frozenset[str]:
     return frozenset(w for w in tokens(text) if len(w) > 2 and w not in STOPWORDS)

@@ -25,7 +25,7 @@ from bot.llm.budget import DailyBudget
 from bot.llm.client import ChatClient, Message
 from bot.llm.digests import Digester
 from bot.llm.errors import LLMContextTooLong, LLMError, unavailable_note
-from bot.llm.guard import GuardedPoint, GuardReport, SpoilerGuard, neutralise, unsafe_reason
+from bot.llm.guard import GuardedPoint, GuardReport, SpoilerGuard
 from bot.llm.material import ReviewMaterial, film_body, known_spoilers, material, review_block
 from bot.llm.points import RETRY_RESERVE, complete_parsed, generate_points
 from bot.llm.prompts import PromptSet
@@ -35,6 +35,7 @@ from bot.llm.spotlight import block, new_key
 from bot.services.reviews import ReviewService
 from bot.services.summaries import EngineOutput, Mode, OfflineEngine, Requester, TextCallback
 from bot.summarize.offline import SUMMARY_CHAR_LIMIT
+from bot.text.safety import neutralise, unsafe_reason
 from bot.text.segments import split_review
 from storage.records import Film, Review
 from storage.summaries import Digest

@@ -19,6 +19,7 @@ from bot.services.reviews import ReviewService
 from bot.services.summaries import Requester, TextCallback
 from bot.spoilers.lexicon import STOPWORDS
 from bot.summarize.offline import is_safe
+from bot.text.safety import unsafe_reason
 from bot.text.segments import wrap_spoiler
 from bot.text.topics import TOPIC_LABELS, TOPICS, topics_of
 from bot.tokens import TokenCounter
@@ -267,8 +268,8 @@ class AskService:
             safe = is_safe(sentence, self._threshold)
             if (not safe and not spoilers) or len(hit.text.split()) < 5 or per_review.get(hit.review_id, 0) >= 1:
                 continue
-            if hit.text.rstrip().endswith("?"):
-                continue
+            if hit.text.rstrip().endswith("?") or unsafe_reason(hit.text):
+                continue  # questions answer nothing; links, mentions and injection talk never go out
             if topic is not None:
                 plain = name_words.sub(" ", hit.text) if name_words else hit.text
                 if topic not in topics_of(plain):

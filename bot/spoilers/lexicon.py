@@ -9,7 +9,8 @@ import re
 
 DEATH = re.compile(
     r"\b(?:dies|died|die|dying|death|deaths|dead|killed|kills|kill|killing|murder\w*|suicide|slain|"
-    r"slaughter\w*|executed|execution|stabb\w*|stabs?|strangl\w*|drown\w*|shoots (?:him|her|them|himself|herself)|(?:is|gets|was|been|being) shot|"
+    r"slaughter\w*|executed|execution|stabb\w*|stabs?|strangl\w*|drown\w*|"
+    r"shoots (?:him|her|them|himself|herself)|(?:is|gets|was|been|being) shot|"
     r"shot (?:dead|down|in)|gunned down|bleeds? out|corpse|funeral|decapitat\w*|beheaded|severed|perish\w*|"
     r"survives?|survived|survivor|doesn'?t make it|fate|grave|mourn\w*|widow\w*|orphan\w*|lifeless|"
     r"cut (?:down|off)|overdose|poison\w*|hanged|hangs himself|hangs herself|burned alive|"

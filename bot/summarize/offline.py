@@ -17,6 +17,7 @@ from rapidfuzz import fuzz
 
 from bot.spoilers.detector import tokens
 from bot.spoilers.lexicon import HEDGE, STOPWORDS
+from bot.text.safety import unsafe_reason
 from bot.text.segments import wrap_spoiler
 from bot.text.topics import TOPIC_LABELS, sentiment
 from storage.records import Film, Review, Sentence
@@ -56,6 +57,8 @@ def _content_words(text: str) -> frozenset[str]:
 def _usable(sentence: Sentence) -> bool:
     words = len(sentence.text.split())
     text = sentence.text
+    if unsafe_reason(text):  # links, @-mentions, injection talk: never quoted
+        return False
     return MIN_WORDS <= words <= MAX_WORDS and not (_QUESTION.search(text) or HEDGE.search(text) or _META.search(text))
 
 

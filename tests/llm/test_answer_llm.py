@@ -51,7 +51,7 @@ async def test_history_is_pruned_to_the_token_budget(open_llm: OpenLLM, fake: Fa
 async def test_a_small_context_window_drops_old_turns_then_passages(open_llm: OpenLLM, fake: FakeOpenAI) -> None:
     async with open_llm(llm_context_window=1600, llm_max_output_tokens=300, conversation_token_budget=1500) as services:
         for n in range(4):
-            question = f"Question {n}: is the photography of Dune (2021) any good, and how are the actors and the score?"
+            question = f"Question {n}: is the photography of Dune (2021) any good, how are the actors and the score?"
             await services.ask.ask(question, conversation="tight")
         for request in calls(fake, "answer"):
             assert prompt_tokens(request) + request.body["max_tokens"] <= 1600

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from bot.app import Services
-from bot.llm.guard import GuardReport, SpoilerGuard, neutralise, unsafe_reason
+from bot.llm.guard import GuardReport, SpoilerGuard
 from bot.llm.material import known_spoilers
 from bot.llm.schema import Point
+from bot.text.safety import neutralise, unsafe_reason
 
 
 async def guard_for(services: Services, title: str) -> SpoilerGuard:
