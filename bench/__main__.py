@@ -79,10 +79,12 @@ def main() -> None:
     watch = results["watchlist"]
     lines += [
         "",
-        f"Watchlist, {watch.users} concurrent users, {watch.ops:,} writes: aiosqlite service "  # type: ignore[attr-defined]
-        f"**{watch.ops_per_s_async:,.0f} ops/s** vs raw sqlite3 {watch.ops_per_s_raw:,.0f} ops/s "  # type: ignore[attr-defined]
-        f"(ratio {watch.ops_per_s_async / watch.ops_per_s_raw:.2f}; target ≥ 0.5); "  # type: ignore[attr-defined]
-        f"lost writes: {watch.lost_async} (raw: {watch.lost_raw}).",  # type: ignore[attr-defined]
+        f"Watchlist, {watch.users} concurrent users, {watch.ops:,} writes each way "  # type: ignore[attr-defined]
+        f"(add, and mark watched every third): storage layer (aiosqlite reads + group-commit writes) "
+        f"**{watch.ops_per_s_storage:,.0f} ops/s**, ratio **{watch.ops_per_s_storage / watch.ops_per_s_raw:.2f}** "  # type: ignore[attr-defined]
+        f"against raw sqlite3 threads ({watch.ops_per_s_raw:,.0f} ops/s, one commit per write; target ≥ 0.5); "  # type: ignore[attr-defined]
+        f"full service layer (resolving each film too) {watch.ops_per_s_async:,.0f} ops/s. "  # type: ignore[attr-defined]
+        f"Lost writes: storage {watch.lost_storage}, service {watch.lost_async}, raw {watch.lost_raw}.",  # type: ignore[attr-defined]
         f"First autocomplete after start-up (cold caches): {results['warmup_ms']:.0f} ms.",
     ]
     text = "\n".join(lines)

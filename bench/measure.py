@@ -16,6 +16,7 @@ from pathlib import Path
 from bot.app import Services, open_services
 from bot.errors import ReviewBotError
 from bot.settings import Settings
+from storage.watchlists import WatchlistRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,9 +127,11 @@ async def cache_hits(services: Services, n: int) -> Latency:
 
 @dataclass(frozen=True, slots=True)
 class WatchlistResult:
-    ops_per_s_async: float
+    ops_per_s_async: float  # through the service layer (film resolution, rules, storage)
+    ops_per_s_storage: float  # through the storage layer (WatchlistRepository) only
     ops_per_s_raw: float
     lost_async: int
+    lost_storage: int
     lost_raw: int
     users: int
     ops: int
@@ -152,6 +155,20 @@ async def watchlist_load(services: Services, db_path: Path, users: int, per_user
         "SELECT count(*) FROM watchlist_entries WHERE user_id LIKE 'bench-user-%'"
     )
     lost_async = users * per_user - int(stored[0])  # type: ignore[index]
+
+    repo = WatchlistRepository(services.db)
+
+    async def storage_user(u: int) -> None:
+        for i in range(per_user):
+            await repo.add(f"repo-user-{u}", "", film_ids[i], max_size=10_000)
+            if i % 3 == 0:
+                await repo.mark_watched(f"repo-user-{u}", "", film_ids[i], 4.0, None)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(storage_user(u) for u in range(users)))
+    storage_elapsed = time.perf_counter() - started
+    stored = await services.db.fetchone("SELECT count(*) FROM watchlist_entries WHERE user_id LIKE 'repo-user-%'")
+    lost_storage = users * per_user - int(stored[0])  # type: ignore[index]
 
     # Raw sqlite3 baseline: the same writes from `users` threads, each its own connection, each
     # write its own transaction (what a bot must do: a write is acknowledged only once committed).
@@ -179,8 +196,8 @@ async def watchlist_load(services: Services, db_path: Path, users: int, per_user
     raw_elapsed = time.perf_counter() - started
     raw_stored = await services.db.fetchone("SELECT count(*) FROM watchlist_entries WHERE user_id LIKE 'raw-user-%'")
     return WatchlistResult(
-        ops / elapsed, ops / raw_elapsed, lost_async, users * per_user - int(raw_stored[0]),  # type: ignore[index]
-        users, ops,
+        ops / elapsed, ops / storage_elapsed, ops / raw_elapsed, lost_async, lost_storage,
+        users * per_user - int(raw_stored[0]), users, ops,  # type: ignore[index]
     )
 
 

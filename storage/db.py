@@ -10,17 +10,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
+
+from storage.group_commit import GroupCommitter
 
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
+T = TypeVar("T")
 
 
 def _migration_files() -> list[tuple[int, str, str]]:
@@ -48,6 +51,7 @@ class Database:
         self._reader = reader
         self._write_lock = asyncio.Lock()
         self._write_owner: asyncio.Task[Any] | None = None  # the task inside transaction(), if any
+        self._committer: GroupCommitter | None = None  # created on the first run_write()
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
@@ -85,6 +89,8 @@ class Database:
         return conn
 
     async def close(self) -> None:
+        if self._committer is not None:
+            await self._committer.close()
         for conn in (self._reader, self._writer):
             try:
                 await conn.close()
@@ -199,6 +205,14 @@ class Database:
             await self._writer.execute("ROLLBACK")
         except sqlite3.OperationalError as exc:  # SQLite had already rolled back (e.g. disk full)
             log.warning("rollback found no open transaction: %s", exc)
+
+    async def run_write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run a small write function `fn(conn)` with group commit (see storage/group_commit.py):
+        it shares one transaction with whatever else is queued, and returns once committed.
+        `fn` runs on the writer thread: plain sqlite3 calls, no awaits, nothing slow."""
+        if self._committer is None:
+            self._committer = GroupCommitter(self.path, self._write_lock, busy_timeout_ms=BUSY_TIMEOUT_MS)
+        return await self._committer.run(fn)
 
     async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
         """One write statement in its own transaction; returns the rows changed."""

@@ -18,47 +18,51 @@ class WatchlistRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
+    # Writes use group commit (Database.run_write): a burst of users adding films shares
+    # transactions instead of queueing for one COMMIT each; each is acknowledged once committed.
+
     async def add(self, user_id: str, scope: str, film_id: int, *, max_size: int) -> str:
         """Returns 'added', 'exists' or 'full' (the list already holds `max_size` films)."""
-        async with self._db.transaction() as tx:
-            exists = await tx.fetchone(
+
+        def write(conn: sqlite3.Connection) -> str:
+            if conn.execute(
                 "SELECT 1 FROM watchlist_entries WHERE user_id = ? AND scope = ? AND film_id = ?",
                 (user_id, scope, film_id),
-            )
-            if exists:
+            ).fetchone():
                 return "exists"
-            count = await tx.fetchone(
+            count = conn.execute(
                 "SELECT count(*) FROM watchlist_entries WHERE user_id = ? AND scope = ?", (user_id, scope)
-            )
-            if count is not None and int(count[0]) >= max_size:
+            ).fetchone()[0]
+            if int(count) >= max_size:
                 return "full"
-            await tx.execute(
-                "INSERT INTO watchlist_entries (user_id, scope, film_id) VALUES (?,?,?)",
-                (user_id, scope, film_id),
+            conn.execute(
+                "INSERT INTO watchlist_entries (user_id, scope, film_id) VALUES (?,?,?)", (user_id, scope, film_id)
             )
             return "added"
 
+        return await self._db.run_write(write)
+
     async def remove(self, user_id: str, scope: str, film_id: int) -> bool:
-        return (
-            await self._db.execute(
+        def write(conn: sqlite3.Connection) -> bool:
+            return conn.execute(
                 "DELETE FROM watchlist_entries WHERE user_id = ? AND scope = ? AND film_id = ?",
                 (user_id, scope, film_id),
-            )
-            > 0
-        )
+            ).rowcount > 0
+
+        return await self._db.run_write(write)
 
     async def mark_watched(
         self, user_id: str, scope: str, film_id: int, rating: float | None, note: str | None
     ) -> bool:
-        return (
-            await self._db.execute(
+        def write(conn: sqlite3.Connection) -> bool:
+            return conn.execute(
                 "UPDATE watchlist_entries SET watched_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), "
                 "rating = coalesce(?, rating), note = coalesce(?, note) "
                 "WHERE user_id = ? AND scope = ? AND film_id = ?",
                 (rating, note, user_id, scope, film_id),
-            )
-            > 0
-        )
+            ).rowcount > 0
+
+        return await self._db.run_write(write)
 
     async def get(self, user_id: str, scope: str, film_id: int) -> WatchlistEntry | None:
         row = await self._db.fetchone(
