@@ -14,31 +14,18 @@ import asyncio
 import os
 import random
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from bench.live import live_bot, pct, rss_mb
 from tests.fakes.fake_discord import FakeDiscord, FakeInteraction
 from tests.fakes.fake_openai import ChatRequest, FakeOpenAI
 from tests.llm.model import PromptModel
 
 SAMPLE_FILMS = ["Parasite", "Psycho (1960)", "Dune (2021)", "The Prestige", "Se7en", "Arrival", "Get Out",
                 "Oldboy", "Amélie", "The Sixth Sense", "Dear Comrades!", "Dune (1984)", "Psycho (1998)"]
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] if ordered else float("nan")
 
 
 async def run(db: Path, n: int, llm_delay: float, seed: int) -> list[str]:
@@ -49,27 +36,7 @@ async def run(db: Path, n: int, llm_delay: float, seed: int) -> list[str]:
         return model(request)
 
     async with FakeDiscord(ack_deadline=3.0) as discord, FakeOpenAI(slow_model) as llm:
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "DISCORD_", "REVIEWBOT_", "LLM_"))},
-            "REVIEWBOT_DB": str(db), "DISCORD_TOKEN": discord.token, "DISCORD_API_BASE": discord.api_base,
-            "DISCORD_GATEWAY_URL": discord.gateway_url, "OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": "x",
-            "LLM_MODEL": "fake-model", "LLM_TIMEOUT_SECONDS": "30", "DISCORD_COMMAND_COOLDOWN_SECONDS": "0",
-            "LLM_DAILY_TOKENS_PER_USER": "10000000", "LLM_DAILY_TOKENS_PER_GUILD": "1000000000",
-            "REVIEWBOT_LOG_LEVEL": "WARNING",
-        }
-        sync = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "sync", "--guild", discord.guild_id, env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
-        _, err = await sync.communicate()
-        if sync.returncode:
-            raise SystemExit(f"sync failed: {err.decode()[-500:]}")
-        bot = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
-        try:
-            await discord.wait_for(lambda: discord.identify is not None, 30)
-            await asyncio.sleep(3.0)  # READY, GUILD_CREATE and discord.py's guild_ready_timeout (2 s)
+        async with live_bot(db, discord, llm, LLM_TIMEOUT_SECONDS="30") as bot:
             rss_idle = rss_mb(bot.pid)
             # Warm-up: one of each, so first-use costs (imports, caches) are not in the burst.
             for warm in (discord.command("film", film="Parasite"), discord.autocomplete("summary", "film", film="par")):
@@ -100,14 +67,9 @@ async def run(db: Path, n: int, llm_delay: float, seed: int) -> list[str]:
                     break
                 last = len(discord.requests)
             rss_after = rss_mb(bot.pid)
-        finally:
-            bot.terminate()
-            try:
-                await asyncio.wait_for(bot.wait(), 20)
-            except TimeoutError:
-                bot.kill()
-        stderr = (await bot.stderr.read()).decode() if bot.stderr else ""
+        stderr = bot.stderr
 
+    db_mb = await asyncio.to_thread(os.path.getsize, db) / 1e6
     acks = [(ix.acked_at - ix.sent_at) * 1000 for ix in interactions if ix.acked_at is not None]
     unanswered = [ix for ix in interactions if not ix.callbacks]
     finals: dict[str, list[float]] = {}
@@ -134,7 +96,7 @@ async def run(db: Path, n: int, llm_delay: float, seed: int) -> list[str]:
         f"Target: acknowledgement p99 < 250 ms → {'met' if pct(acks, 99) < 250 and not unanswered else 'NOT met'} "
         f"(p99 {pct(acks, 99):.0f} ms, {3000 / max(pct(acks, 99), 1):.0f}× inside Discord's limit).",
         f"Bot resident memory: {rss_idle:.0f} MB after start-up, {rss_after:.0f} MB after the burst "
-        f"(database {db.stat().st_size / 1e6:,.0f} MB).",
+        f"(database {db_mb:,.0f} MB).",
         f"LLM requests: {len(llm.requests)}.",
     ]
     if "Traceback" in stderr:

@@ -144,17 +144,15 @@ class Database:
         return int(row[0]) if row else 0
 
     # --- reads -----------------------------------------------------------------------------------
+    # One hop to the reader thread per query (execute_fetchall), not three (execute, fetch, close):
+    # under a burst of interactions the hops, not SQLite, are what queue up.
     async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
-        cursor = await self._reader.execute(sql, params)
-        rows = await cursor.fetchall()
-        await cursor.close()
-        return list(rows)
+        return list(await self._reader.execute_fetchall(sql, params))
 
     async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
-        cursor = await self._reader.execute(sql, params)
-        row = await cursor.fetchone()
-        await cursor.close()
-        return row
+        """The first row of a query meant to return one (a look-up by key, an aggregate)."""
+        rows = await self._reader.execute_fetchall(sql, params)
+        return next(iter(rows), None)
 
     # --- writes ----------------------------------------------------------------------------------
     @asynccontextmanager
