@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from bot.services.ask import AnswerEngine, AskService
 from bot.services.catalogue import CatalogueService
 from bot.services.films import FilmService
+from bot.services.guild_settings import GuildSettingsService
 from bot.services.importer import ImportService
 from bot.services.privacy import PrivacyService
 from bot.services.reviews import ReviewService
@@ -23,6 +24,7 @@ from bot.tokens import TokenCounter
 from storage.conversations import ConversationRepository
 from storage.db import Database
 from storage.films import FilmRepository
+from storage.guild_settings import GuildSettingsRepository
 from storage.reviews import ReviewRepository
 from storage.summaries import SummaryRepository
 from storage.users import UserDataRepository
@@ -44,6 +46,7 @@ class Services:
     privacy: PrivacyService
     catalogue: CatalogueService
     engine_name: str
+    guilds: GuildSettingsService  # per-server settings (/admin settings)
 
 
 @asynccontextmanager
@@ -84,6 +87,7 @@ async def open_services(settings: Settings, *, load_sample: bool | None = None) 
             threshold=settings.spoiler_threshold,
             max_question_chars=settings.max_question_chars,
             history_budget=settings.conversation_token_budget,
+            max_turns=settings.conversation_max_turns,
             engine=answer_engine,
         )
         watchlist = WatchlistService(
@@ -102,7 +106,7 @@ async def open_services(settings: Settings, *, load_sample: bool | None = None) 
         )
         services = Services(
             settings, db, films, reviews, summaries, watchlist, ask, importer, privacy,
-            CatalogueService(db, films), summary_engine.name,
+            CatalogueService(db, films), summary_engine.name, GuildSettingsService(GuildSettingsRepository(db)),
         )
         if settings.reviewbot_load_sample if load_sample is None else load_sample:
             report = await importer.load_sample()

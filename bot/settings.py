@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     llm_daily_tokens_per_user: int = Field(default=50_000, ge=0)
     llm_daily_tokens_per_guild: int = Field(default=500_000, ge=0)
     conversation_token_budget: int = Field(default=1500, ge=100)
+    conversation_max_turns: int = Field(default=50, ge=1)  # questions per conversation
     # How to ask for JSON: "json_schema" (OpenAI, Ollama, vLLM, llama.cpp, LM Studio), "json_object"
     # (older servers), "none" (prompt only; the answer is still validated).
     llm_response_format: Literal["json_schema", "json_object", "none"] = "json_schema"
@@ -69,6 +70,11 @@ class Settings(BaseSettings):
     discord_message_content: bool = False
 
     @field_validator("openai_base_url", "openai_api_key", "discord_token", mode="before")
+    # Per person: commands that change stored data (reviews, watchlists, imports, deletion) or export it.
+    discord_write_rate_per_minute: int = Field(default=20, ge=0)  # 0: no limit
+    # /admin import: server managers may add films and reviews from a file (the library is shared
+    # by every server the bot is in, so a bot in servers you don't run may want this off).
+    discord_admin_import: bool = True
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         """`OPENAI_BASE_URL=` in a .env file means "not set", not an empty URL."""

@@ -64,6 +64,13 @@ class ConversationRepository:
                 (conversation_id,),
             )
 
+    async def question_count(self, conversation_id: int) -> int:
+        """How many questions (user turns) the conversation holds."""
+        row = await self._db.fetchone(
+            "SELECT count(*) FROM conversation_turns WHERE conversation_id = ? AND role = 'user'", (conversation_id,)
+        )
+        return int(row[0]) if row else 0
+
     async def recent_turns(self, conversation_id: int, token_budget: int) -> list[Turn]:
         """The newest turns whose tokens fit in the budget, oldest first."""
         rows = await self._db.fetchall(

@@ -78,6 +78,7 @@ class Review:
     created_at: str
     author_user_id: str | None = None
     sentences: tuple[Sentence, ...] = field(default=())
+    guild_id: str | None = None  # the Discord server it was written (or imported) in, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,15 @@ class ReviewInput:
     sentences: tuple[Sentence, ...]
     author_user_id: str | None = None
     created_at: str | None = None
+    guild_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GuildSettings:
+    """A Discord server's own choices; None: the bot's default."""
+
+    spoilers_in_channel: bool | None = None
+    llm_cooldown_seconds: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

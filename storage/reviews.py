@@ -11,7 +11,8 @@ from storage.db import Database, Writer
 from storage.records import Review, ReviewInput, Sentence, SentenceHit
 
 _REVIEW_COLUMNS = (
-    "id, film_id, author, source, rating, text, author_flagged_spoilers, content_hash, created_at, author_user_id"
+    "id, film_id, author, source, rating, text, author_flagged_spoilers, content_hash, created_at, author_user_id, "
+    "guild_id"
 )
 
 
@@ -38,8 +39,8 @@ class ReviewRepository:
             return int(existing[0]), False
         row = await tx.fetchone(
             "INSERT INTO reviews (film_id, author, author_user_id, source, rating, text, "
-            "author_flagged_spoilers, content_hash, created_at) "
-            "VALUES (?,?,?,?,?,?,?,?, coalesce(?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))) RETURNING id",
+            "author_flagged_spoilers, content_hash, created_at, guild_id) "
+            "VALUES (?,?,?,?,?,?,?,?, coalesce(?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')), ?) RETURNING id",
             (
                 review.film_id,
                 review.author,
@@ -50,6 +51,7 @@ class ReviewRepository:
                 int(review.author_flagged_spoilers),
                 review.content_hash,
                 review.created_at,
+                review.guild_id,
             ),
         )
         assert row is not None
@@ -109,6 +111,20 @@ class ReviewRepository:
             f"SELECT {_REVIEW_COLUMNS} FROM reviews WHERE author_user_id = ? ORDER BY id", (user_id,)
         )
         return [_review(r, ()) for r in rows]
+
+    async def in_guild(self, guild_id: str, *, id_prefix: str = "", limit: int = 25) -> list[tuple[Review, str]]:
+        """The newest reviews written in a Discord server (id starting with `id_prefix`), each with
+        its film's label: what a server's managers pick from when removing one."""
+        rows = await self._db.fetchall(
+            f"SELECT {', '.join('r.' + c.strip() for c in _REVIEW_COLUMNS.split(','))}, f.title AS film_title, "
+            "f.year AS film_year FROM reviews r JOIN films f ON f.id = r.film_id "
+            "WHERE r.guild_id = ? AND CAST(r.id AS TEXT) LIKE ? ORDER BY r.id DESC LIMIT ?",
+            (guild_id, id_prefix.replace("%", "").replace("_", "") + "%", limit),
+        )
+        return [
+            (_review(r, ()), f"{r['film_title']} ({r['film_year']})" if r["film_year"] else r["film_title"])
+            for r in rows
+        ]
 
     async def review_set_hash(self, film_id: int) -> str:
         """Changes whenever a review of the film is added, edited (hash) or deleted."""
@@ -183,4 +199,5 @@ def _review(row: sqlite3.Row, sentences: tuple[Sentence, ...]) -> Review:
         created_at=row["created_at"],
         author_user_id=row["author_user_id"],
         sentences=sentences,
+        guild_id=row["guild_id"],
     )

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from bot.errors import AmbiguousFilm, InvalidInput
+from bot.errors import AmbiguousFilm, InvalidInput, LimitReached
 from bot.services.films import FilmFacts, FilmService
 from bot.services.reviews import ReviewService
 from bot.services.summaries import Requester, TextCallback
@@ -140,6 +140,7 @@ class AskService:
         threshold: float,
         max_question_chars: int,
         history_budget: int,
+        max_turns: int | None = None,
         engine: AnswerEngine | None = None,
     ) -> None:
         self._films = films
@@ -151,6 +152,7 @@ class AskService:
         self._threshold = threshold
         self._max_question_chars = max_question_chars
         self._history_budget = history_budget
+        self._max_turns = max_turns  # questions per conversation; None: no limit
         self.engine = engine
 
     async def ask(
@@ -176,6 +178,7 @@ class AskService:
             conversation_id = await self._conversations.ensure(
                 conversation, requester.user_id, target.id if target else None
             )
+            await self._check_length(conversation_id)
             history = await self._conversations.recent_turns(conversation_id, self._history_budget)
             if target is None:
                 remembered = await self._conversations.film_of(conversation_id)
@@ -195,6 +198,18 @@ class AskService:
                 conversation_id, "assistant", answer.text, self._counter.count(answer.text), requester.user_id
             )
         return answer
+
+    async def _check_length(self, conversation_id: int) -> None:
+        """A conversation holds at most `max_turns` questions: old turns stop mattering to the
+        answers long before (the history is cut to a token budget), and a thread that goes on for
+        ever is a cheap way to spend the LLM allowance."""
+        if self._max_turns is None:
+            return
+        if await self._conversations.question_count(conversation_id) >= self._max_turns:
+            raise LimitReached(
+                f"This conversation is long now ({self._max_turns} questions, the most I keep). "
+                "Please start a new one to keep asking."
+            )
 
     async def has_conversation(self, key: str) -> bool:
         return await self._conversations.exists(key)

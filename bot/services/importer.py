@@ -247,7 +247,10 @@ class ImportService:
         progress: Progress | None = None,
         name: str = "the file",
         mark_sample: bool = False,
+        guild_id: str | None = None,
     ) -> ImportReport:
+        """Check, score and write a parsed file. `guild_id`: the Discord server the import was made
+        in (its reviews are tagged with it, so that server's managers can remove them)."""
         if parsed.unreadable:
             raise ImportFailed(name, sorted(parsed.problems, key=lambda p: p.line), skippable=False)
         if (parsed.is_watchlist or parsed.watchlist) and not user_id:
@@ -264,7 +267,9 @@ class ImportService:
         report = ImportReport(source=parsed.source, skipped=problems)
 
         scored, report.reviews_existing = await self._score(plan.reviews, throttle)
-        await self._write(plan, scored, parsed.source, (user_id or "", scope), report, throttle, mark_sample)
+        await self._write(
+            plan, scored, parsed.source, (user_id or "", scope), report, throttle, mark_sample, guild_id
+        )
         total = len(plan.new_films) + len(scored) + len(plan.watchlist)
         throttle.update("done", total, total)
         self._films.invalidate()
@@ -404,6 +409,7 @@ class ImportService:
         report: ImportReport,
         throttle: Throttle,
         mark_sample: bool,
+        guild_id: str | None = None,
     ) -> None:
         """Everything in one transaction: an exception anywhere leaves the database as it was."""
         total = len(plan.new_films) + len(scored) + len(plan.watchlist)
@@ -430,6 +436,7 @@ class ImportService:
                     content_hash=content_hash(item.row.text),
                     sentences=item.sentences,
                     created_at=item.row.created_at,
+                    guild_id=guild_id,
                 )
                 _, created = await ReviewRepository.add_in(tx, review)
                 report.reviews_added += created

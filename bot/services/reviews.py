@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, PermissionDenied
 from bot.spoilers.detector import FilmContext, ScoredSentence, SpoilerDetector, build_context, tokens
 from storage.films import FilmRepository
 from storage.records import Film, Review, ReviewInput
@@ -76,6 +76,7 @@ class ReviewService:
         contains_spoilers: bool = False,
         source: str = "terminal",
         author_user_id: str | None = None,
+        guild_id: str | None = None,
     ) -> AddedReview:
         text = self.validate_text(text)
         author = " ".join(author.split())[:100] or "anonymous"
@@ -84,7 +85,9 @@ class ReviewService:
         context = await self.context(film, [*others, text])
         scored = self.detector.score_review(text, author_flagged=contains_spoilers, context=context)
         review_id, created = await self._reviews.add(
-            self.build_input(film.id, text, author, rating, contains_spoilers, source, scored, author_user_id)
+            self.build_input(
+                film.id, text, author, rating, contains_spoilers, source, scored, author_user_id, guild_id=guild_id
+            )
         )
         self.forget_corpus()
         return AddedReview(
@@ -102,6 +105,7 @@ class ReviewService:
         scored: Sequence[ScoredSentence],
         author_user_id: str | None = None,
         created_at: str | None = None,
+        guild_id: str | None = None,
     ) -> ReviewInput:
         return ReviewInput(
             film_id=film_id,
@@ -114,7 +118,26 @@ class ReviewService:
             sentences=tuple(s.to_record() for s in scored),
             author_user_id=author_user_id,
             created_at=created_at,
+            guild_id=guild_id,
         )
+
+    async def in_guild(self, guild_id: str, *, id_prefix: str = "", limit: int = 25) -> list[tuple[Review, str]]:
+        """The newest reviews written (or imported) in a Discord server, with their films' labels."""
+        return await self._reviews.in_guild(guild_id, id_prefix=id_prefix, limit=limit)
+
+    async def delete_in_guild(self, review_id: int, guild_id: str) -> Review:
+        """A server's managers remove a review written in their server (reviews are shared by every
+        server, so one written elsewhere, or from a file or the terminal, is out of their reach)."""
+        review = await self._reviews.get(review_id)
+        if review is None:
+            raise InvalidInput(f"There is no review #{review_id}.")
+        if review.guild_id != guild_id:
+            raise PermissionDenied(
+                f"Review #{review_id} wasn't written in this server, so it can't be removed from here. "
+                "The bot's operator can remove it."
+            )
+        await self.delete(review_id)
+        return review
 
     async def delete(self, review_id: int) -> bool:
         deleted = await self._reviews.delete(review_id)
