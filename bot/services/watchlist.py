@@ -161,11 +161,14 @@ class WatchlistService:
                 film_ = await self._films.get(mine[0].film_id)
                 if film_ is not None:
                     return film_
-            if not mine and entries:
-                titles = [normalize_title(e.title) for e in entries]
+            # A typo of a title on the list, but never another year's film: "Psycho (1960)" must
+            # not remove the Psycho (1998) someone saved.
+            candidates = [e for e in entries if year is None or e.year == year]
+            if not mine and candidates:
+                titles = [normalize_title(e.title) for e in candidates]
                 close = process.extractOne(norm, titles, scorer=fuzz.ratio)
                 if close and close[1] >= 88 and same_numbers(norm, close[0]):
-                    film_ = await self._films.get(entries[close[2]].film_id)
+                    film_ = await self._films.get(candidates[close[2]].film_id)
                     if film_ is not None:
                         return film_
         film = await self._films.resolve(query)

@@ -254,3 +254,13 @@ async def test_importing_the_real_film_completes_a_watchlist_stub(services: Serv
     film = await services.films.resolve("Nomadland")  # one film, not "Nomadland" or "Nomadland (2020)"
     assert film.id == stub.id and not film.is_stub and film.directors == ("Chloé Zhao",)
     assert [e.label for e in await services.watchlist.list(ANN)] == ["Nomadland (2020)"]
+
+
+async def test_a_year_never_matches_another_years_film_on_the_list(services: Services) -> None:
+    """Found by the soak run: removing "Psycho (1960)" removed the Psycho (1998) on the list."""
+    await services.watchlist.add("ana", "Psycho (1998)")
+    with pytest.raises(NotOnWatchlist):
+        await services.watchlist.remove("ana", "Psycho (1960)")
+    assert [e.label for e in await services.watchlist.list("ana")] == ["Psycho (1998)"]
+    await services.watchlist.remove("ana", "Psycho (1998)")
+    assert await services.watchlist.list("ana") == []
