@@ -62,12 +62,16 @@ class FilmRepository:
         row = await self._db.fetchone("SELECT count(*) FROM films")
         return int(row[0]) if row else 0
 
-    async def find_exact(self, norm: str) -> list[TitleHit]:
-        """Films one of whose names normalises exactly to `norm`."""
+    async def find_exact(self, norm: str, year: int | None = None) -> list[TitleHit]:
+        """Films one of whose names normalises exactly to `norm` (of that year, if given).
+
+        The year is filtered in SQL: a catalogue can hold hundreds of films with one name
+        ("Hamlet"), and the one asked for must not fall outside a LIMIT."""
         rows = await self._db.fetchall(
             "SELECT t.film_id, f.title, f.year, t.title AS matched, t.norm FROM film_titles t "
-            "JOIN films f ON f.id = t.film_id WHERE t.norm = ? ORDER BY f.year, f.id LIMIT 50",
-            (norm,),
+            "JOIN films f ON f.id = t.film_id WHERE t.norm = ? AND (? IS NULL OR f.year = ?) "
+            "ORDER BY f.year, f.id LIMIT 50",
+            (norm, year, year),
         )
         return [_hit(r) for r in rows]
 
@@ -83,11 +87,14 @@ class FilmRepository:
 
     async def find_words(self, match: str, limit: int) -> list[TitleHit]:
         """Names matching an FTS5 query over their words (built by the caller from vocabulary
-        terms only, e.g. `("dear") AND ("comrades" OR "comrade*")`), best bm25 first."""
+        terms only, e.g. `("dear") AND ("comrades" OR "comrade*")`), up to `limit` of them.
+
+        Not ordered by bm25: ranking every match of a common word costs more than the caller's
+        own fuzzy ranking of the few it needs (the index returns them in rowid order)."""
         rows = await self._db.fetchall(
-            "SELECT t.film_id, f.title, f.year, t.title AS matched, t.norm FROM film_words "
-            "JOIN film_titles t ON t.id = film_words.rowid JOIN films f ON f.id = t.film_id "
-            "WHERE film_words MATCH ? ORDER BY film_words.rank LIMIT ?",
+            "SELECT t.film_id, f.title, f.year, t.title AS matched, t.norm FROM "
+            "(SELECT rowid FROM film_words WHERE film_words MATCH ? LIMIT ?) m "
+            "JOIN film_titles t ON t.id = m.rowid JOIN films f ON f.id = t.film_id",
             (match, limit),
         )
         return [_hit(r) for r in rows]

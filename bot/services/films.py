@@ -40,6 +40,7 @@ ACCEPT_SCORE = 88.0  # a fuzzy match this good, clearly ahead of the next film, 
 SUGGEST_SCORE = 55.0
 SLIP_SCORE = 92.0  # one slip of the finger (see _is_slip); two slips score 90
 FUTURE_YEARS = 5  # "Title 2049" is a title: release years are at most this far ahead
+TITLE_STOPWORDS = frozenset("the a an of and in on to at for with from by la le les el los de des der die das".split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,9 +136,7 @@ class FilmService:
         exact: list[TitleHit] = []
         # "the parasite" finds "Parasite": the query without a leading article, if the full one fails.
         for variant in sorted(title_variants(text), key=lambda v: v != norm):
-            exact = _distinct(await self._films.find_exact(variant))
-            if year is not None:
-                exact = [h for h in exact if h.year == year]
+            exact = _distinct(await self._films.find_exact(variant, year))
             if exact:
                 break
         if len(exact) > 1:
@@ -217,7 +216,10 @@ class FilmService:
         for hit in await self._films.find_prefix(norm, limit):
             offer(hit, 95.0 - min(len(hit.norm) - len(norm), 40) * 0.1)
         query_words = norm.split()
-        for hit in await self._word_candidates(norm, limit * 4):
+        # Names containing the words (and typo corrections) only when exact and prefix matches have
+        # not already filled the list: the word index is the expensive part at catalogue scale.
+        word_hits = await self._word_candidates(norm, limit * 4) if len(scored) < limit else []
+        for hit in word_hits:
             words = hit.norm.split()
             if all(w in words for w in query_words[:-1]) and any(w.startswith(query_words[-1]) for w in words):
                 # Every word typed is in the name (the last one perhaps half-typed): a substring match.
@@ -235,6 +237,10 @@ class FilmService:
         all, names with most of them (OR) are still candidates for the fuzzy ranking."""
         vocabulary = await self._vocabulary_now()
         words = norm.split()[:12]
+        # "the", "of", "a" are in half of all titles: as AND terms they only slow the index down
+        # (the fuzzy ranking still sees them). A title of nothing but such words keeps them.
+        if any(w not in TITLE_STOPWORDS for w in words[:-1]):
+            words = [w for w in words[:-1] if w not in TITLE_STOPWORDS] + words[-1:]
         groups: list[str] = []
         for i, word in enumerate(words):
             options = [fts_term(w) for w in ([word] if word in vocabulary.words else [])]
