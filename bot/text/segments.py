@@ -136,5 +136,14 @@ def escape_spoiler_bars(text: str) -> str:
 
 
 def wrap_spoiler(text: str) -> str:
-    """Hide text behind Discord's spoiler markup, escaping any bars inside it first."""
-    return f"||{escape_spoiler_bars(text)}||"
+    """Hide text behind Discord's spoiler markup, escaping any bars inside it first.
+
+    A space keeps the markers apart from a bar at either end (`|||` reads differently) and from a
+    trailing backslash, which would escape the closing marker and leave the spoiler in the clear.
+    """
+    body = escape_spoiler_bars(text)
+    if body.startswith("|"):
+        body = " " + body
+    if body.endswith(("|", "\\")):
+        body += " "
+    return f"||{body}||"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.text.chunking import spoiler_markers
 from bot.text.segments import escape_spoiler_bars, split_review, split_sentences, wrap_spoiler
 
 
@@ -59,3 +60,9 @@ def test_negated_warnings_are_not_warnings() -> None:
 def test_escaping_bars_so_user_text_cannot_close_a_spoiler() -> None:
     assert escape_spoiler_bars("a || b") == "a \\|\\| b"
     assert wrap_spoiler("x||y") == "||x\\|\\|y||"
+
+
+def test_a_wrapped_spoiler_always_closes() -> None:
+    # A trailing backslash used to escape the closing bars: the spoiler showed in the clear.
+    assert spoiler_markers(wrap_spoiler("the butler did it \\")) == [0, 22]
+    assert wrap_spoiler("|edge|") == "|| |edge| ||"
