@@ -103,8 +103,10 @@ def split_message(text: str, limit: int = CONTENT_LIMIT) -> list[str]:
         cut = _best_cut(text, layout, pos, prefix, limit)
         inside = layout.inside(cut)
         pieces.append(_join(prefix, text[pos:cut].rstrip(), MARKER if inside else ""))
-        reopen = inside
         pos = _skip_space(text, cut)
+        if inside and layout.closes_at(pos):  # only white space was left in the span: it ends here
+            pos, inside = _skip_space(text, pos + len(MARKER)), False
+        reopen = inside
     return [p for p in pieces if p.replace(MARKER, "").strip()]
 
 
@@ -122,18 +124,17 @@ def _best_cut(text: str, layout: _Layout, pos: int, prefix: str, limit: int) -> 
     window_end = min(len(text), pos + budget)
     floor = pos + max(1, budget // 3)  # never settle for a tiny piece when a boundary is that early
 
-    def fits(cut: int) -> bool:
+    def fits(cut: int, *, empty_span: bool = False) -> bool:
         if cut <= pos or layout.splits_marker(cut):
             return False
         body = text[pos:cut].rstrip()
         if not body:
             return False
-        if layout.inside(cut):
+        if layout.inside(cut) and not empty_span:
             stripped_end = pos + len(body)
-            # A span cut right after it opens, or right before it closes, would leave an empty span.
+            # A span cut right after it opens would leave an empty span (one cut right before it
+            # closes is ended there by split_message instead of being reopened empty).
             if stripped_end >= 2 and layout.opens_at(stripped_end - 2):
-                return False
-            if layout.closes_at(_skip_space(text, cut)):
                 return False
         return len(_join(prefix, body, MARKER if layout.inside(cut) else "")) <= limit
 
@@ -147,6 +148,9 @@ def _best_cut(text: str, layout: _Layout, pos: int, prefix: str, limit: int) -> 
                 return cut
     for cut in range(window_end, pos, -1):  # one very long word: cut it
         if fits(cut):
+            return cut
+    for cut in range(window_end, pos, -1):  # a span of nothing but white space, longer than a piece
+        if fits(cut, empty_span=True):
             return cut
     raise AssertionError("unreachable: a limit of at least 16 always fits one character")
 

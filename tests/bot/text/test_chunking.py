@@ -112,3 +112,9 @@ def test_pieces_fit_balance_and_hide_exactly_what_the_text_hides(text: str, limi
 def test_rejects_tiny_limits() -> None:
     with pytest.raises(ValueError):
         split_message("abc", 5)
+
+
+def test_a_span_of_white_space_longer_than_a_piece() -> None:
+    # Every cut inside these spans was refused (it would leave an empty span): AssertionError.
+    assert split_message("Intro. ||0" + " " * 36 + "|| Outro.", 40) == ["Intro. ||0||", "Outro."]
+    assert split_message("Intro. ||" + " " * 37 + "|| Outro.", 40) == ["Intro.", "Outro."]
