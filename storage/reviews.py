@@ -167,6 +167,22 @@ class ReviewRepository:
             for r in rows
         ]
 
+    async def sentences_for_film(self, film_id: int, limit: int = 20_000) -> list[SentenceHit]:
+        """Every stored sentence of a film's reviews (newest reviews first), for ranking in Python."""
+        rows = await self._db.fetchall(
+            "SELECT s.review_id, r.film_id, r.author, s.idx, s.text, s.spoiler_score, s.author_marked "
+            "FROM reviews r JOIN review_sentences s ON s.review_id = r.id WHERE r.film_id = ? "
+            "ORDER BY r.id DESC, s.idx LIMIT ?",
+            (film_id, limit),
+        )
+        return [
+            SentenceHit(
+                review_id=r[0], film_id=r[1], author=r[2], idx=r[3], text=r[4], spoiler_score=r[5],
+                author_marked=bool(r[6]), rank=0.0,
+            )
+            for r in rows
+        ]
+
     async def _sentences_for(self, review_ids: Sequence[int]) -> dict[int, tuple[Sentence, ...]]:
         result: dict[int, list[Sentence]] = defaultdict(list)
         for start in range(0, len(review_ids), 500):
