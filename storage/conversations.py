@@ -71,6 +71,16 @@ class ConversationRepository:
         )
         return int(row[0]) if row else 0
 
+    async def retire(self, conversation_id: int) -> None:
+        """Free the conversation's key for a new conversation. Its turns stay, under a new key,
+        so a person's export and deletion still find them."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE conversations SET key = key || ':ended:' || id, "
+                "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?",
+                (conversation_id,),
+            )
+
     async def recent_turns(self, conversation_id: int, token_budget: int) -> list[Turn]:
         """The newest turns whose tokens fit in the budget, oldest first."""
         rows = await self._db.fetchall(

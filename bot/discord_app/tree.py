@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
+from bot.discord_app.replies import follow_up, token_expired
 from bot.errors import AmbiguousFilm, FilmNotFound, RateLimited, ReviewBotError
 
 if TYPE_CHECKING:
@@ -87,10 +88,13 @@ async def reply_privately(interaction: discord.Interaction[Any], message: str) -
         # the defer's visibility), so remove it and say it privately instead.
         try:
             await interaction.delete_original_response()
-        except discord.HTTPException:
+        except discord.HTTPException as error:
+            if token_expired(error):
+                log.info("The interaction expired before its error could be reported privately")
+                return
             await interaction.edit_original_response(content=message, embed=None, view=None)
             return
-    await interaction.followup.send(message, ephemeral=True)
+    await follow_up(interaction, content=message, ephemeral=True)
 
 
 class ReviewTree(app_commands.CommandTree["ReviewBot"]):

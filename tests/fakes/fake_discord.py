@@ -17,6 +17,18 @@ It behaves like Discord where a bot can get it wrong, so tests catch the mistake
 - options are built from the commands the bot synced, so a misnamed command or option fails the
   test instead of passing silently.
 
+Faults a test can switch on, as Discord produces them:
+- `fail_next(...)` / `rate_limit_next(...)`: the next matching request gets an error, e.g. a 429
+  with the `Via` header and a JSON `retry_after` (what discord.py needs to retry rather than
+  assume a Cloudflare ban);
+- `expire(ix)` or `advance_clock(15 * 60)`: an interaction token expires, after which its webhook
+  (follow-ups, edits) answers 401 "Invalid Webhook Token" (50027), as Discord does after 15 minutes;
+- `drop_connection()`: the websocket closes with a resumable code; dispatches sent while the bot is
+  away are buffered and replayed after its RESUME, as Discord does.
+Members and the bot's own permissions per interaction (`permissions=`, `app_permissions=`), file
+uploads (`attachment(...)`, an option value) and files the bot sends (multipart bodies, kept in
+`files`) are modelled too.
+
 Every HTTP request is recorded with a monotonic timestamp (`fake.requests`), so tests can assert
 on ordering (the defer arrived before the follow-up) as well as content. See
 `shared/DISCORD_PROTOCOL.md` for the protocol facts this follows.
@@ -27,12 +39,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import email.parser
+import email.policy
 import itertools
 import json
 import secrets
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -44,6 +59,11 @@ LOADING = 1 << 7
 MESSAGE_CONTENT_INTENT = 1 << 15
 OPTION_TYPES_BY_PYTHON = {bool: 5, int: 4, float: 10, str: 3}
 ALL_PERMISSIONS = str((1 << 50) - 1)
+MANAGE_GUILD = 1 << 5
+SEND_MESSAGES = 1 << 11
+EMBED_LINKS = 1 << 14
+SEND_MESSAGES_IN_THREADS = 1 << 38
+TOKEN_LIFETIME = 15 * 60.0  # an interaction token works for 15 minutes
 
 
 def _now_iso() -> str:
@@ -59,6 +79,33 @@ def _error(status: int, code: int, message: str) -> web.Response:
     return _json({"message": message, "code": code}, status)
 
 
+def _rate_limited(retry_after: float, *, via: bool = True, is_global: bool = False) -> web.Response:
+    """A 429 as Discord sends it. Without `Via` discord.py takes it for a Cloudflare ban and gives up."""
+    headers = {"Content-Type": "application/json", "Retry-After": str(max(1, round(retry_after)))}
+    if via:
+        headers["Via"] = "1.1 google"
+    body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": is_global}
+    return web.Response(status=429, body=json.dumps(body).encode(), headers=headers)
+
+
+def _expired() -> web.Response:
+    return _error(401, 50027, "Invalid Webhook Token")
+
+
+@dataclass
+class Fault:
+    """Answer the next `times` requests matching `method` and `path_contains` with `response()`."""
+
+    method: str
+    path_contains: str
+    response: Callable[[], web.Response]
+    times: int = 1
+    hits: list[float] = field(default_factory=list)
+
+    def matches(self, request: web.Request) -> bool:
+        return self.times > 0 and request.method == self.method and self.path_contains in request.path
+
+
 @dataclass
 class Recorded:
     """One HTTP request the bot made."""
@@ -69,6 +116,8 @@ class Recorded:
     body: Any
     at: float
     authorization: str | None
+    files: list[JSON] = field(default_factory=list)  # uploaded files: filename, content_type, content
+    status: int = 0  # what the fake answered
 
     @property
     def route(self) -> str:
@@ -92,6 +141,7 @@ class FakeInteraction:
     followup_ids: list[str] = field(default_factory=list)
     choices: list[JSON] | None = None  # autocomplete answer
     state: str = "pending"  # pending -> loading (deferred) / replied / updated / autocompleted
+    expired: bool = False  # the token no longer works (see FakeDiscord.expire)
 
     @property
     def acked_at(self) -> float | None:
@@ -130,6 +180,11 @@ class FakeDiscord:
         self.resumes: list[JSON] = []
         self.heartbeats = 0
         self.allow_threads = True  # False: thread creation fails with 403 Missing Permissions
+        self.faults: list[Fault] = []
+        self.files: dict[str, bytes] = {}  # attachment id -> content (uploads by users and by the bot)
+        self.token_lifetime = TOKEN_LIFETIME
+        self._clock_offset = 0.0
+        self._sent_events: list[tuple[int, str]] = []  # (seq, packet): replayed after a RESUME
         self._changed = asyncio.Condition()
         self._ws: web.WebSocketResponse | None = None
         self._seq = 0
@@ -168,6 +223,7 @@ class FakeDiscord:
         r.add_patch(f"{api}/channels/{{channel}}/messages/{{message}}", self._edit_message)
         r.add_post(f"{api}/channels/{{channel}}/messages/{{message}}/threads", self._thread_from_message)
         r.add_post(f"{api}/channels/{{channel}}/typing", self._typing)
+        r.add_get("/attachments/{id}/{filename}", self._attachment_content)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -192,6 +248,45 @@ class FakeDiscord:
     def new_id(self) -> str:
         return str(next(self._ids))
 
+    def now(self) -> float:
+        """The fake's clock: monotonic time, plus whatever `advance_clock` added."""
+        return time.monotonic() + self._clock_offset
+
+    def advance_clock(self, seconds: float) -> None:
+        """Pretend `seconds` passed: interactions sent before then may have expired tokens."""
+        self._clock_offset += seconds
+
+    def expire(self, ix: FakeInteraction) -> None:
+        """The interaction's token stops working now, as it does 15 minutes after it was sent."""
+        ix.expired = True
+
+    def token_expired(self, ix: FakeInteraction) -> bool:
+        return ix.expired or self.now() - ix.sent_at > self.token_lifetime
+
+    def fail_next(
+        self, method: str, path_contains: str, response: Callable[[], web.Response], *, times: int = 1
+    ) -> Fault:
+        fault = Fault(method, path_contains, response, times)
+        self.faults.append(fault)
+        return fault
+
+    def rate_limit_next(
+        self, method: str, path_contains: str, *, retry_after: float = 0.3, times: int = 1, via: bool = True
+    ) -> Fault:
+        """The next matching request(s) get a 429 (`via=False`: the kind discord.py won't retry)."""
+        return self.fail_next(method, path_contains, lambda: _rate_limited(retry_after, via=via), times=times)
+
+    def attachment(self, filename: str, content: bytes, content_type: str = "application/octet-stream") -> JSON:
+        """A file a person uploads with a command: pass it as the value of an attachment option."""
+        attachment_id = self.new_id()
+        self.files[attachment_id] = content
+        url = f"http://127.0.0.1:{self.port}/attachments/{attachment_id}/{filename}"
+        return {"id": attachment_id, "filename": filename, "size": len(content), "url": url, "proxy_url": url,
+                "content_type": content_type}
+
+    def file_content(self, attachment: JSON) -> bytes:
+        return self.files[attachment["id"]]
+
     def user(self, name: str, *, bot: bool = False, user_id: str | None = None) -> JSON:
         """A Discord user the tests can act as."""
         user = {
@@ -201,9 +296,10 @@ class FakeDiscord:
         self.users[user["id"]] = user
         return user
 
-    def member(self, user: JSON) -> JSON:
+    def member(self, user: JSON, permissions: int | None = None) -> JSON:
+        """A server member; `permissions` (a bit set) are theirs in the channel, default all."""
         return {"user": user, "roles": [], "flags": 0, "joined_at": _now_iso(), "deaf": False, "mute": False,
-                "nick": None, "permissions": ALL_PERMISSIONS}
+                "nick": None, "permissions": ALL_PERMISSIONS if permissions is None else str(permissions)}
 
     async def wait_for(self, predicate: Callable[[], Any], within: float = 5.0) -> Any:
         """Wait until `predicate()` is truthy (re-checked after every request and gateway packet)."""
@@ -236,9 +332,13 @@ class FakeDiscord:
 
     # --- driving the bot -----------------------------------------------------------------------------
     async def dispatch(self, event: str, data: JSON) -> None:
-        assert self._ws is not None, "the bot is not connected to the gateway"
+        """Send a gateway event; while the bot is disconnected it waits for the bot's RESUME."""
         self._seq += 1
-        await self._ws.send_str(json.dumps({"op": 0, "t": event, "s": self._seq, "d": data}))
+        packet = json.dumps({"op": 0, "t": event, "s": self._seq, "d": data})
+        if event not in ("READY", "RESUMED"):
+            self._sent_events.append((self._seq, packet))
+        if self._ws is not None and not self._ws.closed:
+            await self._ws.send_str(packet)
 
     async def drop_connection(self, code: int = 4000) -> None:
         """Close the websocket the way Discord does on a restart: the client should RESUME."""
@@ -246,11 +346,21 @@ class FakeDiscord:
         await self._ws.close(code=code, message=b"fake reconnect")
 
     async def command(
-        self, name: str, *, user: JSON | None = None, channel_id: str | None = None, dm: bool = False, **options: Any
+        self,
+        name: str,
+        *,
+        user: JSON | None = None,
+        channel_id: str | None = None,
+        dm: bool = False,
+        permissions: int | None = None,
+        app_permissions: int | None = None,
+        **options: Any,
     ) -> FakeInteraction:
-        """Send a slash command, e.g. `command("watchlist add", film="film:3")`."""
+        """Send a slash command, e.g. `command("watchlist add", film="film:3")`. `permissions`: the
+        member's (default all); `app_permissions`: the bot's own in that channel (default all)."""
         data = self._command_data(name, options, focused=None)
-        return await self._interact(2, data, user=user, channel_id=channel_id, dm=dm)
+        return await self._interact(2, data, user=user, channel_id=channel_id, dm=dm, permissions=permissions,
+                                    app_permissions=app_permissions)
 
     async def autocomplete(
         self, name: str, focused: str, *, user: JSON | None = None, dm: bool = False, **options: Any
@@ -258,7 +368,9 @@ class FakeDiscord:
         data = self._command_data(name, options, focused=focused)
         return await self._interact(4, data, user=user, dm=dm)
 
-    async def press(self, message_id: str, custom_id: str, *, user: JSON | None = None) -> FakeInteraction:
+    async def press(
+        self, message_id: str, custom_id: str, *, user: JSON | None = None, app_permissions: int | None = None
+    ) -> FakeInteraction:
         """Press a button on a message the bot sent (the button must be on it)."""
         message = self.messages[message_id]
         buttons = [c for row in message.get("components", []) for c in row.get("components", [])]
@@ -268,7 +380,8 @@ class FakeDiscord:
         channel = self.channels.get(message["channel_id"])
         dm = channel is None or channel["type"] == 1
         data = {"custom_id": custom_id, "component_type": 2}
-        return await self._interact(3, data, user=user, channel_id=message["channel_id"], dm=dm, message=message)
+        return await self._interact(3, data, user=user, channel_id=message["channel_id"], dm=dm, message=message,
+                                    app_permissions=app_permissions)
 
     async def user_message(
         self, channel_id: str, content: str, *, user: JSON, mention_bot: bool = False, reply_to: str | None = None
@@ -308,6 +421,9 @@ class FakeDiscord:
             data["options"] = [{"name": sub["name"], "type": sub["type"], "options": inner}]
         else:
             data["options"] = self._options(command, options, focused)
+        attachments = {v["id"]: v for v in options.values() if isinstance(v, dict) and "filename" in v}
+        if attachments:
+            data["resolved"] = {"attachments": attachments}
         return data
 
     @staticmethod
@@ -316,6 +432,9 @@ class FakeDiscord:
         out = []
         for key, value in values.items():
             assert key in known, f"/{definition['name']} has no option {key!r} (it has {sorted(known)})"
+            if known[key]["type"] == 11:  # an attachment: its id, the file itself under data.resolved
+                assert isinstance(value, dict) and "filename" in value, "pass fake.attachment(...) for a file option"
+                value = value["id"]
             option: JSON = {"name": key, "type": known[key]["type"], "value": value}
             if key == focused:
                 option["focused"] = True
@@ -326,14 +445,14 @@ class FakeDiscord:
 
     async def _interact(
         self, kind: int, data: JSON, *, user: JSON | None, channel_id: str | None = None, dm: bool = False,
-        message: JSON | None = None,
+        message: JSON | None = None, permissions: int | None = None, app_permissions: int | None = None,
     ) -> FakeInteraction:
         user = user or self.owner
         interaction_id, token = self.new_id(), "ix-" + secrets.token_urlsafe(24)
         payload: JSON = {
             "id": interaction_id, "application_id": self.app_id, "type": kind, "token": token, "version": 1,
             "locale": "en-US", "entitlements": [], "attachment_size_limit": 10 * 1024 * 1024, "data": data,
-            "app_permissions": ALL_PERMISSIONS,
+            "app_permissions": ALL_PERMISSIONS if app_permissions is None else str(app_permissions),
         }
         if dm:
             dm_channel = {"id": channel_id or self._dm_channel(user), "type": 1, "recipients": [user]}
@@ -341,11 +460,12 @@ class FakeDiscord:
                            authorizing_integration_owners={"0": self.guild_id})
         else:
             channel = self.channels[channel_id or self.channel_id]
-            payload.update(guild_id=self.guild_id, guild_locale="en-US", member=self.member(user), channel=channel,
+            payload.update(guild_id=self.guild_id, guild_locale="en-US", member=self.member(user, permissions),
+                           channel=channel,
                            channel_id=channel["id"], context=0, authorizing_integration_owners={"0": self.guild_id})
         if message is not None:
             payload["message"] = message
-        ix = FakeInteraction(interaction_id, token, kind, payload, time.monotonic())
+        ix = FakeInteraction(interaction_id, token, kind, payload, self.now())
         self.interactions[token] = ix
         await self.dispatch("INTERACTION_CREATE", payload)
         return ix
@@ -387,6 +507,10 @@ class FakeDiscord:
                 await self._on_identify(ws, packet["d"])
             elif op == 6:
                 self.resumes.append(packet["d"])
+                # Discord replays what the bot missed, then confirms.
+                for seq, missed in self._sent_events:
+                    if seq > (packet["d"].get("seq") or 0):
+                        await ws.send_str(missed)
                 await self.dispatch("RESUMED", {})
             await self._notify()
         if self._ws is ws:
@@ -429,22 +553,32 @@ class FakeDiscord:
     @web.middleware
     async def _record(self, request: web.Request, handler: Any) -> web.StreamResponse:
         body: Any = None
+        files: list[JSON] = []
         if request.can_read_body:
             raw = await request.read()
             if request.content_type == "application/json" and raw:
                 body = json.loads(raw)
             elif request.content_type.startswith("multipart/"):
-                body = {"multipart": True}
+                body, files = _parse_multipart(request.headers["Content-Type"], raw)
         recorded = Recorded(request.method, request.path, dict(request.query), body, time.monotonic(),
-                            request.headers.get("Authorization"))
+                            request.headers.get("Authorization"), files)
         if request.path != "/gateway":
             self.requests.append(recorded)
         request[BODY] = body
         request[RECORDED] = recorded
         try:
-            if not self._authorised(request):
-                return _error(401, 0, "401: Unauthorized")
-            return await handler(request)
+            response: web.StreamResponse
+            fault = next((f for f in self.faults if f.matches(request)), None)
+            if fault is not None:
+                fault.times -= 1
+                fault.hits.append(time.monotonic())
+                response = fault.response()
+            elif not self._authorised(request):
+                response = _error(401, 0, "401: Unauthorized")
+            else:
+                response = await handler(request)
+            recorded.status = response.status
+            return response
         finally:
             await self._notify()
 
@@ -494,7 +628,7 @@ class FakeDiscord:
             return _error(404, 10062, "Unknown interaction")
         if ix.callbacks:
             return _error(400, 40060, "Interaction has already been acknowledged.")
-        if time.monotonic() - ix.sent_at > self.ack_deadline:
+        if self.now() - ix.sent_at > self.ack_deadline:
             return _error(404, 10062, "Unknown interaction")
         body = request[BODY]
         ix.callbacks.append(request[RECORDED])
@@ -513,6 +647,7 @@ class FakeDiscord:
                                     components=data.get("components", []) if kind == 4 else [], interaction=ix)
             if kind == 4:
                 message["allowed_mentions"] = data.get("allowed_mentions")
+                message["attachments"] = self._store_files(request[RECORDED])
             self.messages[message["id"]] = message
             ix.original_id = message["id"]
             ix.state = "replied" if kind == 4 else "loading"
@@ -534,18 +669,23 @@ class FakeDiscord:
         ix = self._interaction(request.match_info["token"])
         if ix is None or not ix.callbacks:
             return _error(404, 10015, "Unknown Webhook")
+        if self.token_expired(ix):
+            return _expired()
         data = request[BODY] or {}
+        files = self._store_files(request[RECORDED])
         if ix.state == "loading" and ix.original_id in self.messages:
             # Discord: the first follow-up after a defer fills in the "thinking" message and keeps the
             # defer's visibility; its own ephemeral flag is ignored.
             message = self.messages[ix.original_id]
             self._apply_edit(message, data)
+            message["attachments"] = files
             ix.state = "replied"
             return _json(message)
         message = self._message(ix.payload["channel_id"], self.bot_user, data.get("content", ""),
                                 flags=data.get("flags", 0) & EPHEMERAL, embeds=data.get("embeds", []),
                                 components=data.get("components", []), interaction=ix)
         message["allowed_mentions"] = data.get("allowed_mentions")
+        message["attachments"] = files
         self.messages[message["id"]] = message
         ix.followup_ids.append(message["id"])
         return _json(message)
@@ -560,23 +700,31 @@ class FakeDiscord:
         return ix, message_id
 
     async def _get_webhook_message(self, request: web.Request) -> web.Response:
-        _, message_id = self._webhook_target(request)
+        ix, message_id = self._webhook_target(request)
+        if ix is not None and self.token_expired(ix):
+            return _expired()
         if message_id is None:
             return _error(404, 10008, "Unknown Message")
         return _json(self.messages[message_id])
 
     async def _edit_webhook_message(self, request: web.Request) -> web.Response:
         ix, message_id = self._webhook_target(request)
+        if ix is not None and self.token_expired(ix):
+            return _expired()
         if ix is None or message_id is None:
             return _error(404, 10008, "Unknown Message")
         message = self.messages[message_id]
         self._apply_edit(message, request[BODY] or {})
+        if request[RECORDED].files:
+            message["attachments"] = self._store_files(request[RECORDED])
         if message_id == ix.original_id and ix.state == "loading":
             ix.state = "replied"
         return _json(message)
 
     async def _delete_webhook_message(self, request: web.Request) -> web.Response:
         ix, message_id = self._webhook_target(request)
+        if ix is not None and self.token_expired(ix):
+            return _expired()
         if ix is None or message_id is None:
             return _error(404, 10008, "Unknown Message")
         self.messages.pop(message_id)
@@ -601,6 +749,7 @@ class FakeDiscord:
         message = self._message(channel_id, self.bot_user, data.get("content", ""), embeds=data.get("embeds", []),
                                 components=data.get("components", []))
         message["allowed_mentions"] = data.get("allowed_mentions")
+        message["attachments"] = self._store_files(request[RECORDED])
         if ref := data.get("message_reference"):
             # Snowflakes come back as strings, whatever the client sent.
             message["message_reference"] = {k: str(v) if isinstance(v, int) else v for k, v in ref.items()}
@@ -635,6 +784,21 @@ class FakeDiscord:
     async def _typing(self, request: web.Request) -> web.Response:
         return web.Response(status=204)
 
+    async def _attachment_content(self, request: web.Request) -> web.Response:
+        content = self.files.get(request.match_info["id"])
+        if content is None:
+            return web.Response(status=404, text="asset not found")
+        return web.Response(body=content, headers={"Content-Type": "application/octet-stream"})
+
+    def _store_files(self, recorded: Recorded) -> list[JSON]:
+        """Keep the files a request uploaded; their attachment objects for the message."""
+        out = []
+        for upload in recorded.files:
+            attachment = self.attachment(upload["filename"], upload["content"], upload["content_type"])
+            attachment["ephemeral"] = False
+            out.append(attachment)
+        return out
+
     # messages
     def _message(
         self, channel_id: str, author: JSON, content: str, *, flags: int = 0, embeds: list[JSON] | None = None,
@@ -667,6 +831,26 @@ class FakeDiscord:
                 message[key] = data[key] if data[key] is not None else ([] if key != "content" else "")
         message["flags"] = message.get("flags", 0) & ~LOADING
         message["edited_timestamp"] = _now_iso()
+
+
+def _parse_multipart(content_type: str, raw: bytes) -> tuple[Any, list[JSON]]:
+    """A multipart body as discord.py sends files: `payload_json` (the message) and `files[n]`."""
+    parsed = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + raw
+    )
+    body: Any = None
+    files: list[JSON] = []
+    for part in parsed.iter_parts():
+        assert isinstance(part, EmailMessage)
+        name = part.get_param("name", header="content-disposition")
+        content = part.get_payload(decode=True)
+        assert isinstance(content, bytes)
+        if name == "payload_json":
+            body = json.loads(content)
+        else:
+            files.append({"field": name, "filename": part.get_filename(), "content": content,
+                          "content_type": part.get_content_type()})
+    return body, files
 
 
 @contextlib.contextmanager

@@ -24,9 +24,10 @@ from discord.ext import commands
 
 from bot.discord_app import render
 from bot.discord_app.cogs._shared import Interaction, film_autocomplete, llm_cooldown
-from bot.discord_app.replies import LiveText, defer
+from bot.discord_app.replies import LiveText, defer, edit_original, follow_up
 from bot.discord_app.tree import describe
 from bot.discord_app.views import requester_of
+from bot.errors import LimitReached
 from bot.services.ask import Answer
 from bot.services.summaries import Requester
 from storage.records import Film
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 THINKING = "💭 Thinking…"
 THREAD_NAME_LIMIT = 100
+NEW_CONVERSATION_TIP = "-# Use /ask in a channel (outside this thread) to start a new conversation."
 
 
 def conversation_key(kind: str, ident: int) -> str:
@@ -68,27 +70,32 @@ class AskCog(commands.Cog):
         self.bot.llm_cooldown.charge(interaction.user.id)
         channel = interaction.channel
         await defer(interaction)
+        anchor = None  # the answer message a new thread starts from
         if isinstance(channel, discord.Thread):
             key = conversation_key("thread", channel.id)
         elif interaction.guild_id is None:
             key = conversation_key("dm", interaction.user.id)
         else:  # a thread started from the answer gets the answer message's id
-            key = conversation_key("thread", (await interaction.original_response()).id)
+            anchor = (await interaction.original_response()).id
+            key = conversation_key("thread", anchor)
 
         async def preview(text: str) -> None:
             await interaction.edit_original_response(content=render.answer_preview(text))
 
-        answer = await self._answer(question, target, key, requester_of(interaction), preview)
+        # In DMs every /ask continues one conversation, so a full one is replaced by a new one.
+        dm = interaction.guild_id is None
+        answer = await self._answer(question, target, key, requester_of(interaction), preview, start_over=dm)
         first, *rest = render.answer_pieces(answer)
-        message = await interaction.edit_original_response(content=first)
+        message = await edit_original(interaction, content=first)
         thread = None
-        if isinstance(channel, discord.TextChannel):
+        # (An answer posted in the channel after the interaction expired is a different message: no thread.)
+        if isinstance(channel, discord.TextChannel) and message is not None and message.id == anchor:
             thread = await self._open_thread(interaction, message, question)
         for piece in rest:
             if thread is not None:
                 await thread.send(piece)
             else:
-                await interaction.followup.send(piece, wait=True)
+                await follow_up(interaction, content=piece)
         if thread is not None:
             await thread.send(self._thread_hint())
 
@@ -99,13 +106,20 @@ class AskCog(commands.Cog):
         key: str,
         requester: Requester,
         preview: Callable[[str], Awaitable[None]],
+        *,
+        start_over: bool = False,
     ) -> Answer:
         live = LiveText(preview, interval=self.bot.edit_interval)
         try:
             async with asyncio.timeout(self.bot.work_timeout):
                 return await self.bot.services.ask.ask(
-                    question, film=film, conversation=key, requester=requester, on_text=live
+                    question, film=film, conversation=key, requester=requester, on_text=live,
+                    start_over_when_full=start_over,
                 )
+        except LimitReached as error:
+            if start_over:
+                raise
+            raise LimitReached(f"{error.message}\n{NEW_CONVERSATION_TIP}") from error
         finally:
             await live.close()
 
@@ -116,9 +130,10 @@ class AskCog(commands.Cog):
             return await message.create_thread(name=thread_name(question), auto_archive_duration=1440)
         except discord.HTTPException as error:
             log.info("Could not open a thread in channel %s: %s", message.channel.id, error)
-            await interaction.followup.send(
-                "I couldn't open a thread for follow-ups here (I need the *Create Public Threads* permission), "
-                "so ask again with /ask.",
+            await follow_up(
+                interaction,
+                content="I couldn't open a thread for follow-ups here (I need the *Create Public Threads* "
+                "permission), so ask again with /ask.",
                 ephemeral=True,
             )
             return None

@@ -9,7 +9,7 @@ from discord.ext import commands
 
 from bot.discord_app import render
 from bot.discord_app.cogs._shared import Interaction, film_autocomplete
-from bot.discord_app.replies import defer
+from bot.discord_app.replies import defer, follow_up
 from bot.discord_app.views import film_view, reviews_message
 from bot.services.reviews import check_rating
 
@@ -64,7 +64,7 @@ class FilmsCog(commands.Cog):
             found, text=text, author=interaction.user.display_name, rating=rating, contains_spoilers=spoilers,
             source="discord", author_user_id=str(interaction.user.id),
         )
-        await interaction.followup.send(render.review_saved(found, added), ephemeral=True)
+        await follow_up(interaction, content=render.review_saved(found, added), ephemeral=True)
 
 
 async def setup(bot: ReviewBot) -> None:

@@ -77,3 +77,12 @@ async def test_a_conversation_has_a_most_questions_limit(make_settings: Callable
             await services.ask.ask("And the music?", conversation="t:1", requester=who)
         fresh = await services.ask.ask("And the music in Parasite?", conversation="t:2", requester=who)
         assert fresh.text
+
+        # One conversation per person (Discord DMs): a full one is replaced, the old turns kept.
+        again = await services.ask.ask("Is Parasite long?", conversation="t:1", requester=who,
+                                       start_over_when_full=True)
+        assert any("starts a new one" in note for note in again.notes)
+        await services.ask.ask("Who directed Parasite?", conversation="t:1", requester=who)
+        exported = await services.privacy.export("5")
+        questions = [t for t in exported["conversations"] if t["role"] == "user"]  # type: ignore[attr-defined]
+        assert len(questions) == 5, "the retired conversation's turns still belong to the person"
