@@ -218,7 +218,7 @@ class FilmService:
         query_words = norm.split()
         # Names containing the words (and typo corrections) only when exact and prefix matches have
         # not already filled the list: the word index is the expensive part at catalogue scale.
-        word_hits = await self._word_candidates(norm, limit * 4) if len(scored) < limit else []
+        word_hits = await self._word_candidates(norm, limit * 2) if len(scored) < limit else []
         for hit in word_hits:
             words = hit.norm.split()
             if all(w in words for w in query_words[:-1]) and any(w.startswith(query_words[-1]) for w in words):
@@ -245,7 +245,8 @@ class FilmService:
         for i, word in enumerate(words):
             options = [fts_term(w) for w in ([word] if word in vocabulary.words else [])]
             options += [fts_term(w) for w in vocabulary.corrections(word)]
-            if i == len(words) - 1 and len(word) >= 2:
+            if i == len(words) - 1 and len(word) >= 2 and not options:
+                # Neither a known word nor a typo of one: a word typed half-way ("dear comr").
                 options.append(fts_term(word, prefix=True))
             if options:
                 groups.append("(" + " OR ".join(dict.fromkeys(options)) + ")")
