@@ -82,7 +82,10 @@ async def sample_titles(services: Services, n: int, rng: random.Random) -> list[
 async def lookup(services: Services, n: int, rng: random.Random) -> tuple[list[Latency], Latency]:
     titles = await sample_titles(services, n, rng)
     films = services.films
-    exact = await timed("resolve exact", [lambda t=t, y=y: films.resolve(f"{t} ({y})") for _, t, y in titles])
+    exact = await timed(
+        "resolve exact",
+        [lambda t=t, y=y: films.resolve(f"{t} ({y})" if y else t) for _, t, y in titles],
+    )
     prefix = await timed(
         "autocomplete prefix", [lambda t=t: films.search(t[: max(3, len(t) * 3 // 5)]) for _, t, _ in titles]
     )
