@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     # through per-review digests (each review read once, then reused).
     llm_direct_max_tokens: int = Field(default=6000, ge=0)
     llm_spoiler_check: bool = False  # a second LLM pass over spoiler-free drafts (one extra call)
+    # Circuit breaker: after this many provider failures in a row (timeouts, 5xx, 429, refused
+    # connections) LLM calls pause for the cool-down and everyone gets the offline answer at once;
+    # then one trial call decides (a failed trial doubles the pause, up to 10 minutes).
+    llm_breaker_failures: int = Field(default=5, ge=1, le=1000)
+    llm_breaker_cooldown_seconds: float = Field(default=60.0, ge=0)
 
     # --- Discord --------------------------------------------------------------------------------
     discord_token: SecretStr | None = None

@@ -12,6 +12,7 @@ import dataclasses
 import logging
 from collections.abc import Sequence
 
+from bot.llm.breaker import CircuitBreaker
 from bot.llm.budget import DailyBudget
 from bot.llm.client import ChatClient, Message
 from bot.llm.errors import LLMError, unavailable_note
@@ -55,6 +56,11 @@ class LLMAnswerEngine:
         self.threshold = threshold
         self.max_output_tokens = max_output_tokens
         self.name = f"openai:{chat.model}"
+
+    @property
+    def breaker(self) -> CircuitBreaker:
+        """The client's circuit breaker, shared by the summary and answer engines."""
+        return self._chat.breaker
 
     async def answer(
         self, context: AnswerContext, requester: Requester, on_text: TextCallback | None = None

@@ -2,15 +2,25 @@
 
 Every call goes through `ChatClient.complete`, so every call
 - is refused before it is sent when prompt + output cap cannot fit the model's context window;
+- goes through the client's circuit breaker (bot/llm/breaker.py): while the provider is failing,
+  calls fail fast with `LLMPaused` instead of waiting for yet another timeout;
+- is retried here, not by the SDK (its retries are switched off): 429, 5xx, timeouts and dropped
+  connections get up to `max_retries` more attempts after a short wait, but only before anything
+  was streamed, and a 429 asking for a longer wait than `max_wait` is not waited out (the SDK would
+  sleep up to two minutes per retry while the person who asked waits);
 - has an overall deadline (the SDK's timeout is per read; a server trickling bytes never trips it);
 - records its token usage for the daily budgets (the server's count, else our own);
 - raises only `LLMError` subclasses for anything the LLM or the network did wrong.
+
+So an answer, or the error the engines turn into the offline fallback, comes within `deadline`
+seconds: `timeout * (max_retries + 1) + max_wait * max_retries` plus a small margin.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, cast
@@ -18,11 +28,16 @@ from typing import Any, Literal, cast
 from openai import AsyncOpenAI, omit
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
+from bot.llm.breaker import CircuitBreaker
 from bot.llm.budget import DailyBudget
 from bot.llm.errors import (
+    RETRYABLE,
     TRANSLATABLE,
+    LLMBrokenResponse,
     LLMContextTooLong,
+    LLMError,
     LLMMalformedOutput,
+    LLMPaused,
     LLMRefused,
     LLMTimeout,
     from_openai,
@@ -36,6 +51,10 @@ TokenParam = Literal["max_tokens", "max_completion_tokens"]
 ResponseFormat = Literal["json_schema", "json_object", "none"]
 DeltaCallback = Callable[[str], Awaitable[None]]
 Message = dict[str, str]
+
+FIRST_WAIT = 0.5  # seconds before the first retry; doubled for each next one, with jitter
+MAX_WAIT = 8.0  # never wait longer than this (nor longer than the timeout) between attempts
+DEADLINE_MARGIN = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,16 +94,20 @@ class ChatClient:
         max_retries: int,
         token_param: TokenParam = "max_tokens",
         response_format: ResponseFormat = "json_schema",
+        breaker: CircuitBreaker | None = None,
     ) -> None:
-        self._client = client
+        self._client = client.with_options(max_retries=0)  # retries are ours (see the module docstring)
         self.model = model
         self.counter = counter
         self.budget = budget
         self.context_window = context_window
         self.token_param = token_param
         self.response_format = response_format
-        # Covers every retry of the SDK plus its back-off (at most 8 s each, or a short retry-after).
-        self.deadline = timeout * (max_retries + 1) + 8.0 * max_retries + 5.0
+        self.breaker = breaker or CircuitBreaker()
+        self.max_retries = max_retries
+        self.max_wait = min(timeout, MAX_WAIT)
+        # Every attempt (each bounded by the per-read timeout) and every wait between them.
+        self.deadline = timeout * (max_retries + 1) + self.max_wait * max_retries + DEADLINE_MARGIN
 
     # --- fitting ---------------------------------------------------------------------------------
     def prompt_tokens(self, messages: Sequence[Message]) -> int:
@@ -110,37 +133,75 @@ class ChatClient:
             raise LLMContextTooLong(
                 f"{prompt_tokens} prompt tokens + {max_tokens} output tokens > {self.context_window}"
             )
-        try:
-            async with asyncio.timeout(self.deadline):
-                if on_delta is None:
-                    raw = await self._once(messages, max_tokens, schema)
-                else:
-                    raw = await self._stream(messages, max_tokens, schema, on_delta)
-        except TimeoutError as error:
-            raise LLMTimeout(f"no complete answer within {self.deadline:.0f} s") from error
-        except TRANSLATABLE as error:
-            translated = from_openai(error)
-            log.warning("LLM call (%s) failed: %s: %s", purpose, type(translated).__name__, translated.detail)
-            raise translated from error
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.deadline
+        failed: LLMError | None = None
+        for attempt in range(self.max_retries + 1):
+            relay = _Relay(on_delta) if on_delta is not None else None
+            try:
+                raw = await self._attempt(messages, max_tokens, schema, relay, deadline)
+                return await self._finish(raw, prompt_tokens, requester, purpose)
+            except LLMPaused:
+                if failed is not None:
+                    raise failed from None  # the breaker opened during our own retries: say why
+                raise
+            except LLMError as error:
+                log.warning(
+                    "LLM call (%s) failed, attempt %d of %d: %s: %s",
+                    purpose, attempt + 1, self.max_retries + 1, type(error).__name__, error.detail,
+                )
+                streamed = relay is not None and relay.used
+                wait = None if streamed or attempt == self.max_retries else self._wait(error, attempt)
+                if wait is None or loop.time() + wait >= deadline:
+                    raise
+                failed = error
+                await asyncio.sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _attempt(
+        self,
+        messages: Sequence[Message],
+        max_tokens: int,
+        schema: JsonSchema | None,
+        on_delta: DeltaCallback | None,
+        deadline: float,
+    ) -> _Raw:
+        """One request through the breaker, which judges the typed error it ends with (if any)."""
+        with self.breaker.call():
+            try:
+                async with asyncio.timeout_at(deadline):
+                    if on_delta is None:
+                        raw = await self._once(messages, max_tokens, schema)
+                    else:
+                        raw = await self._stream(messages, max_tokens, schema, on_delta)
+            except TimeoutError as error:
+                raise LLMTimeout(f"no complete answer within {self.deadline:.0f} s") from error
+            except TRANSLATABLE as error:
+                raise from_openai(error) from error
+            _check_response(raw)
+            return raw
+
+    async def _finish(self, raw: _Raw, prompt_tokens: int, requester: Requester, purpose: str) -> Completion:
         completion = Completion(
             raw.text,
             raw.input_tokens if raw.input_tokens is not None else prompt_tokens,
             raw.output_tokens if raw.output_tokens is not None else self.counter.count(raw.text),
         )
         await self.budget.record(requester, purpose, completion.input_tokens, completion.output_tokens)
-        self._check_finish(raw)
-        return completion
-
-    @staticmethod
-    def _check_finish(raw: _Raw) -> None:
         if raw.refusal or raw.finish_reason == "content_filter":
             raise LLMRefused(f"finish_reason={raw.finish_reason}, refusal={raw.refusal!r}")
         if raw.finish_reason == "length":
             raise LLMMalformedOutput("the answer was cut off at the output token cap")
-        if raw.finish_reason is None:
-            raise LLMMalformedOutput("the answer ended without a finish reason (truncated stream)")
-        if not raw.text.strip():
-            raise LLMMalformedOutput("empty answer")
+        return completion
+
+    def _wait(self, error: LLMError, attempt: int) -> float | None:
+        """Seconds to wait before the next attempt, or None when this failure is not worth one."""
+        if not isinstance(error, RETRYABLE):
+            return None
+        if error.retry_after is not None and error.retry_after > 0:
+            # The server says when; longer than a person should wait means: give up now.
+            return error.retry_after if error.retry_after <= self.max_wait else None
+        return min(FIRST_WAIT * 2.0**attempt, self.max_wait) * (1 - 0.25 * random.random())
 
     def _arguments(self, max_tokens: int, schema: JsonSchema | None) -> dict[str, Any]:
         arguments: dict[str, Any] = {
@@ -164,7 +225,7 @@ class ChatClient:
             **self._arguments(max_tokens, schema),
         )
         if not isinstance(response, ChatCompletion) or not response.choices:
-            raise LLMMalformedOutput(f"not a chat completion: {str(response)[:200]!r}")
+            raise LLMBrokenResponse(f"not a chat completion: {str(response)[:200]!r}")
         choice = response.choices[0]
         message = choice.message
         raw = _Raw(
@@ -206,3 +267,29 @@ class ChatClient:
                     await on_delta(choice.delta.content)
         raw.text = "".join(pieces)
         return raw
+
+
+@dataclass(slots=True)
+class _Relay:
+    """Passes stream pieces on, remembering whether any was passed (then a retry would repeat them)."""
+
+    target: DeltaCallback
+    used: bool = False
+
+    async def __call__(self, piece: str) -> None:
+        self.used = True
+        await self.target(piece)
+
+
+def _check_response(raw: _Raw) -> None:
+    """The provider's own failures, which the breaker counts: a cut-off stream, an empty answer.
+
+    Tokens of a broken answer are not recorded: the server's count is unknown and most servers do
+    not bill a request that failed.
+    """
+    if raw.refusal or raw.finish_reason == "content_filter":
+        return  # an (empty) refusal: the request's fault, judged in ChatClient._finish
+    if raw.finish_reason is None:
+        raise LLMBrokenResponse("the answer ended without a finish reason (truncated stream)")
+    if not raw.text.strip():
+        raise LLMBrokenResponse("empty answer")

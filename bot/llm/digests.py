@@ -101,6 +101,11 @@ class Digester:
         before it are kept, so a retry only pays for the rest.
         """
         batch = DigestBatch()
+        if items and self._chat.breaker.state != "closed":
+            # One call alone first: it is the circuit breaker's trial, and concurrent calls refused
+            # meanwhile would make the task group cancel it. Open: it fails fast, as it should.
+            await self._one(film, items[0], guard, requester, batch)
+            items = items[1:]
         try:
             async with asyncio.TaskGroup() as group:
                 for item in items:

@@ -61,6 +61,19 @@ class LLMMalformedOutput(LLMError):
     reason = "gave an unusable answer"
 
 
+class LLMBrokenResponse(LLMMalformedOutput):
+    """The server's response itself was broken: a body that is not JSON, a stream cut off before its
+    finish reason, an empty answer. Unlike a model answer that misses our schema, this is the
+    provider failing, so it counts towards the circuit breaker."""
+
+
+class LLMPaused(LLMError):
+    """Not sent: the circuit breaker stopped calls after repeated provider failures (bot/llm/breaker.py).
+    `retry_after` is how long until the next trial call is allowed."""
+
+    reason = "paused after repeated failures"
+
+
 class LLMAuthError(LLMError):
     reason = "rejected the API key"
 
@@ -103,12 +116,14 @@ def from_openai(error: Exception) -> LLMError:
         return LLMServerError(str(error)) if error.status_code >= 500 else LLMBadRequest(str(error))
     if isinstance(error, openai.ContentFilterFinishReasonError):
         return LLMRefused(str(error))
-    if isinstance(error, openai.LengthFinishReasonError | openai.APIResponseValidationError):
+    if isinstance(error, openai.LengthFinishReasonError):
         return LLMMalformedOutput(str(error))
+    if isinstance(error, openai.APIResponseValidationError):
+        return LLMBrokenResponse(str(error))
     if isinstance(error, openai.APIError):  # e.g. an error event inside a stream
         return LLMServerError(str(error))
     if isinstance(error, json.JSONDecodeError | UnicodeDecodeError):  # a 200 whose body is not JSON
-        return LLMMalformedOutput(f"response body is not JSON: {error}")
+        return LLMBrokenResponse(f"response body is not JSON: {error}")
     if isinstance(error, openai.OpenAIError):
         return LLMError(str(error))
     raise TypeError(f"not an LLM client error: {error!r}") from error
@@ -118,5 +133,19 @@ def from_openai(error: Exception) -> LLMError:
 TRANSLATABLE: tuple[type[Exception], ...] = (openai.OpenAIError, json.JSONDecodeError, UnicodeDecodeError)
 
 
+# Failures worth another attempt after a short wait (LLM_MAX_RETRIES), before anything was streamed.
+RETRYABLE: tuple[type[LLMError], ...] = (LLMTimeout, LLMUnreachable, LLMRateLimited, LLMServerError)
+# Failures of the provider itself: they open the circuit breaker when they keep coming. Request errors
+# (too long, bad request, refused, bad key) and answers that miss our schema are not: the provider
+# answered, and sending the same thing elsewhere would fail the same way.
+PROVIDER_FAULTS: tuple[type[LLMError], ...] = (*RETRYABLE, LLMBrokenResponse)
+
+
+def is_provider_fault(error: LLMError) -> bool:
+    return isinstance(error, PROVIDER_FAULTS)
+
+
 def unavailable_note(error: LLMError, what: str = "summary") -> str:
+    if isinstance(error, LLMPaused):
+        return f"The LLM is unavailable right now ({error.reason}); this is the offline {what}."
     return f"The LLM was unavailable ({error.reason}); this is the offline {what}."

@@ -21,6 +21,7 @@ import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bot.llm.breaker import CircuitBreaker
 from bot.llm.budget import DailyBudget
 from bot.llm.client import ChatClient, Message
 from bot.llm.digests import Digester
@@ -95,6 +96,11 @@ class LLMSummaryEngine:
         # The cache key follows the prompts, the guard's threshold and the optional second check.
         self.prompt_version = f"{prompts.version}-t{threshold:.3f}{'-c' if spoiler_check else ''}"
         self._film_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    @property
+    def breaker(self) -> CircuitBreaker:
+        """The client's circuit breaker, shared by the summary and answer engines."""
+        return self._chat.breaker
 
     # --- the SummaryEngine protocol ------------------------------------------------------------
     async def summarize(

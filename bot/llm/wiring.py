@@ -1,4 +1,4 @@
-"""Building the LLM engines at start-up: one AsyncOpenAI client, shared by both engines."""
+"""Building the LLM engines at start-up: one AsyncOpenAI client and one circuit breaker, shared by both engines."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 from openai import AsyncOpenAI
 
 from bot.llm.answer_engine import LLMAnswerEngine
+from bot.llm.breaker import CircuitBreaker
 from bot.llm.budget import DailyBudget
 from bot.llm.client import ChatClient, TokenParam
 from bot.llm.digests import DIGEST_MAX_TOKENS, Digester
@@ -57,7 +58,7 @@ async def build_llm_engines(
         api_key=key,
         base_url=settings.openai_base_url,  # None: OpenAI itself
         timeout=settings.llm_timeout_seconds,
-        max_retries=settings.llm_max_retries,
+        max_retries=0,  # ChatClient retries (bounded waits, never a half-streamed answer)
     )
     stack.push_async_callback(client.close)
     if reviews is None:
@@ -80,6 +81,10 @@ async def build_llm_engines(
         max_retries=settings.llm_max_retries,
         token_param=token_parameter(settings),
         response_format=settings.llm_response_format,
+        # One breaker for the client: summaries and answers stop calling a failing provider together.
+        breaker=CircuitBreaker(
+            failures=settings.llm_breaker_failures, cooldown=settings.llm_breaker_cooldown_seconds
+        ),
     )
     prompts = PromptSet.load()
     engine_name = f"openai:{settings.llm_model}"

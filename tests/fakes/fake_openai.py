@@ -22,11 +22,12 @@ What a request gets, in order of precedence:
 
 Behaviours: `Reply` (normal answer; streamed in chunks when the request asks for `stream`),
 `RateLimit` (429 with `retry-after`), `ServerError` (500 by default), `Hang` (answers nothing until
-the client gives up; released when the server closes), `Malformed` (a 200 whose body is not valid
-JSON), `ContextLength` (the 400 OpenAI sends for a prompt that is too long), `Truncated` (the answer
+the client gives up; released when the server closes), `Stall` (starts answering, then goes quiet
+mid-answer), `Malformed` (a 200 whose body, or first streamed event, is not valid JSON), `ContextLength` (the 400 OpenAI sends for a prompt that is too long), `Truncated` (the answer
 stops half-way: a stream that ends without its finish reason and ``[DONE]``, or a connection that is
 cut), `ContentFiltered` (finish reason ``content_filter``), `HTTPError` (any status and body).
-`Reply("")` is an empty answer.
+`Reply("")` is an empty answer. `closed_port_url()` is a base URL where nothing listens (connection
+refused).
 
 The Discord tests reuse this to check what users see when the LLM fails or hangs.
 """
@@ -37,6 +38,7 @@ import asyncio
 import contextlib
 import inspect
 import json
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -55,7 +57,9 @@ __all__ = [
     "RateLimit",
     "Reply",
     "ServerError",
+    "Stall",
     "Truncated",
+    "closed_port_url",
 ]
 
 
@@ -89,6 +93,17 @@ class Hang:
 
     seconds: float = 60.0
     then: str = "Too late."
+
+
+@dataclass(frozen=True)
+class Stall:
+    """Start answering, then go quiet after `after_chars` characters for `seconds` (or until the server
+    closes), then drop the connection. Streamed: the first chunks arrive; not streamed: the status,
+    headers and the first part of the JSON body arrive."""
+
+    content: str
+    after_chars: int = 20
+    seconds: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -130,7 +145,7 @@ class HTTPError:
 
 
 Behaviour = (
-    Reply | RateLimit | ServerError | Hang | Malformed | ContextLength | Truncated
+    Reply | RateLimit | ServerError | Hang | Stall | Malformed | ContextLength | Truncated
     | ContentFiltered | HTTPError
 )
 Responder = Callable[["ChatRequest"], "Behaviour | str | Awaitable[Behaviour | str]"]
@@ -282,7 +297,12 @@ class FakeOpenAI:
             if self._closing.is_set() or request.transport is None or request.transport.is_closing():
                 return web.Response(status=503)  # nobody is listening any more
             return await self._perform(Reply(b.then), chat, request)
+        if isinstance(b, Stall):
+            return await self._stall(b, chat, request)
         if isinstance(b, Malformed):
+            if chat.stream:  # a stream whose first event carries the broken body as its data
+                headers = {"content-type": "text/event-stream", "cache-control": "no-cache"}
+                return web.Response(body=f"data: {b.body}\n\n".encode(), headers=headers)
             return web.Response(text=b.body, content_type=b.content_type.split(";")[0])
         if isinstance(b, ContextLength):
             return _error(
@@ -327,6 +347,25 @@ class FakeOpenAI:
             "usage": self._usage(b, chat),
         }
 
+    async def _stall(self, b: Stall, chat: ChatRequest, request: web.Request) -> web.StreamResponse:
+        if chat.stream:
+            response = web.StreamResponse(headers={"content-type": "text/event-stream", "cache-control": "no-cache"})
+            with contextlib.suppress(ClientConnectionResetError):
+                await self._write_stream(
+                    response, Reply(b.content[: b.after_chars]), chat, request, finish=False, abort=False, eof=False
+                )
+        else:
+            response = web.StreamResponse(headers={"content-type": "application/json"})
+            await response.prepare(request)
+            full = json.dumps(self._completion(Reply(b.content), chat))
+            with contextlib.suppress(ClientConnectionResetError):
+                await response.write(full[: max(1, min(b.after_chars, len(full) - 1))].encode())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._closing.wait(), b.seconds)
+        if request.transport is not None:
+            request.transport.close()
+        return response
+
     async def _stream(
         self, b: Reply, chat: ChatRequest, request: web.Request, *, finish: bool = True, abort: bool = False
     ) -> web.StreamResponse:
@@ -346,6 +385,7 @@ class FakeOpenAI:
         *,
         finish: bool,
         abort: bool,
+        eof: bool = True,
     ) -> web.StreamResponse:
         await response.prepare(request)
         base = {
@@ -375,8 +415,17 @@ class FakeOpenAI:
             if (chat.body.get("stream_options") or {}).get("include_usage"):
                 await send({**base, "choices": [], "usage": self._usage(b, chat)})
             await response.write(b"data: [DONE]\n\n")
-        await response.write_eof()
+        if eof:
+            await response.write_eof()
         return response
+
+
+def closed_port_url() -> str:
+    """A base URL on 127.0.0.1 where nothing listens: connecting is refused at once."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"
 
 
 def _error(

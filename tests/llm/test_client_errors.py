@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 
 import pytest
 from openai import AsyncOpenAI
 
+from bot.llm.breaker import CircuitBreaker
 from bot.llm.budget import DailyBudget
 from bot.llm.client import ChatClient, ResponseFormat
 from bot.llm.errors import (
@@ -15,6 +17,7 @@ from bot.llm.errors import (
     LLMContextTooLong,
     LLMError,
     LLMMalformedOutput,
+    LLMPaused,
     LLMRateLimited,
     LLMRefused,
     LLMServerError,
@@ -37,6 +40,7 @@ from tests.fakes.fake_openai import (
     RateLimit,
     Reply,
     ServerError,
+    Stall,
     Truncated,
 )
 
@@ -173,3 +177,65 @@ async def test_how_json_is_asked_for(server: FakeOpenAI, db: Database, response_
         assert body["response_format"] == {"type": "json_object"}
     else:
         assert "response_format" not in body
+
+
+async def test_failures_before_anything_streamed_are_retried_and_only_the_answer_is_shown(
+    server: FakeOpenAI, db: Database
+) -> None:
+    chat = make_chat(server, db, retries=2)
+    server.script(ServerError(502), Hang(seconds=30), Reply("Fine, thanks.", chunk_chars=4))
+    pieces: list[str] = []
+
+    async def on_delta(piece: str) -> None:
+        pieces.append(piece)
+
+    completion = await chat.complete(MESSAGES, max_tokens=50, requester=ME, purpose="test", on_delta=on_delta)
+    assert completion.text == "".join(pieces) == "Fine, thanks." and len(server.requests) == 3
+    assert chat.breaker.state == "closed" and chat.breaker.consecutive_failures == 0
+
+
+async def test_a_stream_that_failed_after_it_started_is_not_sent_again(server: FakeOpenAI, db: Database) -> None:
+    chat = make_chat(server, db, retries=2)
+    server.script(Stall("A long answer that stops", after_chars=6, seconds=30), Reply("Should not be asked for."))
+    pieces: list[str] = []
+
+    async def on_delta(piece: str) -> None:
+        pieces.append(piece)
+
+    with pytest.raises(LLMTimeout):
+        await chat.complete(MESSAGES, max_tokens=50, requester=ME, purpose="test", on_delta=on_delta)
+    assert "".join(pieces) == "A long" and len(server.requests) == 1, "a retry would repeat what was shown"
+
+
+async def test_a_429_asking_for_a_long_wait_is_not_waited_out(server: FakeOpenAI, db: Database) -> None:
+    chat = make_chat(server, db, retries=2)
+    server.script(RateLimit(retry_after=20), Reply("Too late."))
+    started = time.perf_counter()
+    with pytest.raises(LLMRateLimited) as caught:
+        await chat.complete(MESSAGES, max_tokens=50, requester=ME, purpose="test")
+    assert time.perf_counter() - started < 0.2 and len(server.requests) == 1
+    assert caught.value.retry_after == 20, "kept for the circuit breaker"
+
+
+async def test_every_attempt_counts_for_the_breaker_and_an_opened_breaker_ends_the_retries(
+    server: FakeOpenAI, db: Database
+) -> None:
+    chat = make_chat(server, db, retries=3)
+    chat.breaker = CircuitBreaker(failures=2, cooldown=60)
+    server.script(ServerError(), ServerError(), ServerError(), Reply("Fine."))
+    with pytest.raises(LLMServerError):  # the real reason, not "paused"
+        await chat.complete(MESSAGES, max_tokens=50, requester=ME, purpose="test")
+    assert len(server.requests) == 2 and chat.breaker.state == "open"
+    with pytest.raises(LLMPaused):
+        await chat.complete(MESSAGES, max_tokens=50, requester=ME, purpose="test")
+    assert len(server.requests) == 2
+
+
+async def test_request_errors_are_not_retried_and_do_not_open_the_breaker(server: FakeOpenAI, db: Database) -> None:
+    chat = make_chat(server, db, retries=2)
+    chat.breaker = CircuitBreaker(failures=1, cooldown=60)
+    server.script(ContextLength(), ContentFiltered(), HTTPError(401, {"error": {"message": "bad key"}}))
+    for error in (LLMContextTooLong, LLMRefused, LLMAuthError):
+        with pytest.raises(error):
+            await chat.complete(MESSAGES, max_tokens=50, requester=ME, purpose="test")
+    assert len(server.requests) == 3 and chat.breaker.state == "closed"
