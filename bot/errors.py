@@ -101,6 +101,41 @@ class ImportFailed(ReviewBotError):
         super().__init__(f"Nothing was imported from {source}: {head}.\n{shown}{more}\n{hint}")
 
 
+class DatabaseProblem(ReviewBotError):
+    """The database can't do what was asked (busy, disk full, read-only, damaged, can't be opened).
+
+    Raised by storage/ from SQLite's result codes (storage/errors.py); the message says what to do.
+    """
+
+
+class DatabaseBusy(DatabaseProblem):
+    """Another connection held the write lock for longer than the busy timeout (and the retries)."""
+
+
+class DatabaseFull(DatabaseProblem):
+    """SQLITE_FULL: the disk (or the database's page limit) is full; the transaction was rolled back."""
+
+
+class DatabaseReadOnly(DatabaseProblem):
+    pass
+
+
+class DatabaseCorrupt(DatabaseProblem):
+    """SQLITE_CORRUPT / SQLITE_NOTADB: damaged, or not a SQLite file at all."""
+
+
+class DatabaseUnavailable(DatabaseProblem):
+    """The file can't be opened or created, or the disk reported an I/O error."""
+
+
+class DatabaseInUse(DatabaseProblem):
+    """A restore needs the database to itself, and another process has it open."""
+
+
+class UnusableBackup(DatabaseProblem):
+    """A file offered to `reviewbot db restore` that isn't a sound reviewbot database."""
+
+
 def _short(text: str, limit: int = 80) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -3,6 +3,11 @@
 SQLite allows one writer at a time. All writes go through a single connection guarded by an
 asyncio lock, so two coroutines can never interleave statements inside one transaction. Reads use
 a second connection: in WAL mode they see the last committed state and never wait for the writer.
+
+Another process (a CLI import, a backup) may hold the write lock: SQLite waits up to the busy
+timeout, and starting a transaction is retried a few times with backoff (safe: nothing has run
+yet). SQLite failures a person can act on (busy, disk full, read-only, damaged) leave as
+`DatabaseProblem`s with a clear message (storage/errors.py), told apart by result code.
 """
 
 from __future__ import annotations
@@ -18,11 +23,13 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from storage.errors import busy_backoff, cannot_create, explained, is_busy
 from storage.group_commit import GroupCommitter
 
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
+BUSY_RETRIES = 2  # after the first busy timeout: worst case about (1 + 2) x 5 s, then DatabaseBusy
 T = TypeVar("T")
 
 
@@ -42,51 +49,106 @@ def _migration_files() -> list[tuple[int, str, str]]:
     return found
 
 
+def latest_schema_version() -> int:
+    """The newest `PRAGMA user_version` this code knows (older databases are migrated on open)."""
+    return len(_migration_files())
+
+
 class Database:
     """Owns the connections. Create with `await Database.open(path)`; close with `await db.close()`."""
 
-    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+    def __init__(
+        self,
+        path: Path,
+        writer: aiosqlite.Connection,
+        reader: aiosqlite.Connection,
+        *,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+        busy_retries: int = BUSY_RETRIES,
+    ) -> None:
         self.path = path
         self._writer = writer
         self._reader = reader
+        self._busy_timeout_ms = busy_timeout_ms
+        self._busy_retries = busy_retries
         self._write_lock = asyncio.Lock()
         self._write_owner: asyncio.Task[Any] | None = None  # the task inside transaction(), if any
         self._committer: GroupCommitter | None = None  # created on the first run_write()
 
     @classmethod
-    async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
+    async def open(
+        cls,
+        path: Path | str,
+        *,
+        migrate: bool = True,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+        busy_retries: int = BUSY_RETRIES,
+    ) -> Database:
+        """Open (creating if needed) and migrate. A file that can't be opened, written, or read as a
+        database raises a `DatabaseProblem` naming the path and the fix, so start-up fails clearly."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        writer = await cls._connect(path)
         try:
-            reader = await cls._connect(path)
-        except BaseException:
-            await writer.close()
-            raise
-        db = cls(path, writer, reader)
-        if migrate:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise cannot_create(path, error) from error
+        with explained(path, opening=True):
+            writer = await cls._connect(path, busy_timeout_ms)
             try:
-                await db.migrate()
+                reader = await cls._connect(path, busy_timeout_ms)
             except BaseException:
-                # aiosqlite's worker threads are not daemons: an unclosed handle keeps the process alive.
-                await db.close()
+                await writer.close()
                 raise
+        db = cls(path, writer, reader, busy_timeout_ms=busy_timeout_ms, busy_retries=busy_retries)
+        try:
+            with explained(path, opening=True):
+                if migrate:
+                    await db.migrate()
+                await db._check_writable()
+        except BaseException:
+            # aiosqlite's worker threads are not daemons: an unclosed handle keeps the process alive.
+            await db.close()
+            raise
         return db
 
     @staticmethod
-    async def _connect(path: Path) -> aiosqlite.Connection:
+    async def _connect(path: Path, busy_timeout_ms: int) -> aiosqlite.Connection:
         # isolation_level=None: autocommit, so transactions are explicit (BEGIN IMMEDIATE below).
-        conn = await aiosqlite.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn = await aiosqlite.connect(path, isolation_level=None, timeout=busy_timeout_ms / 1000)
         try:
             conn.row_factory = sqlite3.Row
             await conn.execute("PRAGMA journal_mode=WAL")
             await conn.execute("PRAGMA foreign_keys=ON")
-            await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            await conn.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+            # WAL + NORMAL: a commit is durable once written to the WAL (it survives a crash of the
+            # process, kill -9 included); only a power cut or OS crash can lose the last commits.
             await conn.execute("PRAGMA synchronous=NORMAL")
         except BaseException:
             await conn.close()
             raise
         return conn
+
+    async def _check_writable(self) -> None:
+        """Fail at start-up, not at a user's first write, when the file can't be written.
+
+        A read-only file opens and reads fine; SQLite refuses only the first page write. So write
+        one (user_version, unchanged) and roll it back. If another process holds the write lock we
+        don't wait for it: that process writing shows the file is writable.
+        """
+        async with self._write_lock:
+            await self._writer.execute("PRAGMA busy_timeout=0")
+            try:
+                await self._writer.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as error:
+                if not is_busy(error):
+                    raise
+                return
+            finally:
+                await self._writer.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
+            try:
+                version = await self._user_version()
+                await self._writer.execute(f"PRAGMA user_version={version}")
+            finally:
+                await self._rollback()
 
     async def close(self) -> None:
         if self._committer is not None:
@@ -147,11 +209,13 @@ class Database:
     # One hop to the reader thread per query (execute_fetchall), not three (execute, fetch, close):
     # under a burst of interactions the hops, not SQLite, are what queue up.
     async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
-        return list(await self._reader.execute_fetchall(sql, params))
+        with explained(self.path):
+            return list(await self._reader.execute_fetchall(sql, params))
 
     async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
         """The first row of a query meant to return one (a look-up by key, an aggregate)."""
-        rows = await self._reader.execute_fetchall(sql, params)
+        with explained(self.path):
+            rows = await self._reader.execute_fetchall(sql, params)
         return next(iter(rows), None)
 
     # --- writes ----------------------------------------------------------------------------------
@@ -168,26 +232,39 @@ class Database:
         async with self._write_lock:
             self._write_owner = task
             try:
-                await self._begin()
-                try:
-                    yield Writer(self._writer)
-                except BaseException:
-                    await self._rollback()
-                    raise
-                await self._commit()
+                # Errors leaving the transaction (from BEGIN, the body's statements, or COMMIT) that a
+                # person can act on become DatabaseProblems; the transaction is rolled back either way.
+                with explained(self.path):
+                    await self._begin()
+                    try:
+                        yield Writer(self._writer)
+                    except BaseException:
+                        await self._rollback()
+                        raise
+                    await self._commit()
             finally:
                 self._write_owner = None
 
     async def _begin(self) -> None:
-        try:
-            await self._writer.execute("BEGIN IMMEDIATE")
-        except asyncio.CancelledError:
-            # aiosqlite runs the statement on its own thread even when the caller stops waiting, so
-            # the transaction opens anyway. Queue a ROLLBACK behind it (the thread runs statements in
-            # order) before the lock is released, or the next BEGIN fails with "cannot start a
-            # transaction within a transaction" for ever after.
-            await self._rollback()
-            raise
+        """BEGIN IMMEDIATE, retried with backoff while another process holds the write lock
+        beyond the busy timeout (safe: nothing has run yet). Still busy: the busy error."""
+        for attempt in range(self._busy_retries + 1):
+            try:
+                await self._writer.execute("BEGIN IMMEDIATE")
+                return
+            except asyncio.CancelledError:
+                # aiosqlite runs the statement on its own thread even when the caller stops waiting, so
+                # the transaction opens anyway. Queue a ROLLBACK behind it (the thread runs statements in
+                # order) before the lock is released, or the next BEGIN fails with "cannot start a
+                # transaction within a transaction" for ever after.
+                await self._rollback()
+                raise
+            except sqlite3.OperationalError as error:
+                if not is_busy(error) or attempt == self._busy_retries:
+                    raise
+                delay = busy_backoff(attempt)
+                log.info("database %s busy (%s); retrying in %.2f s", self.path, error, delay)
+                await asyncio.sleep(delay)
 
     async def _commit(self) -> None:
         try:
@@ -209,7 +286,10 @@ class Database:
         it shares one transaction with whatever else is queued, and returns once committed.
         `fn` runs on the writer thread: plain sqlite3 calls, no awaits, nothing slow."""
         if self._committer is None:
-            self._committer = GroupCommitter(self.path, self._write_lock, busy_timeout_ms=BUSY_TIMEOUT_MS)
+            with explained(self.path):
+                self._committer = GroupCommitter(
+                    self.path, self._write_lock, busy_timeout_ms=self._busy_timeout_ms, busy_retries=self._busy_retries
+                )
         return await self._committer.run(fn)
 
     async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:

@@ -9,7 +9,10 @@ failing write rolls back alone), then COMMITs. Every caller gets its result only
 COMMIT: an acknowledged write is durable, none is lost.
 
 The flusher holds the database's asyncio write lock while a batch runs, so these writes never
-contend with `Database.transaction()` inside SQLite.
+contend with `Database.transaction()` inside SQLite. Another process can still hold SQLite's write
+lock: BEGIN is retried with backoff after the busy timeout (nothing has run yet, so it is safe),
+and a batch that still can't start, or that SQLite rolls back as a whole (disk full, I/O error),
+fails for every caller in it with the `DatabaseProblem` explaining why (storage/errors.py).
 """
 
 from __future__ import annotations
@@ -17,10 +20,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
+
+from storage.errors import busy_backoff, is_busy, translate
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -29,8 +35,17 @@ MAX_BATCH = 512
 
 
 class GroupCommitter:
-    def __init__(self, path: Path, lock: asyncio.Lock, *, busy_timeout_ms: int) -> None:
+    def __init__(
+        self,
+        path: Path,
+        lock: asyncio.Lock,
+        *,
+        busy_timeout_ms: int,
+        busy_retries: int = 0,
+    ) -> None:
+        self._path = path
         self._lock = lock
+        self._busy_retries = busy_retries
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reviewbot-writer")
         self._conn = self._executor.submit(self._connect, path, busy_timeout_ms).result()
         self._pending: list[tuple[WriteFn, asyncio.Future[Any]]] = []
@@ -73,9 +88,10 @@ class GroupCommitter:
                     await asyncio.wait([job])  # keep the lock until the thread is done with SQLite
                     raise
                 except BaseException as error:  # BEGIN or COMMIT failed: nothing of the batch stands
+                    log.warning("a batch of %d write(s) failed: %r", len(batch), error)
                     for _, future in batch:
                         if not future.done():
-                            future.set_exception(error)
+                            future.set_exception(translate(error, self._path))
                     continue
             self.batches += 1
             self.writes += len(batch)
@@ -85,12 +101,12 @@ class GroupCommitter:
                 if ok:
                     future.set_result(value)
                 else:
-                    future.set_exception(value)
+                    future.set_exception(translate(value, self._path))
 
     def _run_batch(self, fns: list[WriteFn]) -> list[tuple[bool, Any]]:
         """On the writer thread: one transaction, a savepoint per write."""
         conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
+        self._begin()
         outcomes: list[tuple[bool, Any]] = []
         try:
             for fn in fns:
@@ -98,6 +114,10 @@ class GroupCommitter:
                 try:
                     outcomes.append((True, fn(conn)))
                 except Exception as error:
+                    if not conn.in_transaction:
+                        # SQLite rolled the whole transaction back (disk full, I/O error): the
+                        # batch's earlier writes are gone too, so the batch fails as a whole.
+                        raise
                     conn.execute("ROLLBACK TO write")
                     outcomes.append((False, error))
                 conn.execute("RELEASE write")
@@ -107,6 +127,19 @@ class GroupCommitter:
                 conn.execute("ROLLBACK")
             raise
         return outcomes
+
+    def _begin(self) -> None:
+        """BEGIN IMMEDIATE; after a busy timeout, retried with backoff (this thread only waits)."""
+        for attempt in range(self._busy_retries + 1):
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if not is_busy(error) or attempt == self._busy_retries:
+                    raise
+                delay = busy_backoff(attempt)
+                log.info("database %s busy (%s); retrying the batch in %.2f s", self._path, error, delay)
+                time.sleep(delay)
 
     async def close(self) -> None:
         """Finish what is queued, then close the connection and stop the thread."""

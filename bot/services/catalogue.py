@@ -8,6 +8,7 @@ from pathlib import Path
 from bot.importers.imdb import ImdbReport, Progress, import_imdb, is_imdb_path
 from bot.services.films import FilmService
 from storage.db import Database
+from storage.errors import explained
 
 
 class CatalogueService:
@@ -27,8 +28,10 @@ class CatalogueService:
         include_adult: bool = False,
         progress: Progress | None = None,
     ) -> ImdbReport:
-        report = await asyncio.to_thread(
-            import_imdb, self._db.path, path, title_types=title_types, include_adult=include_adult, progress=progress
-        )
+        with explained(self._db.path):  # its own connection: busy, disk full… become clear errors too
+            report = await asyncio.to_thread(
+                import_imdb, self._db.path, path, title_types=title_types, include_adult=include_adult,
+                progress=progress,
+            )
         self._films.invalidate()
         return report

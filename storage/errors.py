@@ -1,0 +1,169 @@
+"""SQLite failures a person can act on, told apart by SQLite's result codes (never by message text).
+
+`translate` turns a `sqlite3.Error` whose primary result code we can explain (busy, full, read-only,
+damaged, cannot open, I/O error) into one of the `DatabaseProblem` errors of bot/errors.py, whose
+message says what happened and what to do; every other error (a constraint, a bug in our SQL) is
+returned unchanged. The classes live in bot/errors.py so that the terminal and Discord show them
+like every other `ReviewBotError`; bot/errors.py imports nothing else of the bot, so storage still
+depends on no other part of it.
+
+Two audiences: while *opening* the database (start-up, the terminal) the message names the file and
+the fix; later (the reply may go to a Discord user) it stays short and path-free, and the path and
+SQLite's own error go to the log.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NoReturn
+
+from bot.errors import (
+    DatabaseBusy,
+    DatabaseCorrupt,
+    DatabaseFull,
+    DatabaseProblem,
+    DatabaseReadOnly,
+    DatabaseUnavailable,
+)
+
+log = logging.getLogger(__name__)
+
+# Primary result codes (https://sqlite.org/rescode.html); extended codes carry them in the low byte.
+SQLITE_BUSY = 5
+SQLITE_LOCKED = 6
+SQLITE_READONLY = 8
+SQLITE_IOERR = 10
+SQLITE_CORRUPT = 11
+SQLITE_FULL = 13
+SQLITE_CANTOPEN = 14
+SQLITE_NOTADB = 26
+SQLITE_READONLY_DIRECTORY = SQLITE_READONLY | (6 << 8)
+
+RESTORE_HINT = "Check it with `reviewbot db check`; restore a backup with `reviewbot db restore BACKUP`."
+
+
+def result_code(error: BaseException) -> int | None:
+    """SQLite's (extended) result code of a sqlite3 error, if it carries one."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code if isinstance(code, int) else None
+
+
+def primary_code(error: BaseException) -> int | None:
+    code = result_code(error)
+    return None if code is None else code & 0xFF
+
+
+def is_busy(error: BaseException) -> bool:
+    """The database is locked by another connection (after the busy timeout ran out)."""
+    return isinstance(error, sqlite3.Error) and primary_code(error) in (SQLITE_BUSY, SQLITE_LOCKED)
+
+
+def busy_backoff(attempt: int) -> float:
+    """Seconds to wait before busy retry `attempt` (0-based), jittered so that two waiting
+    processes don't retry in step."""
+    return float(0.1 * 2**attempt * random.uniform(0.5, 1.5))
+
+
+def translate(error: BaseException, path: Path, *, opening: bool = False) -> BaseException:
+    """The `DatabaseProblem` explaining `error`, or `error` itself when it isn't one we explain."""
+    if isinstance(error, DatabaseProblem) or not isinstance(error, sqlite3.Error):
+        return error
+    code = primary_code(error)
+    problem = _problem(code, result_code(error), path, opening)
+    if problem is None:
+        return error
+    # At start-up the message itself reaches the operator; later only the log names the file.
+    log.log(logging.INFO if opening else logging.WARNING, "database %s: %s (%s)", path, error,
+            getattr(error, "sqlite_errorname", code))
+    return problem
+
+
+def _problem(code: int | None, extended: int | None, path: Path, opening: bool) -> DatabaseProblem | None:
+    if code in (SQLITE_BUSY, SQLITE_LOCKED):
+        if opening:
+            return DatabaseBusy(
+                f"The database {path} is locked by another program (an import, a backup, another reviewbot?) "
+                "and stayed locked longer than the busy timeout. Try again when it has finished."
+            )
+        return DatabaseBusy("The database is busy right now; nothing was changed. Please try again in a moment.")
+    if code == SQLITE_FULL:
+        where = f" (the database is {path})" if opening else ""
+        return DatabaseFull(f"The disk is full; nothing was saved{where}. Free some space and try again.")
+    if code == SQLITE_READONLY:
+        if not opening:
+            return DatabaseReadOnly(
+                "The database is read-only right now, so nothing was saved. The bot's operator needs to make "
+                "it writable again."
+            )
+        why = (
+            "its folder is read-only (SQLite creates the -wal and -shm files next to the database)"
+            if extended == SQLITE_READONLY_DIRECTORY
+            else "the file (or its folder) is read-only"
+        )
+        return DatabaseReadOnly(
+            f"reviewbot can't write to its database {path}: {why}. Make the file and its folder writable "
+            "for the user running reviewbot, or point --db / REVIEWBOT_DB at a writable location."
+        )
+    if code in (SQLITE_CORRUPT, SQLITE_NOTADB):
+        if opening and code == SQLITE_NOTADB:
+            return DatabaseCorrupt(
+                f"The database file {path} is not a SQLite database (damaged, or another kind of file). "
+                "Restore a backup with `reviewbot db restore BACKUP`, or point --db / REVIEWBOT_DB elsewhere."
+            )
+        if opening:
+            return DatabaseCorrupt(f"The database file {path} is damaged. {RESTORE_HINT}")
+        return DatabaseCorrupt(
+            "The database is damaged, so I can't do that. The bot's operator can check it with "
+            "`reviewbot db check` and restore a backup with `reviewbot db restore`."
+        )
+    if code == SQLITE_CANTOPEN:
+        return DatabaseUnavailable(
+            f"reviewbot can't open its database {path}. Check that the folder exists and that the user "
+            "running reviewbot may read and write it, or point --db / REVIEWBOT_DB elsewhere."
+            if opening
+            else "The database file can't be opened right now; nothing was saved. Please try again later."
+        )
+    if code == SQLITE_IOERR:
+        return DatabaseUnavailable(
+            f"The disk reported an error reading or writing the database {path}; nothing was saved. "
+            "Check the disk, then run `reviewbot db check`."
+            if opening
+            else "The disk reported an error, so nothing was saved. Please try again later."
+        )
+    return None
+
+
+@contextmanager
+def explained(path: Path, *, opening: bool = False) -> Iterator[None]:
+    """Re-raise a sqlite3 error we can explain as its `DatabaseProblem` (chained to the original).
+
+    A plain `with` works around awaits too: the exception passes through it either way.
+    """
+    try:
+        yield
+    except sqlite3.Error as error:
+        problem = translate(error, path, opening=opening)
+        if problem is error:
+            raise
+        raise problem from error
+
+
+def reraise(error: sqlite3.Error, path: Path, *, opening: bool = False) -> NoReturn:
+    """Inside an `except` block: raise the explanation of `error`, or `error` itself."""
+    problem = translate(error, path, opening=opening)
+    if problem is error:
+        raise error
+    raise problem from error
+
+
+def cannot_create(path: Path, error: OSError) -> DatabaseUnavailable:
+    """The folder for a new database can't be created."""
+    return DatabaseUnavailable(
+        f"reviewbot can't create the folder for its database {path}: {error.strerror or error}. Create it "
+        "(writable for the user running reviewbot), or point --db / REVIEWBOT_DB elsewhere."
+    )
