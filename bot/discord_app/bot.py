@@ -15,6 +15,7 @@ from discord.ext import commands
 
 from bot.app import Services
 from bot.discord_app.cooldown import UserCooldown
+from bot.discord_app.ratelimit import SlidingWindow
 from bot.discord_app.replies import EDIT_INTERVAL
 from bot.discord_app.tree import BotRestarting, ReviewTree, report_error
 from bot.discord_app.views import DYNAMIC_ITEMS
@@ -27,8 +28,11 @@ EXTENSIONS = (
     "bot.discord_app.cogs.watchlist",
     "bot.discord_app.cogs.ask",
     "bot.discord_app.cogs.help",
+    "bot.discord_app.cogs.privacy",
+    "bot.discord_app.cogs.admin",
 )
 MAX_WORK_SECONDS = 14 * 60  # an interaction token lives 15 minutes
+CONFIRM_TIMEOUT = 60.0  # seconds a "Delete everything?" question waits for an answer
 
 
 def intents_for(message_content: bool) -> discord.Intents:
@@ -61,11 +65,13 @@ class ReviewBot(commands.Bot):
         self.services = services
         self.settings = settings
         self.llm_cooldown = UserCooldown(settings.discord_command_cooldown_seconds)
+        self.write_limit = SlidingWindow(settings.discord_write_rate_per_minute)
         # The LLM engine has its own timeout and falls back to the offline answer; this is the backstop.
         per_try = settings.llm_timeout_seconds * (settings.llm_max_retries + 1)
         self.work_timeout = min(MAX_WORK_SECONDS, per_try + 30.0)
         self.shutdown_grace = shutdown_grace
         self.edit_interval = EDIT_INTERVAL  # seconds between edits of a streaming answer
+        self.confirm_timeout = CONFIRM_TIMEOUT
         self.closing = False
         self._in_flight: dict[asyncio.Task[Any], discord.Interaction[Any] | discord.Message] = {}
 
@@ -77,6 +83,11 @@ class ReviewBot(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info("Connected as %s (id %s) to %d server(s)", self.user, self.user and self.user.id, len(self.guilds))
+
+    async def charge_llm(self, user_id: int, guild_id: int | None) -> None:
+        """Start the person's LLM cooldown: the server's own length when it set one (/admin settings)."""
+        own = await self.services.guilds.get(str(guild_id) if guild_id else None)
+        self.llm_cooldown.charge(user_id, own.llm_cooldown_seconds)
 
     async def on_message(self, message: discord.Message, /) -> None:
         """No prefix commands: messages are only read by the ask cog's thread follow-ups."""

@@ -15,11 +15,12 @@ from discord.utils import escape_markdown
 
 from bot.services.ask import Answer
 from bot.services.films import FilmFacts
+from bot.services.importer import ImportReport
 from bot.services.reviews import AddedReview, masked_text
 from bot.services.summaries import SummaryResult
 from bot.text.chunking import CONTENT_LIMIT, EMBED_DESCRIPTION_LIMIT, first_piece, split_message
 from bot.text.segments import wrap_spoiler
-from storage.records import Film, Review, WatchlistEntry
+from storage.records import Film, GuildSettings, Review, WatchlistEntry
 
 COLOUR = discord.Colour(0xE4A11B)
 SPOILER_COLOUR = discord.Colour(0x8B1E3F)
@@ -180,6 +181,7 @@ def _review_header(review: Review) -> str:
     header = f"**{_cut(plain(review.author), 80)}**"
     if review.rating is not None:
         header += f" · {stars(review.rating)}"
+    header += f" · #{review.id}"  # what /admin delete-review asks for
     if review.author_flagged_spoilers:
         header += " · ⚠️ marked as spoilers by its author"
     return header
@@ -246,6 +248,7 @@ HELP_LINES = (
     ("/review film text rating spoilers", "Add your own review (spoilers are detected and hidden)."),
     ("/watchlist add · remove · list · watched", "Your personal list; only you see the replies."),
     ("/ask question film", "Ask about a film. I answer in a thread: mention me there to follow up."),
+    ("/privacy export · delete", "Get a file with everything I store about you, or erase it all."),
 )
 
 
@@ -264,6 +267,103 @@ def help_embed(engine: str, cooldown: float) -> discord.Embed:
         notes.append(f"/summary and /ask can be used once every {cooldown:g} s")
     embed.set_footer(text=" · ".join(notes) + ".")
     return embed
+
+
+# --- privacy ---------------------------------------------------------------------------------------
+EXPORT_TOO_LARGE = (
+    "Everything stored about you is larger than the file size Discord lets me send here. "
+    "Ask the bot's operator for a copy (`reviewbot privacy export --user <your id>`)."
+)
+DELETE_QUESTION = (
+    "**Erase everything I store about you?** Your watchlist, your reviews (summaries that used them are "
+    "rebuilt without them) and your conversations with me. This can't be undone. Only you see this message."
+)
+DELETE_TIMED_OUT = "No answer in time, so nothing was deleted. Run /privacy delete again whenever you like."
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def export_note(data: dict[str, object]) -> str:
+    sizes = {key: len(value) if isinstance(value, list) else 0 for key, value in data.items()}
+    return (
+        "Here is everything I store about you: "
+        f"{_count(sizes['watchlist'], 'watchlist entry', 'watchlist entries')}, "
+        f"{_count(sizes['reviews'], 'review', 'reviews')} and "
+        f"{_count(sizes['conversations'], 'conversation message', 'conversation messages')}. "
+        "Delete it all with /privacy delete."
+    )
+
+
+def deleted(counts: dict[str, int]) -> str:
+    return (
+        "Done. I erased "
+        f"{_count(counts.get('watchlist_entries', 0), 'watchlist entry', 'watchlist entries')}, "
+        f"{_count(counts.get('reviews', 0), 'review', 'reviews')} and "
+        f"{_count(counts.get('conversation_turns', 0), 'conversation message', 'conversation messages')}. "
+        "Counts of LLM use stay without your name, because the server's daily allowance is made of them."
+    )
+
+
+# --- admin -------------------------------------------------------------------------------------------
+IMPORT_FORMATS = (
+    "I can import our JSON format, a reviews CSV, or a Letterboxd reviews.csv / watchlist.csv "
+    "(a .json, .csv, .tsv or .txt file; see the README, “Data formats”)."
+)
+CONTENT_CODE_LIMIT = CONTENT_LIMIT - 200  # the report goes in a code block, after a line of text
+
+
+def review_choice(review: Review, film_label: str) -> str:
+    """An autocomplete entry: '#12 · Se7en (1995) · ann: A grim, rain-soaked…' (at most 100 characters)."""
+    text = " ".join(review.text.split())
+    return _cut(f"#{review.id} · {film_label} · {review.author}: {text}", 100)
+
+
+def review_removed(review: Review) -> str:
+    return f"Removed review #{review.id} by **{_cut(plain(review.author), 80)}**. Summaries are rebuilt without it."
+
+
+def guild_settings_embed(settings: GuildSettings, default_cooldown: float) -> discord.Embed:
+    embed = discord.Embed(title="This server's settings", colour=COLOUR)
+    if settings.spoilers_in_channel is False:
+        spoilers = "only the person who asked sees them"
+    else:
+        spoilers = "posted in the channel, plot reveals behind spoiler bars" + (
+            "" if settings.spoilers_in_channel else " (the default)"
+        )
+    embed.add_field(name="/summary spoilers:true", value=spoilers, inline=False)
+    if settings.llm_cooldown_seconds is None:
+        cooldown = f"{default_cooldown:g} s between a person's requests (the bot's default)"
+    else:
+        cooldown = f"{settings.llm_cooldown_seconds:g} s between a person's requests"
+    embed.add_field(name="/summary and /ask cooldown", value=cooldown, inline=False)
+    return embed.set_footer(text="Change them with /admin settings; reset:true goes back to the defaults.")
+
+
+def import_too_large(size: int, limit: int) -> str:
+    return (
+        f"That file is {size / 1024**2:,.1f} MiB; uploads here can be up to {limit // 1024**2} MiB. "
+        "Split it (the header on every part), or ask the bot's operator to run `reviewbot import`."
+    )
+
+
+def import_progress(name: str, stage: str, done: int, total: int) -> str:
+    if stage == "reading":
+        amount = f"{done / 1024**2:,.1f} of {total / 1024**2:,.1f} MiB"
+    else:
+        amount = f"{done:,} of {total:,}"
+    return f"⏳ Importing {plain(name)}: {stage} ({amount})…"
+
+
+def import_report(report: ImportReport) -> str:
+    """What was imported, with the skipped rows. The rows quote the file, so they go in a code block
+    (nothing in it can format text or mention anyone)."""
+    text = report.describe().replace("```", "'''")
+    head, _, rest = text.partition("\n")
+    if not rest:
+        return head
+    return f"{head}\n```\n{_cut(rest, CONTENT_CODE_LIMIT)}\n```"
 
 
 # --- saved review --------------------------------------------------------------------------------

@@ -63,6 +63,10 @@ class LiveText:
         self.edits = 0
 
     async def __call__(self, text: str) -> None:
+        self.show(text)
+
+    def show(self, text: str) -> None:
+        """The same from synchronous code on the event loop (e.g. an import's progress callback)."""
         self._latest = text
         self._wake.set()
         if self._task is None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
-from bot.discord_app.replies import follow_up, token_expired
+from bot.discord_app.replies import edit_original, follow_up, token_expired
 from bot.errors import AmbiguousFilm, FilmNotFound, RateLimited, ReviewBotError
 
 if TYPE_CHECKING:
@@ -32,9 +32,18 @@ class BotRestarting(app_commands.CheckFailure):
         super().__init__("I'm restarting right now. Please try again in a minute.")
 
 
+class Refused(app_commands.CheckFailure):
+    """A check's refusal carrying a service-layer error: discord.py only routes `AppCommandError`s
+    raised by checks to the error handler, so the original travels inside."""
+
+    def __init__(self, original: ReviewBotError) -> None:
+        super().__init__(original.message)
+        self.original = original
+
+
 def describe(error: BaseException) -> tuple[str, bool]:
     """(what to tell the person, whether the error was expected)."""
-    if isinstance(error, app_commands.CommandInvokeError):
+    if isinstance(error, app_commands.CommandInvokeError | Refused):
         error = error.original
     if isinstance(error, FilmNotFound | AmbiguousFilm):
         return f"{error.message}\n-# {PICK_TIP}", True
@@ -48,6 +57,10 @@ def describe(error: BaseException) -> tuple[str, bool]:
             f"{error.cooldown.per:g} seconds. Try again in {error.retry_after:.1f} s.",
             True,
         )
+    if isinstance(error, app_commands.MissingPermissions):
+        return "Only server managers (the *Manage Server* permission) can use this command.", True
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "That command only works in a server.", True
     if isinstance(error, app_commands.CommandNotFound):
         return "I don't know that command any more. It will disappear from the list shortly.", True
     if isinstance(error, app_commands.CheckFailure):
@@ -81,9 +94,12 @@ async def reply_privately(interaction: discord.Interaction[Any], message: str) -
     if not response.is_done():
         await response.send_message(message, ephemeral=True)
         return
-    if response.type is discord.InteractionResponseType.deferred_channel_message and not interaction.extras.get(
-        "ephemeral"
-    ):
+    deferred = response.type is discord.InteractionResponseType.deferred_channel_message
+    if deferred and interaction.extras.get("ephemeral"):
+        # The private "thinking…" reply (or a progress preview shown in it) becomes the message.
+        await edit_original(interaction, content=message, embeds=[], view=None, attachments=[])
+        return
+    if deferred:
         # A public "thinking…" reply: the first follow-up would fill it in *publicly* (Discord keeps
         # the defer's visibility), so remove it and say it privately instead.
         try:

@@ -145,7 +145,7 @@ class SummaryButton(_Button, template=r"rb:sum:(?P<film>\d+)"):
     async def pressed(self, interaction: Interaction) -> None:
         film = await _film(interaction, self.film_id)
         interaction.client.llm_cooldown.check(interaction.user.id)
-        interaction.client.llm_cooldown.charge(interaction.user.id)
+        await interaction.client.charge_llm(interaction.user.id, interaction.guild_id)
         await send_summary(interaction, film, spoilers=False, ephemeral=True)
 
 
@@ -166,6 +166,7 @@ class WatchlistAddButton(_Button, template=r"rb:wladd:(?P<film>\d+)"):
         return cls(int(match["film"]))
 
     async def pressed(self, interaction: Interaction) -> None:
+        interaction.client.write_limit.hit(interaction.user.id)
         guild_id = str(interaction.guild_id) if interaction.guild_id else None
         change = await interaction.client.services.watchlist.add(
             str(interaction.user.id), f"film:{self.film_id}", guild_id=guild_id

@@ -363,10 +363,11 @@ class FakeDiscord:
                                     app_permissions=app_permissions)
 
     async def autocomplete(
-        self, name: str, focused: str, *, user: JSON | None = None, dm: bool = False, **options: Any
+        self, name: str, focused: str, *, user: JSON | None = None, dm: bool = False, permissions: int | None = None,
+        **options: Any,
     ) -> FakeInteraction:
         data = self._command_data(name, options, focused=focused)
-        return await self._interact(4, data, user=user, dm=dm)
+        return await self._interact(4, data, user=user, dm=dm, permissions=permissions)
 
     async def press(
         self, message_id: str, custom_id: str, *, user: JSON | None = None, app_permissions: int | None = None
@@ -586,6 +587,8 @@ class FakeDiscord:
         path = request.path
         if path == "/gateway" or "/interactions/" in path or "/webhooks/" in path:
             return True  # callbacks and webhooks are authorised by the interaction token
+        if path.startswith("/attachments/"):
+            return True  # the CDN: anyone with the URL
         return request.headers.get("Authorization") == f"Bot {self.token}"
 
     async def _me(self, request: web.Request) -> web.Response:
@@ -609,9 +612,12 @@ class FakeDiscord:
             return _error(403, 50001, "Missing Access")
         stored = []
         for command in request[BODY]:
+            permissions = command.get("default_member_permissions")
             stored.append({"id": self.new_id(), "application_id": self.app_id, "version": self.new_id(),
-                           "type": 1, "guild_id": guild, "default_member_permissions": None, "nsfw": False,
-                           "description_localizations": None, "name_localizations": None, **command})
+                           "type": 1, "guild_id": guild, "nsfw": False,
+                           "description_localizations": None, "name_localizations": None, **command,
+                           # Discord answers with a string (a permission bit set can exceed 2**53).
+                           "default_member_permissions": None if permissions is None else str(permissions)})
         self.commands[guild] = stored
         return _json(stored)
 

@@ -1,4 +1,4 @@
-"""What several cogs use: film autocomplete, the LLM cooldown check, who is asking."""
+"""What several cogs use: film autocomplete, the LLM cooldown and write-limit checks, who is asking."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 import discord
 from discord import app_commands
 
-from bot.errors import FilmChoice
+from bot.discord_app.tree import Refused
+from bot.errors import FilmChoice, RateLimited
 
 if TYPE_CHECKING:
     from bot.discord_app.bot import ReviewBot
@@ -59,6 +60,20 @@ def llm_cooldown() -> Callable[[T], T]:
 
     async def predicate(interaction: Interaction) -> bool:
         interaction.client.llm_cooldown.check(interaction.user.id)
+        return True
+
+    return app_commands.check(predicate)
+
+
+def write_limit() -> Callable[[T], T]:
+    """Count the command against the person's writes per minute (see ratelimit.py); refuse with
+    an explanation when they are used up."""
+
+    async def predicate(interaction: Interaction) -> bool:
+        try:
+            interaction.client.write_limit.hit(interaction.user.id)
+        except RateLimited as error:
+            raise Refused(error) from error
         return True
 
     return app_commands.check(predicate)

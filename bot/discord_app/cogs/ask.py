@@ -67,7 +67,7 @@ class AskCog(commands.Cog):
         self, interaction: Interaction, question: app_commands.Range[str, 1, 500], film: str | None = None
     ) -> None:
         target = await self.bot.services.films.resolve(film) if film else None
-        self.bot.llm_cooldown.charge(interaction.user.id)
+        await self.bot.charge_llm(interaction.user.id, interaction.guild_id)
         channel = interaction.channel
         await defer(interaction)
         anchor = None  # the answer message a new thread starts from
@@ -163,7 +163,7 @@ class AskCog(commands.Cog):
         try:
             self.bot.track(message)
             self.bot.llm_cooldown.check(message.author.id)
-            self.bot.llm_cooldown.charge(message.author.id)
+            await self.bot.charge_llm(message.author.id, message.guild.id if message.guild else None)
             reply = await message.reply(THINKING, mention_author=False)
             placeholder = reply
 

@@ -8,7 +8,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_app import render
-from bot.discord_app.cogs._shared import Interaction, film_autocomplete
+from bot.discord_app.cogs._shared import Interaction, film_autocomplete, guild_of, write_limit
 from bot.discord_app.replies import defer, follow_up
 from bot.discord_app.views import film_view, reviews_message
 from bot.services.reviews import check_rating
@@ -47,6 +47,7 @@ class FilmsCog(commands.Cog):
         spoilers="Does your review reveal the plot? (I check every sentence too)",
     )
     @app_commands.autocomplete(film=film_autocomplete)
+    @write_limit()
     async def review(
         self,
         interaction: Interaction,
@@ -62,7 +63,7 @@ class FilmsCog(commands.Cog):
         await defer(interaction, ephemeral=True)
         added = await reviews.add(
             found, text=text, author=interaction.user.display_name, rating=rating, contains_spoilers=spoilers,
-            source="discord", author_user_id=str(interaction.user.id),
+            source="discord", author_user_id=str(interaction.user.id), guild_id=guild_of(interaction),
         )
         await follow_up(interaction, content=render.review_saved(found, added), ephemeral=True)
 

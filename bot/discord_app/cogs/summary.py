@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_app.cogs._shared import Interaction, film_autocomplete, llm_cooldown
+from bot.discord_app.cogs._shared import Interaction, film_autocomplete, guild_of, llm_cooldown
 from bot.discord_app.views import send_summary
 
 if TYPE_CHECKING:
@@ -29,8 +29,10 @@ class SummaryCog(commands.Cog):
         self, interaction: Interaction, film: app_commands.Range[str, 1, 200], spoilers: bool = False
     ) -> None:
         found = await self.bot.services.films.resolve(film)
-        self.bot.llm_cooldown.charge(interaction.user.id)
-        await send_summary(interaction, found, spoilers=spoilers, ephemeral=False)
+        await self.bot.charge_llm(interaction.user.id, interaction.guild_id)
+        # A server may keep spoiler summaries out of its channels (/admin settings): then only the asker sees one.
+        private = spoilers and (await self.bot.services.guilds.get(guild_of(interaction))).spoilers_in_channel is False
+        await send_summary(interaction, found, spoilers=spoilers, ephemeral=private)
 
 
 async def setup(bot: ReviewBot) -> None:

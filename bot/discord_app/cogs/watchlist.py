@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_app.cogs._shared import Interaction, film_autocomplete, guild_of, own_film_autocomplete
+from bot.discord_app.cogs._shared import (
+    Interaction,
+    film_autocomplete,
+    guild_of,
+    own_film_autocomplete,
+    write_limit,
+)
 from bot.discord_app.views import watchlist_message
 
 if TYPE_CHECKING:
@@ -23,6 +29,7 @@ class WatchlistCog(
     @app_commands.command(name="add", description="Add a film to your watchlist")
     @app_commands.describe(film="The film: start typing and pick it from the list (unknown titles are added too)")
     @app_commands.autocomplete(film=film_autocomplete)
+    @write_limit()
     async def add(self, interaction: Interaction, film: app_commands.Range[str, 1, 200]) -> None:
         change = await self.bot.services.watchlist.add(str(interaction.user.id), film, guild_id=guild_of(interaction))
         await interaction.response.send_message(change.message, ephemeral=True)
@@ -30,6 +37,7 @@ class WatchlistCog(
     @app_commands.command(name="remove", description="Take a film off your watchlist")
     @app_commands.describe(film="A film on your list")
     @app_commands.autocomplete(film=own_film_autocomplete)
+    @write_limit()
     async def remove(self, interaction: Interaction, film: app_commands.Range[str, 1, 200]) -> None:
         change = await self.bot.services.watchlist.remove(
             str(interaction.user.id), film, guild_id=guild_of(interaction)
@@ -39,6 +47,7 @@ class WatchlistCog(
     @app_commands.command(name="watched", description="Mark a film as watched, with your rating if you like")
     @app_commands.describe(film="A film on your list", rating="Your rating, 0.5 to 5 stars in halves (optional)")
     @app_commands.autocomplete(film=own_film_autocomplete)
+    @write_limit()
     async def watched(
         self,
         interaction: Interaction,

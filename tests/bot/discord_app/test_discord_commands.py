@@ -32,7 +32,7 @@ async def test_help_is_private_and_lists_every_command(harness: Harness) -> None
 
 async def test_synced_commands_have_the_issue_names_and_options(harness: Harness) -> None:
     commands = {c["name"]: c for c in harness.fake.commands[None]}
-    assert set(commands) == {"summary", "film", "reviews", "review", "watchlist", "ask", "help"}
+    assert set(commands) == {"summary", "film", "reviews", "review", "watchlist", "ask", "help", "privacy", "admin"}
 
     def options(command: dict) -> dict[str, dict]:
         return {o["name"]: o for o in command.get("options", [])}
@@ -48,9 +48,14 @@ async def test_synced_commands_have_the_issue_names_and_options(harness: Harness
     assert set(subcommands) == {"add", "remove", "list", "watched"}
     assert set(options(subcommands["watched"])) == {"film", "rating"}
     assert set(options(commands["ask"])) == {"question", "film"}
-    for command in commands.values():
-        assert command["contexts"] == [0, 1], "every command works in servers and in DMs"
+    assert set(options(commands["privacy"])) == {"export", "delete"}
+    assert set(options(commands["admin"])) == {"delete-review", "settings", "import"}
+    for name, command in commands.items():
         assert command["description"]
+        if name == "admin":
+            continue  # see test_discord_admin.py: servers only, managers only
+        assert command["contexts"] == [0, 1], "every other command works in servers and in DMs"
+        assert command.get("default_member_permissions") is None, "and for everyone"
 
 
 # --- autocomplete ---------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from bot.discord_app.runner import run_bot, sync_commands
 from tests.bot.discord_app.harness import discord_settings
 from tests.fakes.fake_discord import FakeDiscord
 
-COMMANDS = {"summary", "film", "reviews", "review", "watchlist", "ask", "help"}
+COMMANDS = {"summary", "film", "reviews", "review", "watchlist", "ask", "help", "privacy", "admin"}
 
 
 def one_line(text: str) -> str:
@@ -57,7 +57,7 @@ async def test_sync_to_a_guild_and_globally(tmp_path: Path, capsys: pytest.Captu
         assert {c["name"] for c in fake.commands[fake.guild_id]} == COMMANDS
         assert None not in fake.commands, "a guild sync leaves global commands alone"
         out = capsys.readouterr().out
-        assert "Registered 7 commands to server" in out and "/watchlist" in out
+        assert "Registered 9 commands to server" in out and "/watchlist" in out
         puts = [r for r in fake.requests if r.method == "PUT"]
         assert puts[0].path.endswith(f"/guilds/{fake.guild_id}/commands")
         assert puts[0].authorization == f"Bot {fake.token}"
