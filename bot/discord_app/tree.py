@@ -76,7 +76,9 @@ async def report_error(interaction: discord.Interaction[Any], error: BaseExcepti
     data: dict[str, Any] = dict(interaction.data or {})
     where = interaction.command.qualified_name if interaction.command else data.get("custom_id")
     if expected:
-        log.info("%s for %s: %s", type(error).__name__, where, message)
+        # What people typed (a film's name, an import's rows) can be in the message: DEBUG only.
+        log.info("%s in %s (user %s)", type(error).__name__, where, interaction.user.id)
+        log.debug("Told user %s: %s", interaction.user.id, message)
     else:
         log.error("Unexpected error in %s (user %s)", where, interaction.user.id, exc_info=error)
     try:

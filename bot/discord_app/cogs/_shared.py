@@ -39,7 +39,7 @@ async def film_autocomplete(interaction: Interaction, current: str) -> list[app_
     try:
         found = await films.search(current, limit=25) if current.strip() else await films.browse(limit=25)
     except Exception:
-        log.exception("Film autocomplete failed for %r", current)
+        log.exception("Film autocomplete failed (%d characters typed)", len(current))
         return []
     return _choices(found)
 
@@ -50,7 +50,7 @@ async def own_film_autocomplete(interaction: Interaction, current: str) -> list[
     try:
         found = await watchlist.search_own(str(interaction.user.id), current, guild_id=guild_of(interaction))
     except Exception:
-        log.exception("Watchlist autocomplete failed for %r", current)
+        log.exception("Watchlist autocomplete failed (%d characters typed)", len(current))
         return []
     return _choices(found)
 
