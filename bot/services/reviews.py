@@ -7,12 +7,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.errors import InvalidInput, PermissionDenied
-from bot.spoilers.detector import FilmContext, ScoredSentence, SpoilerDetector, build_context, tokens
+from bot.spoilers.detector import CorpusCounts, FilmContext, ScoredSentence, SpoilerDetector, build_context, tokens
 from storage.films import FilmRepository
 from storage.records import Film, Review, ReviewInput
 from storage.reviews import ReviewRepository, content_hash
 
-CORPUS_SAMPLE = 20_000  # reviews read to estimate how common a word is across films
+# Reviews read to estimate how common a word is across films (DF-IIF). 5,000 is plenty to tell a
+# film's particular words from common ones, and keeps the word sets small (~12 MB).
+CORPUS_SAMPLE = 5_000
+CONTEXT_IN_THREAD = 20  # a film with more reviews than this gets its context built off the loop
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +50,8 @@ class ReviewService:
         self.detector = detector
         self.threshold = threshold
         self.max_review_chars = max_review_chars
-        self._corpus: dict[int, set[str]] | None = None  # film id -> vocabulary of its reviews
+        self._corpus: tuple[dict[int, set[str]], CorpusCounts] | None = None  # per film, and counted
+        self._corpus_lock = asyncio.Lock()  # concurrent first callers share one build
 
     async def for_film(self, film: Film) -> list[Review]:
         return await self._reviews.for_film(film.id)
@@ -145,8 +149,15 @@ class ReviewService:
         return deleted
 
     async def context(self, film: Film, film_texts: Sequence[str]) -> FilmContext:
-        corpus = await self.corpus_vocab()
-        others = [vocab for film_id, vocab in corpus.items() if film_id != film.id]
+        """The detector's context for a film: its names, and its reviews' words against all others'.
+
+        Uses the corpus counts built once (see `corpus_vocab`); the film's own vocabulary is left
+        out of them by subtraction, not by copying 5,000 word sets for every call."""
+        vocab, counts = await self._corpus_stats()
+        own = vocab.get(film.id)
+        others = counts.excluding(own) if own is not None else counts
+        if len(film_texts) > CONTEXT_IN_THREAD:
+            return await asyncio.to_thread(build_context, film, film_texts, others)
         return build_context(film, film_texts, others)
 
     async def rescore_film(self, film: Film) -> int:
@@ -161,21 +172,24 @@ class ReviewService:
         return len(reviews)
 
     async def corpus_vocab(self) -> dict[int, set[str]]:
-        """Each film's review vocabulary (newest CORPUS_SAMPLE reviews), built once per change.
+        """Each film's review vocabulary (newest CORPUS_SAMPLE reviews), built once per change."""
+        return (await self._corpus_stats())[0]
 
-        Tokenising 20,000 reviews takes about half a second, so it runs in a worker thread.
-        """
-        if self._corpus is None:
-            texts = await self._reviews.recent_texts_by_film(CORPUS_SAMPLE)
+    async def _corpus_stats(self) -> tuple[dict[int, set[str]], CorpusCounts]:
+        """Built in a worker thread (tokenising thousands of reviews), once, however many callers
+        ask at the same moment (a burst of /summary on a cold cache)."""
+        async with self._corpus_lock:
+            if self._corpus is None:
+                texts = await self._reviews.recent_texts_by_film(CORPUS_SAMPLE)
 
-            def build() -> dict[int, set[str]]:
-                vocab: dict[int, set[str]] = {}
-                for film_id, text in texts:
-                    vocab.setdefault(film_id, set()).update(tokens(text))
-                return vocab
+                def build() -> tuple[dict[int, set[str]], CorpusCounts]:
+                    vocab: dict[int, set[str]] = {}
+                    for film_id, text in texts:
+                        vocab.setdefault(film_id, set()).update(tokens(text))
+                    return vocab, CorpusCounts.of(vocab.values())
 
-            self._corpus = await asyncio.to_thread(build)
-        return self._corpus
+                self._corpus = await asyncio.to_thread(build)
+            return self._corpus
 
     def forget_corpus(self) -> None:
         self._corpus = None
