@@ -186,11 +186,7 @@ class AskService:
         most questions is refused (LimitReached), or with `start_over_when_full` replaced by a new
         one under the same key (for front doors with one conversation per person, e.g. DMs)."""
         requester = requester or Requester()
-        question = " ".join(question.split())
-        if not question:
-            raise InvalidInput("Ask me something about a film, e.g. “is the acting in Parasite any good?”")
-        if len(question) > self._max_question_chars:
-            raise InvalidInput(f"Please keep questions under {self._max_question_chars} characters.")
+        question = self.check_question(question)
         conversation_id = None
         notes: list[str] = []
         history: list[Turn] = []
@@ -230,6 +226,15 @@ class AskService:
                 conversation_id, "assistant", answer.text, self._counter.count(answer.text), requester.user_id
             )
         return answer
+
+    def check_question(self, question: str) -> str:
+        """The question, tidied; a front door may call this first, to refuse at once."""
+        question = " ".join(question.split())
+        if not question:
+            raise InvalidInput("Ask me something about a film, e.g. “is the acting in Parasite any good?”")
+        if len(question) > self._max_question_chars:
+            raise InvalidInput(f"Please keep questions under {self._max_question_chars} characters.")
+        return question
 
     async def _is_full(self, conversation_id: int) -> bool:
         """A conversation holds at most `max_turns` questions: old turns stop mattering to the

@@ -66,6 +66,7 @@ class AskCog(commands.Cog):
     async def ask(
         self, interaction: Interaction, question: app_commands.Range[str, 1, 500], film: str | None = None
     ) -> None:
+        self.bot.services.ask.check_question(question)  # mistakes are answered at once, privately
         target = await self.bot.services.films.resolve(film) if film else None
         await self.bot.charge_llm(interaction.user.id, interaction.guild_id)
         channel = interaction.channel
