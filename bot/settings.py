@@ -70,16 +70,16 @@ class Settings(BaseSettings):
     discord_api_base: str = "https://discord.com/api/v10"
     discord_gateway_url: str = "wss://gateway.discord.gg/"
     discord_command_cooldown_seconds: float = Field(default=5.0, ge=0)
-    # Answer every message in the bot's /ask threads, not only those that mention it. Needs the
-    # privileged Message Content intent switched on in the Discord Developer Portal.
-    discord_message_content: bool = False
-
-    @field_validator("openai_base_url", "openai_api_key", "discord_token", mode="before")
     # Per person: commands that change stored data (reviews, watchlists, imports, deletion) or export it.
     discord_write_rate_per_minute: int = Field(default=20, ge=0)  # 0: no limit
     # /admin import: server managers may add films and reviews from a file (the library is shared
     # by every server the bot is in, so a bot in servers you don't run may want this off).
     discord_admin_import: bool = True
+    # Answer every message in the bot's /ask threads, not only those that mention it. Needs the
+    # privileged Message Content intent switched on in the Discord Developer Portal.
+    discord_message_content: bool = False
+
+    @field_validator("openai_base_url", "openai_api_key", "discord_token", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         """`OPENAI_BASE_URL=` in a .env file means "not set", not an empty URL."""
