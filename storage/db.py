@@ -113,7 +113,16 @@ class Database:
     @staticmethod
     async def _connect(path: Path, busy_timeout_ms: int) -> aiosqlite.Connection:
         # isolation_level=None: autocommit, so transactions are explicit (BEGIN IMMEDIATE below).
-        conn = await aiosqlite.connect(path, isolation_level=None, timeout=busy_timeout_ms / 1000)
+        conn = aiosqlite.connect(path, isolation_level=None, timeout=busy_timeout_ms / 1000)
+        try:
+            await conn
+        except BaseException:
+            # aiosqlite stops its thread after a failed connect, and that thread then reports to
+            # this loop: wait for it, or it reports to a closed loop (an error in a thread) later.
+            thread = getattr(conn, "_thread", None)
+            if thread is not None:
+                await asyncio.to_thread(thread.join, 5)
+            raise
         try:
             conn.row_factory = sqlite3.Row
             await conn.execute("PRAGMA journal_mode=WAL")
