@@ -45,6 +45,16 @@ SPOILERS = (
 ADJ_OPINION = "superb wonderful uneven clumsy haunting gorgeous flat brilliant tedious moving precise".split()
 
 
+def tconst(i: int) -> str:
+    """Synthetic ids live in a range IMDb has not used (tt9xxxxxxx), so they never collide with a
+    real film's id (the sample data's films carry real ones, and imports match on the id)."""
+    return f"tt{900_000_000 + i}"
+
+
+def nconst(i: int) -> str:
+    return f"nm{900_000_000 + i}"
+
+
 def title(rng: random.Random) -> str:
     pattern = rng.choice(PATTERNS)
     return pattern.format(
@@ -93,31 +103,31 @@ def write_imdb(folder: Path, n_titles: int, *, seed: int = 7, people: int | None
             runtime = str(rng.randint(70, 180)) if rng.random() > 0.05 else "\\N"
             year = str(rng.randint(1920, 2025)) if rng.random() > 0.01 else "\\N"
             genres = ",".join(sorted(rng.sample(GENRES, rng.randint(1, 3))))
-            yield [f"tt{i:07d}", rng.choice(types), name, original, "0", year, "\\N", runtime, genres]
+            yield [tconst(i), rng.choice(types), name, original, "0", year, "\\N", runtime, genres]
 
     def ratings() -> Iterator[list[str]]:
         rng = random.Random(seed + 1)
         for i in range(1, n_titles + 1):
             if rng.random() < 0.8:
-                yield [f"tt{i:07d}", f"{rng.uniform(1, 10):.1f}", str(rng.randint(5, 500_000))]
+                yield [tconst(i), f"{rng.uniform(1, 10):.1f}", str(rng.randint(5, 500_000))]
 
     def crew() -> Iterator[list[str]]:
         rng = random.Random(seed + 2)
         for i in range(1, n_titles + 1):
-            directors = ",".join(f"nm{rng.randint(1, n_people):07d}" for _ in range(rng.randint(1, 2)))
-            yield [f"tt{i:07d}", directors, "\\N"]
+            directors = ",".join(nconst(rng.randint(1, n_people)) for _ in range(rng.randint(1, 2)))
+            yield [tconst(i), directors, "\\N"]
 
     def principals() -> Iterator[list[str]]:
         rng = random.Random(seed + 3)
         for i in range(1, n_titles + 1):
             for order in range(1, rng.randint(2, 5)):
                 character = json.dumps([person(rng).split()[0] + " " + rng.choice(LAST)])
-                yield [f"tt{i:07d}", str(order), f"nm{rng.randint(1, n_people):07d}", "actor", "\\N", character]
+                yield [tconst(i), str(order), nconst(rng.randint(1, n_people)), "actor", "\\N", character]
 
     def names() -> Iterator[list[str]]:
         rng = random.Random(seed + 4)
         for i in range(1, n_people + 1):
-            yield [f"nm{i:07d}", person(rng), str(rng.randint(1920, 2000)), "\\N", "actor,director", "\\N"]
+            yield [nconst(i), person(rng), str(rng.randint(1920, 2000)), "\\N", "actor,director", "\\N"]
 
     return {
         "title.basics.tsv.gz": _write_tsv(
