@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import discord
-from discord.utils import escape_markdown
 
 from bot.services.ask import Answer
 from bot.services.films import FilmFacts
@@ -19,6 +18,7 @@ from bot.services.importer import ImportReport
 from bot.services.reviews import AddedReview, masked_text
 from bot.services.summaries import SummaryResult
 from bot.text.chunking import CONTENT_LIMIT, EMBED_DESCRIPTION_LIMIT, first_piece, split_message
+from bot.text.markdown import escape_markdown
 from bot.text.segments import wrap_spoiler
 from storage.records import Film, GuildSettings, Review, WatchlistEntry
 
@@ -41,14 +41,15 @@ def stars(rating: float | None) -> str:
 
 
 def plain(text: str) -> str:
-    """Text from a person, shown as written: markdown (spoiler bars included) escaped."""
+    """Text from a person (a title, a name, a note), shown as written: every Discord markup
+    character escaped, so it can't format, hide or end the bot's own markup around it."""
     return escape_markdown(text)
 
 
 # --- films ---------------------------------------------------------------------------------------
 def film_embed(facts: FilmFacts) -> discord.Embed:
     film = facts.film
-    embed = discord.Embed(title=_cut(film.label, TITLE_LIMIT), colour=COLOUR)
+    embed = discord.Embed(title=_cut(plain(film.label), TITLE_LIMIT), colour=COLOUR)
     if film.logline:
         embed.description = _cut(plain(film.logline), 1000)
     if film.original_title and film.original_title != film.title:
@@ -80,7 +81,7 @@ def reviews_line(facts: FilmFacts) -> str:
 
 # --- summaries -----------------------------------------------------------------------------------
 def summary_title(film: Film, spoilers: bool) -> str:
-    return _cut(f"{film.label} — {'with spoilers' if spoilers else 'spoiler-free'} summary", TITLE_LIMIT)
+    return _cut(f"{plain(film.label)} — {'with spoilers' if spoilers else 'spoiler-free'} summary", TITLE_LIMIT)
 
 
 def summary_preview(film: Film, text: str, spoilers: bool) -> discord.Embed:
@@ -155,7 +156,7 @@ def review_pages(reviews: Sequence[Review]) -> list[list[Review]]:
 
 def reviews_page(film: Film, reviews: Sequence[Review], page: int, threshold: float) -> Page:
     pages = review_pages(reviews)
-    embed = discord.Embed(title=_cut(f"Reviews of {film.label}", TITLE_LIMIT), colour=COLOUR)
+    embed = discord.Embed(title=_cut(f"Reviews of {plain(film.label)}", TITLE_LIMIT), colour=COLOUR)
     if not pages:
         embed.description = "No reviews stored yet. Be the first: /review."
         return Page(embed, 0, 1)
@@ -190,8 +191,8 @@ def _review_header(review: Review) -> str:
 def _review_body(review: Review, threshold: float) -> str:
     if review.author_flagged_spoilers:
         # The author says the review spoils the film: hide all of it, not only the flagged sentences.
-        return wrap_spoiler(masked_text(review, threshold, reveal=True))
-    return masked_text(review, threshold)
+        return wrap_spoiler(masked_text(review, threshold, reveal=True, escape=plain))
+    return masked_text(review, threshold, escape=plain)
 
 
 def _share(room: int, wants: Sequence[int]) -> list[int]:
@@ -218,7 +219,7 @@ def _shortened(body: str, review: Review, limit: int) -> str:
 def watchlist_page(entries: Sequence[WatchlistEntry], page: int, owner: str) -> Page:
     count = max(1, -(-len(entries) // WATCHLIST_PER_PAGE))
     page = max(0, min(page, count - 1))
-    embed = discord.Embed(title=_cut(f"{owner}'s watchlist", TITLE_LIMIT), colour=COLOUR)
+    embed = discord.Embed(title=_cut(f"{plain(owner)}'s watchlist", TITLE_LIMIT), colour=COLOUR)
     if not entries:
         embed.description = "Nothing here yet. Add a film with /watchlist add."
         return Page(embed, 0, 1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.errors import InvalidInput, PermissionDenied
@@ -195,11 +195,15 @@ class ReviewService:
         self._corpus = None
 
 
-def masked_text(review: Review, threshold: float, *, reveal: bool = False) -> str:
+def masked_text(
+    review: Review, threshold: float, *, reveal: bool = False, escape: Callable[[str], str] | None = None
+) -> str:
     """The review with every spoiler sentence (marked by its author or scored at/above the
     threshold) wrapped in `||…||`; author markup is normalised, other bars escaped.
 
-    With `reveal`, the sentences are shown plainly (still with stray `||` escaped).
+    With `reveal`, the sentences are shown plainly (still with stray `||` escaped). `escape`: how
+    each sentence's own text is made safe inside the markup (default: only `||` is escaped; Discord
+    passes `bot.text.markdown.escape_markdown`, so a reviewer's `**` or `# ` can't format the page).
     """
     from bot.text.segments import escape_spoiler_bars, split_review, wrap_spoiler
 
@@ -214,6 +218,7 @@ def masked_text(review: Review, threshold: float, *, reveal: bool = False) -> st
         )
         if out:
             out += "\n\n" if "\n\n" in review.text[previous_end : span.start] else " "
-        out += wrap_spoiler(span.text) if spoiler and not reveal else escape_spoiler_bars(span.text)
+        text = escape(span.text) if escape is not None else span.text
+        out += wrap_spoiler(text) if spoiler and not reveal else escape_spoiler_bars(text)
         previous_end = span.end
     return out

@@ -309,3 +309,14 @@ async def test_every_interaction_was_answered_in_time(harness: Harness) -> None:
         assert ix.callbacks, f"interaction {ix.payload['data']} was never answered"
         assert ix.acked_at is not None and ix.acked_at - ix.sent_at < 3.0
         assert ix.state != "loading", f"left 'thinking…' forever: {ix.payload['data']}"
+
+
+async def test_markup_in_a_typed_title_stays_text(harness: Harness) -> None:
+    me = harness.user("marker")
+    await harness.run("watchlist add", film="**Loud** _Film_ (2030)", user=me)
+    ix = await harness.run("watchlist list", user=me)
+    description = ix.callbacks[0].body["data"]["embeds"][0]["description"]
+    assert "**\\*\\*Loud\\*\\* \\_Film\\_ (2030)**" in description, "the bot's bold around the escaped title"
+    (entry,) = await harness.services.watchlist.list(me["id"])
+    card = await harness.run("film", film=f"film:{entry.film_id}", user=me)
+    assert card.callbacks[0].body["data"]["embeds"][0]["title"] == "\\*\\*Loud\\*\\* \\_Film\\_ (2030)"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.app import Services
 from bot.discord_app import render
 from bot.services.ask import Answer, SourceRef
@@ -95,3 +97,41 @@ def test_answer_text_names_its_sources_in_small_print() -> None:
 def test_preview_of_an_unfinished_spoiler_stays_hidden() -> None:
     preview = render.answer_preview("The ending: ||the twist is that")
     assert balanced(preview) and preview.endswith(render.WRITING)
+
+
+# --- people's markdown never changes the bot's formatting ---------------------------------------------
+HOSTILE = "# Big **bold** claim"
+
+
+async def test_review_markup_is_escaped_but_spoilers_stay_hidden(services: Services) -> None:
+    film = await services.films.resolve("The Sixth Sense")
+    text = (
+        f"{HOSTILE} about a patient ghost story. A stray ** and a `tick and ~~strike and [a link](http://x.y) here. "
+        "It turns out that Malcolm was dead the whole time, which || stays hidden."
+    )
+    await services.reviews.add(film, text=text, author="_marker_ *fan*", rating=4)
+    reviews = [r for r in await services.reviews.for_film(film) if r.author == "_marker_ *fan*"]
+    description = render.reviews_page(film, reviews, 0, services.reviews.threshold).embed.description or ""
+    header, body = description.split("\n", 1)
+    assert header.startswith("**\\_marker\\_ \\*fan\\***"), "the bot's bold survives around an escaped name"
+    assert body.startswith("\\# Big \\*\\*bold\\*\\* claim"), "no heading, no bold"
+    assert "\\*\\* and a \\`tick and \\~\\~strike and \\[a link](http://x.y)" in body
+    assert always_hidden(body, "Malcolm was dead"), "the bot's own spoiler bars still hide the reveal"
+    assert balanced(body)
+    unescaped = body.replace("\\*", "").replace("\\`", "").replace("\\~", "").replace("\\_", "")
+    assert "*" not in unescaped and "`" not in unescaped and "~" not in unescaped
+
+
+async def test_titles_names_and_notes_are_escaped(services: Services) -> None:
+    film = await services.films.resolve("Parasite")
+    odd = replace(film, title="**Loud** ||Film||", original_title=None)
+    facts = await services.films.facts(film)
+    assert render.film_embed(replace(facts, film=odd)).title == "\\*\\*Loud\\*\\* \\|\\|Film\\|\\| (2019)"
+    assert render.summary_title(odd, spoilers=False).startswith("\\*\\*Loud\\*\\*")
+    assert render.reviews_page(odd, [], 0, 0.35).embed.title == "Reviews of \\*\\*Loud\\*\\* \\|\\|Film\\|\\| (2019)"
+    entry = WatchlistEntry(1, "> Quoted `Film`", None, "2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z", None,
+                           "# loud note")
+    page = render.watchlist_page([entry], 0, "__under__")
+    assert page.embed.title == "\\_\\_under\\_\\_'s watchlist"
+    assert "**\\> Quoted \\`Film\\`**" in (page.embed.description or "")
+    assert "\\# loud note" in (page.embed.description or "")
