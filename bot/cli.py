@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from bot.app import Services, open_services
-from bot.errors import ReviewBotError
+from bot.errors import DatabaseProblem, ReviewBotError
 from bot.settings import Settings
 
 log = logging.getLogger("reviewbot")
@@ -122,6 +122,24 @@ def build_parser() -> argparse.ArgumentParser:
         pp.add_argument("--user", required=True)
         if name == "delete":
             pp.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+    p = command("db", "back up, check or restore the database file")
+    dsub = p.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    dp = dsub.add_parser("backup", help="copy the database to PATH; safe while the bot runs")
+    _add_common(dp)
+    dp.add_argument("path", type=Path, metavar="PATH", help="the backup file, or a folder for a time-stamped one")
+    dp.add_argument("--force", action="store_true", help="replace PATH if it exists")
+    dp.add_argument("--json", action="store_true")
+    dp = dsub.add_parser("check", help="run SQLite's integrity and foreign-key checks (read-only)")
+    _add_common(dp)
+    dp.add_argument("--json", action="store_true")
+    dp = dsub.add_parser(
+        "restore", help="replace the database with a backup (stop the bot first; the current one is kept)"
+    )
+    _add_common(dp)
+    dp.add_argument("path", type=Path, metavar="PATH", help="a file made by `reviewbot db backup`")
+    dp.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    dp.add_argument("--json", action="store_true")
     return parser
 
 
@@ -149,9 +167,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command in (None, "run", "sync") and (args.command or settings.discord_token):
         from bot.discord_app.runner import run_bot, sync_commands
 
-        if args.command == "sync":
-            return asyncio.run(sync_commands(settings, args.guild))
-        return asyncio.run(run_bot(settings))
+        try:
+            if args.command == "sync":
+                return asyncio.run(sync_commands(settings, args.guild))
+            return asyncio.run(run_bot(settings))
+        except DatabaseProblem as error:  # at start-up: a read-only, damaged or locked database
+            print(f"reviewbot: {error.message}", file=sys.stderr)
+            return 1
     try:
         return asyncio.run(_run(settings, args))
     except KeyboardInterrupt:
@@ -174,6 +196,10 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
     }
     quiet_start = args.command not in (None, "chat")
     try:
+        if args.command == "db":  # the file itself, without the services: a restore needs it to itself
+            from bot.terminal import db_commands
+
+            return await db_commands.run(settings, args)
         async with open_services(settings) as services:
             if not quiet_start:
                 logging.getLogger("bot.app").setLevel(logging.WARNING)
