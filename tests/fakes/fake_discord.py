@@ -183,6 +183,7 @@ class FakeDiscord:
         self.faults: list[Fault] = []
         self.files: dict[str, bytes] = {}  # attachment id -> content (uploads by users and by the bot)
         self.token_lifetime = TOKEN_LIFETIME
+        self.attachment_size_limit = 10 * 1024 * 1024  # the largest file the bot may upload in a reply
         self._clock_offset = 0.0
         self._sent_events: list[tuple[int, str]] = []  # (seq, packet): replayed after a RESUME
         self._changed = asyncio.Condition()
@@ -452,7 +453,7 @@ class FakeDiscord:
         interaction_id, token = self.new_id(), "ix-" + secrets.token_urlsafe(24)
         payload: JSON = {
             "id": interaction_id, "application_id": self.app_id, "type": kind, "token": token, "version": 1,
-            "locale": "en-US", "entitlements": [], "attachment_size_limit": 10 * 1024 * 1024, "data": data,
+            "locale": "en-US", "entitlements": [], "attachment_size_limit": self.attachment_size_limit, "data": data,
             "app_permissions": ALL_PERMISSIONS if app_permissions is None else str(app_permissions),
         }
         if dm:

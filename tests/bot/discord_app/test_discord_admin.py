@@ -121,10 +121,22 @@ async def test_import_skips_bad_rows_and_reports_them_privately(harness: Harness
     content = answer["content"]
     assert content.startswith("Imported:") and "2 review(s) added" in content
     assert "Skipped 1 bad row(s)" in content and "```\n" in content and "line 3" in content
+    progress = [r.body.get("content") or "" for r in harness.fake.requests_to(ix.token) if r.method == "PATCH"]
+    assert any(text.startswith("⏳ Importing reviews.csv") for text in progress), "progress is shown"
     mine = [r for r, _ in await harness.services.reviews.in_guild(harness.fake.guild_id)]
     assert {r.author for r in mine} >= {"importer-one", "importer-three"}, "tagged with this server"
     again = await harness.run("admin import", file=harness.fake.attachment("reviews.csv", CSV.encode()))
     assert "0 review(s) added (2 already stored)" in reply(again, harness)["content"]
+
+
+async def test_a_letterboxd_watchlist_goes_to_the_managers_own_list(harness: Harness) -> None:
+    manager = harness.user("letterboxd-manager")
+    csv = ("Date,Name,Year,Letterboxd URI\n2024-01-02,Parasite,2019,https://boxd.it/a\n"
+           "2024-01-03,A Film Only Letterboxd Knows,2031,https://boxd.it/b\n")
+    ix = await harness.run("admin import", file=harness.fake.attachment("watchlist.csv", csv.encode()), user=manager)
+    assert "2 watchlist entries added" in reply(ix, harness)["content"]
+    titles = [e.title for e in await harness.services.watchlist.list(manager["id"])]
+    assert sorted(titles) == ["A Film Only Letterboxd Knows", "Parasite"]
 
 
 async def test_import_refuses_unknown_files_and_can_be_switched_off(

@@ -54,6 +54,19 @@ async def test_export_sends_only_my_data_as_a_private_json_file(harness: Harness
     assert b"theirs" not in raw and other["id"].encode() not in raw
 
 
+async def test_an_export_too_large_to_upload_is_explained(harness: Harness) -> None:
+    me = harness.user("hoarder")
+    await use_the_bot(harness, me, "hoarded")
+    harness.fake.attachment_size_limit = 200
+    try:
+        ix = await harness.run("privacy export", user=me)
+    finally:
+        harness.fake.attachment_size_limit = 10 * 1024 * 1024
+    (reply,) = harness.messages(ix)
+    assert reply["content"] == render.EXPORT_TOO_LARGE and reply["attachments"] == []
+    assert reply["flags"] & EPHEMERAL
+
+
 async def test_delete_asks_first_and_only_i_can_answer(harness: Harness) -> None:
     me, other = harness.user("leaver"), harness.user("prankster")
     await use_the_bot(harness, me, "leaving")
