@@ -3,7 +3,7 @@ pages and watchlist pages.
 
 Every button is a `DynamicItem`: its state (film id, page, who is browsing) lives in its custom_id,
 so buttons keep working after a restart and no view is held in memory. A button press goes through
-`_Button.callback`, which tracks the work (for a graceful shutdown) and sends any error to the
+`TrackedButton.callback`, which tracks the work (for a graceful shutdown) and sends any error to the
 central handler, so no press is left unanswered.
 """
 
@@ -96,7 +96,7 @@ async def _film(interaction: Interaction, film_id: int) -> Film:
 
 
 # --- buttons -------------------------------------------------------------------------------------
-class _Button(DynamicItem[Button[Any]], template=re.compile(r"(?!)")):
+class TrackedButton(DynamicItem[Button[Any]], template=re.compile(r"(?!)")):
     """Base: tracked, error-handled press handling. Subclasses implement `pressed`."""
 
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
@@ -113,7 +113,7 @@ class _Button(DynamicItem[Button[Any]], template=re.compile(r"(?!)")):
         raise NotImplementedError
 
 
-class ShowSpoilersButton(_Button, template=r"rb:spoil:(?P<film>\d+)"):
+class ShowSpoilersButton(TrackedButton, template=r"rb:spoil:(?P<film>\d+)"):
     """Anyone may press it; the spoiler version goes only to the person who pressed."""
 
     def __init__(self, film_id: int) -> None:
@@ -131,7 +131,7 @@ class ShowSpoilersButton(_Button, template=r"rb:spoil:(?P<film>\d+)"):
         await send_summary(interaction, film, spoilers=True, ephemeral=True)
 
 
-class SummaryButton(_Button, template=r"rb:sum:(?P<film>\d+)"):
+class SummaryButton(TrackedButton, template=r"rb:sum:(?P<film>\d+)"):
     def __init__(self, film_id: int) -> None:
         super().__init__(
             Button(label="Summary", emoji="📝", style=discord.ButtonStyle.primary, custom_id=f"rb:sum:{film_id}")
@@ -149,7 +149,7 @@ class SummaryButton(_Button, template=r"rb:sum:(?P<film>\d+)"):
         await send_summary(interaction, film, spoilers=False, ephemeral=True)
 
 
-class WatchlistAddButton(_Button, template=r"rb:wladd:(?P<film>\d+)"):
+class WatchlistAddButton(TrackedButton, template=r"rb:wladd:(?P<film>\d+)"):
     def __init__(self, film_id: int) -> None:
         super().__init__(
             Button(
@@ -174,7 +174,7 @@ class WatchlistAddButton(_Button, template=r"rb:wladd:(?P<film>\d+)"):
         await interaction.response.send_message(change.message, ephemeral=True)
 
 
-class ReviewsPageButton(_Button, template=r"rb:rv:(?P<film>\d+):(?P<page>\d+):(?P<viewer>\d+)"):
+class ReviewsPageButton(TrackedButton, template=r"rb:rv:(?P<film>\d+):(?P<page>\d+):(?P<viewer>\d+)"):
     """Turns the page for the person browsing; anyone else gets their own private copy to browse."""
 
     def __init__(self, film_id: int, page: int, viewer: int) -> None:
@@ -195,7 +195,7 @@ class ReviewsPageButton(_Button, template=r"rb:rv:(?P<film>\d+):(?P<page>\d+):(?
             await interaction.response.send_message(**message, ephemeral=True)
 
 
-class WatchlistPageButton(_Button, template=r"rb:wl:(?P<page>\d+):(?P<owner>\d+):(?P<viewer>\d+)"):
+class WatchlistPageButton(TrackedButton, template=r"rb:wl:(?P<page>\d+):(?P<owner>\d+):(?P<viewer>\d+)"):
     """Pages of a watchlist. Only lists their owner posted publicly have buttons others can press;
     those people get a private copy to browse."""
 

@@ -1,7 +1,9 @@
 """/privacy export | delete: everything the bot stores about you, as a file, or erased.
 
-Both reply privately. Deleting asks first: a red "Delete everything" button and Cancel that only
-the person who asked can press, and that stop working after `confirm_timeout` seconds.
+Both reply privately. Deleting asks first: a red "Delete everything" button and Cancel. Like every
+button here they carry their state in their custom_id (who may answer, and until when), so they
+keep working across a restart and can't be answered by anyone else or after the deadline; a timer
+also withdraws the question when it lapses.
 """
 
 from __future__ import annotations
@@ -10,16 +12,19 @@ import asyncio
 import io
 import json
 import logging
+import re
+import time
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
+from discord.ui import Button, View
 
 from bot.discord_app import render
 from bot.discord_app.cogs._shared import Interaction, write_limit
 from bot.discord_app.replies import defer, follow_up
-from bot.discord_app.tree import report_error
+from bot.discord_app.views import TrackedButton
 
 if TYPE_CHECKING:
     from bot.discord_app.bot import ReviewBot
@@ -30,6 +35,11 @@ log = logging.getLogger(__name__)
 class PrivacyCog(commands.GroupCog, group_name="privacy", group_description="Your data: get a copy, or erase it"):
     def __init__(self, bot: ReviewBot) -> None:
         self.bot = bot
+        self._timers: set[asyncio.Task[None]] = set()
+
+    async def cog_unload(self) -> None:
+        for timer in self._timers:
+            timer.cancel()
 
     @app_commands.command(name="export", description="Get everything stored about you as a JSON file (only you see it)")
     @write_limit()
@@ -46,50 +56,65 @@ class PrivacyCog(commands.GroupCog, group_name="privacy", group_description="You
     @app_commands.command(name="delete", description="Erase everything stored about you (asks first)")
     @write_limit()
     async def delete(self, interaction: Interaction) -> None:
-        view = ConfirmDelete(self.bot, interaction, timeout=self.bot.confirm_timeout)
+        timeout = self.bot.confirm_timeout
+        until = int((time.time() + timeout) * 1000)
+        view = View(timeout=None)
+        for answer in ("yes", "no"):
+            view.add_item(ForgetButton(answer, interaction.user.id, until))
         await interaction.response.send_message(render.DELETE_QUESTION, view=view, ephemeral=True)
+        timer = asyncio.create_task(_withdraw(interaction, timeout), name="reviewbot-privacy-timeout")
+        self._timers.add(timer)
+        timer.add_done_callback(self._timers.discard)
 
 
-class ConfirmDelete(discord.ui.View):
-    """The confirmation for /privacy delete. Held in memory: after a restart it is simply gone,
-    and nothing was deleted (asking again is cheap)."""
+class ForgetButton(TrackedButton, template=r"rb:forget:(?P<answer>yes|no):(?P<user>\d+):(?P<until>\d+)"):
+    """"Delete everything" (yes) or "Cancel" (no), for `user` only, until `until` (ms since 1970)."""
 
-    def __init__(self, bot: ReviewBot, origin: Interaction, *, timeout: float) -> None:
-        super().__init__(timeout=timeout)
-        self.bot = bot
-        self.origin = origin
+    def __init__(self, answer: str, user_id: int, until: int) -> None:
+        yes = answer == "yes"
+        super().__init__(
+            Button(
+                label="Delete everything" if yes else "Cancel",
+                emoji="🗑️" if yes else None,
+                style=discord.ButtonStyle.danger if yes else discord.ButtonStyle.secondary,
+                custom_id=f"rb:forget:{answer}:{user_id}:{until}",
+            )
+        )
+        self.answer, self.user_id, self.until = answer, user_id, until
 
-    async def interaction_check(self, interaction: Interaction) -> bool:  # type: ignore[override]
-        if interaction.user.id != self.origin.user.id:
+    @classmethod
+    async def from_custom_id(cls, interaction: Interaction, item: Any, match: re.Match[str], /) -> ForgetButton:  # type: ignore[override]
+        return cls(match["answer"], int(match["user"]), int(match["until"]))
+
+    async def pressed(self, interaction: Interaction) -> None:
+        if interaction.user.id != self.user_id:
             await interaction.response.send_message("Only the person who asked can answer this.", ephemeral=True)
-            return False
-        self.bot.track(interaction)
-        return True
-
-    @discord.ui.button(label="Delete everything", emoji="🗑️", style=discord.ButtonStyle.danger)
-    async def confirm(self, interaction: Interaction, button: discord.ui.Button[Any]) -> None:
-        self.stop()
+            return
+        if time.time() * 1000 > self.until:
+            await interaction.response.edit_message(content=render.DELETE_TIMED_OUT, view=None)
+            return
+        if self.answer == "no":
+            await interaction.response.edit_message(content="Cancelled: nothing was deleted.", view=None)
+            return
         await interaction.response.defer()  # acknowledged at once; the deletion is one transaction
-        counts = await self.bot.services.privacy.delete(str(interaction.user.id))
+        services = interaction.client.services
+        counts = await services.privacy.delete(str(interaction.user.id))
         # Their reviews leave the spoiler detector's vocabulary and the title suggestions too.
-        self.bot.services.reviews.forget_corpus()
-        self.bot.services.films.invalidate()
+        services.reviews.forget_corpus()
+        services.films.invalidate()
         log.info("Deleted the data of user %s on request", interaction.user.id)
         await interaction.edit_original_response(content=render.deleted(counts), view=None)
 
-    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
-    async def cancel(self, interaction: Interaction, button: discord.ui.Button[Any]) -> None:
-        self.stop()
-        await interaction.response.edit_message(content="Cancelled: nothing was deleted.", view=None)
 
-    async def on_timeout(self) -> None:
-        try:
-            await self.origin.edit_original_response(content=render.DELETE_TIMED_OUT, view=None)
-        except discord.HTTPException:
-            log.info("Could not withdraw a timed-out deletion question", exc_info=True)
-
-    async def on_error(self, interaction: Interaction, error: Exception, item: discord.ui.Item[Any]) -> None:  # type: ignore[override]
-        await report_error(interaction, error)
+async def _withdraw(interaction: Interaction, after: float) -> None:
+    """Take the buttons off an unanswered question once it lapses (an answered one has none)."""
+    await asyncio.sleep(after)
+    try:
+        message = await interaction.original_response()
+        if message.components:
+            await interaction.edit_original_response(content=render.DELETE_TIMED_OUT, view=None)
+    except discord.HTTPException:
+        log.info("Could not withdraw a lapsed deletion question", exc_info=True)
 
 
 def _encode(data: dict[str, object]) -> bytes:
@@ -97,4 +122,5 @@ def _encode(data: dict[str, object]) -> bytes:
 
 
 async def setup(bot: ReviewBot) -> None:
+    bot.add_dynamic_items(ForgetButton)
     await bot.add_cog(PrivacyCog(bot))

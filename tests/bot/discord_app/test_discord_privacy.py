@@ -111,10 +111,15 @@ async def test_delete_can_be_cancelled_or_left_to_time_out(harness: Harness) -> 
     try:
         ix = await harness.run("privacy delete", user=me)
         message = harness.original(ix)
+        stale = message["components"]
         await harness.fake.wait_for(lambda: message["content"] == render.DELETE_TIMED_OUT)
-        assert message["components"] == []
+        assert message["components"] == [], "the lapsed question was withdrawn"
     finally:
         harness.bot.confirm_timeout = 60.0
+    # Had the withdrawal been lost (say, to a restart), the buttons themselves know their deadline.
+    message["components"] = stale
+    late = await harness.press(message["id"], buttons(message)["Delete everything"]["custom_id"], user=me)
+    assert late.callback_type == 7 and harness.fake.messages[message["id"]]["content"] == render.DELETE_TIMED_OUT
     assert (await stored(harness, me))["reviews"], "nothing was deleted"
 
 
