@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from bot.app import Services, open_services
 from bot.errors import DatabaseProblem, ReviewBotError
 from bot.settings import Settings
+from bot.text.markdown import unescape_markdown
 
 log = logging.getLogger("reviewbot")
 Handler = Callable[[Services, argparse.Namespace], Awaitable[int]]
@@ -205,8 +206,9 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
                 logging.getLogger("bot.app").setLevel(logging.WARNING)
             return await handlers[args.command](services, args)
     except ReviewBotError as error:
+        message = unescape_markdown(error.message)  # written for Discord: a title's markup escaped
         if getattr(args, "json", False):
-            print(json.dumps({"error": error.message}, ensure_ascii=False))
+            print(json.dumps({"error": message}, ensure_ascii=False))
         else:
-            print(f"reviewbot: {error.message}", file=sys.stderr)
+            print(f"reviewbot: {message}", file=sys.stderr)
         return 1

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from bot.app import Services
 from bot.errors import ReviewBotError
+from bot.terminal import render
 from bot.terminal.commands import ChatSession
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ async def run_chat(services: Services, *, console: Console | None = None, user_i
         try:
             output = await session.handle(line)
         except ReviewBotError as error:
-            console.print(Text(error.message, style="yellow"))
+            console.print(render.error(error.message))
             continue
         except Exception:
             log.exception("command failed: %r", line[:200])

@@ -15,9 +15,12 @@ from bot.services.films import FilmFacts
 from bot.services.importer import ImportReport
 from bot.services.summaries import SummaryResult
 from bot.services.watchlist import WatchlistChange
+from bot.text.markdown import unescape_markdown
 from storage.records import WatchlistEntry
 
-_TOKEN = re.compile(r"(\*\*.+?\*\*|(?<!\\)\|\|.+?(?<!\\)\|\|)", re.DOTALL)
+# Bold and spoiler spans; a backslash escape (`\*`, `\|`, see bot/text/markdown.py) is one unit
+# inside them, so an escaped bar or star in a title never ends the span it sits in.
+_TOKEN = re.compile(r"(?<!\\)(\*\*(?:\\.|[^\\])+?\*\*|\|\|(?:\\.|[^\\])+?\|\|)", re.DOTALL)
 SPOILER_STYLE = "bold red"
 HIDDEN = "[spoiler hidden]"
 
@@ -29,12 +32,12 @@ def markup(text: str, *, reveal: bool) -> Text:
         if not piece:
             continue
         if piece.startswith("**") and piece.endswith("**") and len(piece) > 4:
-            out.append(piece[2:-2].replace("\\|\\|", "||"), style="bold")
+            out.append(unescape_markdown(piece[2:-2]), style="bold")
         elif piece.startswith("||") and piece.endswith("||") and len(piece) > 4:
-            inner = piece[2:-2].replace("\\|\\|", "||")
+            inner = unescape_markdown(piece[2:-2]).strip()
             out.append(f"⚠ {inner}" if reveal else HIDDEN, style=SPOILER_STYLE if reveal else "dim")
         else:
-            out.append(piece.replace("\\|\\|", "||"))
+            out.append(unescape_markdown(piece))
     return out
 
 
@@ -97,7 +100,15 @@ def watchlist(entries: Sequence[WatchlistEntry], *, owner: str = "Your") -> Rend
 
 
 def change(result: WatchlistChange) -> Text:
-    return Text(result.message, style="green" if result.status in ("added", "watched") else "")
+    text = markup(result.message, reveal=True)
+    if result.status in ("added", "watched"):
+        text.stylize("green")
+    return text
+
+
+def error(message: str) -> Text:
+    """A ReviewBotError's message (Discord markup, a title's own markup escaped) as plain text."""
+    return Text(unescape_markdown(message), style="yellow")
 
 
 def answer(result: Answer) -> RenderableType:
