@@ -17,6 +17,7 @@ from rapidfuzz import fuzz
 
 from bot.spoilers.detector import tokens
 from bot.spoilers.lexicon import HEDGE, STOPWORDS
+from bot.text.markdown import escape_markdown
 from bot.text.safety import unsafe_reason
 from bot.text.segments import wrap_spoiler
 from bot.text.topics import TOPIC_LABELS, sentiment
@@ -25,6 +26,8 @@ from storage.records import Film, Review, Sentence
 SUMMARY_CHAR_LIMIT = 1800  # Discord allows 2,000; front doors add a one-line note
 TOPIC_ORDER = ("acting", "direction", "writing", "look", "sound", "pacing", "mood")
 MIN_WORDS, MAX_WORDS = 6, 48
+MAX_QUOTE_CHARS = 400  # a "sentence" longer than this (one with no stops) is no quote
+LABEL_CHARS = 150  # of a film's label in the header (imported titles may be longer)
 _QUESTION = re.compile(r"\?\s*$")
 # Sentences about the review itself ("Plot talk below, hidden for the Discord crowd.") say nothing
 # about the film.
@@ -58,6 +61,8 @@ def _usable(sentence: Sentence) -> bool:
     words = len(sentence.text.split())
     text = sentence.text
     if unsafe_reason(text):  # links, @-mentions, injection talk: never quoted
+        return False
+    if len(text) > MAX_QUOTE_CHARS:
         return False
     return MIN_WORDS <= words <= MAX_WORDS and not (_QUESTION.search(text) or HEDGE.search(text) or _META.search(text))
 
@@ -115,9 +120,11 @@ def _pick(
 
 
 def _quote(candidate: Candidate, *, hide: bool) -> str:
-    text = candidate.sentence.text
-    body = wrap_spoiler(text) if hide else text.replace("||", "\\|\\|")
-    return f"“{body}” ({candidate.review.author})"
+    """A sentence and its author, their own markup escaped: a reviewer's `||` or `**` (in the text
+    or in a name) must not open or close the bot's spoiler and bold spans."""
+    text = escape_markdown(candidate.sentence.text)
+    body = wrap_spoiler(text) if hide else text
+    return f"“{body}” ({escape_markdown(candidate.review.author)})"
 
 
 def summarize_offline(
@@ -129,7 +136,8 @@ def summarize_offline(
     char_limit: int = SUMMARY_CHAR_LIMIT,
 ) -> OfflineSummary:
     ratings = [r.rating for r in reviews if r.rating is not None]
-    header = f"**{film.label}** · {len(reviews)} review{'s' if len(reviews) != 1 else ''}"
+    label = film.label if len(film.label) <= LABEL_CHARS else film.label[: LABEL_CHARS - 1] + "…"
+    header = f"**{escape_markdown(label)}** · {len(reviews)} review{'s' if len(reviews) != 1 else ''}"
     if ratings:
         header += f" · average {sum(ratings) / len(ratings):.1f}/5 from {len(ratings)} rating"
         header += "s" if len(ratings) != 1 else ""
