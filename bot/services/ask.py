@@ -18,7 +18,8 @@ from bot.services.films import FilmFacts, FilmService
 from bot.services.reviews import ReviewService
 from bot.services.summaries import Requester, TextCallback
 from bot.spoilers.lexicon import STOPWORDS
-from bot.summarize.offline import is_safe
+from bot.summarize.offline import MAX_QUOTE_CHARS, is_safe
+from bot.text.markdown import escape_markdown
 from bot.text.safety import unsafe_reason
 from bot.text.segments import wrap_spoiler
 from bot.text.topics import TOPIC_LABELS, TOPICS, topics_of
@@ -324,6 +325,8 @@ class AskService:
                 continue
             if hit.text.rstrip().endswith("?") or unsafe_reason(hit.text):
                 continue  # questions answer nothing; links, mentions and injection talk never go out
+            if len(hit.text) > MAX_QUOTE_CHARS:
+                continue  # a run-on "sentence" of thousands of characters would fill the answer
             if topic is not None:
                 plain = name_words.sub(" ", hit.text) if name_words else hit.text
                 if topic not in topics_of(plain):
@@ -341,7 +344,7 @@ class AskService:
     # --- the offline answer ----------------------------------------------------------------------
     def _offline(self, context: AnswerContext) -> Answer:
         film = context.film
-        label = f"**{film.label}**" if film else "the stored reviews"
+        label = f"**{escape_markdown(film.label)}**" if film else "the stored reviews"
         lines: list[str] = []
         fact = self._fact_answer(context)
         if fact:
@@ -350,8 +353,8 @@ class AskService:
             lines.append(f"Films in the library close to {label} (shared genres or director):")
             for facts in context.similar:
                 rating = f", reviewers' average {facts.average_rating:.1f}/5" if facts.average_rating else ""
-                logline = f" — {facts.film.logline}" if facts.film.logline else ""
-                lines.append(f"• **{facts.film.label}**{rating}{logline}")
+                logline = f" — {escape_markdown(facts.film.logline)}" if facts.film.logline else ""
+                lines.append(f"• **{escape_markdown(facts.film.label)}**{rating}{logline}")
         asked = asked_topic(context.question)
         topic = TOPIC_LABELS[asked].lower() if asked else None
         if context.similar and not topic:
@@ -360,8 +363,9 @@ class AskService:
             about = f"about the {topic} " if topic else ""
             lines.append(f"What reviewers say {about}in {label}:")
             for p in context.passages[:4]:
-                text = wrap_spoiler(p.text) if p.spoiler else p.text.replace("||", "\\|\\|")
-                lines.append(f"• “{text}” ({p.author})")
+                text = escape_markdown(p.text)  # a reviewer's `||` or `**` is not the bot's markup
+                text = wrap_spoiler(text) if p.spoiler else text
+                lines.append(f"• “{text}” ({escape_markdown(p.author)})")
         if not lines:
             if film is None:
                 lines.append(
@@ -385,14 +389,15 @@ class AskService:
             return None
         film = context.facts.film
         q = context.question
+        label = escape_markdown(film.label)
         if _FACT_PATTERNS["director"].search(q) and film.directors:
-            return f"**{film.label}** was directed by {', '.join(film.directors)}."
+            return f"**{label}** was directed by {escape_markdown(', '.join(film.directors))}."
         if _FACT_PATTERNS["runtime"].search(q) and film.runtime_minutes:
-            return f"**{film.label}** runs {film.runtime_minutes} minutes."
+            return f"**{label}** runs {film.runtime_minutes} minutes."
         if _FACT_PATTERNS["cast"].search(q) and film.cast and not re.search(r"\bact(?:ing|ed)\b", q, re.I):
-            return f"**{film.label}** stars {', '.join(film.cast[:6])}."
+            return f"**{label}** stars {escape_markdown(', '.join(film.cast[:6]))}."
         if _FACT_PATTERNS["year"].search(q) and film.year:
-            return f"**{film.title}** came out in {film.year}."
+            return f"**{escape_markdown(film.title)}** came out in {film.year}."
         if _FACT_PATTERNS["genre"].search(q) and film.genres:
-            return f"**{film.label}** is a {' / '.join(g.lower() for g in film.genres)} film."
+            return f"**{label}** is a {escape_markdown(' / '.join(g.lower() for g in film.genres))} film."
         return None

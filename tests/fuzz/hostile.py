@@ -80,6 +80,9 @@ review_texts = st.one_of(
 )
 ratings = st.one_of(
     st.none(),
+    st.none(),
+    st.sampled_from([n / 2 for n in range(1, 11)]),
+    st.sampled_from([n / 2 for n in range(1, 11)]),
     st.sampled_from((0.0, 0.5, 1.0, 4.5, 5.0, 5.5, -0.0, -0.5, 0.25, 1e308, -1e308)),
     st.floats(allow_nan=True, allow_infinity=True),
 )
