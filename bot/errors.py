@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.text.markdown import escape_markdown
+
 
 class ReviewBotError(Exception):
     """Base class: `str(error)` is the user-facing message."""
@@ -44,7 +46,7 @@ class AmbiguousFilm(ReviewBotError):
         labels = _or_list([c.label for c in self.candidates[:5]])
         super().__init__(
             f"“{_short(query)}” matches more than one film: {labels}. Add the year, e.g. "
-            f"“{self.candidates[0].label}”."
+            f"“{_short(self.candidates[0].label, 120)}”."
         )
 
 
@@ -137,12 +139,14 @@ class UnusableBackup(DatabaseProblem):
 
 
 def _short(text: str, limit: int = 80) -> str:
+    """What someone typed (or a stored title), cut to `limit` and with its Discord markup escaped:
+    these messages are shown on Discord, where a `||` in a title would open a spoiler span."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return escape_markdown(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 def _or_list(items: Sequence[str]) -> str:
-    quoted = [f"“{i}”" for i in items]
+    quoted = [f"“{_short(i, 120)}”" for i in items]
     if len(quoted) <= 1:
         return "".join(quoted)
     return ", ".join(quoted[:-1]) + " or " + quoted[-1]

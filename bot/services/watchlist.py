@@ -19,6 +19,7 @@ from bot.errors import (
 )
 from bot.services.films import FilmService, same_numbers, split_year
 from bot.services.reviews import check_rating
+from bot.text.markdown import escape_markdown
 from storage.normalize import normalize_title
 from storage.records import Film, WatchlistEntry
 from storage.watchlists import WatchlistRepository
@@ -35,7 +36,8 @@ class WatchlistChange:
 
     @property
     def message(self) -> str:
-        label = self.film.label
+        """What to tell the person, in Discord markup (the title's own markup escaped)."""
+        label = escape_markdown(self.film.label)
         if self.status == "exists":
             return f"{label} is already on your list."
         if self.status == "removed":
@@ -173,5 +175,5 @@ class WatchlistService:
                         return film_
         film = await self._films.resolve(query)
         if not any(e.film_id == film.id for e in entries):
-            raise NotOnWatchlist(f"{film.label} isn't on your list.")
+            raise NotOnWatchlist(f"{escape_markdown(film.label)} isn't on your list.")
         return film
