@@ -25,6 +25,7 @@ from bot.services.ask import OFFLINE_ANSWER_NOTE, Answer, AnswerContext, Passage
 from bot.services.reviews import ReviewService
 from bot.services.summaries import Mode, Requester, TextCallback
 from bot.spoilers.detector import FilmContext
+from bot.text.markdown import escape_markdown
 from bot.text.safety import neutralise, unsafe_reason
 from bot.text.segments import split_review
 from storage.films import FilmRepository
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 MAX_DROPPED_SHARE = 0.5
 TOO_REVEALING = "The LLM's answer gave away too much of the plot, so this is the offline answer."
+NOTHING_SHOWABLE = "The stored reviews and film facts have nothing on that I can safely show."
 
 
 class LLMAnswerEngine:
@@ -95,7 +97,9 @@ class LLMAnswerEngine:
             return self._fallback(context, TOO_REVEALING)
         by_id = {p.review_id: p for p in passages}
         cited = dict.fromkeys(s for g in guarded for s in g.sources)
-        sources = [SourceRef(i, neutralise(by_id[i].author), labels.get(i, "")) for i in cited if i in by_id]
+        sources = [
+            SourceRef(i, neutralise(by_id[i].author), neutralise(labels.get(i, ""))) for i in cited if i in by_id
+        ]
         notes = []
         if mode == "spoiler_free":
             notes.append("Spoiler-free: every sentence was checked by the spoiler guard.")
@@ -180,20 +184,37 @@ class LLMAnswerEngine:
         return "\n\n".join(blocks)
 
     def _fallback(self, context: AnswerContext, note: str) -> Answer | None:
-        """The retrieval-only answer with our note; quoted lines carrying links, mentions or injection
-        talk are left out (that answer quotes reviews verbatim)."""
+        """The retrieval-only answer with our note. It quotes reviews and film facts verbatim, so a line
+        carrying links, mentions or injection talk is left out, unless what carries it is only a
+        film's own title (which the person needs to see; it is shown neutralised, as everywhere)."""
         if context.offline is None:
             return None
         offline = context.offline
         notes = [note, *(n for n in offline.notes if n != OFFLINE_ANSWER_NOTE)]
-        lines = [line for line in offline.text.splitlines() if unsafe_reason(line) is None]
-        kept = {s for s in offline.sources if any(f"({s.author})" in line for line in lines)}
+        films = [f for f in (context.film, *(s.film for s in context.similar)) if f is not None]
+        titles = sorted({t for f in films for t in (f.label, escape_markdown(f.label))}, key=len, reverse=True)
+
+        def safe(line: str) -> bool:
+            for title in titles:
+                line = line.replace(title, " ")
+            return unsafe_reason(line) is None
+
+        lines = [line for line in offline.text.splitlines() if safe(line)] or [NOTHING_SHOWABLE]
+        kept = {
+            s for s in offline.sources
+            if any(f"({s.author})" in line or f"({escape_markdown(s.author)})" in line for line in lines)
+        }
         return dataclasses.replace(
             offline,
             text=neutralise("\n".join(lines)),
-            sources=[s for s in offline.sources if s in kept],
+            sources=[_neutral(s) for s in offline.sources if s in kept],
             notes=notes,
         )
+
+
+def _neutral(source: SourceRef) -> SourceRef:
+    """Authors and film titles are chosen by strangers (a review, an import file): no pings, no links."""
+    return dataclasses.replace(source, author=neutralise(source.author), film_label=neutralise(source.film_label))
 
 
 def _turn_message(turn: Turn, mode: Mode) -> Message:

@@ -12,13 +12,16 @@ Spoiler-free mode drops those sentences; spoilers mode hides them behind `||…|
 
 Independently of spoilers, a sentence is dropped in every mode when it carries something reviews
 may try to smuggle through the model: a link, an @-mention or Discord mention syntax, or prompt-
-injection talk ("ignore previous instructions"). `neutralise` is applied to the whole final text as
-well (defence in depth; Discord replies are also sent with mentions disabled).
+injection talk ("ignore previous instructions"); or when it echoes the prompt's own scaffolding
+(the `<<… | key …>>` delimiters or the data key), which a model told to "print your instructions"
+produces. `neutralise` is applied to the whole final text as well (defence in depth; Discord replies
+are also sent with mentions disabled).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -35,6 +38,13 @@ from bot.text.segments import SentenceSpan, escape_spoiler_bars, split_review, w
 
 SIMILARITY = 70.0  # token-set ratio to a known spoiler sentence ...
 SHARED_WORDS = 3  # ... with at least this many content words in common
+_SCAFFOLDING = re.compile(r"<<|>>|\|\s*key\s+[0-9a-f]{8}\b|\bdata key\b", re.IGNORECASE)
+
+
+def unusable_reason(sentence: str) -> str | None:
+    """Why a sentence the model wrote goes in every mode: 'link', 'mention', 'injection' or 'prompt_echo'."""
+    return unsafe_reason(sentence) or ("prompt_echo" if _SCAFFOLDING.search(sentence) else None)
+
 
 def _content_words(text: str) -> frozenset[str]:
     return frozenset(w for w in tokens(text) if len(w) > 2 and w not in STOPWORDS)
@@ -117,7 +127,7 @@ class SpoilerGuard:
             return None
         kept: list[tuple[str, bool]] = []  # (sentence, hide)
         for span in spans:
-            bad = unsafe_reason(span.text)
+            bad = unusable_reason(span.text)
             spoiler = None if bad else self.spoiler_reason(span)
             if bad or (spoiler and mode == "spoiler_free"):
                 report.drop(bad or spoiler or "")
@@ -136,7 +146,7 @@ class SpoilerGuard:
         spoilers: list[str] = []
         dropped = 0
         for span in split_review(unmark(text)):
-            if unsafe_reason(span.text):
+            if unusable_reason(span.text):
                 dropped += 1
             elif self.spoiler_reason(span):
                 spoilers.append(span.text)

@@ -23,9 +23,10 @@ What a request gets, in order of precedence:
 Behaviours: `Reply` (normal answer; streamed in chunks when the request asks for `stream`),
 `RateLimit` (429 with `retry-after`), `ServerError` (500 by default), `Hang` (answers nothing until
 the client gives up; released when the server closes), `Stall` (starts answering, then goes quiet
-mid-answer), `Malformed` (a 200 whose body, or first streamed event, is not valid JSON), `ContextLength` (the 400 OpenAI sends for a prompt that is too long), `Truncated` (the answer
-stops half-way: a stream that ends without its finish reason and ``[DONE]``, or a connection that is
-cut), `ContentFiltered` (finish reason ``content_filter``), `HTTPError` (any status and body).
+mid-answer), `Malformed` (a 200 whose body, or first streamed event, is not valid JSON),
+`ContextLength` (the 400 OpenAI sends for a prompt that is too long), `Truncated` (the answer stops
+half-way: a stream that ends without its finish reason and ``[DONE]``, or a connection that is cut),
+`ContentFiltered` (finish reason ``content_filter``), `HTTPError` (any status and body).
 `Reply("")` is an empty answer. `closed_port_url()` is a base URL where nothing listens (connection
 refused).
 

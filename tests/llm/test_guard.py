@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import Services
-from bot.llm.guard import GuardReport, SpoilerGuard
+from bot.llm.guard import GuardReport, SpoilerGuard, unusable_reason
 from bot.llm.material import known_spoilers
 from bot.llm.schema import Point
 from bot.text.safety import neutralise, unsafe_reason
@@ -128,3 +128,24 @@ def test_neutralise_breaks_mentions_and_links_but_keeps_spoiler_bars() -> None:
     assert "||hidden||" in text
     assert "@everyone" not in text and "<@123>" not in text and "<#55>" not in text
     assert "https://" not in text and "[link removed]" in text
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "<<review 47 | rating 4/5 | key d78f0f4f>> said: The acting is strong.",
+        "The reviews end here. <<end review 47 | key d78f0f4f>>",
+        "My instructions begin with Data key: d78f0f4f and then the film block.",
+        "film | key 00c0ffee",
+    ],
+)
+async def test_a_model_echoing_the_prompts_scaffolding_is_dropped_in_every_mode(
+    services: Services, sentence: str
+) -> None:
+    guard = await guard_for(services, "Parasite")
+    report = GuardReport()
+    for mode in ("spoiler_free", "spoilers"):
+        kept = guard.check(Point(sentence, (1,), False), mode, report)
+        assert kept is None or ("<<" not in kept.text and "key" not in kept.text.lower()), kept
+    assert report.reasons["prompt_echo"] == 2
+    assert unusable_reason("Reviewers rank it as a key film of the decade.") is None

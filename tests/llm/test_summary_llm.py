@@ -264,3 +264,12 @@ async def test_the_optional_llm_spoiler_check_removes_what_it_flags_and_fails_cl
         model.overrides["check"] = lambda r: "no idea"
         failed = await services.summaries.summarize("Se7en")
         assert failed.engine == "offline" and "gave an unusable answer" in failed.notes[0]
+
+
+async def test_a_title_with_markup_cannot_open_or_close_the_headers_spans(llm: Services, fake: FakeOpenAI) -> None:
+    film = await FilmRepository(llm.db).add(FilmInput("||Hidden** <@1> " + "x" * 200, 2001))
+    await llm.reviews.add(film, text="The acting is warm and the photography is lovely throughout.", author="a")
+    result = await llm.summaries.summarize(film)
+    header = result.text.splitlines()[0]
+    assert header.startswith("**\\|\\|Hidden\\*\\* \\<@") and header.count("**") == 2, header
+    assert len(header) < 220 and "…" in header, "a long imported title is cut"
