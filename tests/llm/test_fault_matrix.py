@@ -237,8 +237,8 @@ async def test_half_open_lets_one_call_through_and_the_rest_answer_offline_at_on
             await services.summaries.summarize("Se7en")
         clock.advance(60)
         switch.down = False
-        model.overrides["answer"] = lambda request: Reply(points(("Reviewers like the leads.", [], False)),
-                                                          chunk_chars=8, chunk_delay=0.02)
+        # The trial takes a while, so the other questions certainly arrive while it is under way.
+        model.overrides["answer"] = lambda request: Hang(0.25, then=points(("Reviewers like the leads.", [], False)))
         answers = await asyncio.gather(*(services.ask.ask(f"Is the acting in Se7en good, {n}?") for n in range(5)))
         assert len(calls(fake, "answer")) == 1, "a single trial call in half-open state"
         assert sorted(a.engine for a in answers) == ["offline"] * 4 + ["openai:gpt-4o-mini"]
