@@ -89,9 +89,10 @@ class GroupCommitter:
                     raise
                 except BaseException as error:  # BEGIN or COMMIT failed: nothing of the batch stands
                     log.warning("a batch of %d write(s) failed: %r", len(batch), error)
+                    problem = translate(error, self._path)
                     for _, future in batch:
                         if not future.done():
-                            future.set_exception(translate(error, self._path))
+                            future.set_exception(problem)
                     continue
             self.batches += 1
             self.writes += len(batch)
