@@ -77,6 +77,7 @@ def translate(error: BaseException, path: Path, *, opening: bool = False) -> Bas
     problem = _problem(code, result_code(error), path, opening)
     if problem is None:
         return error
+    problem.__cause__ = error  # as `raise problem from error` would: the traceback keeps SQLite's error
     # At start-up the message itself reaches the operator; later only the log names the file.
     log.log(logging.INFO if opening else logging.WARNING, "database %s: %s (%s)", path, error,
             getattr(error, "sqlite_errorname", code))
