@@ -99,7 +99,12 @@ def parse_csv(
 
 
 def _parse(reader: Reader, name: str, max_chars: int, author: str | None) -> ParsedFile:
-    header = [_header_cell(cell) for cell in next(reader)]
+    try:
+        header = [_header_cell(cell) for cell in next(reader)]
+    except csv.Error as error:  # e.g. a quote opened in the header and never closed
+        parsed = ParsedFile(source="csv")
+        parsed.fail(1, f"the header row can't be read: {_csv_error_reason(error)}; " + EXPECTED_HEADERS)
+        return parsed
     columns = {cell: n for n, cell in reversed(list(enumerate(header))) if cell}
     kind, problem = _detect(columns, name)
     parsed = ParsedFile(

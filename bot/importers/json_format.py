@@ -80,6 +80,12 @@ def parse_json(text: str, *, source: str = "import", max_review_chars: int = 600
     except json.JSONDecodeError as error:
         parsed.fail(error.lineno, f"not valid JSON: {error.msg} (column {error.colno})")
         return parsed
+    except RecursionError:  # '[[[[…' thousands deep: the json module gives up before the end
+        parsed.fail(1, "not usable JSON: lists or objects are nested too deeply")
+        return parsed
+    except ValueError:  # the only other: an integer too long to convert (over 4,300 digits)
+        parsed.fail(1, "not usable JSON: a number in the file has thousands of digits")
+        return parsed
     if not isinstance(data, dict) or not ({"films", "reviews"} & data.keys()):
         parsed.fail(1, 'expected an object with "films" and/or "reviews" lists')
         return parsed

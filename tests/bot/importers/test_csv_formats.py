@@ -204,3 +204,9 @@ def test_decoding_errors_reach_the_caller() -> None:
 )
 def test_letterboxd_plain_text(html: str, plain: str) -> None:
     assert letterboxd_plain_text(html) == plain
+
+
+def test_an_unreadable_header_is_a_problem_not_a_crash() -> None:
+    # Found by fuzzing: a quote opened in the header row raised csv.Error out of the parser.
+    parsed = parse_csv('"film,text\n', name="reviews.csv")
+    assert parsed.unreadable and "never closed" in parsed.problems[0].reason

@@ -129,3 +129,10 @@ def test_element_lines_stay_linear_on_big_files() -> None:
     assert time.perf_counter() - started < 5
     assert len(lines) == 50_000
     assert lines[:2] == [4, 8] and lines[-1] == 3 + 4 * 49_999 + 1
+
+
+def test_json_the_json_module_cannot_read_is_a_problem_not_a_crash() -> None:
+    # Found by fuzzing: these raised RecursionError and ValueError out of the parser.
+    for text, reason in (("[" * 100_000 + "]" * 100_000, "nested too deeply"), ("1" * 5000, "thousands of digits")):
+        parsed = parse_json(text)
+        assert parsed.unreadable and reason in parsed.problems[0].reason
