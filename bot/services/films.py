@@ -34,7 +34,9 @@ from storage.films import FilmRepository
 from storage.normalize import normalize_title, title_variants
 from storage.records import Film, TitleHit
 
-_YEAR_SUFFIX = re.compile(r"^(?P<title>.+?)[\s,]*[\(\[]?(?P<year>(18[89]\d|19\d\d|20\d\d|21\d\d))[\)\]]?\s*$")
+_YEAR_SUFFIX = re.compile(
+    r"^(?P<title>.+?)[\s,]*(?P<open>[\(\[]?)(?P<year>(18[789]\d|19\d\d|20\d\d|21\d\d))(?P<close>[\)\]]?)\s*$"
+)
 _FILM_ID = re.compile(r"^film:(\d{1,12})$")
 ACCEPT_SCORE = 88.0  # a fuzzy match this good, clearly ahead of the next film, is taken as meant
 SUGGEST_SCORE = 55.0
@@ -52,14 +54,16 @@ class FilmFacts:
 
 def split_year(query: str) -> tuple[str, int | None]:
     """'Psycho (1998)' -> ('Psycho', 1998); a title that is only a year ('1917') stays a title,
-    and so does a number too far in the future to be a release year ('Blade Runner 2049')."""
+    and so does a bare number too far in the future to be a release year ('Blade Runner 2049').
+    A year in brackets is a year whatever its value: imports accept films up to 2100, and
+    'Title (2100)' must find one (resolve also tries the whole text as a title)."""
     match = _YEAR_SUFFIX.match(query.strip())
-    if (
-        match
-        and normalize_title(match.group("title"))
-        and int(match.group("year")) <= datetime.now(UTC).year + FUTURE_YEARS
-    ):
-        return match.group("title").strip(), int(match.group("year"))
+    if not match or not normalize_title(match.group("title")):
+        return query.strip(), None
+    year = int(match.group("year"))
+    bracketed = bool(match.group("open") and match.group("close"))
+    if bracketed or year <= datetime.now(UTC).year + FUTURE_YEARS:
+        return match.group("title").strip(), year
     return query.strip(), None
 
 

@@ -335,3 +335,15 @@ async def test_find_named_is_exact_only(services: Services) -> None:
         assert await films.find_named(not_exact) is None, not_exact
     with pytest.raises(AmbiguousFilm):
         await films.find_named("psycho")
+
+
+async def test_every_year_an_import_accepts_can_be_typed(services: Services) -> None:
+    # Found by fuzzing: imports take 1870-2100, but "Parasite (1870)" and "Parasite (2100)" were read
+    # as titles (years were read from 1880 to five years ahead only): such films could not be found.
+    assert split_year("Parasite (1870)") == ("Parasite", 1870)
+    assert split_year("Parasite [2100]") == ("Parasite", 2100)
+    assert split_year("Blade Runner 2049") == ("Blade Runner 2049", None)  # a bare number stays a title
+    repo = FilmRepository(services.db)
+    for year in (1870, 2100):
+        film = await repo.add(FilmInput(title="Parasite", year=year))
+        assert (await services.films.resolve(f"Parasite ({year})")).id == film.id
