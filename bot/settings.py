@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None
     llm_model: str = "gpt-4o-mini"
     llm_timeout_seconds: float = Field(default=30.0, gt=0)
-    llm_max_retries: int = Field(default=2, ge=0, le=10)
+    llm_max_retries: int = Field(default=1, ge=0, le=10)  # a person is waiting: fail over to offline soon
     llm_context_window: int = Field(default=16384, ge=1024)
     llm_max_output_tokens: int = Field(default=700, ge=64)
     llm_daily_tokens_per_user: int = Field(default=50_000, ge=0)

@@ -20,7 +20,7 @@ from bot.services.summaries import Requester, TextCallback
 from bot.spoilers.lexicon import STOPWORDS
 from bot.summarize.offline import MAX_QUOTE_CHARS, is_safe
 from bot.text.markdown import escape_markdown
-from bot.text.safety import unsafe_reason
+from bot.text.safety import neutralise, unsafe_reason
 from bot.text.segments import wrap_spoiler
 from bot.text.topics import TOPIC_LABELS, TOPICS, topics_of
 from bot.tokens import TokenCounter
@@ -353,7 +353,8 @@ class AskService:
             lines.append(f"Films in the library close to {label} (shared genres or director):")
             for facts in context.similar:
                 rating = f", reviewers' average {facts.average_rating:.1f}/5" if facts.average_rating else ""
-                logline = f" — {escape_markdown(facts.film.logline)}" if facts.film.logline else ""
+                # Loglines come from imported files: no links or mentions go out from them either.
+                logline = f" — {escape_markdown(neutralise(facts.film.logline))}" if facts.film.logline else ""
                 lines.append(f"• **{escape_markdown(facts.film.label)}**{rating}{logline}")
         asked = asked_topic(context.question)
         topic = TOPIC_LABELS[asked].lower() if asked else None
