@@ -31,7 +31,7 @@ from bot.errors import InvalidInput, PermissionDenied
 from bot.importers.progress import Throttle
 from bot.importers.records import ParsedFile
 from bot.services.guild_settings import MAX_COOLDOWN_SECONDS
-from bot.services.importer import ImportService
+from bot.services.importer import ImportReport, ImportService
 
 if TYPE_CHECKING:
     from bot.discord_app.bot import ReviewBot
@@ -125,28 +125,30 @@ class AdminCog(
             raise InvalidInput("Another import is running. Please try again when it has finished.")
         async with self._importing:
             await defer(interaction, ephemeral=True)
-            data = await file.read()
-            live = LiveText(lambda text: interaction.edit_original_response(content=text),
-                            interval=self.bot.edit_interval)
-
-            def progress(stage: str, done: int, total: int) -> None:
-                live.show(render.import_progress(name, stage, done, total))
-
-            importer = self.bot.services.importer
-            throttle = Throttle.on_running_loop(progress)
-            try:
-                parsed = await asyncio.to_thread(_parse_upload, importer, data, name, throttle)
-                report = await importer.apply(
-                    parsed, skip_bad=True, user_id=str(interaction.user.id),
-                    scope=self.bot.services.watchlist.scope(str(interaction.guild_id)), progress=progress,
-                    name=name, guild_id=str(interaction.guild_id),
-                )
-            finally:
-                await live.close()
+            report = await self._import(interaction, name, await file.read())
         log.info("Import of an uploaded file by user %s in server %s: %s", interaction.user.id,
                  interaction.guild_id, report.as_json() | {"skipped": len(report.skipped)})
         await edit_original(interaction, content=render.import_report(report))
 
+    async def _import(self, interaction: Interaction, name: str, data: bytes) -> ImportReport:
+        """Parse (in a worker thread) and import the upload, showing progress in the reply. Bad
+        rows are skipped and reported; reviews are tagged with this server; a watchlist file goes
+        to the manager's own list."""
+        live = LiveText(lambda text: interaction.edit_original_response(content=text), interval=self.bot.edit_interval)
+
+        def progress(stage: str, done: int, total: int) -> None:
+            live.show(render.import_progress(name, stage, done, total))
+
+        importer = self.bot.services.importer
+        guild = str(interaction.guild_id)
+        try:
+            parsed = await asyncio.to_thread(_parse_upload, importer, data, name, Throttle.on_running_loop(progress))
+            return await importer.apply(
+                parsed, skip_bad=True, user_id=str(interaction.user.id), scope=self.bot.services.watchlist.scope(guild),
+                progress=progress, name=name, guild_id=guild,
+            )
+        finally:
+            await live.close()
 
 def _safe_name(filename: str) -> str:
     """The upload's name without anything a path could use (the parser reads the name: a
