@@ -35,8 +35,7 @@ from bot.llm.selection import Candidate, select_representative
 from bot.llm.spotlight import block, new_key
 from bot.services.reviews import ReviewService
 from bot.services.summaries import EngineOutput, Mode, OfflineEngine, Requester, TextCallback
-from bot.summarize.offline import SUMMARY_CHAR_LIMIT
-from bot.text.markdown import escape_markdown
+from bot.summarize.offline import SUMMARY_CHAR_LIMIT, summary_header
 from bot.text.safety import neutralise, unsafe_reason
 from bot.text.segments import split_review
 from storage.records import Film, Review
@@ -50,7 +49,6 @@ SPOILER_CHECK_MAX_TOKENS = 200
 DIGEST_BLOCK_TOKENS = 150  # a digest in the final prompt, datamarked: for estimating the final call
 TOO_REVEALING = "The LLM's summary gave away too much of the plot, so this is the offline summary."
 NOTHING_SAFE = "Every stored review sentence may reveal the plot, so no LLM summary was written."
-LABEL_CHARS = 150  # of a film's label in the header (imported titles may be longer), as offline summaries
 
 
 class _NothingToShow(Exception):
@@ -338,17 +336,6 @@ class LLMSummaryEngine:
             neutralise(result.text), result.sources, spend.input_tokens, spend.output_tokens, [note],
             engine="offline",
         )
-
-
-def summary_header(film: Film, reviews: Sequence[Review]) -> str:
-    ratings = [r.rating for r in reviews if r.rating is not None]
-    label = film.label if len(film.label) <= LABEL_CHARS else film.label[: LABEL_CHARS - 1] + "…"
-    # The title is inside our bold markup: its own `**` or `||` must not end or open a span.
-    header = f"**{escape_markdown(label)}** · {len(reviews)} review{'s' if len(reviews) != 1 else ''}"
-    if ratings:
-        header += f" · average {sum(ratings) / len(ratings):.1f}/5 from {len(ratings)} rating"
-        header += "s" if len(ratings) != 1 else ""
-    return header
 
 
 def render_summary(header: str, points: Sequence[GuardedPoint], char_limit: int = SUMMARY_CHAR_LIMIT) -> str:

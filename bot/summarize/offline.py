@@ -127,6 +127,18 @@ def _quote(candidate: Candidate, *, hide: bool) -> str:
     return f"“{body}” ({escape_markdown(candidate.review.author)})"
 
 
+def summary_header(film: Film, reviews: Sequence[Review]) -> str:
+    """"**Title (Year)** · N reviews · average x/5 from M ratings": the first line of every summary,
+    offline or LLM-written. The title sits inside our bold markup, so its own `**` or `||` is escaped."""
+    ratings = [r.rating for r in reviews if r.rating is not None]
+    label = film.label if len(film.label) <= LABEL_CHARS else film.label[: LABEL_CHARS - 1] + "…"
+    header = f"**{escape_markdown(label)}** · {len(reviews)} review{'s' if len(reviews) != 1 else ''}"
+    if ratings:
+        header += f" · average {sum(ratings) / len(ratings):.1f}/5 from {len(ratings)} rating"
+        header += "s" if len(ratings) != 1 else ""
+    return header
+
+
 def summarize_offline(
     film: Film,
     reviews: Sequence[Review],
@@ -135,12 +147,7 @@ def summarize_offline(
     threshold: float,
     char_limit: int = SUMMARY_CHAR_LIMIT,
 ) -> OfflineSummary:
-    ratings = [r.rating for r in reviews if r.rating is not None]
-    label = film.label if len(film.label) <= LABEL_CHARS else film.label[: LABEL_CHARS - 1] + "…"
-    header = f"**{escape_markdown(label)}** · {len(reviews)} review{'s' if len(reviews) != 1 else ''}"
-    if ratings:
-        header += f" · average {sum(ratings) / len(ratings):.1f}/5 from {len(ratings)} rating"
-        header += "s" if len(ratings) != 1 else ""
+    header = summary_header(film, reviews)
     if not reviews:
         return OfflineSummary(f"{header}\nNo reviews are stored for this film yet.")
 
