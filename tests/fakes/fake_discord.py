@@ -29,8 +29,9 @@ Members and the bot's own permissions per interaction (`permissions=`, `app_perm
 uploads (`attachment(...)`, an option value) and files the bot sends (multipart bodies, kept in
 `files`) are modelled too.
 
-Every HTTP request is recorded with a monotonic timestamp (`fake.requests`), so tests can assert
-on ordering (the defer arrived before the follow-up) as well as content. See
+Every HTTP request is recorded (`fake.requests`) with a timestamp from the fake's clock (`now()`, the
+one tokens expire by), so tests can assert on ordering (the defer arrived before the follow-up) as
+well as content. See
 `shared/DISCORD_PROTOCOL.md` for the protocol facts this follows.
 """
 
@@ -562,7 +563,7 @@ class FakeDiscord:
                 body = json.loads(raw)
             elif request.content_type.startswith("multipart/"):
                 body, files = _parse_multipart(request.headers["Content-Type"], raw)
-        recorded = Recorded(request.method, request.path, dict(request.query), body, time.monotonic(),
+        recorded = Recorded(request.method, request.path, dict(request.query), body, self.now(),
                             request.headers.get("Authorization"), files)
         if request.path != "/gateway":
             self.requests.append(recorded)
@@ -573,7 +574,7 @@ class FakeDiscord:
             fault = next((f for f in self.faults if f.matches(request)), None)
             if fault is not None:
                 fault.times -= 1
-                fault.hits.append(time.monotonic())
+                fault.hits.append(self.now())
                 response = fault.response()
             elif not self._authorised(request):
                 response = _error(401, 0, "401: Unauthorized")
