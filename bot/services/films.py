@@ -34,9 +34,9 @@ from storage.films import FilmRepository
 from storage.normalize import normalize_title, title_variants
 from storage.records import Film, TitleHit
 
-_YEAR_SUFFIX = re.compile(
-    r"^(?P<title>.+?)[\s,]*(?P<open>[\(\[]?)(?P<year>(18[789]\d|19\d\d|20\d\d|21\d\d))(?P<close>[\)\]]?)\s*$"
-)
+# A year at the very end, maybe in brackets. Searched for in the last six characters only: a
+# pattern anchored at the start ("^(.+?)[\s,]*…$") backtracked for seconds over 10,000 commas.
+_YEAR_END = re.compile(r"(?P<open>[\(\[]?)(?P<year>18[789]\d|19\d\d|20\d\d|21\d\d)(?P<close>[\)\]]?)\Z")
 _FILM_ID = re.compile(r"^film:(\d{1,12})$")
 ACCEPT_SCORE = 88.0  # a fuzzy match this good, clearly ahead of the next film, is taken as meant
 SUGGEST_SCORE = 55.0
@@ -57,14 +57,21 @@ def split_year(query: str) -> tuple[str, int | None]:
     and so does a bare number too far in the future to be a release year ('Blade Runner 2049').
     A year in brackets is a year whatever its value: imports accept films up to 2100, and
     'Title (2100)' must find one (resolve also tries the whole text as a title)."""
-    match = _YEAR_SUFFIX.match(query.strip())
-    if not match or not normalize_title(match.group("title")):
-        return query.strip(), None
+    query = query.strip()
+    match = _YEAR_END.search(query, max(0, len(query) - 6))
+    if not match:
+        return query, None
+    end = match.start()
+    while end > 0 and (query[end - 1].isspace() or query[end - 1] == ","):  # "Dune, 2021", "Dune (2021)"
+        end -= 1
+    title = query[:end]
+    if not normalize_title(title):
+        return query, None
     year = int(match.group("year"))
     bracketed = bool(match.group("open") and match.group("close"))
     if bracketed or year <= datetime.now(UTC).year + FUTURE_YEARS:
-        return match.group("title").strip(), year
-    return query.strip(), None
+        return title, year
+    return query, None
 
 
 def _numbers(norm: str) -> set[str]:
@@ -95,6 +102,11 @@ class FilmService:
         self._max_title_chars = max_title_chars
         self._vocabulary: Vocabulary | None = None  # the words of all film names, for typos
         self._vocabulary_stamp: int | None = None
+
+    @property
+    def max_title_chars(self) -> int:
+        """The longest title that can be looked up (MAX_TITLE_CHARS); imports store none longer."""
+        return self._max_title_chars
 
     def invalidate(self) -> None:
         """Forget the cached vocabulary. Films added by another process (a CLI import while the
@@ -189,7 +201,7 @@ class FilmService:
     # --- autocomplete ----------------------------------------------------------------------------
     async def search(self, query: str, *, limit: int = 25) -> list[FilmChoice]:
         """Ranked candidates for a partial or misspelt title (Discord autocomplete, suggestions)."""
-        query = query.strip()[: self._max_title_chars]
+        query = query.strip()[: self._max_title_chars + len(" (2020)")]  # a title at the limit, and its year
         title, year = split_year(query)
         norm = normalize_title(title)
         if not norm:
@@ -272,7 +284,8 @@ class FilmService:
         query = " ".join(query.split())
         if not query:
             raise InvalidInput("Tell me which film: type its title, e.g. “Parasite” or “Psycho (1960)”.")
-        if len(query) > self._max_title_chars:
+        # The title's length, not the query's: a title at the limit is still found as "Title (2020)".
+        if len(split_year(query)[0]) > self._max_title_chars:
             raise InvalidInput(f"That title is too long (over {self._max_title_chars} characters).")
         if not normalize_title(query):  # "!!!" could never be found again, nor stored as a stub
             raise InvalidInput("That doesn't look like a film title: it needs some letters or digits.")

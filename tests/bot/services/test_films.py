@@ -347,3 +347,20 @@ async def test_every_year_an_import_accepts_can_be_typed(services: Services) -> 
     for year in (1870, 2100):
         film = await repo.add(FilmInput(title="Parasite", year=year))
         assert (await services.films.resolve(f"Parasite ({year})")).id == film.id
+
+
+async def test_long_hostile_titles_are_refused_quickly_and_a_title_at_the_limit_has_room_for_its_year(
+    services: Services,
+) -> None:
+    # Found by fuzzing: split_year's pattern backtracked for ~2 s over 10,000 commas (watchlist
+    # remove ran it before any length check); and a title of exactly MAX_TITLE_CHARS could not be
+    # found as "Title (Year)", because the limit was applied to the whole query.
+    start = time.perf_counter()
+    for hostile in ("," * 10_000, ", " * 5_000, "a" + "," * 10_000 + " 1999", "a" + "," * 10_000 + "b"):
+        split_year(hostile)
+        with pytest.raises((InvalidInput, FilmNotFound)):
+            await services.films.resolve(hostile)
+    assert time.perf_counter() - start < 0.5
+    title = "a" * services.settings.max_title_chars
+    film = await FilmRepository(services.db).add(FilmInput(title=title, year=1999))
+    assert (await services.films.resolve(f"{title} (1999)")).id == film.id
