@@ -37,6 +37,7 @@ from bot.importers.records import (
     rating_field,
     review_text_field,
     text_field,
+    title_field,
     year_field,
 )
 
@@ -79,6 +80,7 @@ def parse_csv(
     name: str = "reviews.csv",
     max_review_chars: int = 6000,
     author: str | None = None,
+    max_title_chars: int = 200,
 ) -> ParsedFile:
     """Parse CSV text, or an iterator of its lines (a file opened with `newline=""`).
 
@@ -95,10 +97,10 @@ def parse_csv(
     delimiter = "\t" if tabs else ","
     # strict: a stray quote is reported on its own line instead of silently swallowing what follows.
     reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter, strict=True)
-    return _parse(reader, name, max_review_chars, author)
+    return _parse(reader, name, max_review_chars, author, max_title_chars)
 
 
-def _parse(reader: Reader, name: str, max_chars: int, author: str | None) -> ParsedFile:
+def _parse(reader: Reader, name: str, max_chars: int, author: str | None, max_title: int) -> ParsedFile:
     try:
         header = [_header_cell(cell) for cell in next(reader)]
     except csv.Error as error:  # e.g. a quote opened in the header and never closed
@@ -137,11 +139,11 @@ def _parse(reader: Reader, name: str, max_chars: int, author: str | None) -> Par
         row = {key: (cells[n] if n < len(cells) else "") for key, n in columns.items()}
         try:
             if kind == "reviews-csv":
-                parsed.reviews.append(_project_review(row, line, max_chars))
+                parsed.reviews.append(_project_review(row, line, max_chars, max_title))
             elif kind == "letterboxd-reviews":
-                parsed.reviews.append(_letterboxd_review(row, line, max_chars, owner))
+                parsed.reviews.append(_letterboxd_review(row, line, max_chars, owner, max_title))
             else:
-                parsed.watchlist.append(_letterboxd_watchlist(row, line))
+                parsed.watchlist.append(_letterboxd_watchlist(row, line, max_title))
         except RowError as error:
             parsed.problem(line, str(error))
     return parsed
@@ -192,12 +194,10 @@ def _detect(columns: dict[str, int], name: str) -> tuple[str, str | None]:
     return "unknown", f"unrecognised header {shown!r}: {EXPECTED_HEADERS}"
 
 
-def _project_review(row: dict[str, str], line: int, max_chars: int) -> ReviewRow:
-    film = text_field(row["film"], "film")
-    assert film is not None
+def _project_review(row: dict[str, str], line: int, max_chars: int, max_title: int) -> ReviewRow:
     return ReviewRow(
         line=line,
-        film_title=film,
+        film_title=title_field(row["film"], "film", max_title),
         film_year=year_field(row.get("year")),
         author=text_field(row.get("author"), "author", required=False, max_len=100) or "anonymous",
         rating=rating_field(row.get("rating")),
@@ -207,9 +207,8 @@ def _project_review(row: dict[str, str], line: int, max_chars: int) -> ReviewRow
     )
 
 
-def _letterboxd_review(row: dict[str, str], line: int, max_chars: int, owner: str) -> ReviewRow:
-    film = text_field(row["name"], "Name")
-    assert film is not None
+def _letterboxd_review(row: dict[str, str], line: int, max_chars: int, owner: str, max_title: int) -> ReviewRow:
+    film = title_field(row["name"], "Name", max_title)
     text = review_text_field(letterboxd_plain_text(row["review"]), max_chars, "Review")
     tags = {t.strip().lower() for t in row.get("tags", "").split(",")}
     return ReviewRow(
@@ -224,12 +223,10 @@ def _letterboxd_review(row: dict[str, str], line: int, max_chars: int, owner: st
     )
 
 
-def _letterboxd_watchlist(row: dict[str, str], line: int) -> WatchlistRow:
-    film = text_field(row["name"], "Name")
-    assert film is not None
+def _letterboxd_watchlist(row: dict[str, str], line: int, max_title: int) -> WatchlistRow:
     return WatchlistRow(
         line=line,
-        film_title=film,
+        film_title=title_field(row["name"], "Name", max_title),
         film_year=year_field(row["year"], "Year"),
         added_at=date_field(row.get("date"), "Date"),
     )

@@ -16,6 +16,7 @@ from bot.importers.records import (
     rating_field,
     review_text_field,
     text_field,
+    title_field,
     year_field,
 )
 from storage.records import FilmInput
@@ -73,7 +74,9 @@ def _skip(text: str, i: int) -> int:
     return i
 
 
-def parse_json(text: str, *, source: str = "import", max_review_chars: int = 6000) -> ParsedFile:
+def parse_json(
+    text: str, *, source: str = "import", max_review_chars: int = 6000, max_title_chars: int = 200
+) -> ParsedFile:
     parsed = ParsedFile(source=source)
     try:
         data = json.loads(text)
@@ -98,13 +101,13 @@ def parse_json(text: str, *, source: str = "import", max_review_chars: int = 600
     for n, item in enumerate(data.get("films", [])):
         line = film_lines[n] if n < len(film_lines) else 1
         try:
-            parsed.films.append((line, _film(item)))
+            parsed.films.append((line, _film(item, max_title_chars)))
         except RowError as error:
             parsed.problem(line, f"film #{n + 1}: {error}")
     for n, item in enumerate(data.get("reviews", [])):
         line = review_lines[n] if n < len(review_lines) else 1
         try:
-            parsed.reviews.append(_review(item, line, max_review_chars))
+            parsed.reviews.append(_review(item, line, max_review_chars, max_title_chars))
         except RowError as error:
             parsed.problem(line, f"review #{n + 1}: {error}")
     return parsed
@@ -119,7 +122,7 @@ def _check_fields(item: dict[str, Any], allowed: set[str]) -> None:
             raise RowError(f"unknown field '{key}'{hint}")
 
 
-def _film(item: Any) -> FilmInput:
+def _film(item: Any, max_title_chars: int) -> FilmInput:
     if not isinstance(item, dict):
         raise RowError("each film must be an object")
     _check_fields(item, FILM_FIELDS)
@@ -130,10 +133,8 @@ def _film(item: Any) -> FilmInput:
     imdb_id = text_field(item.get("imdb_id"), "imdb_id", required=False, max_len=20)
     if imdb_id is not None and not (imdb_id.startswith("tt") and imdb_id[2:].isdigit()):
         raise RowError("'imdb_id' must look like tt0054215")
-    title = text_field(item.get("title"), "title")
-    assert title is not None
     return FilmInput(
-        title=title,
+        title=title_field(item.get("title"), "title", max_title_chars),
         year=year_field(item.get("year")),
         original_title=text_field(item.get("original_title"), "original_title", required=False),
         aliases=list_field(item.get("aliases"), "aliases"),
@@ -147,12 +148,11 @@ def _film(item: Any) -> FilmInput:
     )
 
 
-def _review(item: Any, line: int, max_review_chars: int) -> ReviewRow:
+def _review(item: Any, line: int, max_review_chars: int, max_title_chars: int) -> ReviewRow:
     if not isinstance(item, dict):
         raise RowError("each review must be an object")
     _check_fields(item, REVIEW_FIELDS)
-    film = text_field(item.get("film"), "film")
-    assert film is not None
+    film = title_field(item.get("film"), "film", max_title_chars)
     text = review_text_field(item.get("text"), max_review_chars)
     return ReviewRow(
         line=line,

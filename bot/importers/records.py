@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.errors import ImportProblem
+from storage.normalize import normalize_title
 from storage.records import FilmInput
 
 MIN_YEAR, MAX_YEAR = 1870, 2100
@@ -74,6 +76,19 @@ def text_field(value: object, name: str, *, required: bool = True, max_len: int 
     if len(value) > max_len:
         raise RowError(f"'{name}' is longer than {max_len} characters")
     return value
+
+
+def title_field(value: object, name: str, max_chars: int) -> str:
+    """A film's title: one that can be looked up again, so not longer than the title limit people
+    can type (MAX_TITLE_CHARS) and with some letters or digits ("!!!" normalises to nothing)."""
+    title = text_field(value, name, max_len=sys.maxsize)  # there, and text; the limit is checked below
+    assert title is not None
+    title = " ".join(title.split())
+    if len(title) > max_chars:
+        raise RowError(f"'{name}' is {len(title):,} characters; titles are limited to {max_chars:,} (MAX_TITLE_CHARS)")
+    if not normalize_title(title):
+        raise RowError(f"'{name}' {title[:40]!r} has no letters or digits, so it could never be looked up")
+    return title
 
 
 def year_field(value: object, name: str = "year") -> int | None:

@@ -199,7 +199,11 @@ class ImportService:
                     f"{path.name} is {size / 1024**2:,.0f} MiB; JSON files are read in one piece, up to "
                     f"{MAX_JSON_BYTES // 1024**2} MiB. Split it, or import the reviews as CSV."
                 )
-            parsed = parse_json(read_text(path, on_bytes), max_review_chars=self._max_review_chars)
+            parsed = parse_json(
+                read_text(path, on_bytes),
+                max_review_chars=self._max_review_chars,
+                max_title_chars=self._films.max_title_chars,
+            )
         elif suffix in {".csv", ".tsv", ".txt"}:
             if size > MAX_CSV_BYTES:
                 raise InvalidInput(
@@ -208,7 +212,13 @@ class ImportService:
                 )
             try:
                 with open_lines(path, on_bytes) as lines:
-                    parsed = parse_csv(lines, name=path.name, max_review_chars=self._max_review_chars, author=author)
+                    parsed = parse_csv(
+                        lines,
+                        name=path.name,
+                        max_review_chars=self._max_review_chars,
+                        author=author,
+                        max_title_chars=self._films.max_title_chars,
+                    )
             except UnicodeDecodeError:
                 raise not_utf8(path) from None
         else:

@@ -210,3 +210,10 @@ def test_an_unreadable_header_is_a_problem_not_a_crash() -> None:
     # Found by fuzzing: a quote opened in the header row raised csv.Error out of the parser.
     parsed = parse_csv('"film,text\n', name="reviews.csv")
     assert parsed.unreadable and "never closed" in parsed.problems[0].reason
+
+
+def test_a_title_over_the_limit_is_a_bad_row() -> None:
+    text = "Date,Name,Year,Letterboxd URI\n2024-01-01," + "x" * 31 + ",2000,u\n2024-01-01,Fine,2000,u\n"
+    parsed = parse_csv(text, name="watchlist.csv", max_title_chars=30)
+    assert [w.film_title for w in parsed.watchlist] == ["Fine"]
+    assert "limited to 30 (MAX_TITLE_CHARS)" in parsed.problems[0].reason

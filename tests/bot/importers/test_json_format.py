@@ -136,3 +136,15 @@ def test_json_the_json_module_cannot_read_is_a_problem_not_a_crash() -> None:
     for text, reason in (("[" * 100_000 + "]" * 100_000, "nested too deeply"), ("1" * 5000, "thousands of digits")):
         parsed = parse_json(text)
         assert parsed.unreadable and reason in parsed.problems[0].reason
+
+
+def test_titles_that_could_never_be_looked_up_are_refused() -> None:
+    # Found by fuzzing: a 201-character title, or one of only "||||", was imported and then could
+    # never be found (lookups refuse titles over MAX_TITLE_CHARS, and "||||" normalises to nothing).
+    films = [{"title": "a" * 201, "year": 2000}, {"title": "||||", "year": 2000}, {"title": "a" * 200, "year": 2000}]
+    reviews = [{"film": "b" * 201, "text": "A perfectly fine review of the film, really."}]
+    parsed = parse_json(json.dumps({"films": films, "reviews": reviews}), max_title_chars=200)
+    assert [f.title for _, f in parsed.films] == ["a" * 200]
+    reasons = [p.reason for p in parsed.problems]
+    assert "limited to 200 (MAX_TITLE_CHARS)" in reasons[0] and "no letters or digits" in reasons[1]
+    assert "'film' is 201 characters" in reasons[2]
