@@ -57,7 +57,9 @@ async def run_chat(services: Services, *, console: Console | None = None, user_i
             console.print(render.error(error.message))
             continue
         except Exception:
-            log.exception("command failed: %r", line[:200])
+            # What people typed stays out of logs above DEBUG (it can be anything, and personal).
+            log.exception("a chat command failed (command: %s)", line.split(" ", 1)[0][:20])
+            log.debug("the failing line was: %r", line[:200])
             console.print(Text("Sorry, something went wrong with that command. It has been logged.", style="red"))
             continue
         if output is None:

@@ -542,3 +542,12 @@ def test_corpus_counts_give_the_same_context_as_the_vocabulary_list() -> None:
     expected = build_context(film, texts, [v for v in vocabs if v is not own])
     assert build_context(film, texts, CorpusCounts.of(vocabs).excluding(own)) == expected
     assert expected.specific  # the comparison is not vacuous
+
+
+async def test_sample_data_loads_whatever_the_review_limit(make_settings) -> None:  # type: ignore[no-untyped-def]
+    """MAX_REVIEW_CHARS limits what people submit, not the bundled sample (it once stopped start-up)."""
+    from bot.app import open_services
+
+    async with open_services(make_settings(max_review_chars=200)) as services:
+        row = await services.db.fetchone("SELECT count(*) FROM reviews")
+        assert row is not None and row[0] >= 40
