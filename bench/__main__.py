@@ -3,8 +3,9 @@
     python -m bench --size 10k            # quick (about a minute)
     python -m bench --size 1m --reviews 1000000 --record   # the full table for bench/RESULTS.md
 
-Other scripts: `python -m bench.spoiler_eval` (detector quality), `python -m bench.burst`
-(200 interactions at once through the real bot and the fake Discord).
+It also runs the burst (`bench.burst`: 200 interactions at once through a live `reviewbot run`
+on the same database, which gives the bot's memory on it too). Other scripts:
+`python -m bench.spoiler_eval` (detector quality), `python -m bench.soak` (faults over time).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench import burst
 from bench.build import build
 from bench.measure import Latency, run_all
 
@@ -57,6 +59,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("bench/out"), help="where data and databases go")
     parser.add_argument("--reuse", action="store_true", help="reuse a database built earlier with the same size")
     parser.add_argument("--record", action="store_true", help="append the table to bench/RESULTS.md")
+    parser.add_argument("--no-burst", action="store_true", help="skip the 200-interaction burst through the live bot")
     args = parser.parse_args()
     n_titles = SIZES[args.size]
     n_reviews = args.reviews or min(n_titles, 1_000_000)
@@ -87,6 +90,9 @@ def main() -> None:
         f"Lost writes: storage {watch.lost_storage}, service {watch.lost_async}, raw {watch.lost_raw}.",  # type: ignore[attr-defined]
         f"First autocomplete after start-up (cold caches): {results['warmup_ms']:.0f} ms.",
     ]
+    if not args.no_burst:
+        # The live bot on this same database: acknowledgement under a burst, and its memory.
+        lines += ["", *asyncio.run(burst.run(db, 200, 2.0, seed=3))]
     text = "\n".join(lines)
     print(text)
     if args.record:
