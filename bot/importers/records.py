@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.errors import ImportProblem
+from bot.text.unicode import has_lone_surrogates
 from storage.normalize import normalize_title
 from storage.records import FilmInput
 
@@ -72,6 +73,8 @@ def text_field(value: object, name: str, *, required: bool = True, max_len: int 
         return None
     if not isinstance(value, str):
         raise RowError(f"'{name}' must be text, not {type(value).__name__}")
+    if has_lone_surrogates(value):  # a JSON "\udcff" escape: SQLite can't store it
+        raise RowError(f"'{name}' holds an invalid character (a lone surrogate such as \\udcff)")
     value = " ".join(value.split()) if max_len <= 500 else value.strip()
     if len(value) > max_len:
         raise RowError(f"'{name}' is longer than {max_len} characters")
@@ -155,6 +158,8 @@ def list_field(value: object, name: str) -> tuple[str, ...]:
         value = value.split(",")
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise RowError(f"'{name}' must be a list of names")
+    if any(has_lone_surrogates(v) for v in value):
+        raise RowError(f"'{name}' holds an invalid character (a lone surrogate such as \\udcff)")
     return tuple(" ".join(v.split())[:200] for v in value if v.strip())[:50]
 
 

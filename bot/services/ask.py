@@ -23,6 +23,7 @@ from bot.text.markdown import escape_markdown
 from bot.text.safety import neutralise, unsafe_reason
 from bot.text.segments import wrap_spoiler
 from bot.text.topics import TOPIC_LABELS, TOPICS, topics_of
+from bot.text.unicode import require_text
 from bot.tokens import TokenCounter
 from storage.conversations import ConversationRepository
 from storage.films import FilmRepository
@@ -230,7 +231,7 @@ class AskService:
 
     def check_question(self, question: str) -> str:
         """The question, tidied; a front door may call this first, to refuse at once."""
-        question = " ".join(question.split())
+        question = " ".join(require_text(question).split())
         if not question:
             raise InvalidInput("Ask me something about a film, e.g. “is the acting in Parasite any good?”")
         if len(question) > self._max_question_chars:

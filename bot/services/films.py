@@ -30,6 +30,7 @@ from rapidfuzz.distance import OSA
 
 from bot.errors import AmbiguousFilm, FilmChoice, FilmNotFound, InvalidInput
 from bot.services.vocabulary import Vocabulary, fts_term
+from bot.text.unicode import has_lone_surrogates, require_text
 from storage.films import FilmRepository
 from storage.normalize import normalize_title, title_variants
 from storage.records import Film, TitleHit
@@ -202,6 +203,8 @@ class FilmService:
     async def search(self, query: str, *, limit: int = 25) -> list[FilmChoice]:
         """Ranked candidates for a partial or misspelt title (Discord autocomplete, suggestions)."""
         query = query.strip()[: self._max_title_chars + len(" (2020)")]  # a title at the limit, and its year
+        if has_lone_surrogates(query):
+            return []
         title, year = split_year(query)
         norm = normalize_title(title)
         if not norm:
@@ -281,7 +284,7 @@ class FilmService:
         return self._vocabulary
 
     def _check(self, query: str) -> str:
-        query = " ".join(query.split())
+        query = " ".join(require_text(query).split())
         if not query:
             raise InvalidInput("Tell me which film: type its title, e.g. “Parasite” or “Psycho (1960)”.")
         # The title's length, not the query's: a title at the limit is still found as "Title (2020)".

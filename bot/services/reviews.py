@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot.errors import InvalidInput, PermissionDenied
 from bot.spoilers.detector import CorpusCounts, FilmContext, ScoredSentence, SpoilerDetector, build_context, tokens
+from bot.text.unicode import require_text
 from storage.films import FilmRepository
 from storage.records import Film, Review, ReviewInput
 from storage.reviews import ReviewRepository, content_hash
@@ -60,7 +61,7 @@ class ReviewService:
         return await self._reviews.get(review_id)
 
     def validate_text(self, text: str) -> str:
-        text = text.replace("\r\n", "\n").strip()
+        text = require_text(text).replace("\r\n", "\n").strip()
         if len(text) < 20 or len(text.split()) < 4:
             raise InvalidInput("That review is too short: write at least a sentence or two.")
         if len(text) > self.max_review_chars:
@@ -83,7 +84,7 @@ class ReviewService:
         guild_id: str | None = None,
     ) -> AddedReview:
         text = self.validate_text(text)
-        author = " ".join(author.split())[:100] or "anonymous"
+        author = " ".join(require_text(author).split())[:100] or "anonymous"
         rating = check_rating(rating)
         others = [r.text for r in await self._reviews.for_film(film.id, with_sentences=False)]
         context = await self.context(film, [*others, text])

@@ -20,6 +20,7 @@ from bot.errors import (
 from bot.services.films import FilmService, same_numbers, split_year
 from bot.services.reviews import check_rating
 from bot.text.markdown import escape_markdown
+from bot.text.unicode import require_text
 from storage.normalize import normalize_title
 from storage.records import Film, WatchlistEntry
 from storage.watchlists import WatchlistRepository
@@ -100,7 +101,7 @@ class WatchlistService:
     ) -> WatchlistChange:
         rating = check_rating(rating)
         if note is not None:
-            note = " ".join(note.split())
+            note = " ".join(require_text(note).split())
             if len(note) > self._max_note_chars:
                 raise InvalidInput(f"Notes are limited to {self._max_note_chars} characters.")
         scope = self.scope(guild_id)

@@ -21,6 +21,7 @@ from bot.errors import InvalidInput
 from bot.services.reviews import masked_text
 from bot.services.summaries import Requester
 from bot.terminal import render
+from bot.text.unicode import require_text
 
 HELP = """\
 **reviewbot** answers from the stored reviews, without spoilers unless you ask.
@@ -49,7 +50,7 @@ class ChatSession:
 
     async def handle(self, line: str) -> RenderableType | None:
         """Run one line; None means "quit". Errors propagate to the caller's handler."""
-        line = line.strip()
+        line = require_text(line).strip()  # a terminal in another encoding sends lone surrogates
         if not line:
             return Text("")
         if not line.startswith("/"):

@@ -15,7 +15,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from bot.app import Services
-from bot.errors import AmbiguousFilm, ReviewBotError
+from bot.errors import AmbiguousFilm, ImportFailed, ReviewBotError
 from bot.importers.csv_formats import LETTERBOXD_REVIEWS, LETTERBOXD_WATCHLIST, REVIEWS_CSV_COLUMNS, parse_csv
 from bot.importers.json_format import FILM_FIELDS, REVIEW_FIELDS, parse_json
 from bot.importers.records import ParsedFile
@@ -224,3 +224,19 @@ async def test_import_path_imports_whole_or_says_why(
             found.original_title and normalize_title(film.title) == normalize_title(found.original_title)
         ), (label, found)
 
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_json_escapes_of_lone_surrogates_are_bad_rows(
+    fuzz_services: Services, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # A JSON "\udcff" escape decodes to a lone surrogate, which SQLite can't store: it crashed the import.
+    path = tmp_path_factory.getbasetemp() / "surrogates.json"
+    path.write_text(
+        '{"films": [{"title": "X\\udcff", "year": 2000, "cast": ["A\\ud800"]}],'
+        ' "reviews": [{"film": "Parasite", "text": "A fine review \\ud800 of the film here", "author": "a"}]}'
+    )
+    with pytest.raises(ImportFailed) as caught:
+        await fuzz_services.importer.import_path(path)
+    check_error(caught.value)
+    assert caught.value.message.count("lone surrogate") == 2
