@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import shutil
@@ -58,7 +59,8 @@ async def run(db: Path, n: int, llm_delay: float, seed: int) -> list[str]:
             started = time.monotonic()
             interactions: list[FakeInteraction] = list(await asyncio.gather(*(one(i) for i in range(n))))
             sent_spread = time.monotonic() - started
-            await discord.wait_for(lambda: all(ix.callbacks for ix in interactions), 10)
+            with contextlib.suppress(TimeoutError):  # unanswered ones are counted below
+                await discord.wait_for(lambda: all(ix.callbacks for ix in interactions), 10)
             # Final answers: wait until the bot has been quiet for 2 s (LLM answers arrive ~2 s in).
             last = len(discord.requests)
             while True:
@@ -99,7 +101,13 @@ async def run(db: Path, n: int, llm_delay: float, seed: int) -> list[str]:
         f"(database {db_mb:,.0f} MB).",
         f"LLM requests: {len(llm.requests)}.",
     ]
-    if "Traceback" in stderr:
+    if unanswered:
+        missed: dict[str, int] = {}
+        for ix in unanswered:
+            name = ix.payload["data"].get("name", "?") + (" (autocomplete)" if ix.type == 4 else "")
+            missed[name] = missed.get(name, 0) + 1
+        lines.append(f"Unanswered by kind: {missed}")
+    if "Traceback" in stderr or "ERROR" in stderr:
         lines.append("The bot logged a traceback:\n" + stderr[-2000:])
     return lines
 
