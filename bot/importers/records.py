@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.errors import ImportProblem
+from bot.text.markdown import strip_display_controls
 from bot.text.unicode import has_lone_surrogates
 from storage.normalize import normalize_title
 from storage.records import FilmInput
@@ -86,7 +87,7 @@ def title_field(value: object, name: str, max_chars: int) -> str:
     can type (MAX_TITLE_CHARS) and with some letters or digits ("!!!" normalises to nothing)."""
     title = text_field(value, name, max_len=sys.maxsize)  # there, and text; the limit is checked below
     assert title is not None
-    title = " ".join(title.split())
+    title = " ".join(strip_display_controls(title, " ").split())  # no bidi overrides in a title
     if len(title) > max_chars:
         raise RowError(f"'{name}' is {len(title):,} characters; titles are limited to {max_chars:,} (MAX_TITLE_CHARS)")
     if not normalize_title(title):

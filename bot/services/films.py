@@ -30,6 +30,7 @@ from rapidfuzz.distance import OSA
 
 from bot.errors import AmbiguousFilm, FilmChoice, FilmNotFound, InvalidInput
 from bot.services.vocabulary import Vocabulary, fts_term
+from bot.text.markdown import strip_display_controls
 from bot.text.unicode import has_lone_surrogates, require_text
 from storage.films import FilmRepository
 from storage.normalize import normalize_title, title_variants
@@ -194,8 +195,9 @@ class FilmService:
             if any(s.score >= ACCEPT_SCORE for s in missing.suggestions):
                 raise  # a known title with another year, or too close to call: ask, don't guess
             title, year = split_year(self._check(query))
+            title = " ".join(strip_display_controls(title, " ").split())  # no bidi overrides in a title
             # Find-or-create in one transaction: two people adding the same new film get one record.
-            film, created = await self._films.add_stub(" ".join(title.split()), year)
+            film, created = await self._films.add_stub(title, year)
             self.invalidate()
             return film, created
 

@@ -21,10 +21,24 @@ _LINE_START = re.compile(r"^([ \t]*)(?:[>#+-]|\d+[.)])", re.MULTILINE)
 _EVERYONE = re.compile(r"@(?=everyone|here)", re.IGNORECASE)
 _ESCAPED = re.compile(r"\\([\\*_~`|<\[>#+\-.)])")
 
+# Invisible characters that change how the text *around* them is shown: C0 controls (tab and line
+# breaks aside) and the bidi embeddings, overrides and isolates, which stay in force to the end of
+# the line: a film called "\u202eX" would show the rest of the bot's sentence reversed.
+_DISPLAY_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_display_controls(text: str, replacement: str = "") -> str:
+    """`text` without the controls above (marks such as U+200F and joiners such as U+200D stay).
+
+    Titles being stored use a space as `replacement`: normalisation reads these characters as word
+    breaks, so "a\x05b" must stay two words to be found again by what was typed."""
+    return _DISPLAY_CONTROLS.sub(replacement, text)
+
 
 def escape_markdown(text: str) -> str:
-    """`text` with every Discord markup character escaped, so it reads as plain text."""
-    text = _INLINE.sub(lambda m: "\\" + m.group(0), text)
+    """`text` with every Discord markup character escaped, so it reads as plain text (and without
+    the invisible controls that would change how the bot's text after it is shown)."""
+    text = _INLINE.sub(lambda m: "\\" + m.group(0), strip_display_controls(text))
     text = _LINE_START.sub(_escape_line_start, text)
     return _EVERYONE.sub("@\u200b", text)
 

@@ -13,7 +13,7 @@ from bot.services.ask import fts_query
 from bot.services.films import split_year
 from bot.services.vocabulary import fts_term
 from bot.text.chunking import split_message, spoiler_markers
-from bot.text.markdown import escape_markdown, unescape_markdown
+from bot.text.markdown import escape_markdown, strip_display_controls, unescape_markdown
 from bot.text.safety import LINK, neutralise, unsafe_reason
 from bot.text.segments import escape_spoiler_bars, split_review, wrap_spoiler
 from bot.text.topics import sentiment, topics_of
@@ -28,7 +28,8 @@ texts = st.one_of(hostile_text(), hostile_text(20), st.text(), long_text(3000))
 def test_escaped_text_has_no_markup_and_reads_the_same(text: str) -> None:
     escaped = escape_markdown(text)
     assert not spoiler_markers(escaped)
-    assert unescape_markdown(escaped) == text
+    assert unescape_markdown(escaped) == strip_display_controls(text)
+    assert not re.search("[\u202a-\u202e\u2066-\u2069\x00-\x08]", escaped)  # no bidi override leaks out
     # Inside the bot's own markup it stays inside: the bot's bold and spoiler spans still balance.
     framed = f"**{escaped}** ||{escaped}|| **end**"
     assert len(spoiler_markers(framed)) == 2

@@ -74,3 +74,10 @@ async def test_autocomplete_over_your_own_list_never_raises(fuzz_services: Servi
     listed = {e.film_id for e in await fuzz_services.watchlist.list(user)}
     choices = await fuzz_services.watchlist.search_own(user, query)
     assert {c.film_id for c in choices} <= listed
+
+
+async def test_a_bidi_override_in_a_title_does_not_reverse_the_reply(fuzz_services: Services) -> None:
+    change = await fuzz_services.watchlist.add("bidi", "Tenet\u202e \x05Inverted (2020)")
+    assert change.film.title == "Tenet Inverted"
+    assert "\u202e" not in change.message and "\x05" not in change.message
+    assert (await fuzz_services.films.resolve("Tenet\u202e \x05Inverted (2020)")).id == change.film.id
