@@ -29,6 +29,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
 from bot.errors import AmbiguousFilm, FilmChoice, FilmNotFound, InvalidInput
+from bot.importers.records import MAX_YEAR, MIN_YEAR
 from bot.services.vocabulary import Vocabulary, fts_term
 from bot.text.markdown import strip_display_controls
 from bot.text.unicode import has_lone_surrogates, require_text
@@ -132,7 +133,9 @@ class FilmService:
                 raise FilmNotFound(query)
             return film
         title, parsed_year = split_year(query)
-        year = year or parsed_year
+        if year is not None and not MIN_YEAR <= year <= MAX_YEAR:  # 0 was taken for "no year"
+            raise InvalidInput(f"Release years go from {MIN_YEAR} to {MAX_YEAR}; {year} isn't one.")
+        year = parsed_year if year is None else year
         attempts = [(title, year)]
         if parsed_year is not None:
             attempts.append((query, None))  # "Blade Runner 2049" is a title, not a year

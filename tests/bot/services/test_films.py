@@ -364,3 +364,10 @@ async def test_long_hostile_titles_are_refused_quickly_and_a_title_at_the_limit_
     title = "a" * services.settings.max_title_chars
     film = await FilmRepository(services.db).add(FilmInput(title=title, year=1999))
     assert (await services.films.resolve(f"{title} (1999)")).id == film.id
+
+
+async def test_an_explicit_year_is_checked(services: Services) -> None:
+    # Found by fuzzing: resolve("PA", year=0) ignored the year (0 is falsy) and answered Parasite (2019).
+    with pytest.raises(InvalidInput, match="1870 to 2100"):
+        await services.films.resolve("Parasite", year=0)
+    assert (await services.films.resolve("Psycho", year=1998)).year == 1998
