@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -29,6 +30,7 @@ from storage.group_commit import GroupCommitter
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
+SLOW_QUERY_MS = 100  # reads slower than this are logged (WARNING)
 BUSY_RETRIES = 2  # after the first busy timeout: worst case about (1 + 2) x 5 s, then DatabaseBusy
 T = TypeVar("T")
 
@@ -218,14 +220,15 @@ class Database:
     # One hop to the reader thread per query (execute_fetchall), not three (execute, fetch, close):
     # under a burst of interactions the hops, not SQLite, are what queue up.
     async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        started = time.perf_counter()
         with explained(self.path):
-            return list(await self._reader.execute_fetchall(sql, params))
+            rows = list(await self._reader.execute_fetchall(sql, params))
+        _note_slow(sql, started)
+        return rows
 
     async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
         """The first row of a query meant to return one (a look-up by key, an aggregate)."""
-        with explained(self.path):
-            rows = await self._reader.execute_fetchall(sql, params)
-        return next(iter(rows), None)
+        return next(iter(await self.fetchall(sql, params)), None)
 
     # --- writes ----------------------------------------------------------------------------------
     @asynccontextmanager
@@ -343,6 +346,14 @@ class Writer:
     async def rollback_to(self, name: str) -> None:
         await self._conn.execute(f"ROLLBACK TO {name}")
         await self._conn.execute(f"RELEASE {name}")
+
+
+def _note_slow(sql: str, started: float) -> None:
+    """Reads share one connection, so one slow query delays every other: log it (the SQL only,
+    never its parameters, which can hold what people typed)."""
+    elapsed = (time.perf_counter() - started) * 1000
+    if elapsed > SLOW_QUERY_MS:
+        log.warning("slow query (%.0f ms): %s", elapsed, " ".join(sql.split())[:160])
 
 
 def _split_sql(script: str) -> list[str]:
