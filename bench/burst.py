@@ -101,6 +101,9 @@ async def run(db: Path, n: int, llm_delay: float, seed: int) -> list[str]:
         f"(database {db_mb:,.0f} MB).",
         f"LLM requests: {len(llm.requests)}.",
     ]
+    slow = [line.split("slow query", 1)[1].strip() for line in stderr.splitlines() if "slow query" in line]
+    if slow:
+        lines.append(f"Slow queries logged by the bot: {len(slow)}; e.g. " + "; ".join(slow[:3]))
     if unanswered:
         missed: dict[str, int] = {}
         for ix in unanswered:

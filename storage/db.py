@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
 SLOW_QUERY_MS = 100  # reads slower than this are logged (WARNING)
+READERS = 3  # reader connections (2 cores: a third keeps fast look-ups moving past two slow ones)
 BUSY_RETRIES = 2  # after the first busy timeout: worst case about (1 + 2) x 5 s, then DatabaseBusy
 T = TypeVar("T")
 
@@ -70,7 +71,10 @@ class Database:
     ) -> None:
         self.path = path
         self._writer = writer
-        self._reader = reader
+        # Readers: WAL lets them run side by side (and sqlite3 releases the GIL while it works), so
+        # one slow query no longer holds up every look-up queued behind it. More join in open().
+        self._readers: list[aiosqlite.Connection] = [reader]
+        self._in_flight: list[int] = [0]
         self._busy_timeout_ms = busy_timeout_ms
         self._busy_retries = busy_retries
         self._write_lock = asyncio.Lock()
@@ -106,6 +110,9 @@ class Database:
                 if migrate:
                     await db.migrate()
                 await db._check_writable()
+                for _ in range(READERS - 1):
+                    db._readers.append(await cls._connect(path, busy_timeout_ms))
+                    db._in_flight.append(0)
         except BaseException:
             # aiosqlite's worker threads are not daemons: an unclosed handle keeps the process alive.
             await db.close()
@@ -164,7 +171,7 @@ class Database:
     async def close(self) -> None:
         if self._committer is not None:
             await self._committer.close()
-        for conn in (self._reader, self._writer):
+        for conn in (*self._readers, self._writer):
             try:
                 await conn.close()
             except (sqlite3.Error, ValueError):  # pragma: no cover - closing twice
@@ -221,8 +228,13 @@ class Database:
     # under a burst of interactions the hops, not SQLite, are what queue up.
     async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
         started = time.perf_counter()
-        with explained(self.path):
-            rows = list(await self._reader.execute_fetchall(sql, params))
+        index = min(range(len(self._readers)), key=self._in_flight.__getitem__)  # the least busy
+        self._in_flight[index] += 1
+        try:
+            with explained(self.path):
+                rows = list(await self._readers[index].execute_fetchall(sql, params))
+        finally:
+            self._in_flight[index] -= 1
         _note_slow(sql, started)
         return rows
 

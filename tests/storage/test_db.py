@@ -50,8 +50,9 @@ async def test_reopening_keeps_data_and_applies_nothing(tmp_path: Path) -> None:
         assert await FilmRepository(second).count() == 1
 
 
-async def test_pragmas_on_both_connections(db: Database) -> None:
-    for conn in (db._writer, db._reader):
+async def test_pragmas_on_every_connection(db: Database) -> None:
+    assert len(db._readers) == storage_db.READERS
+    for conn in (db._writer, *db._readers):
         async with conn.execute("PRAGMA journal_mode") as cur:
             assert (await cur.fetchone())[0] == "wal"  # type: ignore[index]
         async with conn.execute("PRAGMA foreign_keys") as cur:
@@ -264,3 +265,15 @@ async def test_nested_transaction_raises_instead_of_deadlocking(db: Database) ->
         assert not waiting.done()
         await tx.execute("INSERT INTO app_meta (key, value) VALUES ('first', '1')")
     assert await waiting == 1
+
+
+async def test_a_slow_read_does_not_hold_up_the_others(db: Database) -> None:
+    """Reads are spread over several connections: a quick look-up finishes while a slow one runs."""
+    slow = asyncio.ensure_future(
+        db.fetchall("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) "
+                    "SELECT count(*) FROM n")
+    )
+    await asyncio.sleep(0.01)
+    quick = await db.fetchone("SELECT 1")
+    assert quick is not None and not slow.done()
+    await slow
