@@ -67,12 +67,16 @@ class FilmRepository:
 
         The year is filtered in SQL: a catalogue can hold hundreds of films with one name
         ("Hamlet"), and the one asked for must not fall outside a LIMIT."""
-        rows = await self._db.fetchall(
-            "SELECT t.film_id, f.title, f.year, t.title AS matched, t.norm FROM film_titles t "
-            "JOIN films f ON f.id = t.film_id WHERE t.norm = ? AND (? IS NULL OR f.year = ?) "
-            "ORDER BY f.year, f.id LIMIT 50",
-            (norm, year, year),
+        select = (
+            "SELECT t.film_id, f.title, f.year, t.title AS matched, t.norm "
+            "FROM film_titles t JOIN films f ON f.id = t.film_id "
         )
+        if year is None:
+            rows = await self._db.fetchall(select + "WHERE t.norm = ? ORDER BY t.year, t.film_id LIMIT 50", (norm,))
+        else:  # both columns of the (norm, year) index
+            rows = await self._db.fetchall(
+                select + "WHERE t.norm = ? AND t.year = ? ORDER BY t.film_id LIMIT 50", (norm, year)
+            )
         return [_hit(r) for r in rows]
 
     async def find_prefix(self, norm: str, limit: int) -> list[TitleHit]:

@@ -175,3 +175,14 @@ async def test_a_stub_of_another_year_is_another_film(films: FilmRepository) -> 
     stub, _ = await films.add_stub("Suspiria", 1977)
     remake = await films.add(FilmInput(title="Suspiria", year=2018))
     assert remake.id != stub.id and (await films.get(stub.id)).is_stub  # type: ignore[union-attr]
+
+
+async def test_names_carry_their_films_year_through_changes(films: FilmRepository, db: Database) -> None:
+    """The (name, year) index is only right if the copied year follows the film's (migration 0005)."""
+    stub, _ = await films.add_stub("Nomadland", None)
+    assert await films.find_exact("nomadland", 2020) == []
+    await db.execute("UPDATE films SET year = 2020 WHERE id = ?", (stub.id,))
+    assert [h.film_id for h in await films.find_exact("nomadland", 2020)] == [stub.id]
+    other = await films.add(FilmInput(title="Nomadland", year=1999, aliases=("Nomad Land",)))
+    assert [h.film_id for h in await films.find_exact("nomad land", 1999)] == [other.id]
+    assert [h.film_id for h in await films.find_exact("nomadland")] == [other.id, stub.id]
