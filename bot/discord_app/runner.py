@@ -99,7 +99,7 @@ async def sync_commands(settings: Settings, guild_id: str | None) -> int:
         except discord.Forbidden:
             print(
                 f"reviewbot: Discord refused to register commands in server {guild_id}. Is the bot in that server, "
-                "invited with the applications.commands scope? See docs/discord.md for the invite URL.",
+                "invited with the applications.commands scope? The invite URL is in README.md (Run on Discord).",
                 file=sys.stderr,
             )
             return 1

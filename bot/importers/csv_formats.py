@@ -3,7 +3,7 @@
 The format is recognised from the header row (case does not matter; a byte-order mark is fine):
 
 - project reviews CSV: `film,year,author,rating,text,contains_spoilers` (+ optional `created_at`);
-  only `film` and `text` are required, column order is free (see docs/data-formats.md);
+  only `film` and `text` are required, column order is free (see README.md, "Data formats");
 - Letterboxd reviews.csv: `Date,Name,Year,Letterboxd URI,Rating,Rewatch,Review,Tags,Watched Date`;
 - Letterboxd watchlist.csv: `Date,Name,Year,Letterboxd URI`.
 
