@@ -16,7 +16,7 @@ import discord
 from discord import app_commands
 
 from bot.discord_app.replies import edit_original, follow_up, token_expired
-from bot.errors import AmbiguousFilm, FilmNotFound, RateLimited, ReviewBotError
+from bot.errors import AmbiguousFilm, FilmNotFound, ImportFailed, RateLimited, ReviewBotError
 
 if TYPE_CHECKING:
     from bot.discord_app.bot import ReviewBot
@@ -47,6 +47,11 @@ def describe(error: BaseException) -> tuple[str, bool]:
         error = error.original
     if isinstance(error, FilmNotFound | AmbiguousFilm):
         return f"{error.message}\n-# {PICK_TIP}", True
+    if isinstance(error, ImportFailed):
+        # Its lines quote the file (a header, a value): in a code block, no markup of theirs counts.
+        first, _, rest = error.message.partition("\n")
+        fence = "`" * 3
+        return (f"{first}\n{fence}\n{rest.replace(fence, chr(39) * 3)[:1500]}\n{fence}" if rest else first), True
     if isinstance(error, RateLimited) and error.retry_after and "again" not in error.message:
         return f"{error.message} Try again in {error.retry_after:.0f} s.", True
     if isinstance(error, ReviewBotError):

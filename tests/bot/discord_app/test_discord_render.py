@@ -135,3 +135,16 @@ async def test_titles_names_and_notes_are_escaped(services: Services) -> None:
     assert page.embed.title == "\\_\\_under\\_\\_'s watchlist"
     assert "**\\> Quoted \\`Film\\`**" in (page.embed.description or "")
     assert "\\# loud note" in (page.embed.description or "")
+
+
+def test_import_failures_quote_the_file_inside_a_code_block() -> None:
+    """A file's header quoted in the error must not open a spoiler or bold span in the reply."""
+    from bot.discord_app.tree import describe
+    from bot.errors import ImportFailed, ImportProblem
+
+    message, expected = describe(ImportFailed("x.csv", [ImportProblem(1, "unrecognised header ||a|| **b** ```")]))
+    assert expected
+    first, block = message.split("\n", 1)
+    assert first.startswith("Nothing was imported")
+    assert block.startswith("```\n") and block.endswith("\n```")
+    assert block.count("```") == 2  # the file's own fence was defused
