@@ -174,8 +174,18 @@ async def soak(minutes: float, rate: float, seed: int, fault_rate: float, db: Pa
         "",
     ]
     lines += [f"- [{'x' if ok else ' '}] {name}" for name, ok in checks.items()]
+    if apologies:
+        kinds_apologised: dict[str, int] = {}
+        for kind, _, ix, _ in sent:
+            if ix in apologies:
+                kinds_apologised[kind] = kinds_apologised.get(kind, 0) + 1
+        lines.append(f"Apologies (unexpected errors) by command: {kinds_apologised}")
+    errors = [line for line in stderr.splitlines() if " ERROR " in line or "Traceback" in line]
+    if errors:
+        lines.append("Errors the bot logged:\n" + "\n".join(errors[:20]))
     if traceback:
-        lines.append("Bot log excerpt:\n" + stderr[-3000:])
+        start = stderr.find("Traceback")
+        lines.append("First traceback:\n" + stderr[start : start + 4000])
     if missing:
         lines.append(f"Missing watchlist writes: {missing[:10]}")
     return lines, all(checks.values())
