@@ -112,4 +112,5 @@ async def open_services(settings: Settings, *, load_sample: bool | None = None) 
             report = await importer.load_sample()
             if report is not None:
                 log.info("loaded the sample data: %s", report.describe())
+        await films.warm()  # the title vocabulary, before the first lookup needs it
         yield services

@@ -21,6 +21,7 @@ whose numbers differ from the query's are suggested but never taken as meant.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -105,6 +106,7 @@ class FilmService:
         self._max_title_chars = max_title_chars
         self._vocabulary: Vocabulary | None = None  # the words of all film names, for typos
         self._vocabulary_stamp: int | None = None
+        self._vocabulary_lock = asyncio.Lock()  # concurrent first callers share one load
 
     @property
     def max_title_chars(self) -> int:
@@ -281,12 +283,21 @@ class FilmService:
             hits = await self._films.find_words(" OR ".join(groups), limit)
         return hits
 
+    async def warm(self) -> None:
+        """Load the title vocabulary now (at start-up), not on the first typo of a burst."""
+        await self._vocabulary_now()
+
     async def _vocabulary_now(self) -> Vocabulary:
+        """The vocabulary, reloaded when names were added. Single-flight: at a million titles the
+        load is a ~150 ms scan, and a burst of first callers each running it filled every reader."""
         stamp = await self._films.names_stamp()
-        if self._vocabulary is None or stamp != self._vocabulary_stamp:
-            self._vocabulary = Vocabulary(await self._films.vocabulary())
-            self._vocabulary_stamp = stamp
-        return self._vocabulary
+        if self._vocabulary is not None and stamp == self._vocabulary_stamp:
+            return self._vocabulary
+        async with self._vocabulary_lock:
+            if self._vocabulary is None or stamp != self._vocabulary_stamp:
+                self._vocabulary = Vocabulary(await self._films.vocabulary())
+                self._vocabulary_stamp = stamp
+            return self._vocabulary
 
     def _check(self, query: str) -> str:
         query = " ".join(require_text(query).split())
