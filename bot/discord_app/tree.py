@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -25,11 +26,21 @@ log = logging.getLogger(__name__)
 
 APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again in a little while."
 PICK_TIP = "Tip: start typing the title and pick the film from the list."
+ALREADY_ACKNOWLEDGED = 40060  # Discord's error code: "Interaction has already been acknowledged"
+REMEMBERED_INTERACTIONS = 4096
 
 
 class BotRestarting(app_commands.CheckFailure):
     def __init__(self) -> None:
         super().__init__("I'm restarting right now. Please try again in a minute.")
+
+
+class Redelivered(app_commands.CheckFailure):
+    """The gateway delivered an interaction we already have (it can replay events after a RESUME):
+    the first delivery answers it; answering twice fails with "already acknowledged"."""
+
+    def __init__(self) -> None:
+        super().__init__("redelivered interaction")
 
 
 class Refused(app_commands.CheckFailure):
@@ -75,8 +86,17 @@ def describe(error: BaseException) -> tuple[str, bool]:
     return APOLOGY, False
 
 
+def _already_acknowledged(error: BaseException) -> bool:
+    original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+    return isinstance(original, discord.HTTPException) and original.code == ALREADY_ACKNOWLEDGED
+
+
 async def report_error(interaction: discord.Interaction[Any], error: BaseException) -> None:
     """Tell the person what went wrong, privately, whatever state the interaction is in."""
+    if isinstance(error, Redelivered) or _already_acknowledged(error):
+        # Someone else (the first delivery of this interaction) answers it: nothing to tell.
+        log.info("Ignored a second delivery of interaction %s", interaction.id)
+        return
     message, expected = describe(error)
     data: dict[str, Any] = dict(interaction.data or {})
     where = interaction.command.qualified_name if interaction.command else data.get("custom_id")
@@ -125,11 +145,23 @@ class ReviewTree(app_commands.CommandTree["ReviewBot"]):
         """Every command and autocomplete passes here first: refuse new work while shutting down,
         and let the bot track the work in progress so that a shutdown can finish it."""
         bot = interaction.client
+        if self._seen_before(interaction.id):
+            raise Redelivered()
         if bot.closing:
             raise BotRestarting()
         if interaction.type is discord.InteractionType.application_command:
             bot.track(interaction)
         return True
+
+    def _seen_before(self, interaction_id: int) -> bool:
+        """Remember the newest interaction ids; True for one already seen."""
+        seen: OrderedDict[int, None] = self.__dict__.setdefault("_seen_ids", OrderedDict())
+        if interaction_id in seen:
+            return True
+        seen[interaction_id] = None
+        if len(seen) > REMEMBERED_INTERACTIONS:
+            seen.popitem(last=False)
+        return False
 
     async def on_error(
         self, interaction: discord.Interaction[ReviewBot], error: app_commands.AppCommandError, /

@@ -188,3 +188,19 @@ async def test_fifteen_minutes_later_an_ask_in_dms_is_answered_in_the_dm(
     assert len(posted) == 1 and "Parasite" in posted[0]["content"]
     fresh = await harness.run("help", user=me, dm=True)
     assert fresh.callback_type == 4, "new interactions are unaffected"
+
+
+async def test_an_interaction_delivered_twice_is_answered_once(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Found by the 10-minute soak: after a RESUME the same INTERACTION_CREATE can arrive again;
+    answering it twice failed with "already acknowledged" and logged an unexpected error."""
+    user = harness.user("twice")
+    with caplog.at_level(logging.INFO, logger="bot"):
+        ix = await harness.run("film", user=user, film="Parasite")
+        await harness.fake.dispatch("INTERACTION_CREATE", ix.payload)
+        await asyncio.sleep(0.3)
+        await harness.idle()
+    assert len(ix.callbacks) == 1
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any("second delivery" in r.getMessage() for r in caplog.records)
