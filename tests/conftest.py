@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,12 +28,36 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None
     yield
 
 
+@pytest.fixture(scope="session")
+def sample_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database file holding the bundled sample data, built once per test session.
+
+    Loading and scoring the sample takes about 1.5 s; copying the finished file takes milliseconds.
+    """
+    path = tmp_path_factory.mktemp("sample-template") / "sample.db"
+
+    async def build() -> None:
+        async with open_services(Settings(_env_file=None, reviewbot_db=path)):  # type: ignore[call-arg]
+            pass
+
+    asyncio.run(build())
+    return path
+
+
 @pytest.fixture
-def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+def make_settings(tmp_path: Path, sample_db_template: Path) -> Callable[..., Settings]:
+    """Settings for a database in the test's own folder. When the sample data is wanted and the
+    file does not exist yet, it starts as a copy of the session's sample database."""
+
     def make(**overrides: Any) -> Settings:
         values: dict[str, Any] = {"reviewbot_db": tmp_path / "reviewbot.db"}
         values.update(overrides)
-        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        target = settings.reviewbot_db
+        if settings.reviewbot_load_sample and isinstance(target, Path) and not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(sample_db_template, target)
+        return settings
 
     return make
 
