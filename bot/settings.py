@@ -28,7 +28,8 @@ class Settings(BaseSettings):
     # --- storage -------------------------------------------------------------------------------
     reviewbot_db: Path = Field(default_factory=default_db_path)
     reviewbot_load_sample: bool = True
-    reviewbot_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Unset: INFO for the Discord bot, WARNING for the chat and one-shot commands.
+    reviewbot_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] | None = None
     watchlist_scope: Literal["global", "guild"] = "global"
 
     # --- spoiler safety -------------------------------------------------------------------------

@@ -94,13 +94,13 @@ class ChatSession:
         film = await self.services.films.resolve(query)
         reviews = await self.services.reviews.for_film(film)
         if not reviews:
-            return Text(f"No reviews of {film.label} are stored yet. Add one with /review {film.title} | …")
+            return render.plain(f"No reviews of {film.label} are stored yet. Add one with /review {film.title} | …")
         threshold = self.services.settings.spoiler_threshold
-        parts: list[RenderableType] = [Text(f"{len(reviews)} reviews of {film.label}", style="bold underline")]
+        parts: list[RenderableType] = [render.plain(f"{len(reviews)} reviews of {film.label}", style="bold underline")]
         for review in reviews:
             stars = f" · {review.rating:g}/5" if review.rating is not None else ""
             flag = " · contains spoilers" if review.author_flagged_spoilers else ""
-            parts.append(Text(f"\n{review.author}{stars}{flag}", style="bold cyan"))
+            parts.append(render.plain(f"\n{review.author}{stars}{flag}", style="bold cyan"))
             parts.append(render.markup(masked_text(review, threshold), reveal=spoilers))
         if not spoilers:
             parts.append(render.notes([f"Spoiler sentences are hidden. To read them: /reviews {film.label} spoilers"]))
@@ -124,11 +124,11 @@ class ChatSession:
             contains_spoilers=spoilers, source="terminal", author_user_id=self.user_id,
         )
         if not added.created:
-            return Text(f"You already posted that review of {film.label}.")
+            return render.plain(f"You already posted that review of {film.label}.")
         hidden = ""
         if added.spoiler_sentences:
             hidden = f" {added.spoiler_sentences} sentence(s) look like spoilers and will be hidden."
-        return Text(f"Thanks! Your review of {film.label} is saved.{hidden}", style="green")
+        return render.plain(f"Thanks! Your review of {film.label} is saved.{hidden}", style="green")
 
     async def _watchlist(self, rest: str) -> RenderableType:
         action, _, arg = rest.partition(" ")
