@@ -124,3 +124,12 @@ async def test_a_rejected_token_is_one_line(cli_db: str, tmp_path: Path) -> None
     lines = err.decode().strip().splitlines()
     assert len(lines) == 1 and "rejected DISCORD_TOKEN" in lines[0], err.decode()
     assert out == b""
+
+
+def test_a_film_not_in_the_catalogue_says_how_to_add_it(cli_db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["summary", "Citizen Kane", "--db", cli_db]) == 1
+    err = capsys.readouterr().err
+    assert "“Citizen Kane” in the catalogue" in err and "reviewbot import FILE" in err and "Did you mean" not in err
+    assert main(["summary", "Parasit 2", "--db", cli_db]) == 1
+    err = capsys.readouterr().err
+    assert "Did you mean “Parasite (2019)”?" in err and "reviewbot import FILE" in err
