@@ -10,7 +10,6 @@ import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,11 +26,22 @@ Handler = Callable[["Services", argparse.Namespace], Awaitable[int]]
 _IRRELEVANT_WARNINGS = ("voice will NOT be supported",)
 
 
-def _version() -> str:
-    try:
-        return version("reviewbot")
-    except PackageNotFoundError:  # run from a source tree that was never installed
-        return "unknown"
+class _Version(argparse.Action):
+    """`--version`; the installed package's metadata is read only when asked for (importlib.metadata
+    is slow to import)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("reviewbot")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            number = "unknown"
+        print(f"{parser.prog} {number}")
+        parser.exit()
 
 
 def _add_common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
@@ -56,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common(parser, top=True)
     parser.add_argument("-v", "--verbose", action="store_true", help="show debug logs")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_Version, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:

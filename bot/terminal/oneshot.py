@@ -18,7 +18,6 @@ from bot.services.importer import ImportReport
 from bot.services.reviews import masked_text
 from bot.services.summaries import Requester
 from bot.terminal import render
-from bot.terminal.chat import run_chat
 
 
 def _read_text(path: str) -> str:
@@ -35,6 +34,8 @@ def _print_json(data: Any) -> None:
 
 
 async def chat(services: Services, args: argparse.Namespace) -> int:
+    from bot.terminal.chat import run_chat  # prompt_toolkit takes a while to import; only the chat needs it
+
     return await run_chat(services)
 
 
