@@ -60,8 +60,8 @@ _ENDING = re.compile(
 )
 SPOILER_MODE_HINT = (
     "How a film ends, who dies and its twists are spoilers, which spoiler-free answers leave out. To read them, "
-    "ask again with spoilers on (the spoilers option in Discord, “spoilers” at the end of a chat line, "
-    "--spoilers on the command line)."
+    "get the summary with spoilers (/summary <film> with spoilers on), or in the terminal add “spoilers” to "
+    "the end of your question (--spoilers on the command line)."
 )
 NOT_A_QUESTION = (
     "I answer questions about films from their stored reviews, e.g. “is the acting in Parasite any good?”, "
