@@ -70,3 +70,15 @@ def test_a_copied_env_example_keeps_commands_working(tmp_path: Path, sample_db_t
     )
     assert result.returncode == 0, result.stderr
     assert '"title": "Se7en"' in result.stdout and result.stderr == ""
+
+
+def test_the_configuration_reference_is_current_and_complete() -> None:
+    """docs/configuration.md is generated (python -m bot.settings_doc); a new or changed setting
+    without a regenerated reference, or without an explanation in .env.example, fails here."""
+    from bot import settings_doc
+
+    assert settings_doc.main(["--check"]) == 0, "run: python -m bot.settings_doc"
+    rows = [row for section in settings_doc.parse_env_example((ROOT / ".env.example").read_text("utf-8"))
+            for row in section.rows]
+    assert {name.lower() for name, _ in rows} == set(Settings.model_fields)
+    assert all(explanation for _, explanation in rows), [name for name, text in rows if not text]
