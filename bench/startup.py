@@ -46,18 +46,22 @@ class Timing:
     cpu: float  # median user + system seconds
 
 
-def _run(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
+def _run(argv: list[str], env: dict[str, str], cwd: Path, *, check: bool = True) -> tuple[float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=check)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu
 
 
-def measure(argv: list[str], env: dict[str, str], cwd: Path, runs: int) -> Timing:
-    _run(argv, env, cwd)  # warm-up: .pyc files, the OS file cache, a summary into the cache
+def measure(argv: list[str], env: dict[str, str], cwd: Path, runs: int) -> Timing | None:
+    """None when the command fails (e.g. an option the baseline checkout doesn't have yet)."""
+    try:
+        _run(argv, env, cwd)  # warm-up: .pyc files, the OS file cache, a summary into the cache
+    except subprocess.CalledProcessError:
+        return None
     samples = [_run(argv, env, cwd) for _ in range(runs)]
     walls = [w for w, _ in samples]
     return Timing(min(walls), statistics.median(walls), statistics.median(c for _, c in samples))
@@ -82,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.baseline:
         pythons["baseline"] = args.baseline
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "DISCORD_", "REVIEWBOT_", "LLM_"))}
-    results: dict[str, dict[str, Timing]] = {}
+    results: dict[str, dict[str, Timing | None]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
         for label, python in pythons.items():
             folder = Path(tmp) / label
@@ -105,11 +109,17 @@ def main(argv: list[str] | None = None) -> int:
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
     for name, timing in results["this"].items():
+        if timing is None:
+            print(f"| `{name}` | fails | | | |")
+            continue
         row = (f"| `{name}` | {timing.best:.2f} | {timing.median:.2f} | {timing.cpu:.2f} | "
                f"{timing.best / TARGET_SECONDS:.2f}× |")
         if "baseline" in results:
             base = results["baseline"][name]
-            row += f" {base.best:.2f} | {base.cpu:.2f} | {base.cpu / max(timing.cpu, 1e-6):.1f}× |"
+            if base is None:
+                row += " fails | | |"
+            else:
+                row += f" {base.best:.2f} | {base.cpu:.2f} | {base.cpu / max(timing.cpu, 1e-6):.1f}× |"
         print(row)
     return 0
 
