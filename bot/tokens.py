@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import tempfile
 from functools import cached_property, lru_cache
 
 import tiktoken
@@ -29,6 +28,8 @@ def _cached_locally(encoding_name: str) -> bool:
         return False
     cache_dir = os.environ.get("TIKTOKEN_CACHE_DIR") or os.environ.get("DATA_GYM_CACHE_DIR")
     if cache_dir is None:
+        import tempfile  # here, not at start-up: only needed when an encoding is first loaded
+
         cache_dir = os.path.join(tempfile.gettempdir(), "data-gym-cache")
     if not cache_dir:
         return False

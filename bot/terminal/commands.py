@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
+import secrets
 from dataclasses import dataclass, field
 
 from rich.console import Group, RenderableType
@@ -85,7 +85,7 @@ def watchlist_arguments(action: str, arg: str) -> tuple[str, float | None, str |
 class ChatSession:
     services: Services
     user_id: str = "terminal"
-    conversation: str = field(default_factory=lambda: f"terminal:{uuid.uuid4().hex[:12]}")
+    conversation: str = field(default_factory=lambda: f"terminal:{secrets.token_hex(6)}")
 
     @property
     def requester(self) -> Requester:
