@@ -231,14 +231,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)  # --help and --version end here, before the heavy imports
+
     import asyncio
 
     from pydantic import ValidationError
 
     from bot.errors import DatabaseProblem
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
     try:
         settings = load_settings(args)
     except ValidationError as error:
