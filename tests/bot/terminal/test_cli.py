@@ -91,3 +91,4 @@ def test_chat_reads_commands_from_a_pipe(reviewbot: Run) -> None:
     assert "There's no /bogus command" in out
     assert out.count("> /film Parasite") == 0
     assert "Traceback" not in done.stderr
+    assert done.stderr == "", "no log lines in the chat by default"
