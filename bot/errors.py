@@ -29,14 +29,23 @@ class FilmChoice:
     score: float = 100.0
 
 
+ADD_A_FILM = (
+    "Films come from imported files: `reviewbot import FILE` on the command line, or /admin import on Discord "
+    "(adding a film to a watchlist also creates it)."
+)
+
+
 class FilmNotFound(ReviewBotError):
+    """Not in the catalogue: the closest titles, if any, and how a film gets in."""
+
     def __init__(self, query: str, suggestions: Sequence[FilmChoice] = ()) -> None:
         self.query = query
         self.suggestions = list(suggestions)
-        hint = ""
         if self.suggestions:
-            hint = " Did you mean " + _or_list([s.label for s in self.suggestions[:3]]) + "?"
-        super().__init__(f"I couldn't find a film called “{_short(query)}”.{hint}")
+            hint = " Did you mean " + _or_list([s.label for s in self.suggestions[:3]]) + f"? If not: {ADD_A_FILM}"
+        else:
+            hint = f" Nothing in it has a close title. {ADD_A_FILM}"
+        super().__init__(f"I couldn't find a film called “{_short(query)}” in the catalogue.{hint}")
 
 
 class AmbiguousFilm(ReviewBotError):

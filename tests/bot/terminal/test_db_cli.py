@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -28,9 +29,10 @@ class _Terminal(io.StringIO):
 
 
 @pytest.fixture
-def live(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+def live(tmp_path: Path, sample_db_template: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     """A database with the sample data and one watchlist entry, plus a backup taken then."""
     db = tmp_path / "live.db"
+    shutil.copyfile(sample_db_template, db)  # the sample data, without loading it again
     assert main(["watchlist", "--user", "ana", "add", "Parasite", "--db", str(db)]) == 0
     capsys.readouterr()
     return db
