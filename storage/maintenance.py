@@ -28,9 +28,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.errors import DatabaseFull, DatabaseInUse, DatabaseUnavailable, InvalidInput, UnusableBackup
 from storage.db import latest_schema_version
-from storage.errors import SQLITE_CANTOPEN, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_NOTADB, is_busy, primary_code, reraise
+from storage.errors import (
+    SQLITE_CANTOPEN,
+    SQLITE_CORRUPT,
+    SQLITE_FULL,
+    SQLITE_NOTADB,
+    DatabaseFull,
+    DatabaseInUse,
+    DatabaseUnavailable,
+    InvalidInput,
+    UnusableBackup,
+    is_busy,
+    primary_code,
+    reraise,
+)
 
 log = logging.getLogger(__name__)
 

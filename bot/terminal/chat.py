@@ -37,7 +37,7 @@ async def run_chat(services: Services, *, console: Console | None = None, user_i
             history = InMemoryHistory()
         prompt = PromptSession(history=history)
         console.print(Text(BANNER, style="cyan"))
-        note = f"Engine: {services.engine_name}. Database: {services.db.path}"
+        note = f"Engine: {services.engine_name}. Database: {services.store.location}"
         console.print(Text(note, style="dim"))
     while True:
         try:

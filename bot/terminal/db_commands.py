@@ -16,13 +16,16 @@ from typing import Any
 from bot.errors import InvalidInput
 from bot.services.maintenance import MaintenanceService, PreparedRestore
 from bot.settings import Settings
+from storage.backends import is_postgres, sqlite_path
 from storage.db import latest_schema_version
 
 CONFIRM_WORD = "restore"
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
-    service = MaintenanceService(settings.reviewbot_db)
+    if is_postgres(settings.reviewbot_db):
+        raise InvalidInput("`reviewbot db backup|check|restore` work on SQLite files only so far.")
+    service = MaintenanceService(sqlite_path(settings.reviewbot_db))
     if args.db_command == "backup":
         return await backup(service, args)
     if args.db_command == "check":

@@ -9,6 +9,12 @@ from storage.films import FilmRepository
 from storage.normalize import normalize_title, title_variants
 from storage.records import FilmInput, ReviewInput
 from storage.reviews import ReviewRepository
+from storage.search import Term, WordQuery
+
+
+def words(*each: str) -> WordQuery:
+    """All of these whole words."""
+    return WordQuery(tuple((Term(w),) for w in each))
 
 
 @pytest.fixture
@@ -35,7 +41,7 @@ async def test_add_returns_the_stored_film_with_its_names(films: FilmRepository)
 
 async def test_every_name_and_its_article_free_form_is_indexed(films: FilmRepository) -> None:
     film = await films.add(FilmInput(title="The Prestige", year=2006, original_title="Prestige"))
-    names = {(h.norm, h.film_id) for h in await films.find_words('"prestige"', limit=10)}
+    names = {(h.norm, h.film_id) for h in await films.find_words(words("prestige"), limit=10)}
     assert names == {("the prestige", film.id), ("prestige", film.id)}  # one row per distinct norm
     assert sorted(await films.vocabulary()) == ["prestige", "the"]
 
@@ -74,10 +80,11 @@ async def test_find_prefix_uses_a_range_and_prefers_short_names(films: FilmRepos
 async def test_find_words_uses_the_word_index(films: FilmRepository) -> None:
     film = await films.add(FilmInput(title="Dear Comrades!", year=2020))
     await films.add(FilmInput(title="Dear Evan Hansen", year=2021))
-    assert [h.film_id for h in await films.find_words('"comrades"', limit=5)] == [film.id]
-    assert [h.film_id for h in await films.find_words('"dear" AND "comr"*', limit=5)] == [film.id]
-    assert len(await films.find_words('"dear"', limit=5)) == 2
-    assert await films.find_words('"zzz"', limit=5) == []
+    assert [h.film_id for h in await films.find_words(words("comrades"), limit=5)] == [film.id]
+    half_typed = WordQuery(((Term("dear"),), (Term("comr", prefix=True),)))
+    assert [h.film_id for h in await films.find_words(half_typed, limit=5)] == [film.id]
+    assert len(await films.find_words(words("dear"), limit=5)) == 2
+    assert await films.find_words(words("zzz"), limit=5) == []
 
 
 async def test_popular_offers_the_most_reviewed_then_the_best_known(films: FilmRepository, db: Database) -> None:

@@ -26,7 +26,7 @@ async def _outcome(services: Services, query: str) -> str:
 
 
 async def _add(services: Services, title: str, year: int | None = None, **extra: object) -> Film:
-    film = await FilmRepository(services.db).add(FilmInput(title=title, year=year, **extra))  # type: ignore[arg-type]
+    film = await FilmRepository(services.store.db).add(FilmInput(title=title, year=year, **extra))  # type: ignore[arg-type]
     services.films.invalidate()
     return film
 
@@ -233,7 +233,7 @@ async def test_search_empty_query_is_instant(services: Services) -> None:
 
 
 async def test_search_returns_at_most_25(services: Services) -> None:
-    async with services.db.transaction() as tx:
+    async with services.store.db.transaction() as tx:
         for n in range(60):
             await FilmRepository.add_in(tx, FilmInput(title=f"The Same Title Part {n}", year=1990 + n % 30))
     services.films.invalidate()
@@ -249,7 +249,7 @@ async def test_films_added_elsewhere_are_found_by_typo(services: Services, tmp_p
     from storage.db import Database
 
     assert (await services.films.search("Parasite"))  # warm the in-memory name cache
-    other = await Database.open(services.db.path)
+    other = await Database.open(services.store.db.path)
     try:
         await FilmRepository(other).add(FilmInput(title="Nomadland", year=2020))
     finally:
@@ -281,11 +281,11 @@ async def test_resolve_or_create_title_with_a_number(services: Services) -> None
 
 
 async def test_resolve_or_create_refuses_ambiguous_titles(services: Services) -> None:
-    before = await FilmRepository(services.db).count()
+    before = await FilmRepository(services.store.db).count()
     for typed in ("Psycho", "Psyco", "Dnue"):  # remakes, and typos of remakes
         with pytest.raises(AmbiguousFilm):
             await services.films.resolve_or_create(typed)
-    assert await FilmRepository(services.db).count() == before
+    assert await FilmRepository(services.store.db).count() == before
 
 
 async def test_resolve_or_create_refuses_a_known_title_with_a_wrong_year(services: Services) -> None:
@@ -343,7 +343,7 @@ async def test_every_year_an_import_accepts_can_be_typed(services: Services) -> 
     assert split_year("Parasite (1870)") == ("Parasite", 1870)
     assert split_year("Parasite [2100]") == ("Parasite", 2100)
     assert split_year("Blade Runner 2049") == ("Blade Runner 2049", None)  # a bare number stays a title
-    repo = FilmRepository(services.db)
+    repo = FilmRepository(services.store.db)
     for year in (1870, 2100):
         film = await repo.add(FilmInput(title="Parasite", year=year))
         assert (await services.films.resolve(f"Parasite ({year})")).id == film.id
@@ -362,7 +362,7 @@ async def test_long_hostile_titles_are_refused_quickly_and_a_title_at_the_limit_
             await services.films.resolve(hostile)
     assert time.perf_counter() - start < 0.5
     title = "a" * services.settings.max_title_chars
-    film = await FilmRepository(services.db).add(FilmInput(title=title, year=1999))
+    film = await FilmRepository(services.store.db).add(FilmInput(title=title, year=1999))
     assert (await services.films.resolve(f"{title} (1999)")).id == film.id
 
 
