@@ -209,6 +209,14 @@ def reraise(error: sqlite3.Error, path: Path, *, opening: bool = False) -> NoRet
     raise problem from error
 
 
+def newer_schema(where: str, version: int, latest: int) -> DatabaseNewer:
+    """The refusal to open a database a newer reviewbot has migrated (any backend)."""
+    return DatabaseNewer(
+        f"The database {where} was upgraded by a newer reviewbot (schema version {version}; this one knows up "
+        f"to {latest}). Nothing was changed. Run the newer reviewbot, or restore a backup made for this one."
+    )
+
+
 def cannot_create(path: Path, error: OSError) -> DatabaseUnavailable:
     """The folder for a new database can't be created."""
     return DatabaseUnavailable(

@@ -54,7 +54,7 @@ async def check(service: MaintenanceService, args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"path": str(report.path), "ok": report.ok, "integrity": report.integrity,
                      "foreign_keys": report.foreign_keys, "schema_version": report.schema_version,
-                     "latest_schema_version": latest, "bytes": report.size_bytes})
+                     "latest_schema_version": latest, "newer": report.newer, "bytes": report.size_bytes})
         return 0 if report.ok else 1
     version = "unreadable" if report.schema_version is None else f"schema version {report.schema_version}"
     print(f"{report.path}: {version} (this reviewbot: {latest}), {report.size_bytes / 1e6:,.1f} MB")
@@ -68,6 +68,11 @@ async def check(service: MaintenanceService, args: argparse.Namespace) -> int:
         print("foreign keys: " + (f"{broken} broken reference(s)" if broken else "ok"))
     for line in report.foreign_keys[:50]:
         print(f"  - {line}")
+    if report.newer:
+        print(f"schema: NEWER than this reviewbot knows (it needs a reviewbot with schema version "
+              f"{report.schema_version}): this one refuses to open or change it. Run the newer reviewbot, "
+              "or restore a backup made for this one.", file=sys.stderr)
+        return 1
     if not report.ok:
         print("The file was not changed. Restore a backup with `reviewbot db restore BACKUP` "
               "(stop the bot first).", file=sys.stderr)
