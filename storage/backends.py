@@ -116,5 +116,7 @@ class _SqliteImportUnit:
 async def open_store(target: str | Path, *, migrate: bool = True) -> Store:
     """Open (creating and migrating if needed) the database `target` names."""
     if is_postgres(target):
-        raise InvalidInput("PostgreSQL support is not built yet: set REVIEWBOT_DB to a file path.")
+        from storage.postgres import open_postgres  # asyncpg is loaded only for PostgreSQL
+
+        return await open_postgres(str(target), migrate=migrate)
     return SqliteStore(await Database.open(sqlite_path(target), migrate=migrate))
