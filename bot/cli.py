@@ -28,8 +28,9 @@ Handler = Callable[[Services, argparse.Namespace], Awaitable[int]]
 def _add_common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
     # Sub-commands SUPPRESS their default so `reviewbot --db X summary …` keeps X.
     parser.add_argument(
-        "--db", type=Path, default=None if top else argparse.SUPPRESS,
-        help="database file (default: REVIEWBOT_DB or your data folder)",
+        # A string, not a Path: a postgresql://… URL must keep its double slash.
+        "--db", default=None if top else argparse.SUPPRESS,
+        help="database file, or a postgresql://user@host/dbname URL (default: REVIEWBOT_DB or your data folder)",
     )
 
 
