@@ -21,14 +21,8 @@ from bot.services.watchlist import WatchlistService
 from bot.settings import Settings
 from bot.spoilers.detector import SpoilerDetector
 from bot.tokens import TokenCounter
-from storage.conversations import ConversationRepository
-from storage.db import Database
-from storage.films import FilmRepository
-from storage.guild_settings import GuildSettingsRepository
-from storage.reviews import ReviewRepository
-from storage.summaries import SummaryRepository
-from storage.users import UserDataRepository
-from storage.watchlists import WatchlistRepository
+from storage.backends import open_store
+from storage.ports import Store
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +30,7 @@ log = logging.getLogger(__name__)
 @dataclass(slots=True)
 class Services:
     settings: Settings
-    db: Database
+    store: Store  # the database, whichever backend REVIEWBOT_DB chose
     films: FilmService
     reviews: ReviewService
     summaries: SummaryService
@@ -53,11 +47,11 @@ class Services:
 async def open_services(settings: Settings, *, load_sample: bool | None = None) -> AsyncIterator[Services]:
     """Everything the bot needs, opened once; closed in reverse order on exit."""
     async with AsyncExitStack() as stack:
-        db = await Database.open(settings.reviewbot_db)
-        stack.push_async_callback(db.close)
+        store = await open_store(settings.reviewbot_db)
+        stack.push_async_callback(store.close)
 
-        film_repo = FilmRepository(db)
-        review_repo = ReviewRepository(db)
+        film_repo = store.films
+        review_repo = store.reviews
         films = FilmService(film_repo, max_title_chars=settings.max_title_chars)
         reviews = ReviewService(
             review_repo,
@@ -74,15 +68,15 @@ async def open_services(settings: Settings, *, load_sample: bool | None = None) 
             from bot.llm.wiring import build_llm_engines
 
             summary_engine, answer_engine = await build_llm_engines(
-                settings, db, stack, offline, counter, reviews=reviews
+                settings, store, stack, offline, counter, reviews=reviews
             )
-        summaries = SummaryService(films, reviews, SummaryRepository(db), summary_engine)
+        summaries = SummaryService(films, reviews, store.summaries, summary_engine)
         ask = AskService(
             films,
             film_repo,
             reviews,
             review_repo,
-            ConversationRepository(db),
+            store.conversations,
             counter,
             threshold=settings.spoiler_threshold,
             max_question_chars=settings.max_question_chars,
@@ -91,22 +85,22 @@ async def open_services(settings: Settings, *, load_sample: bool | None = None) 
             engine=answer_engine,
         )
         watchlist = WatchlistService(
-            WatchlistRepository(db),
+            store.watchlists,
             films,
             scope_mode=settings.watchlist_scope,
             max_size=settings.max_watchlist_size,
             max_note_chars=settings.max_note_chars,
         )
         importer = ImportService(
-            db, films, reviews,
+            store, films, reviews,
             max_review_chars=settings.max_review_chars, max_watchlist_size=settings.max_watchlist_size,
         )
         privacy = PrivacyService(
-            UserDataRepository(db), WatchlistRepository(db), review_repo, ConversationRepository(db)
+            store.users, store.watchlists, review_repo, store.conversations
         )
         services = Services(
-            settings, db, films, reviews, summaries, watchlist, ask, importer, privacy,
-            CatalogueService(db, films), summary_engine.name, GuildSettingsService(GuildSettingsRepository(db)),
+            settings, store, films, reviews, summaries, watchlist, ask, importer, privacy,
+            CatalogueService(store, films), summary_engine.name, GuildSettingsService(store.guild_settings),
         )
         if settings.reviewbot_load_sample if load_sample is None else load_sample:
             report = await importer.load_sample()

@@ -11,13 +11,46 @@ from dataclasses import dataclass
 
 from bot.text.markdown import escape_markdown
 
+# The base class and the database's errors live in storage/ (the lowest layer, which imports nothing of
+# the bot), so that `except ReviewBotError` catches a database problem too; re-exported here for the
+# rest of the bot.
+from storage.errors import (
+    DatabaseBusy,
+    DatabaseCorrupt,
+    DatabaseFull,
+    DatabaseInUse,
+    DatabaseNewer,
+    DatabaseProblem,
+    DatabaseReadOnly,
+    DatabaseUnavailable,
+    InvalidInput,
+    ReviewBotError,
+    UnusableBackup,
+)
 
-class ReviewBotError(Exception):
-    """Base class: `str(error)` is the user-facing message."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+__all__ = [
+    "AmbiguousFilm",
+    "BudgetExceeded",
+    "DatabaseBusy",
+    "DatabaseCorrupt",
+    "DatabaseFull",
+    "DatabaseInUse",
+    "DatabaseNewer",
+    "DatabaseProblem",
+    "DatabaseReadOnly",
+    "DatabaseUnavailable",
+    "FilmChoice",
+    "FilmNotFound",
+    "ImportFailed",
+    "ImportProblem",
+    "InvalidInput",
+    "LimitReached",
+    "NotOnWatchlist",
+    "PermissionDenied",
+    "RateLimited",
+    "ReviewBotError",
+    "UnusableBackup",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +90,6 @@ class AmbiguousFilm(ReviewBotError):
             f"“{_short(query)}” matches more than one film: {labels}. Add the year, e.g. "
             f"“{_short(self.candidates[0].label, 120)}”."
         )
-
-
-class InvalidInput(ReviewBotError):
-    pass
 
 
 class NotOnWatchlist(ReviewBotError):
@@ -110,41 +139,6 @@ class ImportFailed(ReviewBotError):
             head = "the file can't be read"
             hint = "Fix the file and try again (see README, “Data formats”)."
         super().__init__(f"Nothing was imported from {source}: {head}.\n{shown}{more}\n{hint}")
-
-
-class DatabaseProblem(ReviewBotError):
-    """The database can't do what was asked (busy, disk full, read-only, damaged, can't be opened).
-
-    Raised by storage/ from SQLite's result codes (storage/errors.py); the message says what to do.
-    """
-
-
-class DatabaseBusy(DatabaseProblem):
-    """Another connection held the write lock for longer than the busy timeout (and the retries)."""
-
-
-class DatabaseFull(DatabaseProblem):
-    """SQLITE_FULL: the disk (or the database's page limit) is full; the transaction was rolled back."""
-
-
-class DatabaseReadOnly(DatabaseProblem):
-    pass
-
-
-class DatabaseCorrupt(DatabaseProblem):
-    """SQLITE_CORRUPT / SQLITE_NOTADB: damaged, or not a SQLite file at all."""
-
-
-class DatabaseUnavailable(DatabaseProblem):
-    """The file can't be opened or created, or the disk reported an I/O error."""
-
-
-class DatabaseInUse(DatabaseProblem):
-    """A restore needs the database to itself, and another process has it open."""
-
-
-class UnusableBackup(DatabaseProblem):
-    """A file offered to `reviewbot db restore` that isn't a sound reviewbot database."""
 
 
 def _short(text: str, limit: int = 80) -> str:

@@ -26,7 +26,9 @@ class Settings(BaseSettings):
     )
 
     # --- storage -------------------------------------------------------------------------------
-    reviewbot_db: Path = Field(default_factory=default_db_path)
+    # A file path (SQLite, the default) or a postgresql://user@host/dbname URL (a shared database for
+    # several bot processes): kept as a string when it is a URL, a Path otherwise.
+    reviewbot_db: Path | str = Field(default_factory=default_db_path)
     reviewbot_load_sample: bool = True
     # Unset: INFO for the Discord bot, WARNING for the chat and one-shot commands.
     reviewbot_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] | None = None
@@ -83,6 +85,14 @@ class Settings(BaseSettings):
     # Answer every message in the bot's /ask threads, not only those that mention it. Needs the
     # privileged Message Content intent switched on in the Discord Developer Portal.
     discord_message_content: bool = False
+
+    @field_validator("reviewbot_db", mode="before")
+    @classmethod
+    def _path_unless_url(cls, value: object) -> object:
+        """`postgresql://host/db` stays a URL (as a Path it would lose a slash and become a folder)."""
+        if isinstance(value, str) and "://" not in value:
+            return Path(value)
+        return value
 
     @field_validator("openai_base_url", "openai_api_key", "discord_token", mode="before")
     @classmethod

@@ -38,8 +38,7 @@ from bot.services.summaries import EngineOutput, Mode, OfflineEngine, Requester,
 from bot.summarize.offline import SUMMARY_CHAR_LIMIT, summary_header
 from bot.text.safety import neutralise, unsafe_reason
 from bot.text.segments import split_review
-from storage.records import Film, Review
-from storage.summaries import Digest
+from storage.records import Digest, Film, Review
 
 log = logging.getLogger(__name__)
 

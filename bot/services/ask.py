@@ -1,7 +1,7 @@
 """Questions in conversation, answered from the stored reviews and film facts.
 
 Retrieval: the film comes from the question ("is Parasite funny?"), the command's film option, or
-the conversation so far; review sentences come from FTS5 (bm25) over review text, spoiler-safe ones
+the conversation so far; review sentences come from the backend's word index over review text, spoiler-safe ones
 only unless spoilers were asked for. Offline, the answer is those sentences with their sources;
 with an LLM configured, an `AnswerEngine` writes the answer from the same material.
 """
@@ -25,11 +25,9 @@ from bot.text.segments import wrap_spoiler
 from bot.text.topics import TOPIC_LABELS, TOPICS, topics_of
 from bot.text.unicode import require_text
 from bot.tokens import TokenCounter
-from storage.conversations import ConversationRepository
-from storage.films import FilmRepository
 from storage.normalize import normalize_title
+from storage.ports import ConversationStore, FilmStore, ReviewStore
 from storage.records import Film, Sentence, SentenceHit, Turn
-from storage.reviews import ReviewRepository
 
 _WORD = re.compile(r"[\w']+", re.UNICODE)
 _SIMILAR = re.compile(
@@ -164,11 +162,6 @@ def query_terms(question: str, exclude: frozenset[str] = frozenset()) -> list[st
     return list(dict.fromkeys(t.replace('"', "") for t in terms if t.replace('"', "")))[:40]
 
 
-def fts_query(question: str, exclude: frozenset[str] = frozenset()) -> str:
-    """An FTS5 OR-query (prefix terms) from `query_terms`."""
-    return " OR ".join(f'"{t}"*' for t in query_terms(question, exclude))
-
-
 def rank_sentences(hits: Sequence[SentenceHit], terms: Sequence[str], question: str) -> list[SentenceHit]:
     """Order one film's sentences by the question's terms (prefix matches; words the question
     itself used count double), shorter sentences first among equals; sentences with no term go."""
@@ -187,10 +180,10 @@ class AskService:
     def __init__(
         self,
         films: FilmService,
-        film_repo: FilmRepository,
+        film_repo: FilmStore,
         reviews: ReviewService,
-        review_repo: ReviewRepository,
-        conversations: ConversationRepository,
+        review_repo: ReviewStore,
+        conversations: ConversationStore,
         counter: TokenCounter,
         *,
         threshold: float,
@@ -342,8 +335,7 @@ class AskService:
             hits = rank_sentences(await self._review_repo.sentences_for_film(film.id), terms, question)
             passages = self._select(hits, spoilers, asked_topic(question), film)
         elif terms:
-            query = " OR ".join(f'"{t}"*' for t in terms)
-            hits = await self._review_repo.search_sentences(query, film_ids=None, limit=80)
+            hits = await self._review_repo.search_sentences(terms, film_ids=None, limit=80)
             passages = self._select(hits, spoilers, asked_topic(question), film)
         similar = await self._similar(film) if film and _SIMILAR.search(question) else []
         return AnswerContext(question, film, facts, passages, history, spoilers, similar)

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from bot.errors import InvalidInput, PermissionDenied
 from bot.spoilers.detector import CorpusCounts, FilmContext, ScoredSentence, SpoilerDetector, build_context, tokens
 from bot.text.unicode import require_text
-from storage.films import FilmRepository
-from storage.records import Film, Review, ReviewInput
-from storage.reviews import ReviewRepository, content_hash
+from storage.ports import FilmStore, ReviewStore
+from storage.records import Film, Review, ReviewInput, content_hash
 
 # Reviews read to estimate how common a word is across films (DF-IIF). 5,000 is plenty to tell a
 # film's particular words from common ones, and keeps the word sets small (~12 MB).
@@ -39,8 +38,8 @@ def check_rating(rating: float | None) -> float | None:
 class ReviewService:
     def __init__(
         self,
-        reviews: ReviewRepository,
-        films: FilmRepository,
+        reviews: ReviewStore,
+        films: FilmStore,
         detector: SpoilerDetector,
         *,
         threshold: float,

@@ -42,7 +42,7 @@ async def run_chat(
         prompt = PromptSession(history=history)
     if interactive:
         console.print(Text(BANNER, style="cyan"))
-        note = f"Engine: {services.engine_name}. Database: {services.db.path}"
+        note = f"Engine: {services.engine_name}. Database: {services.store.location}"
         console.print(Text(note, style="dim"))
     while True:
         try:
