@@ -221,9 +221,15 @@ def _configure_logging(settings: Settings, args: argparse.Namespace, *, bot: boo
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if (bad := _undecodable(argv)) is not None:
-        print(f"reviewbot: the argument {bad!r} is not valid UTF-8 text; "
-              "check your terminal's encoding (e.g. LANG=C.UTF-8).", file=sys.stderr)
-        return 2
+        # Like any value reviewbot can't use (exit 1; JSON with --json), not a usage error.
+        message = f"The argument '{bad}' is not valid UTF-8 text; check your terminal's encoding (e.g. LANG=C.UTF-8)."
+        if "--json" in argv:
+            import json
+
+            print(json.dumps({"error": message}))
+        else:
+            print(f"reviewbot: {message}", file=sys.stderr)
+        return 1
     try:
         return _main(argv)
     except BrokenPipeError:

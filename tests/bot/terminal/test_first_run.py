@@ -86,8 +86,11 @@ def test_non_utf8_arguments_are_a_clear_error(cli_db: str, tmp_path: Path) -> No
         done = subprocess.run([sys.executable.encode(), b"-m", b"bot", *argv, b"--db", cli_db.encode()],
                               capture_output=True, env=clean_env(), cwd=tmp_path, timeout=120, check=False)
         err = done.stderr.decode()
-        assert done.returncode == 2 and "Traceback" not in err
-        assert err.count("\n") == 1 and "not valid UTF-8" in err, err
+        assert done.returncode == 1 and "Traceback" not in err
+        assert err.count("\n") == 1 and "not valid UTF-8" in err and ("\\xff" in err or "\\xe9" in err), err
+    argv = [sys.executable.encode(), b"-m", b"bot", b"film", b"\xff", b"--json", b"--db", cli_db.encode()]
+    done = subprocess.run(argv, capture_output=True, env=clean_env(), cwd=tmp_path, timeout=120, check=False)
+    assert done.returncode == 1 and "UTF-8" in json.loads(done.stdout)["error"]
 
 
 HOSTILE_AUTHORS = ["[/bold]", "[link=https://evil.example]click[/link]", "\x1b]8;;https://evil.example\x1b\\x"]
