@@ -146,19 +146,27 @@ class SummaryService:
         average = round(sum(ratings) / len(ratings), 2) if ratings else None
         key = SummaryKey(film.id, mode, self.engine.name, self.engine.prompt_version, review_set_hash(reviews))
         cached = await self._cache.get(key)
+        if cached is None:
+            # Single-flight: of many simultaneous requests (in any process) for this film and mode,
+            # one calls the engine; the others wait here, then find its summary in the cache.
+            async with self._cache.single_flight(key):
+                cached = await self._cache.get(key)
+                if cached is None:
+                    output = await self.engine.summarize(
+                        film, reviews, mode=mode, requester=requester, on_text=on_text
+                    )
+                    if output.cacheable and (output.engine is None or output.engine == self.engine.name):
+                        # A fallback answer is not cached under the LLM's key: the next request retries the LLM.
+                        await self._cache.put(
+                            key, output.text, sources=output.sources, notes=output.notes,
+                            input_tokens=output.input_tokens, output_tokens=output.output_tokens,
+                        )
         if cached is not None:
             return SummaryResult(
                 film, mode, self.engine.name, cached.summary, len(reviews), average, True,
                 list(cached.sources), cached.input_tokens, cached.output_tokens, list(cached.notes),
             )
-        output = await self.engine.summarize(film, reviews, mode=mode, requester=requester, on_text=on_text)
         engine_name = output.engine or self.engine.name
-        if output.cacheable and (output.engine is None or output.engine == self.engine.name):
-            # A fallback answer is not cached under the LLM's key: the next request retries the LLM.
-            await self._cache.put(
-                key, output.text, sources=output.sources, notes=output.notes,
-                input_tokens=output.input_tokens, output_tokens=output.output_tokens,
-            )
         return SummaryResult(
             film, mode, engine_name, output.text, len(reviews), average, False, output.sources,
             output.input_tokens, output.output_tokens, output.notes,
