@@ -21,7 +21,7 @@ from bot.spoilers.lexicon import HEDGE
 from bot.text.markdown import escape_markdown
 from bot.text.safety import unsafe_reason
 from bot.text.segments import wrap_spoiler
-from bot.text.topics import TOPIC_LABELS, Opinion, opinion_of, opinions_in, rating_in
+from bot.text.topics import RATING, TOPIC_LABELS, Opinion, opinion_of, opinions_in, rating_in
 from storage.records import Film, Review, Sentence
 
 SUMMARY_CHAR_LIMIT = 1800  # Discord allows 2,000; front doors add a one-line note
@@ -29,9 +29,11 @@ TOPIC_ORDER = ("acting", "direction", "writing", "look", "sound", "pacing", "moo
 MIN_WORDS, MAX_WORDS = 3, 60
 MAX_QUOTE_CHARS = 400  # a "sentence" longer than this (one with no stops) is no quote
 LABEL_CHARS = 150  # of a film's label in the header (imported titles may be longer)
-PHRASE_WORDS = 12  # a quoted phrase is a few words, not a sentence
+PHRASE_WORDS = 14  # a quoted phrase is a few words, not a sentence
 _PHRASE_MIN = 6
 _MIN_EVIDENCE = 0.3  # |score| of a clause quoted as evidence
+_OVERALL = 0.4  # |score| of an aspect-less clause read as a judgement of the whole film
+_MIN_CUE = 2.0  # the weight of the clause's own aspect cue ("cinematography", not "vision")
 _QUESTION = re.compile(r"\?\s*$")
 # Sentences about the review itself ("Plot talk below, hidden for the Discord crowd.") say nothing
 # about the film.
@@ -95,9 +97,10 @@ class Stance:
             return "mixed"
         return "pos" if pos >= neg else "neg"
 
-    def best(self, polarity: str | None = None) -> Evidence | None:
+    def top(self, polarity: str | None, count: int) -> list[Evidence]:
+        """The strongest `count` opinions of this polarity (any, when it has none of it)."""
         pool = [e for e in self.evidence if polarity is None or e.polarity == polarity] or self.evidence
-        return max(pool, key=lambda e: abs(e.score), default=None)
+        return sorted(pool, key=lambda e: -abs(e.score))[:count]
 
 
 @dataclass(slots=True)
@@ -134,7 +137,10 @@ def _phrase(text: str, opinion: Opinion) -> str:
     """A few words of the clause: from its aspect cue to its strongest sentiment word when they are
     close ("the score is superb", "lovely sibling chemistry"), else around the sentiment word.
     Always a verbatim piece of the sentence."""
-    clause = text[opinion.start : opinion.end]
+    start = opinion.start
+    if 0 <= opinion.aspect_at < start and len(text[opinion.aspect_at : opinion.end].split()) <= PHRASE_WORDS:
+        start = opinion.aspect_at  # the cue is in the clause before: "the music …, it is memorable"
+    clause = text[start : opinion.end]
     words = [(m.start(), m.end()) for m in _WORD_SPAN.finditer(clause)]
     if not words:
         return ""
@@ -142,10 +148,12 @@ def _phrase(text: str, opinion: Opinion) -> str:
     def index(at: int) -> int:
         return next((i for i, (s, e) in enumerate(words) if s <= at < e or s >= at), len(words) - 1)
 
-    cue = index(opinion.cue_start - opinion.start)
+    if len(words) <= PHRASE_WORDS:
+        return _tidy(clause)
+    cue = index(opinion.cue_start - start)
     first, last = cue, cue
-    if opinion.aspect_at >= 0:
-        aspect = index(opinion.aspect_at - opinion.start)
+    if opinion.aspect_at >= start:
+        aspect = index(opinion.aspect_at - start)
         if abs(aspect - cue) < PHRASE_WORDS:
             first, last = min(aspect, cue), max(aspect, cue)
     # Grow to a readable phrase: context after the sentiment word first ("subtly potent writing"),
@@ -157,11 +165,27 @@ def _phrase(text: str, opinion: Opinion) -> str:
             first -= 1
     if first > 0 and clause[words[first - 1][0] : words[first - 1][1]].lower() in _DETERMINERS:
         first -= 1
-    piece = clause[words[first][0] : words[last][1]]
+    return _tidy(clause[words[first][0] : words[last][1]])
+
+
+def _tidy(piece: str) -> str:
+    """A quoted piece without dangling conjunctions, articles or punctuation at its ends."""
     piece = _LEAD_JUNK.sub("", piece)
     piece = _TRAIL_JUNK.sub("", piece)
     piece = piece.strip(" .,;:!?-–—\"“”'‘’()")
     return piece if len(piece.split()) >= 2 or len(piece) >= 6 else ""
+
+
+def _rating_evidence(review: Review, sentence: Sentence) -> Evidence | None:
+    """A stated rating ("8/10", "★★★½") is the plainest verdict there is: quoted as written."""
+    found = RATING.search(sentence.text)
+    rating = rating_in(sentence.text)
+    if found is None or rating is None:
+        return None
+    score = (rating - 3) / 2  # 5 -> 1.0, 1 -> -1.0
+    if abs(score) < 0.2:
+        score = 0.2 if rating >= 3 else -0.2
+    return Evidence(review, sentence, "verdict", score, found.group(0).strip())
 
 
 def _evidence(review: Review, sentence: Sentence) -> list[Evidence]:
@@ -174,14 +198,15 @@ def _evidence(review: Review, sentence: Sentence) -> list[Evidence]:
             continue
         # Evidence needs a cue of its own in the clause (or a clear verdict): a stray positive word in
         # a plot summary ("celebrated linguist") is no opinion on anything.
-        aspect = op.aspect if op.aspect_at >= 0 else None
-        if aspect is None and main_aspect == "verdict":
-            aspect = "verdict"
+        aspect = op.aspect if op.aspect_at >= 0 and op.aspect_weight >= _MIN_CUE * 0.8 else None
+        if aspect is None and (main_aspect == "verdict" or (op.aspect is None and abs(op.score) >= _OVERALL)):
+            aspect = "verdict"  # a judgement naming no aspect is about the film as a whole
         if aspect is None or abs(op.score) < _MIN_EVIDENCE:
             continue
         if aspect == "verdict" and sentence.idx == 0 and not _VERDICT_STRONG.search(sentence.text):
             continue  # an opening line is no verdict unless it says so outright
-        phrase = _phrase(sentence.text, op)
+        short = len(sentence.text.split()) <= PHRASE_WORDS and len(opinions) <= 2
+        phrase = _tidy(sentence.text) if short else _phrase(sentence.text, op)
         if not phrase:
             continue
         previous = found.get(aspect)
@@ -200,7 +225,7 @@ def _who(n: int, total: int, verb: tuple[str, str]) -> str:
     if total == 1:
         return f"the one reviewer {singular}"
     if n == total:
-        return f"all {_number(n)} reviewers {plural}"
+        return f"both reviewers {plural}" if n == 2 else f"all {_number(n)} reviewers {plural}"
     return f"{_number(n)} of {_number(total)} reviewers {singular if n == 1 else plural}"
 
 
@@ -218,17 +243,18 @@ class _Quoter:
     """Picks phrases to quote across the whole summary: reviewers quoted least so far go first, so
     the summary speaks for as many of them as it can."""
 
-    def __init__(self) -> None:
+    def __init__(self, per_review: int = 1) -> None:
+        self.per_review = per_review  # phrases per reviewer and aspect
         self.count: dict[int, int] = {}
         self.used: set[tuple[int, int, str]] = set()
 
     def pick(self, stances: Sequence[Stance], polarity: str, limit: int) -> list[Evidence]:
-        candidates = []
+        ranked: list[tuple[int, Evidence]] = []
         for stance in stances:
-            best = stance.best(None if polarity == "mixed" else polarity)
-            if best is not None:
-                candidates.append(best)
-        candidates.sort(key=lambda e: (self.count.get(e.review.id, 0), -abs(e.score)))
+            for rank, e in enumerate(stance.top(None if polarity == "mixed" else polarity, self.per_review)):
+                ranked.append((rank, e))
+        ranked.sort(key=lambda p: (p[0], self.count.get(p[1].review.id, 0), -abs(p[1].score)))
+        candidates = [e for _, e in ranked]
         chosen: list[Evidence] = []
         for e in candidates:
             key = (e.review.id, e.sentence.idx, e.phrase)
@@ -253,6 +279,11 @@ def _groups(stances: Sequence[Stance]) -> dict[str, list[Stance]]:
     return {p: [s for s in stances if s.polarity == p] for p in ("pos", "neg", "mixed")}
 
 
+def _minor(lead_quotes: int) -> int:
+    """Quotes for a minority view, given the majority's."""
+    return max(1, lead_quotes // 2)
+
+
 def _opinion_text(stances: Sequence[Stance], total: int, quoter: _Quoter, lead_quotes: int) -> tuple[str, list[int]]:
     """"two of three reviewers praise it (“…”, “…”); one criticises it (“…”)", and who was quoted."""
     groups = _groups(stances)
@@ -266,16 +297,16 @@ def _opinion_text(stances: Sequence[Stance], total: int, quoter: _Quoter, lead_q
         parts.append(_with_quotes(text, evidence))
 
     if pos and neg and min(pos, neg) >= 0.5 * max(pos, neg):
-        say(f"reviewers disagree: {_some(pos, _PRAISE)}", "pos", min(lead_quotes, 2))
-        say(_some(neg, _CRITICISE), "neg", min(lead_quotes, 2))
+        say(f"reviewers disagree: {_some(pos, _PRAISE)}", "pos", _minor(lead_quotes))
+        say(_some(neg, _CRITICISE), "neg", _minor(lead_quotes))
     elif pos or neg:
         lead, other = ("pos", "neg") if pos >= neg else ("neg", "pos")
         say(_who(len(groups[lead]), total, _VERBS[lead]), lead, lead_quotes)
         if groups[other]:
-            say(_some(len(groups[other]), _VERBS[other]), other, 2 if lead_quotes > 2 else 1)
+            say(_some(len(groups[other]), _VERBS[other]), other, _minor(lead_quotes))
     if groups["mixed"]:
         n = len(groups["mixed"])
-        say(_some(n, _TORN) if parts else _who(n, total, _TORN), "mixed", 1 if parts else lead_quotes)
+        say(_some(n, _TORN) if parts else _who(n, total, _TORN), "mixed", _minor(lead_quotes) if parts else lead_quotes)
     text = "; ".join(parts)
     return text[:1].upper() + text[1:], [e.review.id for e in quoted]
 
@@ -314,14 +345,18 @@ def _verdict_line(
     for i, lean in enumerate(p for p in order if leans[p]):
         n = len(leans[lean])
         pool = [s for s in leans[lean] if s.evidence and (s.polarity == lean or lean == "mixed")]
-        evidence = quoter.pick(pool, lean, lead_quotes if i == 0 else 1)
+        evidence = quoter.pick(pool, lean, lead_quotes if i == 0 else _minor(lead_quotes))
         quoted.extend(evidence)
         text = _who(n, total, words[lean]) if i == 0 else _some(n, words[lean])
         parts.append(_with_quotes(text + (" overall" if i == 0 else ""), evidence))
     ratings = [r.rating for r in reviews if r.rating is not None]
     if ratings:
         high = sum(1 for r in ratings if r >= 3.5)
-        parts.append(f"{_number(high)} of {_number(len(ratings))} ratings are 3.5/5 or more")
+        if len(ratings) == 1:
+            parts.append(f"the one rating is {ratings[0]:g}/5")
+        else:
+            are = "is" if high == 1 else "are"
+            parts.append(f"{_number(high)} of {_number(len(ratings))} ratings {are} 3.5/5 or more")
     if not parts or (not counted and not ratings):
         return "", []
     text = "; ".join(parts)
@@ -379,6 +414,10 @@ def summarize_offline(
                 if spoilers and len(sentence.text) <= MAX_QUOTE_CHARS and not unsafe_reason(sentence.text):
                     plot.append((review, sentence))
                 continue
+            rated = _rating_evidence(review, sentence) if len(sentence.text) <= 80 else None
+            if rated is not None and not unsafe_reason(sentence.text):
+                stances.setdefault("verdict", Stance(review)).evidence.append(rated)
+                continue
             if not _usable(sentence):
                 continue
             for evidence in _evidence(review, sentence):
@@ -394,9 +433,9 @@ def summarize_offline(
     plot_part = _plot_section(plot) if spoilers and plot else None
 
     # Fit the limit: fewer quotes per side first, then fewer aspects (the least discussed go first).
-    for lead_quotes in (5, 3, 2, 1):
+    for lead_quotes in (8, 4, 3, 2, 1):
         for keep in range(len(aspects), -1, -1):
-            quoter = _Quoter()
+            quoter = _Quoter(per_review=3 if lead_quotes >= 8 else 2 if lead_quotes >= 4 else 1)
             lines = [header]
             sources: list[int] = []
             for aspect in aspects[:keep]:

@@ -185,6 +185,10 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
          r"gorgeous|powerful|fun|entertaining|impressive|landmark|modern|near-perfect) "
          r"(?:film|movie|picture|watch|piece|work|debut|sequel|thriller|horror|drama|comedy|experience)\b", 2),
         (r"cinema\b|films? of the (?:year|decade)|of all time\b", 2),
+        (r"(?:a|an|otherwise) (?:[\w'-]+ ){0,3}(?:film|movie|watch|experience|achievement|triumph|"
+         r"showing|sequel|piece of (?:work|cinema|filmmaking))\b", 1.5),
+        (r"(?:it|this|that)(?:'s| is| was)(?: (?:just|simply|really|truly|still))? (?:a |an )?(?:triumph|"
+         r"treasure|gem|joy|delight|mess|disappointment|failure|success|achievement|fine|great|good|bad)\b", 2.5),
         (r"(?:ever|i've ever) (?:made|seen)\b|perfect film\b|flawless\b", 2), (r"time capsule\b|timeless\b", 2),
     ),
 }
@@ -280,6 +284,10 @@ _DOMAIN: dict[str, float] = {
     "struggles": -1.5, "shortcomings": -1.8, "shortcoming": -1.8, "misstep": -2.0, "missteps": -2.0,
     "gaffe": -2.0, "low-stakes": -1.5, "handwaving": -1.8, "hand-waving": -1.8, "listless": -1.8,
     "interminable": -2.2, "breathless": 2.0, "cheer-worthy": 2.2, "audacity": 1.0, "audacious": 2.0,
+    "arbitrary": -1.5, "ineffectual": -2.0, "obvious": -1.2, "labored": -1.8, "laboured": -1.8,
+    "unimaginative": -2.0, "empty": -1.5, "lightweight": -1.0, "pastiche": -0.6, "gimmick": -1.5,
+    "gimmicky": -1.8, "prepackaged": -1.5, "unceremoniously": -1.2, "coherent": 1.2, "complaint": -1.5,
+    "complaints": -1.5, "insightful": 2.0, "interesting": 1.4, "amazing": 2.6, "trash": -2.0,
     "revolutionary": 2.0, "groundbreaking": 2.6, "ground-breaking": 2.6, "fascinating": 2.4,
     # Themes and plot, not verdicts.
     **dict.fromkeys(("shock", "shocks", "racism", "racist", "deception", "rage", "turmoil", "sacrifice",
@@ -310,7 +318,9 @@ _PHRASES: tuple[tuple[re.Pattern[str], float], ...] = tuple(
         (r"(?:not worth|isn'?t worth|wasn'?t worth)", -2.2), (r"(?:nothing special|nothing new|so-so)", -1.6),
         (r"(?:could have been|should have been) (?:better|shorter|tighter|cut)", -1.8),
         (r"(?:runs? out of (?:steam|gas)|loses? (?:steam|momentum|its way|the plot))", -2.0),
-        (r"(?:go see it|see it|watch it)(?= ?[.!]|$)", 1.6), (r"(?:skip (?:it|this))", -2.2),
+        (r"(?:go see it|see it|watch it)(?= ?[.!]|$)", 1.6),
+        (r"a (?:great|good) (?:deal|many|number)|great many|good many|for good|good guys?|as good as dead", 0.0),
+        (r"(?:skip (?:it|this))", -2.2),
         (r"(?:bored|boring) (?:me|to tears)|put me to sleep|fell asleep", -2.4),
     )
 )
@@ -334,7 +344,7 @@ _SARCASM = re.compile(
     r"thanks a lot|how original|sure,? because|as if)\b|[\"“](?:genius|masterpiece|brilliant|clever)[\"”]",
     re.IGNORECASE,
 )
-_RATING = re.compile(
+RATING = re.compile(
     r"(?P<num>\d+(?:\.\d+)?)\s?(?:/|out of)\s?(?P<den>10|5|100|4|four|five|ten)\b|(?P<stars>[★]+(?:½)?)"
     r"|\b(?P<word>one|two|three|four|five|1|2|3|4|5)(?:\.5| and a half)? stars?\b",
     re.IGNORECASE,
@@ -344,6 +354,8 @@ _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10
 # is full of faintly coloured words, so ours is wider).
 _NEUTRAL = 0.2
 _NO_CUE_ASPECT = "writing"
+_MIXED = 0.4  # praise and criticism within this ratio of each other: "mixed"
+_ELONGATED = re.compile(r"([a-z])\1{2,}")  # "BOOOOORING": looked up as "boring"
 _NAME_AFTER = re.compile(r"\s+[A-Z][a-z]")
 
 
@@ -374,7 +386,7 @@ class Opinion:
     end: int
     cue_start: int  # where the strongest sentiment word starts (for cutting a short phrase)
     aspect_weight: float = 0.0
-    aspect_at: int = -1  # where the clause's own aspect cue starts; -1: none (borrowed or absent)
+    aspect_at: int = -1  # where the aspect's cue starts in the sentence (a neighbour clause's when borrowed)
 
     @property
     def polarity(self) -> str | None:
@@ -401,7 +413,7 @@ def _valence(clause: str) -> tuple[float, int]:
     """Summed valence of a clause and the offset of its strongest word (VADER's rules: negation
     within three words scales by N_SCALAR, boosters add ±0.293, "least" flips)."""
     lexicon = _lexicon()
-    lowered = clause.lower()
+    lowered = clause.lower().replace("’", "'")
     total = 0.0
     best, best_at = 0.0, -1
     masked = lowered
@@ -415,7 +427,7 @@ def _valence(clause: str) -> tuple[float, int]:
             masked = masked[: m.start()] + " " * (m.end() - m.start()) + masked[m.end() :]
     words = [(m.group(0).strip("'-"), m.start()) for m in _WORD.finditer(masked)]
     for i, (word, at) in enumerate(words):
-        value = lexicon.get(word, 0.0)
+        value = lexicon.get(word, 0.0) or lexicon.get(_ELONGATED.sub(r"\1", word), 0.0)
         if not value:
             continue
         before = [w for w, _ in words[max(0, i - 3) : i]]
@@ -480,7 +492,8 @@ def opinions_in(sentence: str) -> tuple[Opinion, ...]:
                 (o for o in neighbours if o.aspect), None
             )
             if donor is not None:
-                op = Opinion(donor.aspect, op.score, op.start, op.end, op.cue_start, donor.aspect_weight * 0.8)
+                op = Opinion(donor.aspect, op.score, op.start, op.end, op.cue_start, donor.aspect_weight * 0.8,
+                             donor.aspect_at)
         resolved.append(op)
     return tuple(resolved)
 
@@ -514,7 +527,7 @@ def polarity_of(opinions: tuple[Opinion, ...]) -> str | None:
     pos = sum(o.score for o in opinions if o.score >= _NEUTRAL)
     neg = -sum(o.score for o in opinions if o.score <= -_NEUTRAL)
     if pos and neg:
-        if min(pos, neg) >= 0.4 * max(pos, neg):
+        if min(pos, neg) >= _MIXED * max(pos, neg):
             return "mixed"
         return "pos" if pos > neg else "neg"
     if pos:
@@ -571,6 +584,10 @@ def opinion_of(sentence: str) -> tuple[str | None, str | None]:
     opinions = opinions_in(sentence)
     aspect = _main_aspect(sentence, opinions)
     polarity = polarity_of(opinions)
+    rating = rating_in(sentence)
+    if rating is not None and len(sentence.split()) <= 8:
+        # "4/10", "Rating: ★★★½": the number is the verdict, whatever the words around it say.
+        return "verdict", "pos" if rating >= 3.5 else "neg" if rating <= 2.25 else "mixed"
     if aspect is not None and polarity is None:
         # Talk about a film's craft with no critical word in it is, in reviews, praise far more often
         # than not ("Driven almost entirely by sound design.").
@@ -580,7 +597,7 @@ def opinion_of(sentence: str) -> tuple[str | None, str | None]:
 
 def rating_in(sentence: str) -> float | None:
     """A rating stated in the text, out of 5 ("8/10" -> 4.0, "★★★½" -> 3.5, "four stars" -> 4.0)."""
-    m = _RATING.search(sentence)
+    m = RATING.search(sentence)
     if not m:
         return None
     if m.group("stars"):
