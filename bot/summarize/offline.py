@@ -26,7 +26,7 @@ from storage.records import Film, Review, Sentence
 
 SUMMARY_CHAR_LIMIT = 1800  # Discord allows 2,000; front doors add a one-line note
 TOPIC_ORDER = ("acting", "direction", "writing", "look", "sound", "pacing", "mood")
-MIN_WORDS, MAX_WORDS = 3, 60
+MIN_WORDS, MAX_WORDS = 2, 60
 MAX_QUOTE_CHARS = 400  # a "sentence" longer than this (one with no stops) is no quote
 LABEL_CHARS = 150  # of a film's label in the header (imported titles may be longer)
 PHRASE_WORDS = 14  # a quoted phrase is a few words, not a sentence
@@ -34,6 +34,9 @@ _PHRASE_MIN = 6
 _MIN_EVIDENCE = 0.3  # |score| of a clause quoted as evidence
 _OVERALL = 0.4  # |score| of an aspect-less clause read as a judgement of the whole film
 _MIN_CUE = 2.0  # the weight of the clause's own aspect cue ("cinematography", not "vision")
+# An aspect-less judgement is a verdict when it is about the film or the viewer, not about a character.
+_ABOUT_FILM = re.compile(r"\b(?:it|it's|its|this|film|movie|picture|i|i'm|i've|i'd|me|my|we|us)\b", re.I)
+_ABOUT_SOMEONE = re.compile(r"\b(?:he|she|they|him|her|his|hers|their|them|you|your)\b", re.I)
 _QUESTION = re.compile(r"\?\s*$")
 # Sentences about the review itself ("Plot talk below, hidden for the Discord crowd.") say nothing
 # about the film.
@@ -93,7 +96,7 @@ class Stance:
     def polarity(self) -> str:
         pos = sum(e.score for e in self.evidence if e.score > 0)
         neg = -sum(e.score for e in self.evidence if e.score < 0)
-        if pos and neg and min(pos, neg) >= 0.5 * max(pos, neg):
+        if pos and neg and min(pos, neg) >= 0.75 * max(pos, neg):  # 1-1, 2-2, 3-4: no side has a majority
             return "mixed"
         return "pos" if pos >= neg else "neg"
 
@@ -199,8 +202,13 @@ def _evidence(review: Review, sentence: Sentence) -> list[Evidence]:
         # Evidence needs a cue of its own in the clause (or a clear verdict): a stray positive word in
         # a plot summary ("celebrated linguist") is no opinion on anything.
         aspect = op.aspect if op.aspect_at >= 0 and op.aspect_weight >= _MIN_CUE * 0.8 else None
-        if aspect is None and (main_aspect == "verdict" or (op.aspect is None and abs(op.score) >= _OVERALL)):
-            aspect = "verdict"  # a judgement naming no aspect is about the film as a whole
+        clause = sentence.text[op.start : op.end]
+        if aspect is None and (
+            main_aspect == "verdict"
+            or (op.aspect is None and abs(op.score) >= _OVERALL and _ABOUT_FILM.search(clause)
+                and not _ABOUT_SOMEONE.search(clause))
+        ):
+            aspect = "verdict"  # a judgement naming no aspect, about the film (or the viewer), is a verdict
         if aspect is None or abs(op.score) < _MIN_EVIDENCE:
             continue
         if aspect == "verdict" and sentence.idx == 0 and not _VERDICT_STRONG.search(sentence.text):
@@ -296,7 +304,7 @@ def _opinion_text(stances: Sequence[Stance], total: int, quoter: _Quoter, lead_q
         quoted.extend(evidence)
         parts.append(_with_quotes(text, evidence))
 
-    if pos and neg and min(pos, neg) >= 0.5 * max(pos, neg):
+    if pos and neg and min(pos, neg) >= 0.75 * max(pos, neg):  # 1-1, 2-2, 3-4: no side has a majority
         say(f"reviewers disagree: {_some(pos, _PRAISE)}", "pos", _minor(lead_quotes))
         say(_some(neg, _CRITICISE), "neg", _minor(lead_quotes))
     elif pos or neg:

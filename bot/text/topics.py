@@ -186,7 +186,7 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
          r"(?:film|movie|picture|watch|piece|work|debut|sequel|thriller|horror|drama|comedy|experience)\b", 2),
         (r"cinema\b|films? of the (?:year|decade)|of all time\b", 2),
         (r"(?:a|an|otherwise) (?:[\w'-]+ ){0,3}(?:film|movie|watch|experience|achievement|triumph|"
-         r"showing|sequel|piece of (?:work|cinema|filmmaking))\b", 1.5),
+         r"showing|sequel|piece of (?:work|cinema|filmmaking))\b(?! about| that| where| in which| with)", 1.5),
         (r"(?:it|this|that)(?:'s| is| was)(?: (?:just|simply|really|truly|still))? (?:a |an )?(?:triumph|"
          r"treasure|gem|joy|delight|mess|disappointment|failure|success|achievement|fine|great|good|bad)\b", 2.5),
         (r"(?:ever|i've ever) (?:made|seen)\b|perfect film\b|flawless\b", 2), (r"time capsule\b|timeless\b", 2),
@@ -295,7 +295,9 @@ _DOMAIN: dict[str, float] = {
                      "savagery", "barbarous", "greed", "cowardice", "abusive", "aggressive", "isolation",
                      "warmongering", "terrorist", "villain", "villains", "sinister", "broke", "broken",
                      "crash", "crashed", "argument", "argue", "fighting", "conflict", "disaster",
-                     "apocalypse", "catastrophe", "chaos", "nightmare", "doom", "doomed"), 0.0),
+                     "apocalypse", "catastrophe", "chaos", "nightmare", "doom", "doomed", "mourn", "mourns",
+                     "mourned", "grieve", "grieves", "grieving", "grieved", "widow", "orphan", "stabbed",
+                     "shoots", "murders", "dying", "drowned", "suicide", "cancer"), 0.0),
 }
 # Phrases whose meaning is not the sum of their words; matched before the word scan.
 _PHRASES: tuple[tuple[re.Pattern[str], float], ...] = tuple(
