@@ -7,7 +7,7 @@ each as evidence, and disagreement said plainly. Then a verdict built from ratin
 judgements (recommendations, "a masterpiece", "overrated"), never from an opening line or an
 editor's note ("This review first appeared…", "Thanks to…").
 
-Only sentences `quotable` accepts are read for opinions, in both modes: spoiler-free by
+Only sentences `sentence_policy` calls safe are read for opinions, in both modes: spoiler-free by
 construction. Spoilers mode adds a plot section whose every quote is inside `||…||`.
 """
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from bot.spoilers.lexicon import HEDGE
 from bot.text.markdown import escape_markdown
@@ -67,7 +68,10 @@ _WORD_SPAN = re.compile(r"\S+")
 _DETERMINERS = frozenset({"the", "its", "his", "her", "their", "a", "an", "this", "that"})
 _NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
 
-Quotable = Callable[[Review, Sentence], bool]
+# What a summary may do with a sentence: read it for opinions ("safe"), show it only behind `||…||`
+# in spoilers mode ("plot"), or never use it ("drop": links, mentions, instructions to a model).
+Use = Literal["safe", "plot", "drop"]
+Policy = Callable[[Review, Sentence], Use]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,11 +122,17 @@ def is_safe(sentence: Sentence, threshold: float) -> bool:
     return not sentence.author_marked and sentence.spoiler_score < threshold
 
 
-def quotable_for(film: Film, reviews: Sequence[Review], threshold: float) -> Quotable:
-    """The one switch deciding which sentences spoiler-free text may quote or paraphrase, built once
-    per film (an allow-list needs the film's names and its reviews' inferred names)."""
-    del film, reviews  # today's detector needs neither; the allow-list will
-    return lambda review, sentence: is_safe(sentence, threshold)
+def sentence_policy(film: Film, reviews: Sequence[Review], threshold: float) -> Policy:
+    """The one switch deciding which sentences a summary may quote or paraphrase, built once per
+    film (an allow-list needs the film's names and the names its reviews use)."""
+    del film, reviews  # today's detector scores need neither; the allow-list will
+
+    def use(review: Review, sentence: Sentence) -> Use:
+        if unsafe_reason(sentence.text):  # links, @-mentions, injection talk: never, in any mode
+            return "drop"
+        return "safe" if is_safe(sentence, threshold) else "plot"
+
+    return use
 
 
 def _usable(sentence: Sentence) -> bool:
@@ -412,18 +422,19 @@ def summarize_offline(
     if not reviews:
         return OfflineSummary(f"{header}\nNo reviews are stored for this film yet.")
 
-    quotable = quotable_for(film, reviews, threshold)
+    policy = sentence_policy(film, reviews, threshold)
     by_review: dict[int, dict[str, Stance]] = {}
     plot: list[tuple[Review, Sentence]] = []
     for review in reviews:
         stances = by_review.setdefault(review.id, {})
         for sentence in review.sentences:
-            if not quotable(review, sentence):
-                if spoilers and len(sentence.text) <= MAX_QUOTE_CHARS and not unsafe_reason(sentence.text):
+            use = policy(review, sentence)
+            if use != "safe":
+                if use == "plot" and spoilers and len(sentence.text) <= MAX_QUOTE_CHARS:
                     plot.append((review, sentence))
                 continue
             rated = _rating_evidence(review, sentence) if len(sentence.text) <= 80 else None
-            if rated is not None and not unsafe_reason(sentence.text):
+            if rated is not None:
                 stances.setdefault("verdict", Stance(review)).evidence.append(rated)
                 continue
             if not _usable(sentence):
