@@ -16,8 +16,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
+from bot.spoilers import lexicon
 from bot.spoilers.lexicon import HEDGE
 from bot.text.markdown import escape_markdown
 from bot.text.safety import unsafe_reason
@@ -122,27 +124,46 @@ def is_safe(sentence: Sentence, threshold: float) -> bool:
     return not sentence.author_marked and sentence.spoiler_score < threshold
 
 
+@lru_cache(maxsize=32768)
+def _unsafe(text: str) -> bool:
+    return unsafe_reason(text) is not None
+
+
 def sentence_policy(film: Film, reviews: Sequence[Review], threshold: float) -> Policy:
     """The one switch deciding which sentences a summary may quote or paraphrase, built once per
     film (an allow-list needs the film's names and the names its reviews use)."""
     del film, reviews  # today's detector scores need neither; the allow-list will
 
     def use(review: Review, sentence: Sentence) -> Use:
-        if unsafe_reason(sentence.text):  # links, @-mentions, injection talk: never, in any mode
+        if _unsafe(sentence.text):  # links, @-mentions, injection talk: never, in any mode
             return "drop"
-        return "safe" if is_safe(sentence, threshold) else "plot"
+        if not is_safe(sentence, threshold) or _plot_cue(sentence.text):
+            return "plot"
+        return "safe"
 
     return use
 
 
+@lru_cache(maxsize=32768)
+def _plot_cue(text: str) -> bool:
+    """Fail closed on what the detector's score lets through: any death, twist or ending cue makes
+    the sentence plot, whatever its score ("it all looks so real except the car at the end")."""
+    return bool(lexicon.DEATH.search(text) or lexicon.TWIST.search(text) or lexicon.ENDING.search(text))
+
+
 def _usable(sentence: Sentence) -> bool:
     """Could this sentence carry a reviewer's opinion we would repeat? (Mode-independent.)"""
-    text = sentence.text
-    if len(text) > MAX_QUOTE_CHARS or unsafe_reason(text):  # links, @-mentions, injection talk
-        return False
+    return _usable_text(sentence.text)
+
+
+@lru_cache(maxsize=32768)
+def _usable_text(text: str) -> bool:
     words = len(text.split())
-    return MIN_WORDS <= words <= MAX_WORDS and not (
+    if len(text) > MAX_QUOTE_CHARS or not MIN_WORDS <= words <= MAX_WORDS:
+        return False
+    return not (
         _QUESTION.search(text) or HEDGE.search(text) or _META.search(text) or _EDITORIAL.search(text)
+        or unsafe_reason(text)  # links, @-mentions, injection talk
     )
 
 

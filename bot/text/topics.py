@@ -101,6 +101,7 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"scene-steal\w*|steals? (?:the|every) scene", 3), (r"leads?\b(?! (?:to|up|us|into|the))", 1),
         (r"cameos?\b", 2), (r"child actors?\b|young actors?\b", 3), (r"oscar-worthy|career-best", 2),
         (r"gives? (?:a|an|her|his|the) [\w-]+(?: [\w-]+)? (?:turn|performance)", 3),
+        (r"(?:is|was|are|were) (?:[\w-]+ ){1,2}as (?:the|a|an|his|her|their)\b", 2),  # "X is nice as the physicist"
     ),
     "direction": (
         (r"direct(?:ion|ing|ed|s|or|ors|orial)?\b", 3), (r"filmmak\w*", 3), (r"helm(?:ed|s|ing)?\b", 2),
@@ -128,7 +129,7 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
     "sound": (
         (r"(?:the|its|a|an|his|her|musical|orchestral|original|film's|movie's|haunting|lovely|beautiful|"
          r"booming|bombastic|pulsing|pounding|eerie|synth|electronic|jazz|jazzy|minimalist|great|brilliant|"
-         r"memorable|excellent|sparse|soaring|string|piano|\w+'s) scores?\b", 3),
+         r"memorable|excellent|sparse|soaring|string|piano) scores?\b", 3), (r"(?<='s )scores?\b", 3),
         (r"scores?\b(?! (?:of|points|\d|a |an |high|low|well|big|on))", 1), (r"scored by\b|score by\b", 3),
         (r"music(?:al)?\b", 3), (r"soundtracks?\b", 3), (r"sound(?:s|scape|scapes| design| mix| editing)?\b", 2),
         (r"compos(?:er|ers|ed by|ition)\b", 2), (r"songs?\b", 2), (r"needle[- ]drops?\b", 3),
@@ -137,7 +138,7 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"melod\w*|themes? (?:song|tune|music)", 2), (r"synths?\b", 2),
     ),
     "pacing": (
-        (r"pac(?:e|ing|ed)\b", 3), (r"slow(?:ly|er|est|-burn|-moving|s down)?\b", 2), (r"drag(?:s|ged|ging)?\b", 3),
+        (r"pac(?:e|ing|ed)\b", 3), (r"slow(?:er|est|-burn|-moving|s down)?\b", 2), (r"drag(?:s|ged|ging)?\b", 3),
         (r"run(?:ning)?[- ]?time\b", 3), (r"length\b|lengthy\b", 2), (r"overlong\b", 3),
         (r"(?:too|overly|very|quite|a bit|bit|little|rather) (?:long|short)\b", 3),
         (r"(?:two|three|2|3)[- ](?:and[- ]a[- ]half[- ])?hours?\b|\d+ minutes\b|minutes\b", 1),
@@ -192,15 +193,135 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"(?:ever|i've ever) (?:made|seen)\b|perfect film\b|flawless\b", 2), (r"time capsule\b|timeless\b", 2),
     ),
 }
-_CUE_RE = re.compile(
-    "|".join(
-        rf"(?P<{aspect}__{i}>\b(?:{pattern}))" for aspect, cues in _CUES.items() for i, (pattern, _) in enumerate(cues)
-    ),
-    re.IGNORECASE,
+_CUE_LIST: tuple[tuple[re.Pattern[str], str, float], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), aspect, weight) for aspect, cues in _CUES.items() for pattern, weight in cues
 )
-_CUE_WEIGHT: dict[str, tuple[str, float]] = {
-    f"{aspect}__{i}": (aspect, weight) for aspect, cues in _CUES.items() for i, (_, weight) in enumerate(cues)
-}
+_META = frozenset("\\.^$*+?{}[]()|")
+
+
+def _top_level_alternatives(pattern: str) -> list[str]:
+    depth, parts, start, escaped = 0, [], 0, False
+    for i, c in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif c == "\\":
+            escaped = True
+        elif c in "([":
+            depth += 1
+        elif c in ")]":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+    parts.append(pattern[start:])
+    return parts
+
+
+def _literal_prefixes(pattern: str) -> list[str] | None:
+    """The literal starts a pattern can match ("act(?:ing|or)" -> ["act"], "(?:the|its) x" -> ["the",
+    "its"]), lower-cased; None when it can start with anything we cannot tell (a class, a digit)."""
+    while pattern.startswith(("\\b", "(?<=", "(?<!")):
+        if pattern.startswith("\\b"):
+            pattern = pattern[2:]
+        else:  # a lookbehind constrains what comes before; the match starts after it
+            close = pattern.find(")")
+            if close < 0:
+                return None
+            pattern = pattern[close + 1 :]
+    if pattern.startswith("\\d"):
+        return list("0123456789")
+    top = _top_level_alternatives(pattern)
+    if len(top) > 1:
+        found_top: list[str] = []
+        for alternative in top:
+            prefixes = _literal_prefixes(alternative)
+            if not prefixes:
+                return None
+            found_top.extend(prefixes)
+        return found_top
+    if pattern.startswith("(?:"):
+        depth, alternatives, start = 0, [], 3
+        for i in range(3, len(pattern)):
+            c = pattern[i]
+            if c == "\\":
+                continue
+            if c == "(":
+                depth += 1
+            elif c == ")":
+                if depth == 0:
+                    alternatives.append(pattern[start:i])
+                    break
+                depth -= 1
+            elif c == "|" and depth == 0:
+                alternatives.append(pattern[start:i])
+                start = i + 1
+        else:
+            return None
+        found: list[str] = []
+        for alternative in alternatives:
+            prefixes = _literal_prefixes(alternative)
+            if not prefixes:
+                return None
+            found.extend(prefixes)
+        return found
+    i = 0
+    while i < len(pattern) and pattern[i] not in _META:
+        i += 1
+    prefix = pattern[:i]
+    if i < len(pattern) and pattern[i] in "?*{":
+        prefix = prefix[:-1]  # the last letter is optional
+    return [prefix.lower()] if prefix else None
+
+
+def _index_cues() -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
+    """Cue numbers by the first two letters they can start with (one-letter starts such as "a" are
+    filed under every two-letter key beginning with it, and under the letter alone)."""
+    by_start: dict[str, set[int]] = {}
+    anywhere: list[int] = []
+    short: dict[str, set[int]] = {}
+    for n, (compiled, _, _) in enumerate(_CUE_LIST):
+        prefixes = _literal_prefixes(compiled.pattern)
+        if prefixes is None:
+            anywhere.append(n)
+            continue
+        for prefix in prefixes:
+            (by_start if len(prefix) >= 2 else short).setdefault(prefix[:2], set()).add(n)
+    for letter, numbers in short.items():
+        for key in list(by_start):
+            if key.startswith(letter):
+                by_start[key] |= numbers
+        by_start.setdefault(letter, set()).update(numbers)
+    return {k: tuple(sorted(v)) for k, v in by_start.items()}, tuple(anywhere)
+
+
+# Matching ~200 cue patterns as one alternation costs ~1 ms a clause (each word start tries them
+# all); indexed by their first two letters, each word start tries the handful that can match.
+_CUES_BY_START, _CUES_ANYWHERE = _index_cues()
+_WORD_START = re.compile(r"(?<![\w'’-])[^\W_]|[★☆]")
+
+
+def _cue_matches(text: str) -> list[tuple[int, int, str, float]]:
+    """(start, end, aspect, weight) of each cue in the text, left to right, not overlapping; at one
+    position the first cue in _CUES order wins (as one big alternation would)."""
+    lowered = text.lower()
+    found: list[tuple[int, int, str, float]] = []
+    end = 0
+    for m in _WORD_START.finditer(lowered):
+        at = m.start()
+        if at < end:
+            continue
+        two = lowered[at : at + 2]
+        starts = _CUES_BY_START.get(two) or _CUES_BY_START.get(two[:1], ())
+        candidates = sorted(starts + _CUES_ANYWHERE)
+        for n in candidates:
+            compiled, aspect, weight = _CUE_LIST[n]
+            hit = compiled.match(text, at)
+            if hit and hit.end() > at:
+                found.append((at, hit.end(), aspect, weight))
+                end = hit.end()
+                break
+    return found
+
 
 # --- polarity -----------------------------------------------------------------------------------
 # Film-review corrections to VADER's general-purpose lexicon (valence -4..4). Horror and drama
@@ -284,6 +405,7 @@ _DOMAIN: dict[str, float] = {
     "struggles": -1.5, "shortcomings": -1.8, "shortcoming": -1.8, "misstep": -2.0, "missteps": -2.0,
     "gaffe": -2.0, "low-stakes": -1.5, "handwaving": -1.8, "hand-waving": -1.8, "listless": -1.8,
     "interminable": -2.2, "breathless": 2.0, "cheer-worthy": 2.2, "audacity": 1.0, "audacious": 2.0,
+    "difficult": -0.3, "like": 0.0,  # "a difficult idea", "looks like": not judgements
     "arbitrary": -1.5, "ineffectual": -2.0, "obvious": -1.2, "labored": -1.8, "laboured": -1.8,
     "unimaginative": -2.0, "empty": -1.5, "lightweight": -1.0, "pastiche": -0.6, "gimmick": -1.5,
     "gimmicky": -1.8, "prepackaged": -1.5, "unceremoniously": -1.2, "coherent": 1.2, "complaint": -1.5,
@@ -321,11 +443,14 @@ _PHRASES: tuple[tuple[re.Pattern[str], float], ...] = tuple(
         (r"(?:could have been|should have been) (?:better|shorter|tighter|cut)", -1.8),
         (r"(?:runs? out of (?:steam|gas)|loses? (?:steam|momentum|its way|the plot))", -2.0),
         (r"(?:go see it|see it|watch it)(?= ?[.!]|$)", 1.6),
+        (r"(?:i|we|you'll|you will) (?:really |truly |do |still |just )?like\b", 1.8),
         (r"a (?:great|good) (?:deal|many|number)|great many|good many|for good|good guys?|as good as dead", 0.0),
         (r"(?:skip (?:it|this))", -2.2),
         (r"(?:bored|boring) (?:me|to tears)|put me to sleep|fell asleep", -2.4),
     )
 )
+# All phrases in one pass (a group each, in order: the first listed wins where two start together).
+_ALL_PHRASES = re.compile("|".join(f"({pattern.pattern})" for pattern, _ in _PHRASES), re.IGNORECASE)
 _NEGATE = frozenset(vader.NEGATE) | {"no", "hardly", "barely", "neither", "lacks", "lacking", "instead"}
 _BOOSTERS: Mapping[str, float] = vader.BOOSTER_DICT
 _N_SCALAR = vader.N_SCALAR
@@ -357,7 +482,7 @@ _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10
 _NEUTRAL = 0.2
 _NO_CUE_ASPECT = "writing"
 _MIXED = 0.4  # praise and criticism within this ratio of each other: "mixed"
-_ELONGATED = re.compile(r"([a-z])\1{2,}")  # "BOOOOORING": looked up as "boring"
+_ELONGATED = re.compile(r"([a-z])\1{2,}")  # "BOOOOORING" is read as "boring"
 _NAME_AFTER = re.compile(r"\s+[A-Z][a-z]")
 
 
@@ -416,20 +541,22 @@ def _valence(clause: str) -> tuple[float, int]:
     within three words scales by N_SCALAR, boosters add ±0.293, "least" flips)."""
     lexicon = _lexicon()
     lowered = clause.lower().replace("’", "'")
+    if _ELONGATED.search(lowered):  # "BOOOORING": no English word has a letter three times running
+        lowered = _ELONGATED.sub(r"\1", lowered)
     total = 0.0
     best, best_at = 0.0, -1
     masked = lowered
-    for pattern, value in _PHRASES:
-        for m in pattern.finditer(lowered):
-            before = lowered[max(0, m.start() - 30) : m.start()].split()[-3:]
-            v = value * _N_SCALAR if any(w in _NEGATE or w.endswith("n't") for w in before) else value
-            total += v
-            if abs(v) > abs(best):
-                best, best_at = v, m.start()
-            masked = masked[: m.start()] + " " * (m.end() - m.start()) + masked[m.end() :]
+    for m in _ALL_PHRASES.finditer(lowered):
+        value = _PHRASES[(m.lastindex or 1) - 1][1]  # phrases have no groups of their own
+        before = lowered[max(0, m.start() - 30) : m.start()].split()[-3:]
+        v = value * _N_SCALAR if any(w in _NEGATE or w.endswith("n't") for w in before) else value
+        total += v
+        if abs(v) > abs(best):
+            best, best_at = v, m.start()
+        masked = masked[: m.start()] + " " * (m.end() - m.start()) + masked[m.end() :]
     words = [(m.group(0).strip("'-"), m.start()) for m in _WORD.finditer(masked)]
     for i, (word, at) in enumerate(words):
-        value = lexicon.get(word, 0.0) or lexicon.get(_ELONGATED.sub(r"\1", word), 0.0)
+        value = lexicon.get(word, 0.0)
         if not value:
             continue
         before = [w for w, _ in words[max(0, i - 3) : i]]
@@ -452,13 +579,12 @@ def _aspect_in(text: str) -> tuple[str | None, float, int]:
     """The clause's aspect by its strongest cue, that cue's weight and where it starts."""
     weights: dict[str, float] = {}
     where: dict[str, int] = {}
-    for n, m in enumerate(_CUE_RE.finditer(text)):
-        if _NAME_AFTER.match(text, m.end()) and m.group(0)[:1].isupper():
+    for n, (start, end, aspect, weight) in enumerate(_cue_matches(text)):
+        if _NAME_AFTER.match(text, end) and text[start].isupper():
             continue  # a capitalised cue word before another capitalised word is a name ("Song Kang-ho")
-        aspect, weight = _CUE_WEIGHT[m.lastgroup or ""]
         weight += 0.5 if n == 0 and weight >= 1 else 0.0  # the first cue is usually the clause's subject
         if weight > weights.get(aspect, 0.0):
-            where[aspect] = m.start()
+            where[aspect] = start
         weights[aspect] = max(weights.get(aspect, 0.0), weight) + 0.1 * (aspect in weights)
     if not weights:
         return None, 0.0, -1
