@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bench.realworld.score import covered, leaked, outside_spoiler_bars
-from bench.realworld.textkit import film_split, review_text, sentence_key, split_sentences
+from bench.realworld.textkit import film_splits, review_text, sentence_key, split_sentences
 
 SPOILER = "In the end it turns out that Malcolm has been dead the whole time, shot in the opening scene."
 
@@ -38,4 +38,5 @@ def test_keys_ignore_case_punctuation_and_markup() -> None:
     text = review_text("---\ntitle: x\n---\nI **loved** [it](http://x).\n\nThe END!")
     assert split_sentences(text) == ["I loved it.", "The END!"]
     assert sentence_key("I loved it.") == sentence_key("i LOVED it")
-    assert film_split("any-film-2000") in {"dev", "test"}
+    splits = film_splits(f"film-{n}" for n in range(30))
+    assert sorted(splits.values()).count("test") == 10
