@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Literal
 
@@ -222,7 +222,19 @@ def _rating_evidence(review: Review, sentence: Sentence) -> Evidence | None:
     return Evidence(review, sentence, "verdict", score, found.group(0).strip())
 
 
-def _evidence(review: Review, sentence: Sentence) -> list[Evidence]:
+def _people(film: Film) -> re.Pattern[str] | None:
+    """The film's cast and directors by surname, so "Pitt really commits" reads as acting and
+    "Kershner knew how" as direction (a group per aspect: `acting`, `direction`)."""
+    groups = []
+    for aspect, names in (("acting", film.cast), ("direction", film.directors)):
+        surnames = {n.split()[-1] for n in names if n.split() and len(n.split()[-1]) > 2}
+        if surnames:
+            alternation = "|".join(re.escape(x) for x in sorted(surnames, key=len, reverse=True))
+            groups.append(f"(?P<{aspect}>\\b(?:{alternation})\\b)")
+    return re.compile("|".join(groups)) if groups else None
+
+
+def _evidence(review: Review, sentence: Sentence, people: re.Pattern[str] | None = None) -> list[Evidence]:
     """The sentence's opinions as evidence, one per aspect (the strongest clause for it)."""
     opinions = opinions_in(sentence.text)
     main_aspect, _ = opinion_of(sentence.text)
@@ -234,6 +246,10 @@ def _evidence(review: Review, sentence: Sentence) -> list[Evidence]:
         # a plot summary ("celebrated linguist") is no opinion on anything.
         aspect = op.aspect if op.aspect_at >= 0 and op.aspect_weight >= _MIN_CUE * 0.8 else None
         clause = sentence.text[op.start : op.end]
+        named = people.search(clause) if people is not None and aspect is None else None
+        if named is not None:
+            aspect = named.lastgroup
+            op = replace(op, aspect_at=op.start + named.start())
         if aspect is None and (
             main_aspect == "verdict"
             or (op.aspect is None and abs(op.score) >= _OVERALL and _ABOUT_FILM.search(clause)
@@ -242,8 +258,10 @@ def _evidence(review: Review, sentence: Sentence) -> list[Evidence]:
             aspect = "verdict"  # a judgement naming no aspect, about the film (or the viewer), is a verdict
         if aspect is None or abs(op.score) < _MIN_EVIDENCE:
             continue
-        if aspect == "verdict" and sentence.idx == 0 and not _VERDICT_STRONG.search(sentence.text):
-            continue  # an opening line is no verdict unless it says so outright
+        if aspect == "verdict" and sentence.idx == 0 and abs(op.score) < 0.45 and not _VERDICT_STRONG.search(
+            sentence.text
+        ):
+            continue  # an opening line is no verdict unless it judges the film outright
         short = len(sentence.text.split()) <= PHRASE_WORDS and len(opinions) <= 2
         phrase = _tidy(sentence.text) if short else _phrase(sentence.text, op)
         if not phrase:
@@ -444,6 +462,7 @@ def summarize_offline(
         return OfflineSummary(f"{header}\nNo reviews are stored for this film yet.")
 
     policy = sentence_policy(film, reviews, threshold)
+    people = _people(film)
     by_review: dict[int, dict[str, Stance]] = {}
     plot: list[tuple[Review, Sentence]] = []
     for review in reviews:
@@ -460,7 +479,7 @@ def summarize_offline(
                 continue
             if not _usable(sentence):
                 continue
-            for evidence in _evidence(review, sentence):
+            for evidence in _evidence(review, sentence, people):
                 stances.setdefault(evidence.aspect, Stance(review)).evidence.append(evidence)
 
     by_aspect: dict[str, list[Stance]] = {}

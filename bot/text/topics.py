@@ -104,7 +104,7 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"(?:is|was|are|were) (?:[\w-]+ ){1,2}as (?:the|a|an|his|her|their)\b", 2),  # "X is nice as the physicist"
     ),
     "direction": (
-        (r"direct(?:ion|ing|ed|s|or|ors|orial)?\b", 3), (r"filmmak\w*", 3), (r"helm(?:ed|s|ing)?\b", 2),
+        (r"direct(?:ion|ing|ed|s|or|ors|orial)?\b", 3), (r"film-?mak\w*", 3), (r"helm(?:ed|s|ing)?\b", 2),
         (r"staging\b|staged\b", 2), (r"auteur\w*", 2), (r"mise[- ]en[- ]sc[eè]ne", 3),
         (r"visions?\b", 1), (r"craft(?:ed|sman\w*)?\b", 1), (r"control\b", 1), (r"hand\b(?= (?:of|behind))", 1),
         (r"(?:hitchcock|fincher|nolan|villeneuve|lynch|peele|kubrick|spielberg|tarantino|scorsese|shyamalan|"
@@ -406,6 +406,8 @@ _DOMAIN: dict[str, float] = {
     "gaffe": -2.0, "low-stakes": -1.5, "handwaving": -1.8, "hand-waving": -1.8, "listless": -1.8,
     "interminable": -2.2, "breathless": 2.0, "cheer-worthy": 2.2, "audacity": 1.0, "audacious": 2.0,
     "difficult": -0.3, "like": 0.0,  # "a difficult idea", "looks like": not judgements
+    "mind-bending": 2.0, "mind-blowing": 2.6, "sloppy": -1.8, "sloppiness": -1.8, "underwritten": -2.0,
+    "overwritten": -1.8, "unconventional": 0.8, "inspired": 2.2, "uninspired": -2.0, "ambitious": 1.2,
     "arbitrary": -1.5, "ineffectual": -2.0, "obvious": -1.2, "labored": -1.8, "laboured": -1.8,
     "unimaginative": -2.0, "empty": -1.5, "lightweight": -1.0, "pastiche": -0.6, "gimmick": -1.5,
     "gimmicky": -1.8, "prepackaged": -1.5, "unceremoniously": -1.2, "coherent": 1.2, "complaint": -1.5,
@@ -444,6 +446,7 @@ _PHRASES: tuple[tuple[re.Pattern[str], float], ...] = tuple(
         (r"(?:runs? out of (?:steam|gas)|loses? (?:steam|momentum|its way|the plot))", -2.0),
         (r"(?:go see it|see it|watch it)(?= ?[.!]|$)", 1.6),
         (r"(?:i|we|you'll|you will) (?:really |truly |do |still |just )?like\b", 1.8),
+        (r"pulls? (?:it|this) off|pulled (?:it|this) off|makes? sense|pays? off|paid off|ties? up", 1.6),
         (r"a (?:great|good) (?:deal|many|number)|great many|good many|for good|good guys?|as good as dead", 0.0),
         (r"(?:skip (?:it|this))", -2.2),
         (r"(?:bored|boring) (?:me|to tears)|put me to sleep|fell asleep", -2.4),

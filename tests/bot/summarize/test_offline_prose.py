@@ -116,3 +116,11 @@ def test_no_opinions_says_so() -> None:
     reviews = [review(1, "We went on a Tuesday. The cinema was full.")]
     text = summarize_offline(FILM, reviews, spoilers=False, threshold=THRESHOLD).text
     assert "say little" in text
+
+
+def test_cast_and_directors_named_in_the_facts_are_their_aspects() -> None:
+    film = Film(id=1, title="The Lighthouse Keeper", year=2021, cast=("Ada Quill",), directors=("Tom Brightwater",))
+    reviews = [review(1, "Quill is simply wonderful."), review(2, "Brightwater's work here is superb.")]
+    text = summarize_offline(film, reviews, spoilers=False, threshold=THRESHOLD).text
+    assert "**Acting**: One of two reviewers praises it (“Quill is simply wonderful”)" in text
+    assert "**Direction**" in text and "Brightwater" in text
