@@ -199,7 +199,9 @@ def _phrase(text: str, opinion: Opinion) -> str:
             first -= 1
     if first > 0 and clause[words[first - 1][0] : words[first - 1][1]].lower() in _DETERMINERS:
         first -= 1
-    return _tidy(clause[words[first][0] : words[last][1]])
+    piece = _tidy(clause[words[first][0] : words[last][1]])
+    cut = last < len(words) - 1 and _tidy(clause[words[last][1] :]) != ""
+    return f"{piece}…" if piece and cut else piece  # the sentence goes on: say so
 
 
 def _tidy(piece: str) -> str:
