@@ -4,6 +4,7 @@ one place resources are created and closed."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -19,6 +20,7 @@ from bot.services.reviews import ReviewService
 from bot.services.summaries import OfflineEngine, SummaryEngine, SummaryService
 from bot.services.watchlist import WatchlistService
 from bot.settings import Settings
+from bot.spoilers import names as spoiler_names
 from bot.spoilers.detector import SpoilerDetector
 from bot.tokens import TokenCounter
 from storage.conversations import ConversationRepository
@@ -113,4 +115,5 @@ async def open_services(settings: Settings, *, load_sample: bool | None = None) 
             if report is not None:
                 log.info("loaded the sample data: %s", report.describe())
         await films.warm()  # the title vocabulary, before the first lookup needs it
+        await asyncio.to_thread(spoiler_names.warm)  # the allow-list's word list (0.2 s), off the loop
         yield services

@@ -3,8 +3,8 @@
 For each topic (acting, direction, writing, look, sound, pacing, mood) it reports how reviewers
 lean (praise, criticism, split) and quotes the most representative sentence or two: the ones that
 share the most words with what other reviewers said on that topic, one per review, near-duplicates
-dropped. Spoiler-free mode uses only sentences scored below the spoiler threshold and never one its
-author marked; spoilers mode adds a plot section and hides every spoiler sentence behind `||…||`.
+dropped. Spoiler-free mode uses only sentences the allow-list finds positively safe (bot/spoilers/
+allowlist.py); spoilers mode adds a plot section and hides every other sentence behind `||…||`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
+from bot.spoilers.allowlist import AllowList, Kind
 from bot.spoilers.detector import tokens
 from bot.spoilers.lexicon import HEDGE, STOPWORDS
 from bot.text.markdown import escape_markdown
@@ -65,11 +66,6 @@ def _usable(sentence: Sentence) -> bool:
     if len(text) > MAX_QUOTE_CHARS:
         return False
     return MIN_WORDS <= words <= MAX_WORDS and not (_QUESTION.search(text) or HEDGE.search(text) or _META.search(text))
-
-
-def is_safe(sentence: Sentence, threshold: float) -> bool:
-    """Spoiler-free mode's rule: below the threshold and not hidden by its author. Fail closed."""
-    return not sentence.author_marked and sentence.spoiler_score < threshold
 
 
 def _lean(candidates: Sequence[Candidate]) -> str:
@@ -151,13 +147,17 @@ def summarize_offline(
     if not reviews:
         return OfflineSummary(f"{header}\nNo reviews are stored for this film yet.")
 
+    allow = AllowList.for_film(film, reviews, threshold=threshold)
     candidates_by_topic: dict[str, list[Candidate]] = {t: [] for t in (*TOPIC_ORDER, "verdict", "plot")}
     for review in reviews:
         for sentence in review.sentences:
             if not _usable(sentence):
                 continue
-            safe = is_safe(sentence, threshold)
-            if not safe and not spoilers:
+            # The allow-list decides (bot/spoilers/allowlist.py): only positively safe opinions are
+            # shown plainly; instructions never; everything else only hidden, in spoilers mode.
+            kind = allow.classify(review.id, sentence).kind
+            safe = kind is Kind.SAFE
+            if kind is Kind.INSTRUCTION or (not safe and not spoilers):
                 continue
             candidate = Candidate(review, sentence, _content_words(sentence.text), sentiment(sentence.text))
             if not safe:
