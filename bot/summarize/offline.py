@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Literal
 
 from bot.spoilers import lexicon
+from bot.spoilers.allowlist import AllowList, Kind
 from bot.spoilers.lexicon import HEDGE
 from bot.text.markdown import escape_markdown
 from bot.text.safety import unsafe_reason
@@ -71,7 +72,8 @@ _DETERMINERS = frozenset({"the", "its", "his", "her", "their", "a", "an", "this"
 _NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
 
 # What a summary may do with a sentence: read it for opinions ("safe"), show it only behind `||…||`
-# in spoilers mode ("plot"), or never use it ("drop": links, mentions, instructions to a model).
+# in spoilers mode ("plot"), or never use it ("drop": links, mentions, instructions to a model, and
+# sentences with neither plot nor opinion).
 Use = Literal["safe", "plot", "drop"]
 Policy = Callable[[Review, Sentence], Use]
 
@@ -119,9 +121,22 @@ class OfflineSummary:
     spoiler_sentences_used: int = 0
 
 
-def is_safe(sentence: Sentence, threshold: float) -> bool:
-    """Today's spoiler rule: below the threshold and not hidden by its author. Fail closed."""
-    return not sentence.author_marked and sentence.spoiler_score < threshold
+def sentence_policy(film: Film, reviews: Sequence[Review], threshold: float) -> Policy:
+    """The one switch deciding which sentences a summary may quote or paraphrase, built once per
+    film: the allow-list (bot/spoilers/allowlist.py) reads only positively safe opinions as "safe";
+    instructions to a model are dropped in every mode; the rest is plot, shown only behind `||…||`."""
+    allow = AllowList.for_film(film, reviews, threshold=threshold)
+
+    def use(review: Review, sentence: Sentence) -> Use:
+        kind = allow.classify(review.id, sentence).kind
+        if kind is Kind.INSTRUCTION or _unsafe(sentence.text):  # links, mentions, injection talk
+            return "drop"
+        if kind is Kind.PLOT or _plot_cue(sentence.text):
+            return "plot"
+        # NEITHER: no plot and no opinion (context, the reviewer's evening, editors' notes).
+        return "safe" if kind is Kind.SAFE else "drop"
+
+    return use
 
 
 @lru_cache(maxsize=32768)
@@ -129,25 +144,10 @@ def _unsafe(text: str) -> bool:
     return unsafe_reason(text) is not None
 
 
-def sentence_policy(film: Film, reviews: Sequence[Review], threshold: float) -> Policy:
-    """The one switch deciding which sentences a summary may quote or paraphrase, built once per
-    film (an allow-list needs the film's names and the names its reviews use)."""
-    del film, reviews  # today's detector scores need neither; the allow-list will
-
-    def use(review: Review, sentence: Sentence) -> Use:
-        if _unsafe(sentence.text):  # links, @-mentions, injection talk: never, in any mode
-            return "drop"
-        if not is_safe(sentence, threshold) or _plot_cue(sentence.text):
-            return "plot"
-        return "safe"
-
-    return use
-
-
 @lru_cache(maxsize=32768)
 def _plot_cue(text: str) -> bool:
-    """Fail closed on what the detector's score lets through: any death, twist or ending cue makes
-    the sentence plot, whatever its score ("it all looks so real except the car at the end")."""
+    """Belt and braces over the allow-list: any death, twist or ending cue makes a sentence plot
+    ("it all looks so real except the car at the end")."""
     return bool(lexicon.DEATH.search(text) or lexicon.TWIST.search(text) or lexicon.ENDING.search(text))
 
 
@@ -470,16 +470,19 @@ def summarize_offline(
     for review in reviews:
         stances = by_review.setdefault(review.id, {})
         for sentence in review.sentences:
+            rated = _rating_evidence(review, sentence) if len(sentence.text) <= 80 else None
+            usable = rated is not None or _usable(sentence)
+            if not usable and not spoilers:
+                continue  # cheap checks first: the allow-list's reading costs more
             use = policy(review, sentence)
             if use != "safe":
                 if use == "plot" and spoilers and len(sentence.text) <= MAX_QUOTE_CHARS:
                     plot.append((review, sentence))
                 continue
-            rated = _rating_evidence(review, sentence) if len(sentence.text) <= 80 else None
             if rated is not None:
                 stances.setdefault("verdict", Stance(review)).evidence.append(rated)
                 continue
-            if not _usable(sentence):
+            if not usable:
                 continue
             for evidence in _evidence(review, sentence, people):
                 stances.setdefault(evidence.aspect, Stance(review)).evidence.append(evidence)
