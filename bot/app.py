@@ -4,6 +4,8 @@ one place resources are created and closed."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -19,6 +21,7 @@ from bot.services.reviews import ReviewService
 from bot.services.summaries import OfflineEngine, SummaryEngine, SummaryService
 from bot.services.watchlist import WatchlistService
 from bot.settings import Settings
+from bot.spoilers import names as spoiler_names
 from bot.spoilers.detector import SpoilerDetector
 from bot.tokens import TokenCounter
 from storage.backends import open_store
@@ -41,6 +44,17 @@ class Services:
     catalogue: CatalogueService
     engine_name: str
     guilds: GuildSettingsService  # per-server settings (/admin settings)
+
+
+def _report_rescoring(task: asyncio.Task[int]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("rescoring reviews failed; it is tried again at the next start", exc_info=task.exception())
+
+
+async def _stop(task: asyncio.Task[int]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 @asynccontextmanager
@@ -107,4 +121,9 @@ async def open_services(settings: Settings, *, load_sample: bool | None = None) 
             if report is not None:
                 log.info("loaded the sample data: %s", report.describe())
         await films.warm()  # the title vocabulary, before the first lookup needs it
+        await asyncio.to_thread(spoiler_names.warm)  # the allow-list's word list (0.2 s), off the loop
+        # Scores stored by an older spoiler detector are redone in the background (resumable).
+        rescoring = asyncio.create_task(reviews.rescore_outdated(store.meta), name="rescore-outdated")
+        rescoring.add_done_callback(_report_rescoring)
+        stack.push_async_callback(_stop, rescoring)
         yield services

@@ -135,6 +135,13 @@ class ReviewRepository:
             digest.update(f"{r[0]}:{r[1]}:{r[2]};".encode())
         return digest.hexdigest()[:32]
 
+    async def film_ids_after(self, film_id: int, limit: int) -> list[int]:
+        """Ids of films with reviews, above `film_id`, in order: a resumable walk over every film."""
+        rows = await self._db.fetchall(
+            "SELECT DISTINCT film_id FROM reviews WHERE film_id > ? ORDER BY film_id LIMIT ?", (film_id, limit)
+        )
+        return [int(r[0]) for r in rows]
+
     async def recent_texts_by_film(self, limit: int) -> list[tuple[int, str]]:
         """(film id, text) of the newest reviews across the database, for corpus word statistics."""
         rows = await self._db.fetchall("SELECT film_id, text FROM reviews ORDER BY id DESC LIMIT ?", (limit,))

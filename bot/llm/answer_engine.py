@@ -16,15 +16,15 @@ from bot.llm.breaker import CircuitBreaker
 from bot.llm.budget import DailyBudget
 from bot.llm.client import ChatClient, Message
 from bot.llm.errors import LLMError, unavailable_note
-from bot.llm.guard import GuardedPoint, GuardReport, SpoilerGuard
-from bot.llm.material import film_fields, known_spoilers
+from bot.llm.guard import GuardedPoint, GuardFilm, GuardReport, SpoilerGuard
+from bot.llm.material import film_fields
 from bot.llm.points import RETRY_RESERVE, generate_points
 from bot.llm.prompts import PromptSet
 from bot.llm.spotlight import block, clean, new_key
 from bot.services.ask import OFFLINE_ANSWER_NOTE, Answer, AnswerContext, Passage, SourceRef
 from bot.services.reviews import ReviewService
 from bot.services.summaries import Mode, Requester, TextCallback
-from bot.spoilers.detector import FilmContext
+from bot.spoilers.allowlist import AllowList
 from bot.text.markdown import escape_markdown
 from bot.text.safety import neutralise, unsafe_reason
 from bot.text.segments import split_review
@@ -126,15 +126,13 @@ class LLMAnswerEngine:
                 if film is not None:
                     films.setdefault(film.id, film)
                     labels[passage.review_id] = film.label
-        contexts: list[FilmContext] = []
-        spoilers: list[str] = []
+        known: list[GuardFilm] = []
         for film in films.values():
             reviews = await self._reviews.for_film(film)
-            contexts.append(await self._reviews.context(film, [r.text for r in reviews]))
-            spoilers.extend(known_spoilers(reviews, self.threshold))
-        guard = SpoilerGuard(
-            self._reviews.detector, contexts, threshold=self.threshold, known_spoilers=spoilers
-        )
+            film_context = await self._reviews.context(film, [r.text for r in reviews])
+            allow = AllowList.for_film(film, reviews, threshold=self.threshold)
+            known.append(GuardFilm(film_context, allow, reviews, film.logline))
+        guard = SpoilerGuard.for_films(self._reviews.detector, known, threshold=self.threshold, prompts=self._prompts)
         return guard, labels
 
     # --- prompt ----------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """What the LLM is shown: film facts and review text as spotlighted data blocks.
 
-Spoiler-free mode shows only the sentences the detector judged safe (and never one its author hid);
-spoilers mode shows the rest too, on a separate `spoilers:` line so the model knows which is which.
+Spoiler-free mode shows only the sentences the allow-list (bot/spoilers/allowlist.py) finds positively
+safe; spoilers mode shows the rest too, on a separate `spoilers:` line so the model knows which is which.
+Sentences written to a model instead of to readers (instructions) are never shown, in any mode.
 Authors' names are never sent (they are chosen by strangers, and the model does not need them).
 """
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 from bot.llm.spotlight import block, datamark
 from bot.services.summaries import Mode
-from bot.summarize.offline import is_safe
+from bot.spoilers.allowlist import AllowList, Kind
 from storage.records import Film, Review
 
 
@@ -50,7 +51,7 @@ class ReviewMaterial:
     """One review as the LLM may see it in a given mode."""
 
     review: Review
-    said: str  # sentences judged safe
+    said: str  # sentences the allow-list finds safe
     spoilers: str  # sentences judged spoilers ('' in spoiler-free mode)
 
     @property
@@ -71,12 +72,12 @@ def review_block(review: Review, key: str, said: str, spoilers: str) -> str:
     return block("review", label, key, [("said", said), ("spoilers", spoilers)])
 
 
-def material(review: Review, mode: Mode, threshold: float) -> ReviewMaterial:
-    safe = [s.text for s in review.sentences if is_safe(s, threshold)]
-    spoilers = [s.text for s in review.sentences if not is_safe(s, threshold)] if mode == "spoilers" else []
+def material(review: Review, mode: Mode, allow: AllowList) -> ReviewMaterial:
+    safe = [s.text for s in allow.safe_sentences(review)]
+    spoilers = [s.text for s in allow.plot_sentences(review)] if mode == "spoilers" else []
     return ReviewMaterial(review, " ".join(safe), " ".join(spoilers))
 
 
-def known_spoilers(reviews: Sequence[Review], threshold: float) -> list[str]:
-    """Review sentences judged spoilers: the guard checks the LLM's sentences against them."""
-    return [s.text for r in reviews for s in r.sentences if not is_safe(s, threshold)]
+def known_spoilers(reviews: Sequence[Review], allow: AllowList) -> list[str]:
+    """Review sentences with plot content: the guard checks the LLM's sentences against them."""
+    return [s.text for r in reviews for s in r.sentences if allow.classify(r.id, s).kind is Kind.PLOT]

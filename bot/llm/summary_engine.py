@@ -26,8 +26,8 @@ from bot.llm.budget import DailyBudget
 from bot.llm.client import ChatClient, Message
 from bot.llm.digests import Digester
 from bot.llm.errors import LLMContextTooLong, LLMError, unavailable_note
-from bot.llm.guard import GuardedPoint, GuardReport, SpoilerGuard
-from bot.llm.material import ReviewMaterial, film_body, known_spoilers, material, review_block
+from bot.llm.guard import GuardedPoint, GuardFilm, GuardReport, SpoilerGuard
+from bot.llm.material import ReviewMaterial, film_body, material, review_block
 from bot.llm.points import RETRY_RESERVE, complete_parsed, generate_points
 from bot.llm.prompts import PromptSet
 from bot.llm.schema import CHECK_SCHEMA, parse_check
@@ -35,6 +35,7 @@ from bot.llm.selection import Candidate, select_representative
 from bot.llm.spotlight import block, new_key
 from bot.services.reviews import ReviewService
 from bot.services.summaries import EngineOutput, Mode, OfflineEngine, Requester, TextCallback
+from bot.spoilers.allowlist import AllowList
 from bot.summarize.offline import SUMMARY_CHAR_LIMIT, summary_header
 from bot.text.safety import neutralise, unsafe_reason
 from bot.text.segments import split_review
@@ -117,10 +118,11 @@ class LLMSummaryEngine:
         await self._budget.ensure_available(requester)
         spend = _Spend()
         try:
-            guard = await self._guard(film, reviews)
+            allow = AllowList.for_film(film, reviews, threshold=self.threshold)
+            guard = await self._guard(film, reviews, allow)
             lock = self._film_locks.setdefault(film.id, asyncio.Lock())
             async with lock:  # two people asking at once: the second reuses the first one's digests
-                messages, known_ids = await self._prepare(film, reviews, mode, guard, requester, spend)
+                messages, known_ids = await self._prepare(film, reviews, mode, guard, allow, requester, spend)
             return await self._write(film, reviews, mode, guard, messages, known_ids, requester, spend, on_text)
         except _NothingToShow:
             result = await self._offline.summarize(film, reviews, mode=mode, requester=requester)
@@ -130,11 +132,11 @@ class LLMSummaryEngine:
             return await self._fallback(film, reviews, mode, requester, unavailable_note(error), spend)
 
     # --- preparing the prompt -------------------------------------------------------------------
-    async def _guard(self, film: Film, reviews: Sequence[Review]) -> SpoilerGuard:
+    async def _guard(self, film: Film, reviews: Sequence[Review], allow: AllowList) -> SpoilerGuard:
         context = await self._reviews.context(film, [r.text for r in reviews])
-        return SpoilerGuard(
-            self._reviews.detector, [context], threshold=self.threshold,
-            known_spoilers=known_spoilers(reviews, self.threshold),
+        return SpoilerGuard.for_films(
+            self._reviews.detector, [GuardFilm(context, allow, reviews, film.logline)],
+            threshold=self.threshold, prompts=self._prompts,
         )
 
     @property
@@ -157,11 +159,12 @@ class LLMSummaryEngine:
         reviews: Sequence[Review],
         mode: Mode,
         guard: SpoilerGuard,
+        allow: AllowList,
         requester: Requester,
         spend: _Spend,
     ) -> tuple[list[Message], list[int]]:
         key = new_key()
-        items = [m for m in (material(r, mode, self.threshold) for r in reviews) if not m.empty]
+        items = [m for m in (material(r, mode, allow) for r in reviews) if not m.empty]
         if not items:
             raise _NothingToShow
         direct = self._messages(film, mode, key, [i.block(key) for i in items], len(items))

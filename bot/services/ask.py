@@ -17,8 +17,9 @@ from bot.errors import AmbiguousFilm, InvalidInput, LimitReached
 from bot.services.films import FilmFacts, FilmService
 from bot.services.reviews import ReviewService
 from bot.services.summaries import Requester, TextCallback
+from bot.spoilers.allowlist import AllowList, Kind
 from bot.spoilers.lexicon import STOPWORDS
-from bot.summarize.offline import MAX_QUOTE_CHARS, is_safe
+from bot.summarize.offline import MAX_QUOTE_CHARS
 from bot.text.markdown import escape_markdown
 from bot.text.safety import neutralise, unsafe_reason
 from bot.text.segments import wrap_spoiler
@@ -333,15 +334,25 @@ class AskService:
             # One film: read its sentences by index and rank them here. Matching the whole review
             # index first and filtering by film afterwards cost ~0.7 s at a million reviews.
             hits = rank_sentences(await self._review_repo.sentences_for_film(film.id), terms, question)
-            passages = self._select(hits, spoilers, asked_topic(question), film)
+            reviews = await self._review_repo.for_film(film.id)
+            allow = AllowList.for_film(film, reviews, threshold=self._threshold)
+            passages = self._select(hits, spoilers, asked_topic(question), film, allow)
         elif terms:
             hits = await self._review_repo.search_sentences(terms, film_ids=None, limit=80)
-            passages = self._select(hits, spoilers, asked_topic(question), film)
+            # Sentences from many films, met without their reviews: names inferred from the hits.
+            allow = AllowList.for_texts(None, [h.text for h in hits], threshold=self._threshold)
+            passages = self._select(hits, spoilers, asked_topic(question), film, allow)
         similar = await self._similar(film) if film and _SIMILAR.search(question) else []
         return AnswerContext(question, film, facts, passages, history, spoilers, similar)
 
     def _select(
-        self, hits: Sequence[SentenceHit], spoilers: bool, topic: str | None, film: Film | None, limit: int = 6
+        self,
+        hits: Sequence[SentenceHit],
+        spoilers: bool,
+        topic: str | None,
+        film: Film | None,
+        allow: AllowList,
+        limit: int = 6,
     ) -> list[Passage]:
         """Best-ranked sentences, one per review; on a topic question only sentences on that topic
         (judged without people's names, so "Song Kang-ho" is not a remark about songs)."""
@@ -353,8 +364,11 @@ class AskService:
         per_review: dict[int, int] = {}
         for hit in hits:
             sentence = Sentence(hit.idx, hit.text, hit.spoiler_score, hit.author_marked)
-            safe = is_safe(sentence, self._threshold)
-            if (not safe and not spoilers) or len(hit.text.split()) < 5 or per_review.get(hit.review_id, 0) >= 1:
+            kind = allow.classify(hit.review_id, sentence).kind
+            safe = kind is Kind.SAFE  # spoiler-free answers quote only allow-listed sentences
+            if kind is Kind.INSTRUCTION or (not safe and not spoilers):
+                continue
+            if len(hit.text.split()) < 5 or per_review.get(hit.review_id, 0) >= 1:
                 continue
             if hit.text.rstrip().endswith("?") or unsafe_reason(hit.text):
                 continue  # questions answer nothing; links, mentions and injection talk never go out

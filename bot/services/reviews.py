@@ -3,19 +3,34 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.errors import InvalidInput, PermissionDenied
-from bot.spoilers.detector import CorpusCounts, FilmContext, ScoredSentence, SpoilerDetector, build_context, tokens
+from bot.spoilers.detector import (
+    DETECTOR_VERSION,
+    CorpusCounts,
+    FilmContext,
+    ScoredSentence,
+    SpoilerDetector,
+    build_context,
+    tokens,
+)
 from bot.text.unicode import require_text
-from storage.ports import FilmStore, ReviewStore
+from storage.ports import FilmStore, MetaStore, ReviewStore
 from storage.records import Film, Review, ReviewInput, content_hash
 
 # Reviews read to estimate how common a word is across films (DF-IIF). 5,000 is plenty to tell a
 # film's particular words from common ones, and keeps the word sets small (~12 MB).
 CORPUS_SAMPLE = 5_000
 CONTEXT_IN_THREAD = 20  # a film with more reviews than this gets its context built off the loop
+DETECTOR_VERSION_KEY = "detector_version"  # app_meta: the detector version of every stored score
+RESCORE_CURSOR_KEY = "rescore_cursor"  # app_meta: the last film rescored by an unfinished upgrade
+FIRST_DETECTOR_VERSION = 1  # databases from before versions were recorded
+RESCORE_BATCH = 200  # films read per query while rescoring
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +166,7 @@ class ReviewService:
     async def context(self, film: Film, film_texts: Sequence[str]) -> FilmContext:
         """The detector's context for a film: its names, and its reviews' words against all others'.
 
-        Uses the corpus counts built once (see `corpus_vocab`); the film's own vocabulary is left
+        Uses the corpus counts built once (see `_corpus_stats`); the film's own vocabulary is left
         out of them by subtraction, not by copying 5,000 word sets for every call."""
         vocab, counts = await self._corpus_stats()
         own = vocab.get(film.id)
@@ -161,7 +176,7 @@ class ReviewService:
         return build_context(film, film_texts, others)
 
     async def rescore_film(self, film: Film) -> int:
-        """Score every review of a film again with today's context (after an import); returns count."""
+        """Score every review of a film again with today's detector and context; returns count."""
         reviews = await self._reviews.for_film(film.id, with_sentences=False)
         context = await self.context(film, [r.text for r in reviews])
         for review in reviews:
@@ -171,9 +186,36 @@ class ReviewService:
             await self._reviews.replace_sentences(review.id, [s.to_record() for s in scored])
         return len(reviews)
 
-    async def corpus_vocab(self) -> dict[int, set[str]]:
-        """Each film's review vocabulary (newest CORPUS_SAMPLE reviews), built once per change."""
-        return (await self._corpus_stats())[0]
+    async def rescore_outdated(self, meta: MetaStore, *, version: int = DETECTOR_VERSION) -> int:
+        """Rescore every stored review when the database's scores come from an older detector.
+
+        The version the stored scores come from is kept in app_meta (`detector_version`; a database
+        without it was scored by version 1, the first). New reviews are always scored by today's
+        detector, so only what was stored before an upgrade is redone: film by film, with a cursor
+        saved after each film, so a restart resumes where it stopped. Returns reviews rescored.
+        """
+        recorded = await meta.get(DETECTOR_VERSION_KEY)
+        if recorded is None and not await self._reviews.film_ids_after(0, 1):
+            recorded = str(version)  # nothing stored yet: every score to come is today's
+            await meta.set(DETECTOR_VERSION_KEY, recorded)
+        stored = int(recorded or FIRST_DETECTOR_VERSION)
+        if stored >= version:
+            return 0
+        cursor = int(await meta.get(RESCORE_CURSOR_KEY) or 0)
+        done = 0
+        while film_ids := await self._reviews.film_ids_after(cursor, RESCORE_BATCH):
+            for film_id in film_ids:
+                film = await self._films.get(film_id)
+                if film is not None:
+                    done += await self.rescore_film(film)
+                cursor = film_id
+                await meta.set(RESCORE_CURSOR_KEY, str(cursor))
+        # The cursor first: a crash between the two writes leaves the old version with cursor 0,
+        # so the next start redoes everything (safe), never skips films.
+        await meta.set(RESCORE_CURSOR_KEY, "0")
+        await meta.set(DETECTOR_VERSION_KEY, str(version))
+        log.info("rescored %d reviews: stored scores were from detector version %d, now %d", done, stored, version)
+        return done
 
     async def _corpus_stats(self) -> tuple[dict[int, set[str]], CorpusCounts]:
         """Built in a worker thread (tokenising thousands of reviews), once, however many callers

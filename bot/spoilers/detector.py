@@ -165,11 +165,6 @@ class SpoilerDetector:
         z = self.weights["bias"] + sum(self.weights[name] * value for name, value in features.items())
         return 1.0 / (1.0 + math.exp(-z))
 
-    def score_text(self, text: str, context: FilmContext | None = None) -> float:
-        """The highest sentence score of free text (e.g. an LLM's draft): for the output guard."""
-        scored = self.score_review(text, author_flagged=False, context=context or FilmContext())
-        return max((s.score for s in scored), default=0.0)
-
     @staticmethod
     def features(
         span: SentenceSpan,

@@ -1,49 +1,117 @@
-"""The offline summarizer: extractive, grouped by topic, spoiler-filtered. Needs no LLM.
+"""The offline summarizer: an aspect-based opinion summary in prose. Needs no LLM.
 
-For each topic (acting, direction, writing, look, sound, pacing, mood) it reports how reviewers
-lean (praise, criticism, split) and quotes the most representative sentence or two: the ones that
-share the most words with what other reviewers said on that topic, one per review, near-duplicates
-dropped. Spoiler-free mode uses only sentences scored below the spoiler threshold and never one its
-author marked; spoilers mode adds a plot section and hides every spoiler sentence behind `||…||`.
+For each aspect reviewers discuss (acting, direction, writing, look, sound, pacing, mood) it says
+what most of them think and how many ("**Acting**: three of four reviewers praise it (“lovely sibling
+chemistry”, “Song Kang-ho is perfect”); one finds fault (“stiff”)."), with a few words quoted from
+each as evidence, and disagreement said plainly. Then a verdict built from ratings and overall
+judgements (recommendations, "a masterpiece", "overrated"), never from an opening line or an
+editor's note ("This review first appeared…", "Thanks to…").
+
+Only sentences `sentence_policy` calls safe are read for opinions, in both modes: spoiler-free by
+construction. Spoilers mode adds a plot section whose every quote is inside `||…||`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import Literal
 
-from rapidfuzz import fuzz
-
-from bot.spoilers.detector import tokens
-from bot.spoilers.lexicon import HEDGE, STOPWORDS
+from bot.spoilers import lexicon
+from bot.spoilers.allowlist import AllowList, Kind
+from bot.spoilers.lexicon import HEDGE
 from bot.text.markdown import escape_markdown
 from bot.text.safety import unsafe_reason
 from bot.text.segments import wrap_spoiler
-from bot.text.topics import TOPIC_LABELS, sentiment
+from bot.text.topics import RATING, TOPIC_LABELS, Opinion, opinion_of, opinions_in, rating_in
 from storage.records import Film, Review, Sentence
 
 SUMMARY_CHAR_LIMIT = 1800  # Discord allows 2,000; front doors add a one-line note
 TOPIC_ORDER = ("acting", "direction", "writing", "look", "sound", "pacing", "mood")
-MIN_WORDS, MAX_WORDS = 6, 48
+MIN_WORDS, MAX_WORDS = 2, 60
 MAX_QUOTE_CHARS = 400  # a "sentence" longer than this (one with no stops) is no quote
 LABEL_CHARS = 150  # of a film's label in the header (imported titles may be longer)
+PHRASE_WORDS = 14  # a quoted phrase is a few words, not a sentence
+_PHRASE_MIN = 6
+_MIN_EVIDENCE = 0.3  # |score| of a clause quoted as evidence
+_OVERALL = 0.4  # |score| of an aspect-less clause read as a judgement of the whole film
+_MIN_CUE = 2.0  # the weight of the clause's own aspect cue ("cinematography", not "vision")
+# An aspect-less judgement is a verdict when it is about the film or the viewer, not about a character.
+_ABOUT_FILM = re.compile(r"\b(?:it|it's|its|this|film|movie|picture|i|i'm|i've|i'd|me|my|we|us)\b", re.I)
+_ABOUT_SOMEONE = re.compile(r"\b(?:he|she|they|him|her|his|hers|their|them|you|your)\b", re.I)
 _QUESTION = re.compile(r"\?\s*$")
 # Sentences about the review itself ("Plot talk below, hidden for the Discord crowd.") say nothing
 # about the film.
 _META = re.compile(r"\b(?:spoil\w*|tagged|below|hidden|warning|this review|stop reading|read on)\b", re.I)
+# Editors' and bloggers' notes: where or when the piece was written, thanks, plugs.
+_EDITORIAL = re.compile(
+    r"\b(?:originally (?:written|posted|published|appeared|ran)|(?:first|previously) (?:appeared|published|posted|"
+    r"ran|written)|cross-?posted|re-?posted|(?:thanks|thank you|grateful) (?:to|for)|this (?:review|post|piece|"
+    r"essay|article)\b|(?:edit|update|note|disclaimer|editor'?s note|ps|p\.s\.)\s*[:\-]|screener|press screening|"
+    r"i was (?:invited|sent|given)|subscribe|patreon|follow (?:me|us)|my (?:blog|podcast|newsletter|channel)|"
+    r"read more|you can (?:read|find|listen)|(?:written|posted|published) (?:for|on|at|in) (?:my|the|our)|"
+    r"(?:i'?d|i had|i have|i've) (?:originally |already )?(?:written|posted|reviewed)|my (?:original|earlier|"
+    r"previous) (?:review|post)|(?:full|longer) review|links? below|part (?:one|two|\d) of|this week on)\b",
+    re.I,
+)
+_VERDICT_STRONG = re.compile(
+    r"\b(?:recommend\w*|must[- ](?:see|watch)|masterpiece|masterwork|worth (?:it|seeing|watching|a watch|your)|"
+    r"skip (?:it|this)|overrated|underrated|(?:best|worst|greatest|finest) (?:film|movie|films|movies)|"
+    r"of (?:the|all) (?:year|decade|time)|classic|\d+(?:\.\d+)?\s?(?:/|out of)\s?(?:10|5|4|100)|stars?\b|"
+    r"(?:loved|hated|enjoyed|liked) (?:it|this))",
+    re.I,
+)
+_LEAD_JUNK = re.compile(r"^[\s,;:\-–—(\"“'‘]*(?:(?:and|but|yet|so|or|though|although|while|however|which|that|"
+                        r"still|also|because|as|even|if|then|plus)\b[\s,]*)*", re.I)
+_TRAIL_JUNK = re.compile(r"[\s,;:\-–—(\"“'‘]*(?:\b(?:and|but|or|the|a|an|of|to|with|as|that|which|its|his|her|"
+                         r"their|in|on|for|by|is|was|are)\b[\s,;:\-–—]*)*$", re.I)
+_WORD_SPAN = re.compile(r"\S+")
+_DETERMINERS = frozenset({"the", "its", "his", "her", "their", "a", "an", "this", "that"})
+_NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+
+# What a summary may do with a sentence: read it for opinions ("safe"), show it only behind `||…||`
+# in spoilers mode ("plot"), or never use it ("drop": links, mentions, instructions to a model, and
+# sentences with neither plot nor opinion).
+Use = Literal["safe", "plot", "drop"]
+Policy = Callable[[Review, Sentence], Use]
 
 
 @dataclass(frozen=True, slots=True)
-class Candidate:
+class Evidence:
+    """One reviewer's opinion on one aspect, from one sentence, with the phrase to quote."""
+
     review: Review
     sentence: Sentence
-    words: frozenset[str]
-    polarity: int
+    aspect: str
+    score: float
+    phrase: str
 
     @property
-    def is_spoiler_marked(self) -> bool:
-        return self.sentence.author_marked
+    def polarity(self) -> str:
+        return "pos" if self.score > 0 else "neg"
+
+
+@dataclass(slots=True)
+class Stance:
+    """A reviewer's overall lean on one aspect: the sum of their opinions, and the evidence."""
+
+    review: Review
+    evidence: list[Evidence] = field(default_factory=list)
+
+    @property
+    def polarity(self) -> str:
+        pos = sum(e.score for e in self.evidence if e.score > 0)
+        neg = -sum(e.score for e in self.evidence if e.score < 0)
+        if pos and neg and min(pos, neg) >= 0.75 * max(pos, neg):  # 1-1, 2-2, 3-4: no side has a majority
+            return "mixed"
+        return "pos" if pos >= neg else "neg"
+
+    def top(self, polarity: str | None, count: int) -> list[Evidence]:
+        """The strongest `count` opinions of this polarity (any, when it has none of it)."""
+        pool = [e for e in self.evidence if polarity is None or e.polarity == polarity] or self.evidence
+        return sorted(pool, key=lambda e: -abs(e.score))[:count]
 
 
 @dataclass(slots=True)
@@ -53,78 +121,305 @@ class OfflineSummary:
     spoiler_sentences_used: int = 0
 
 
-def _content_words(text: str) -> frozenset[str]:
-    return frozenset(w for w in tokens(text) if w not in STOPWORDS and len(w) > 2)
+def sentence_policy(film: Film, reviews: Sequence[Review], threshold: float) -> Policy:
+    """The one switch deciding which sentences a summary may quote or paraphrase, built once per
+    film: the allow-list (bot/spoilers/allowlist.py) reads only positively safe opinions as "safe";
+    instructions to a model are dropped in every mode; the rest is plot, shown only behind `||…||`."""
+    allow = AllowList.for_film(film, reviews, threshold=threshold)
+
+    def use(review: Review, sentence: Sentence) -> Use:
+        kind = allow.classify(review.id, sentence).kind
+        if kind is Kind.INSTRUCTION or _unsafe(sentence.text):  # links, mentions, injection talk
+            return "drop"
+        if kind is Kind.PLOT or _plot_cue(sentence.text):
+            return "plot"
+        # NEITHER: no plot and no opinion (context, the reviewer's evening, editors' notes).
+        return "safe" if kind is Kind.SAFE else "drop"
+
+    return use
+
+
+@lru_cache(maxsize=32768)
+def _unsafe(text: str) -> bool:
+    return unsafe_reason(text) is not None
+
+
+@lru_cache(maxsize=32768)
+def _plot_cue(text: str) -> bool:
+    """Belt and braces over the allow-list: any death, twist or ending cue makes a sentence plot
+    ("it all looks so real except the car at the end")."""
+    return bool(lexicon.DEATH.search(text) or lexicon.TWIST.search(text) or lexicon.ENDING.search(text))
 
 
 def _usable(sentence: Sentence) -> bool:
-    words = len(sentence.text.split())
-    text = sentence.text
-    if unsafe_reason(text):  # links, @-mentions, injection talk: never quoted
+    """Could this sentence carry a reviewer's opinion we would repeat? (Mode-independent.)"""
+    return _usable_text(sentence.text)
+
+
+@lru_cache(maxsize=32768)
+def _usable_text(text: str) -> bool:
+    words = len(text.split())
+    if len(text) > MAX_QUOTE_CHARS or not MIN_WORDS <= words <= MAX_WORDS:
         return False
-    if len(text) > MAX_QUOTE_CHARS:
-        return False
-    return MIN_WORDS <= words <= MAX_WORDS and not (_QUESTION.search(text) or HEDGE.search(text) or _META.search(text))
+    return not (
+        _QUESTION.search(text) or HEDGE.search(text) or _META.search(text) or _EDITORIAL.search(text)
+        or unsafe_reason(text)  # links, @-mentions, injection talk
+    )
 
 
-def is_safe(sentence: Sentence, threshold: float) -> bool:
-    """Spoiler-free mode's rule: below the threshold and not hidden by its author. Fail closed."""
-    return not sentence.author_marked and sentence.spoiler_score < threshold
+def _phrase(text: str, opinion: Opinion) -> str:
+    """A few words of the clause: from its aspect cue to its strongest sentiment word when they are
+    close ("the score is superb", "lovely sibling chemistry"), else around the sentiment word.
+    Always a verbatim piece of the sentence."""
+    start = opinion.start
+    if 0 <= opinion.aspect_at < start and len(text[opinion.aspect_at : opinion.end].split()) <= PHRASE_WORDS:
+        start = opinion.aspect_at  # the cue is in the clause before: "the music …, it is memorable"
+    clause = text[start : opinion.end]
+    words = [(m.start(), m.end()) for m in _WORD_SPAN.finditer(clause)]
+    if not words:
+        return ""
+
+    def index(at: int) -> int:
+        return next((i for i, (s, e) in enumerate(words) if s <= at < e or s >= at), len(words) - 1)
+
+    if len(words) <= PHRASE_WORDS:
+        return _tidy(clause)
+    cue = index(opinion.cue_start - start)
+    first, last = cue, cue
+    if opinion.aspect_at >= start:
+        aspect = index(opinion.aspect_at - start)
+        if abs(aspect - cue) < PHRASE_WORDS:
+            first, last = min(aspect, cue), max(aspect, cue)
+    # Grow to a readable phrase: context after the sentiment word first ("subtly potent writing"),
+    # then before it; never past the clause.
+    while last - first + 1 < _PHRASE_MIN and (first > 0 or last < len(words) - 1):
+        if last < len(words) - 1:
+            last += 1
+        if last - first + 1 < _PHRASE_MIN and first > 0:
+            first -= 1
+    if first > 0 and clause[words[first - 1][0] : words[first - 1][1]].lower() in _DETERMINERS:
+        first -= 1
+    piece = _tidy(clause[words[first][0] : words[last][1]])
+    cut = last < len(words) - 1 and _tidy(clause[words[last][1] :]) != ""
+    return f"{piece}…" if piece and cut else piece  # the sentence goes on: say so
 
 
-def _lean(candidates: Sequence[Candidate]) -> str:
-    by_review: dict[int, int] = {}
-    for c in candidates:
-        by_review[c.review.id] = by_review.get(c.review.id, 0) + c.polarity
-    positive = sum(1 for v in by_review.values() if v > 0)
-    negative = sum(1 for v in by_review.values() if v < 0)
-    total = len(by_review)
-    reviewers = f"{total} review{'s' if total != 1 else ''}"
-    if positive > negative:
-        return f"praised ({reviewers})" if not negative else f"mostly praised ({positive} of {reviewers})"
-    if negative > positive:
-        return f"criticised ({reviewers})" if not positive else f"mostly criticised ({negative} of {reviewers})"
-    if positive:
-        return f"opinions split ({reviewers})"
-    return f"discussed in {reviewers}"
+def _tidy(piece: str) -> str:
+    """A quoted piece without dangling conjunctions, articles or punctuation at its ends."""
+    piece = _LEAD_JUNK.sub("", piece)
+    piece = _TRAIL_JUNK.sub("", piece)
+    piece = piece.strip(" .,;:!?-–—\"“”'‘’()")
+    return piece if len(piece.split()) >= 2 or len(piece) >= 6 else ""
 
 
-def _pick(
-    candidates: Sequence[Candidate], count: int, used_reviews: dict[int, int], used: set[tuple[int, int]] | None = None
-) -> list[Candidate]:
-    """The most central sentences: most content words shared with the other candidates.
+def _rating_evidence(review: Review, sentence: Sentence) -> Evidence | None:
+    """A stated rating ("8/10", "★★★½") is the plainest verdict there is: quoted as written."""
+    found = RATING.search(sentence.text)
+    rating = rating_in(sentence.text)
+    if found is None or rating is None:
+        return None
+    score = (rating - 3) / 2  # 5 -> 1.0, 1 -> -1.0
+    if abs(score) < 0.2:
+        score = 0.2 if rating >= 3 else -0.2
+    return Evidence(review, sentence, "verdict", score, found.group(0).strip())
 
-    `used` holds (review id, sentence index) already quoted elsewhere in the summary.
-    """
-    used = used if used is not None else set()
 
-    def centrality(c: Candidate) -> float:
-        overlap = sum(len(c.words & o.words) / (len(c.words | o.words) or 1) for o in candidates if o is not c)
-        length = len(c.sentence.text)
-        length_fit = 1.0 if 60 <= length <= 220 else 0.6
-        return (overlap + 0.3 * abs(c.polarity)) * length_fit - 0.5 * used_reviews.get(c.review.id, 0)
+def _people(film: Film) -> re.Pattern[str] | None:
+    """The film's cast and directors by surname, so "Pitt really commits" reads as acting and
+    "Kershner knew how" as direction (a group per aspect: `acting`, `direction`)."""
+    groups = []
+    for aspect, names in (("acting", film.cast), ("direction", film.directors)):
+        surnames = {n.split()[-1] for n in names if n.split() and len(n.split()[-1]) > 2}
+        if surnames:
+            alternation = "|".join(re.escape(x) for x in sorted(surnames, key=len, reverse=True))
+            groups.append(f"(?P<{aspect}>\\b(?:{alternation})\\b)")
+    return re.compile("|".join(groups)) if groups else None
 
-    chosen: list[Candidate] = []
-    for candidate in sorted(candidates, key=centrality, reverse=True):
-        if any(candidate.review.id == c.review.id for c in chosen):
+
+def _evidence(review: Review, sentence: Sentence, people: re.Pattern[str] | None = None) -> list[Evidence]:
+    """The sentence's opinions as evidence, one per aspect (the strongest clause for it)."""
+    opinions = opinions_in(sentence.text)
+    main_aspect, _ = opinion_of(sentence.text)
+    found: dict[str, Evidence] = {}
+    for op in opinions:
+        if op.polarity is None:
             continue
-        if (candidate.review.id, candidate.sentence.idx) in used:
+        # Evidence needs a cue of its own in the clause (or a clear verdict): a stray positive word in
+        # a plot summary ("celebrated linguist") is no opinion on anything.
+        aspect = op.aspect if op.aspect_at >= 0 and op.aspect_weight >= _MIN_CUE * 0.8 else None
+        clause = sentence.text[op.start : op.end]
+        named = people.search(clause) if people is not None and aspect is None else None
+        if named is not None:
+            aspect = named.lastgroup
+            op = replace(op, aspect_at=op.start + named.start())
+        if aspect is None and (
+            main_aspect == "verdict"
+            or (op.aspect is None and abs(op.score) >= _OVERALL and _ABOUT_FILM.search(clause)
+                and not _ABOUT_SOMEONE.search(clause))
+        ):
+            aspect = "verdict"  # a judgement naming no aspect, about the film (or the viewer), is a verdict
+        if aspect is None or abs(op.score) < _MIN_EVIDENCE:
             continue
-        if any(fuzz.token_set_ratio(candidate.sentence.text, c.sentence.text) >= 70 for c in chosen):
+        if aspect == "verdict" and sentence.idx == 0 and abs(op.score) < 0.45 and not _VERDICT_STRONG.search(
+            sentence.text
+        ):
+            continue  # an opening line is no verdict unless it judges the film outright
+        short = len(sentence.text.split()) <= PHRASE_WORDS and len(opinions) <= 2
+        phrase = _tidy(sentence.text) if short else _phrase(sentence.text, op)
+        if not phrase:
             continue
-        chosen.append(candidate)
-        used.add((candidate.review.id, candidate.sentence.idx))
-        if len(chosen) == count:
-            break
-    return chosen
+        previous = found.get(aspect)
+        if previous is None or abs(op.score) > abs(previous.score):
+            found[aspect] = Evidence(review, sentence, aspect, op.score, phrase)
+    return list(found.values())
 
 
-def _quote(candidate: Candidate, *, hide: bool) -> str:
-    """A sentence and its author, their own markup escaped: a reviewer's `||` or `**` (in the text
-    or in a name) must not open or close the bot's spoiler and bold spans."""
-    text = escape_markdown(candidate.sentence.text)
-    body = wrap_spoiler(text) if hide else text
-    return f"“{body}” ({escape_markdown(candidate.review.author)})"
+def _number(n: int) -> str:
+    return _NUMBERS[n] if n < len(_NUMBERS) else str(n)
+
+
+def _who(n: int, total: int, verb: tuple[str, str]) -> str:
+    """"the one reviewer praises it", "all three reviewers praise it", "two of five reviewers praise it"."""
+    singular, plural = verb
+    if total == 1:
+        return f"the one reviewer {singular}"
+    if n == total:
+        return f"both reviewers {plural}" if n == 2 else f"all {_number(n)} reviewers {plural}"
+    return f"{_number(n)} of {_number(total)} reviewers {singular if n == 1 else plural}"
+
+
+def _some(n: int, verb: tuple[str, str]) -> str:
+    return f"{_number(n)} {verb[0] if n == 1 else verb[1]}"
+
+
+_PRAISE = ("praises it", "praise it")
+_CRITICISE = ("criticises it", "criticise it")
+_TORN = ("is of two minds", "are of two minds")
+_VERBS = {"pos": _PRAISE, "neg": _CRITICISE, "mixed": _TORN}
+
+
+class _Quoter:
+    """Picks phrases to quote across the whole summary: reviewers quoted least so far go first, so
+    the summary speaks for as many of them as it can."""
+
+    def __init__(self, per_review: int = 1) -> None:
+        self.per_review = per_review  # phrases per reviewer and aspect
+        self.count: dict[int, int] = {}
+        self.used: set[tuple[int, int, str]] = set()
+
+    def pick(self, stances: Sequence[Stance], polarity: str, limit: int) -> list[Evidence]:
+        ranked: list[tuple[int, Evidence]] = []
+        for stance in stances:
+            for rank, e in enumerate(stance.top(None if polarity == "mixed" else polarity, self.per_review)):
+                ranked.append((rank, e))
+        ranked.sort(key=lambda p: (p[0], self.count.get(p[1].review.id, 0), -abs(p[1].score)))
+        candidates = [e for _, e in ranked]
+        chosen: list[Evidence] = []
+        for e in candidates:
+            key = (e.review.id, e.sentence.idx, e.phrase)
+            if key in self.used or any(e.phrase.lower() == c.phrase.lower() for c in chosen):
+                continue
+            chosen.append(e)
+            if len(chosen) == limit:
+                break
+        for e in chosen:
+            self.used.add((e.review.id, e.sentence.idx, e.phrase))
+            self.count[e.review.id] = self.count.get(e.review.id, 0) + 1
+        return chosen
+
+
+def _with_quotes(text: str, evidence: Sequence[Evidence]) -> str:
+    if not evidence:
+        return text
+    return f"{text} (" + ", ".join(f"“{escape_markdown(e.phrase)}”" for e in evidence) + ")"
+
+
+def _groups(stances: Sequence[Stance]) -> dict[str, list[Stance]]:
+    return {p: [s for s in stances if s.polarity == p] for p in ("pos", "neg", "mixed")}
+
+
+def _minor(lead_quotes: int) -> int:
+    """Quotes for a minority view, given the majority's."""
+    return max(1, lead_quotes // 2)
+
+
+def _opinion_text(stances: Sequence[Stance], total: int, quoter: _Quoter, lead_quotes: int) -> tuple[str, list[int]]:
+    """"two of three reviewers praise it (“…”, “…”); one criticises it (“…”)", and who was quoted."""
+    groups = _groups(stances)
+    pos, neg = len(groups["pos"]), len(groups["neg"])
+    parts: list[str] = []
+    quoted: list[Evidence] = []
+
+    def say(text: str, polarity: str, limit: int) -> None:
+        evidence = quoter.pick(groups[polarity], polarity, limit)
+        quoted.extend(evidence)
+        parts.append(_with_quotes(text, evidence))
+
+    if pos and neg and min(pos, neg) >= 0.75 * max(pos, neg):  # 1-1, 2-2, 3-4: no side has a majority
+        say(f"reviewers disagree: {_some(pos, _PRAISE)}", "pos", _minor(lead_quotes))
+        say(_some(neg, _CRITICISE), "neg", _minor(lead_quotes))
+    elif pos or neg:
+        lead, other = ("pos", "neg") if pos >= neg else ("neg", "pos")
+        say(_who(len(groups[lead]), total, _VERBS[lead]), lead, lead_quotes)
+        if groups[other]:
+            say(_some(len(groups[other]), _VERBS[other]), other, _minor(lead_quotes))
+    if groups["mixed"]:
+        n = len(groups["mixed"])
+        say(_some(n, _TORN) if parts else _who(n, total, _TORN), "mixed", _minor(lead_quotes) if parts else lead_quotes)
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:], [e.review.id for e in quoted]
+
+
+def _overall(review: Review, stances: dict[str, Stance]) -> str | None:
+    """A reviewer's overall verdict: their rating, else their verdict sentences, else the balance of
+    everything they praised and criticised (when it clearly leans one way)."""
+    rating = review.rating
+    verdict = stances.get("verdict")
+    if rating is None and verdict is not None:
+        rating = next((r for e in verdict.evidence if (r := rating_in(e.sentence.text)) is not None), None)
+    if rating is not None:
+        return "pos" if rating >= 3.5 else "neg" if rating <= 2 else "mixed"
+    if verdict is not None:
+        return verdict.polarity
+    balance = sum(e.score for s in stances.values() for e in s.evidence)
+    return "pos" if balance >= 1.0 else "neg" if balance <= -1.0 else None
+
+
+def _verdict_line(
+    reviews: Sequence[Review], by_review: dict[int, dict[str, Stance]], quoter: _Quoter, lead_quotes: int
+) -> tuple[str, list[int]]:
+    leans: dict[str, list[Stance]] = {"pos": [], "neg": [], "mixed": []}
+    for review in reviews:
+        stances = by_review.get(review.id, {})
+        lean = _overall(review, stances)
+        if lean is not None:
+            # Quotes for the verdict come from verdict sentences only (a rating alone is quoted as none).
+            leans[lean].append(stances.get("verdict") or Stance(review))
+    counted = sum(len(v) for v in leans.values())
+    parts: list[str] = []
+    quoted: list[Evidence] = []
+    total = len(reviews)
+    order = sorted(("pos", "neg", "mixed"), key=lambda p: -len(leans[p]))
+    words = {"pos": ("is positive", "are positive"), "neg": ("is negative", "are negative"), "mixed": _TORN}
+    for i, lean in enumerate(p for p in order if leans[p]):
+        n = len(leans[lean])
+        pool = [s for s in leans[lean] if s.evidence and (s.polarity == lean or lean == "mixed")]
+        evidence = quoter.pick(pool, lean, lead_quotes if i == 0 else _minor(lead_quotes))
+        quoted.extend(evidence)
+        text = _who(n, total, words[lean]) if i == 0 else _some(n, words[lean])
+        parts.append(_with_quotes(text + (" overall" if i == 0 else ""), evidence))
+    ratings = [r.rating for r in reviews if r.rating is not None]
+    if ratings:
+        high = sum(1 for r in ratings if r >= 3.5)
+        if len(ratings) == 1:
+            parts.append(f"the one rating is {ratings[0]:g}/5")
+        else:
+            are = "is" if high == 1 else "are"
+            parts.append(f"{_number(high)} of {_number(len(ratings))} ratings {are} 3.5/5 or more")
+    if not parts or (not counted and not ratings):
+        return "", []
+    text = "; ".join(parts)
+    return f"**Verdict**: {text[:1].upper()}{text[1:]}.", [e.review.id for e in quoted]
 
 
 def summary_header(film: Film, reviews: Sequence[Review]) -> str:
@@ -139,6 +434,23 @@ def summary_header(film: Film, reviews: Sequence[Review]) -> str:
     return header
 
 
+def _plot_section(plot: Sequence[tuple[Review, Sentence]]) -> tuple[str, list[int]]:
+    """Spoilers mode: the reviewers' most plot-revealing sentences, every one behind `||…||`."""
+    ranked = sorted(plot, key=lambda p: -p[1].spoiler_score)
+    chosen: list[tuple[Review, Sentence]] = []
+    for review, sentence in ranked:
+        if sum(1 for r, _ in chosen if r.id == review.id) >= 1 and len({r.id for r, _ in plot}) > 1:
+            continue
+        chosen.append((review, sentence))
+        if len(chosen) == 3:
+            break
+    chosen.sort(key=lambda p: (p[0].id, p[1].idx))
+    quotes = " ".join(
+        f"“{wrap_spoiler(escape_markdown(s.text))}” ({escape_markdown(r.author)})" for r, s in chosen
+    )
+    return f"**Plot and ending (spoilers)**: {quotes}", [r.id for r, _ in chosen]
+
+
 def summarize_offline(
     film: Film,
     reviews: Sequence[Review],
@@ -151,79 +463,64 @@ def summarize_offline(
     if not reviews:
         return OfflineSummary(f"{header}\nNo reviews are stored for this film yet.")
 
-    candidates_by_topic: dict[str, list[Candidate]] = {t: [] for t in (*TOPIC_ORDER, "verdict", "plot")}
+    policy = sentence_policy(film, reviews, threshold)
+    people = _people(film)
+    by_review: dict[int, dict[str, Stance]] = {}
+    plot: list[tuple[Review, Sentence]] = []
     for review in reviews:
+        stances = by_review.setdefault(review.id, {})
         for sentence in review.sentences:
-            if not _usable(sentence):
+            rated = _rating_evidence(review, sentence) if len(sentence.text) <= 80 else None
+            usable = rated is not None or _usable(sentence)
+            if not usable and not spoilers:
+                continue  # cheap checks first: the allow-list's reading costs more
+            use = policy(review, sentence)
+            if use != "safe":
+                if use == "plot" and spoilers and len(sentence.text) <= MAX_QUOTE_CHARS:
+                    plot.append((review, sentence))
                 continue
-            safe = is_safe(sentence, threshold)
-            if not safe and not spoilers:
+            if rated is not None:
+                stances.setdefault("verdict", Stance(review)).evidence.append(rated)
                 continue
-            candidate = Candidate(review, sentence, _content_words(sentence.text), sentiment(sentence.text))
-            if not safe:
-                candidates_by_topic["plot"].append(candidate)
+            if not usable:
                 continue
-            topics = [t for t in sentence.topics if t in candidates_by_topic] or []
-            for topic in topics[:2]:
-                candidates_by_topic[topic].append(candidate)
+            for evidence in _evidence(review, sentence, people):
+                stances.setdefault(evidence.aspect, Stance(review)).evidence.append(evidence)
 
-    used: dict[int, int] = {}
-    quoted: set[tuple[int, int]] = set()
-    sections: list[tuple[str, list[Candidate]]] = []
-    for topic in TOPIC_ORDER:
-        pool = candidates_by_topic[topic]
-        if not pool:
-            continue
-        chosen = _pick(pool, 2 if len({c.review.id for c in pool}) > 2 else 1, used, quoted)
-        if not chosen:
-            continue
-        for c in chosen:
-            used[c.review.id] = used.get(c.review.id, 0) + 1
-        quotes = " ".join(_quote(c, hide=False) for c in chosen)
-        sections.append((f"**{TOPIC_LABELS[topic]}**: {_lean(pool)}. {quotes}", chosen))
+    by_aspect: dict[str, list[Stance]] = {}
+    for stances in by_review.values():
+        for aspect, stance in stances.items():
+            by_aspect.setdefault(aspect, []).append(stance)
+    aspects = sorted(
+        (a for a in TOPIC_ORDER if a in by_aspect), key=lambda a: (-len(by_aspect[a]), TOPIC_ORDER.index(a))
+    )
+    plot_part = _plot_section(plot) if spoilers and plot else None
 
-    verdict = _verdict_line(reviews, candidates_by_topic["verdict"], used, quoted)
-    plot_section: tuple[str, list[Candidate]] | None = None
-    if spoilers and candidates_by_topic["plot"]:
-        plot = sorted(candidates_by_topic["plot"], key=lambda c: -c.sentence.spoiler_score)
-        chosen = _pick(plot, 3, {})
-        chosen.sort(key=lambda c: (c.review.id, c.sentence.idx))
-        plot_section = (
-            "**Plot and ending (spoilers)**: " + " ".join(_quote(c, hide=True) for c in chosen),
-            chosen,
-        )
-
-    lines = [header]
-    sources: list[int] = []
-    budget = char_limit - len(header) - len(verdict[0]) - 4
-    ordered = ([plot_section] if plot_section else []) + sections
-    kept: list[tuple[str, list[Candidate]]] = []
-    for text, chosen in ordered:
-        if len(text) + 1 <= budget:
-            kept.append((text, chosen))
-            budget -= len(text) + 1
-    for text, chosen in [s for s in sections if s in kept] + ([plot_section] if plot_section in kept else []):
-        lines.append(text)
-        sources.extend(c.review.id for c in chosen)
-    if verdict[0]:
-        lines.append(verdict[0])
-        sources.extend(verdict[1])
-    spoiler_count = len(plot_section[1]) if plot_section and plot_section in kept else 0
-    return OfflineSummary("\n".join(lines), list(dict.fromkeys(sources)), spoiler_count)
-
-
-def _verdict_line(
-    reviews: Sequence[Review], pool: Sequence[Candidate], used: dict[int, int], quoted: set[tuple[int, int]]
-) -> tuple[str, list[int]]:
-    ratings = [r.rating for r in reviews if r.rating is not None]
-    parts = []
-    if ratings:
-        high = sum(1 for r in ratings if r >= 3.5)
-        low = sum(1 for r in ratings if r <= 2)
-        parts.append(f"{high} of {len(ratings)} rate it 3.5 or more" + (f", {low} rate it 2 or less" if low else ""))
-    chosen = _pick(pool, 1, used, quoted) if pool else []
-    if chosen:
-        parts.append(_quote(chosen[0], hide=False))
-    if not parts:
-        return "", []
-    return "**Verdict**: " + ". ".join(parts), [c.review.id for c in chosen]
+    # Fit the limit: fewer quotes per side first, then fewer aspects (the least discussed go first).
+    for lead_quotes in (8, 4, 3, 2, 1):
+        for keep in range(len(aspects), -1, -1):
+            quoter = _Quoter(per_review=3 if lead_quotes >= 8 else 2 if lead_quotes >= 4 else 1)
+            lines = [header]
+            sources: list[int] = []
+            for aspect in aspects[:keep]:
+                text, quoted = _opinion_text(by_aspect[aspect], len(reviews), quoter, lead_quotes)
+                lines.append(f"**{TOPIC_LABELS[aspect]}**: {text}.")
+                sources.extend(quoted)
+            verdict, quoted = _verdict_line(reviews, by_review, quoter, lead_quotes)
+            if verdict:
+                lines.append(verdict)
+                sources.extend(quoted)
+            if plot_part:
+                lines.append(plot_part[0])
+                sources.extend(plot_part[1])
+            if len(lines) == 1:
+                lines.append("The stored reviews say little about the film's craft that can be quoted here.")
+            text = "\n".join(lines)
+            if len(text) <= char_limit or (lead_quotes == 1 and keep == 0):
+                if len(text) > char_limit:
+                    text = text[: char_limit - 1].rsplit("\n", 1)[0]
+                used = len(plot_part[1]) if plot_part and plot_part[0] in text else 0
+                return OfflineSummary(text, list(dict.fromkeys(sources)), used)
+            if lead_quotes > 1:
+                break  # fewer quotes before fewer aspects
+    raise AssertionError("unreachable")  # the last pass always returns

@@ -376,6 +376,12 @@ class PgReviewRepository:
             for r in rows
         ]
 
+    async def film_ids_after(self, film_id: int, limit: int) -> list[int]:
+        rows = await self._db.fetch(
+            "SELECT DISTINCT film_id FROM reviews WHERE film_id > $1 ORDER BY film_id LIMIT $2", film_id, limit
+        )
+        return [int(r["film_id"]) for r in rows]
+
     async def review_set_hash(self, film_id: int) -> str:
         rows = await self._db.fetch(
             "SELECT id, content_hash, updated_at FROM reviews WHERE film_id = $1 ORDER BY id", film_id
@@ -801,6 +807,10 @@ class PgMetaRepository:
     async def get(self, key: str) -> str | None:
         value = await self._db.fetchval("SELECT value FROM app_meta WHERE key = $1", key)
         return str(value) if value is not None else None
+
+    async def set(self, key: str, value: str) -> None:
+        async with self._db.transaction() as conn:
+            await set_meta_in(conn, key, value)
 
 
 async def set_meta_in(conn: Conn, key: str, value: str) -> None:

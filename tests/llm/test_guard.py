@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot.app import Services
-from bot.llm.guard import GuardReport, SpoilerGuard, unusable_reason
-from bot.llm.material import known_spoilers
+from bot.llm.guard import GuardFilm, GuardReport, SpoilerGuard, unusable_reason
 from bot.llm.schema import Point
+from bot.spoilers.allowlist import AllowList
 from bot.text.safety import neutralise, unsafe_reason
 
 
@@ -16,8 +16,9 @@ async def guard_for(services: Services, title: str) -> SpoilerGuard:
     reviews = await services.reviews.for_film(film)
     context = await services.reviews.context(film, [r.text for r in reviews])
     threshold = services.settings.spoiler_threshold
-    return SpoilerGuard(
-        services.reviews.detector, [context], threshold=threshold, known_spoilers=known_spoilers(reviews, threshold)
+    allow = AllowList.for_film(film, reviews, threshold=threshold)
+    return SpoilerGuard.for_films(
+        services.reviews.detector, [GuardFilm(context, allow, reviews, film.logline)], threshold=threshold
     )
 
 

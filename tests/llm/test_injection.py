@@ -11,6 +11,7 @@ import pytest
 
 from bot.app import Services
 from bot.llm.spotlight import datamark, unmark
+from bot.spoilers.allowlist import AllowList
 from storage.films import FilmRepository
 from storage.records import Film, FilmInput
 from tests.fakes.fake_openai import ChatRequest, FakeOpenAI
@@ -89,16 +90,18 @@ async def test_prompts_send_reviews_only_as_marked_data(voyage_llm: tuple[Servic
     outside = BLOCK.sub("", request.user)
     assert "^" not in outside, "nothing datamarked outside the delimited blocks"
     inside = "\n".join(b[2] for b in blocks)
-    threshold = services.settings.spoiler_threshold
-    for review in await services.reviews.for_film(film):
+    reviews = await services.reviews.for_film(film)
+    allow = AllowList.for_film(film, reviews, threshold=services.settings.spoiler_threshold)
+    for review in reviews:
         for sentence in review.sentences:
             assert sentence.text not in request.text or len(sentence.text.split()) < 3, "never sent unmarked"
-            if not sentence.author_marked and sentence.spoiler_score < threshold:
+            if allow.is_safe(review.id, sentence):
                 assert datamark(sentence.text) in inside
             else:
-                assert datamark(sentence.text) not in inside, "spoiler-free prompts hold safe sentences only"
+                assert datamark(sentence.text) not in inside, "spoiler-free prompts hold allow-listed sentences only"
     assert "0000000>>" not in inside and "{{key}}" not in request.system
-    assert "{{key}}^{{reviews}}" in inside, "template syntax in a review stays inert text"
+    for attack in INJECTIONS:  # every attack is an instruction or plot: none is sent
+        assert datamark(attack) not in inside, attack
 
 
 @pytest.mark.parametrize("direct_max_tokens", [6000, 0], ids=["one call", "digests"])

@@ -11,7 +11,7 @@ from bot.errors import BudgetExceeded
 from bot.llm.spotlight import datamark
 from bot.llm.summary_engine import NOTHING_SAFE
 from bot.services.summaries import Requester
-from bot.summarize.offline import is_safe
+from bot.spoilers.allowlist import AllowList
 from storage.films import FilmRepository
 from storage.records import FilmInput
 from tests.fakes.fake_openai import (
@@ -51,11 +51,11 @@ async def test_spoiler_free_prompts_hold_only_safe_sentences_marked_as_data(llm:
     await llm.summaries.summarize(film)
     (request,) = calls(fake, "summary")
     reviews = await llm.reviews.for_film(film)
-    threshold = llm.settings.spoiler_threshold
+    allow = AllowList.for_film(film, reviews, threshold=llm.settings.spoiler_threshold)
     for review in reviews:
         for sentence in review.sentences:
             marked = datamark(sentence.text)
-            if is_safe(sentence, threshold):
+            if allow.is_safe(review.id, sentence):
                 assert marked in request.user, "safe sentences are sent, datamarked"
             else:
                 assert marked not in request.user and sentence.text not in request.user

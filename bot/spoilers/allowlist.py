@@ -1,0 +1,287 @@
+"""Spoiler-free by construction: a review sentence is let through only when it is positively a safe
+opinion about the film's craft or the experience of watching it, with no plot content.
+
+`classify` sorts a sentence, in its film's context, into one of four kinds, with the reasons:
+
+- `instruction`: written to a summarizer or model, not to readers (bot/spoilers/instructions.py), or
+  smuggling a link or a mention (bot/text/safety.py). Never sent to a model, never shown, in any mode.
+- `plot`: character names (from the facts, and inferred from the reviews: bot/spoilers/names.py),
+  events and outcomes (who lives, dies, wins, leaves), what happens at the end, the midpoint or in a
+  named scene, identities and relationships revealed ("turns out", "his own father"), narration
+  (a pronoun doing something that is not acting or directing), author spoiler markup or a sentence
+  after the author's "spoilers ahead" warning, or the detector's score at or above the threshold.
+- `safe`: no plot content, and an opinion anchor: an aspect of craft or experience (acting,
+  direction, writing as craft, look, sound, pacing, tone, a verdict) or evaluative language.
+- `neither`: no plot content and no opinion (context, the reviewer's own life, editorial notes).
+
+Only `safe` may enter spoiler-free text: the offline summary, text sent to a model in spoiler-free
+mode, a digest's safe part, offline /ask passages. In spoilers mode everything that is not `safe`
+is hidden behind `||…||` (instructions are dropped). When in doubt, out: a false alarm costs one
+opinion in a summary; a miss costs a user the film.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from bot.spoilers import lexicon
+from bot.spoilers.instructions import instruction_reasons, normalise
+from bot.spoilers.names import NOT_NAMES, FilmNames, film_names, is_common_word, is_sentence_start
+from bot.text.safety import unsafe_reason
+from bot.text.segments import split_review
+from bot.text.topics import sentiment, topics_of
+from storage.records import Film, Review, Sentence
+
+
+class Kind(enum.StrEnum):
+    SAFE = "safe"
+    PLOT = "plot"
+    INSTRUCTION = "instruction"
+    NEITHER = "neither"
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    kind: Kind
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def safe(self) -> bool:
+        return self.kind is Kind.SAFE
+
+
+_WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’\-]*")
+_OUTCOME = re.compile(
+    r"\b(?:wins?|won|winning|loses|lost|leaves|left (?:him|her|them|the|his|her)|lives|survives?|survived|"
+    r"escapes?|escaped|ends? up|ended up|winds? up|wound up|gets? away|got away|goes free|comes? back|came back|"
+    r"returns?|returned|is saved|saves|saved|falls? in love|fell in love|marr(?:y|ies|ied)|divorc\w*|"
+    r"breaks? up|broke up|gets? (?:married|pregnant|fired|caught|arrested|away|out)|thrown out|throws? out|"
+    r"expelled|kicked out|fired|quits?|resign\w*|downfall|undoing|fate|destiny|sealed|doom\w*|demise|"
+    r"(?:attempt|try|tries|tried) (?:on|at|to take) (?:his|her|their) (?:own )?life|own life|"
+    r"does ?n[o']t make it|did ?n[o']t make it|never (?:makes|made) it|make it out|made it out|"
+    r"succeeds?|succeeded|fails? to|failed to|defeat\w*|overcomes?|triumph\w*|rescue\w*|sacrific\w*|"
+    r"goes on to|went on to|by the time|in the process|comes? to an end|was never|had never|turns? into|"
+    r"turned into|becomes?|became|transforms?|transformed|happens?|happened|takes? place|unfold\w*)\b",
+    re.IGNORECASE,
+)
+_STRUCTURE = re.compile(
+    r"\b(?:midpoint|mid-point|halfway|half-way|half way|middle of the (?:film|movie|story)|first act|"
+    r"second act|third act|final act|last act|act (?:one|two|three|i|ii|iii)|opening (?:scene|sequence|act)|"
+    r"(?:the|a|one|that|this) (?:\w+ )?(?:scene|sequence|moment|shot) (?:where|when|in which|with)|"
+    r"in (?:the|one|a|that) scene|the scene|a scene|the moment|plot point|set piece|cliffhanger|"
+    r"(?:first|second|last|final|next) (?:hour|half|twenty|thirty|scene|sequence|shot|frame|minute)s?)\b",
+    re.IGNORECASE,
+)
+_IDENTITY = re.compile(
+    r"\b(?:is|was|are|were|had been|has been) (?:really|actually|secretly|in fact|truly|revealed)\b|"
+    r"\b(?:real|true|secret|hidden|other|double|alter) (?:name|identity|nature|self|life|ego|father|mother|parent)s?\b|"
+    r"\b(?:his|her|their|its) (?:own |real |biological |long-lost |estranged |dead |late )?"
+    r"(?:father|mother|dad|mom|mum|son|daughter|brother|sister|wife|husband|lover|twin|child|parents?|family)\b|"
+    r"\b(?:related to|the same person|split personality|imagin\w*|hallucinat\w*|dream(?:ing|ed|t)? (?:it|the|all)|"
+    r"purgatory|afterlife|been dead|was dead|in (?:his|her|their) head|not real|never real|all in)\b",
+    re.IGNORECASE,
+)
+_ROLE = re.compile(
+    r"(?<!\bas )(?<!\bas a )(?<!\bas an )(?<!\bas the )\b(?:the|his|her|their|its|a|an|this|that|our|whose)\s+"
+    r"(?:\w+\s+)?(?:wife|husband|son|daughter|father|mother|dad|mom|mum|brother|sister|parents?|family|child|"
+    r"children|kids?|boy|girl|baby|grandmother|grandfather|grandma|grandpa|uncle|aunt|cousin|friend|"
+    r"girlfriend|boyfriend|lover|partner|fianc\w*|boss|killer|murderer|villain|hero|heroine|protagonist|"
+    r"antagonist|narrator|detective|cop|doctor|psychologist|therapist|priest|soldier|captain|king|queen|"
+    r"prince|princess|teacher|student|stranger|victim|monster|creature|ghost|alien|robot|couple|twins?|"
+    r"stalker|maid|butler|nanny|main character|lead character|title character|central character|"
+    r"youngest|eldest|oldest|survivors?|gang)\b",
+    re.IGNORECASE,
+)
+_PRONOUN = re.compile(r"\b(?:he|she|they|him|his|her|hers|them|their|himself|herself|themselves)\b", re.IGNORECASE)
+# A pronoun is craft talk when a craft word follows it closely ("her performance", "he plays", "they shot
+# it on film", "she is terrific") — otherwise it narrates.
+_PRONOUN_CRAFT = re.compile(
+    r"\b(?:he|she|they|his|her|their)\s+(?:\w+\s+){0,2}?(?:performance|performances|acting|turn|portrayal|role|"
+    r"roles|work|direction|directing|directs|directed|camera|script|screenplay|writing|wrote|writes|score|music|"
+    r"plays|played|playing|gives|gave|delivers|delivered|brings|nails|sells|carries|commands|lends|shoots|shot|"
+    r"frames|films|filmed|stages|staged|makes|made|manages|handles|crafts|crafted|career|best|debut|"
+    r"talent|presence|chops|range|delivery|film|movie|vision|style|eye)\b",
+    re.IGNORECASE,
+)
+_EDITORIAL = re.compile(
+    r"\b(?:originally (?:written|posted|published)|first (?:posted|published|written)|this (?:review|post) "
+    r"(?:was|first|originally)|cross-?posted|re-?posted|edit(?:ed)?:|update(?:d)?:|you can (?:read|find|follow)|"
+    r"subscribe|patreon|my (?:blog|channel|podcast|newsletter)|follow me|read (?:my|the) (?:full|other)|"
+    r"(?:this|the) (?:review|post|piece|essay) (?:contains|has|will)|spoilers? (?:ahead|below|follow|warning))\b",
+    re.IGNORECASE,
+)
+_VERDICT = re.compile(
+    r"\b\d(?:[.,]\d)?\s*(?:/|out of)\s*(?:5|10|100|five|ten)\b|\b(?:\d|one|two|three|four|five)(?:\.5)?\s+stars?\b|"
+    r"\b(?:recommend\w*|must[- ]see|worth (?:it|seeing|watching|a watch|your time)|skip it|see it|watch it|"
+    r"masterpiece|classic|favou?rite|overrated|underrated|disappoint\w*|highly|essential)\b",
+    re.IGNORECASE,
+)
+_CRAFT_TOPICS = frozenset({"acting", "direction", "look", "sound", "pacing", "writing", "mood", "verdict"})
+
+
+def _words(text: str) -> list[str]:
+    return [w.strip("'’-") for w in _WORD.findall(text)]
+
+
+def _name_reasons(text: str, names: FilmNames) -> list[str]:
+    """Character names, and capitalised mid-sentence words that are no known person: fail closed."""
+    reasons: list[str] = []
+    for match in _WORD.finditer(text):
+        word = re.sub(r"['’]s?$", "", match.group(0))
+        key = word.lower()
+        if key in names.characters:
+            reasons.append(f"character:{word}")
+            continue
+        if (
+            not word[:1].isupper() or key in names.people or key in NOT_NAMES or key in lexicon.STOPWORDS
+            or len(key) < 2 or (word.isupper() and len(word) <= 4)
+        ):
+            continue
+        # Opening a sentence, a capital says nothing unless the word is no English word.
+        if not is_sentence_start(text, match.start()) or not is_common_word(key):
+            reasons.append(f"unknown_name:{word}")
+    return reasons
+
+
+@lru_cache(maxsize=65_536)
+def _cue_reasons(text: str) -> tuple[str, ...]:
+    """The film-independent signs of plot (cached: the same sentences are judged for every summary)."""
+    reasons: list[str] = []
+    for label, pattern in (
+        ("death", lexicon.DEATH), ("twist", lexicon.TWIST), ("ending", lexicon.ENDING),
+        ("event", lexicon.LATE_PLOT), ("outcome", _OUTCOME), ("structure", _STRUCTURE),
+        ("identity", _IDENTITY), ("role", _ROLE),
+    ):
+        hit = pattern.search(text)
+        if hit:
+            reasons.append(f"{label}:{hit.group(0).lower()}")
+    return tuple(reasons)
+
+
+def plot_reasons(text: str, names: FilmNames) -> list[str]:
+    """Every sign of plot content in a sentence (empty: none found)."""
+    reasons = [*_name_reasons(text, names), *_cue_reasons(text)]
+    pronouns = list(_PRONOUN.finditer(text))
+    if pronouns:
+        covered = [m.span() for m in _PRONOUN_CRAFT.finditer(text)]
+        # After a person of the craft is named ("Pitt overacts, but he is young"), a pronoun is them.
+        person = next((m.end() for m in _WORD.finditer(text) if m.group(0).lower().strip("'’s") in names.people
+                       and m.group(0)[:1].isupper()), len(text))
+        loose = [p for p in pronouns if p.start() < person and not any(a <= p.start() < b for a, b in covered)]
+        if loose:
+            reasons.append(f"narration:{loose[0].group(0).lower()}")
+    return reasons
+
+
+@lru_cache(maxsize=65_536)
+def opinion_reasons(text: str) -> tuple[str, ...]:
+    """What makes a sentence an opinion about craft or experience (empty: nothing)."""
+    reasons = [f"aspect:{t}" for t in topics_of(text) if t in _CRAFT_TOPICS]
+    polarity = sentiment(text)
+    if polarity:
+        reasons.append("praise" if polarity > 0 else "criticism")
+    if _VERDICT.search(text):
+        reasons.append("verdict")
+    return tuple(reasons)
+
+
+def classify(
+    text: str,
+    names: FilmNames | None = None,
+    *,
+    marked: bool = False,
+    warned: bool = False,
+    score: float = 0.0,
+    threshold: float = 1.0,
+) -> Classification:
+    """The kind of one sentence in its film's context, with every reason found (for tests and the bench).
+
+    `marked`: its author hid it behind spoiler markup; `warned`: it follows the author's "spoilers
+    ahead"; `score`: the detector's stored score, compared with `threshold`.
+    """
+    detector = f"detector:{score:.2f}" if score >= threshold else ""
+    return _classify(text, names or FilmNames(), marked, warned, detector)
+
+
+@lru_cache(maxsize=65_536)
+def _classify(text: str, names: FilmNames, marked: bool, warned: bool, detector: str) -> Classification:
+    """`classify`, cached: a film's sentences are judged again for every summary, answer and digest."""
+    plain = normalise(text)
+    instruction = [f"instruction:{r}" for r in instruction_reasons(plain)]
+    smuggled = unsafe_reason(plain)
+    if instruction or smuggled:
+        return Classification(Kind.INSTRUCTION, (*instruction, *([f"smuggled:{smuggled}"] if smuggled else [])))
+    reasons: list[str] = []
+    if marked:
+        reasons.append("author_markup")
+    if warned:
+        reasons.append("after_warning")
+    if detector:
+        reasons.append(detector)
+    reasons += plot_reasons(plain, names)
+    if reasons:
+        return Classification(Kind.PLOT, tuple(reasons))
+    if _EDITORIAL.search(plain):
+        return Classification(Kind.NEITHER, ("editorial",))
+    opinion = opinion_reasons(plain)
+    if not opinion:
+        return Classification(Kind.NEITHER, ("no_opinion",))
+    return Classification(Kind.SAFE, opinion)
+
+
+@dataclass(slots=True)
+class AllowList:
+    """`classify` for one film's stored sentences: its names, its threshold, and which sentences of
+    each review follow the author's spoiler warning. Build one per request with `for_film`."""
+
+    names: FilmNames
+    threshold: float
+    warned: frozenset[tuple[int, int]] = frozenset()  # (review id, sentence idx)
+    _cache: dict[tuple[int, int], Classification] = field(default_factory=dict)
+
+    @classmethod
+    def for_film(cls, film: Film | None, reviews: Sequence[Review], *, threshold: float) -> AllowList:
+        warned: set[tuple[int, int]] = set()
+        for review in reviews:
+            if "spoil" not in review.text.lower():
+                continue  # no warning to find: skip the (slow) markup-aware split
+            for span in split_review(review.text):
+                if span.warned or span.is_warning:
+                    warned.add((review.id, span.idx))
+        return cls(film_names(film, [r.text for r in reviews]), threshold, frozenset(warned))
+
+    @classmethod
+    def for_texts(cls, film: Film | None, texts: Iterable[str], *, threshold: float) -> AllowList:
+        """For sentences met without their reviews (search hits): names inferred from `texts`."""
+        return cls(film_names(film, texts), threshold)
+
+    def classify(self, review_id: int, sentence: Sentence) -> Classification:
+        key = (review_id, sentence.idx)
+        found = self._cache.get(key)
+        if found is None:
+            found = classify(
+                sentence.text, self.names, marked=sentence.author_marked, warned=key in self.warned,
+                score=sentence.spoiler_score, threshold=self.threshold,
+            )
+            self._cache[key] = found
+        return found
+
+    def is_safe(self, review_id: int, sentence: Sentence) -> bool:
+        """May this sentence appear in spoiler-free text?"""
+        return self.classify(review_id, sentence).safe
+
+    def classify_text(self, text: str) -> Classification:
+        """A sentence that is not a stored review sentence (a digest's, a model's)."""
+        return classify(text, self.names, threshold=self.threshold)
+
+    def safe_sentences(self, review: Review) -> list[Sentence]:
+        return [s for s in review.sentences if self.is_safe(review.id, s)]
+
+    def plot_sentences(self, review: Review) -> list[Sentence]:
+        """Everything a spoilers-mode text shows hidden: neither safe nor an instruction."""
+        return [s for s in review.sentences if self.classify(review.id, s).kind is not Kind.SAFE
+                and self.classify(review.id, s).kind is not Kind.INSTRUCTION]

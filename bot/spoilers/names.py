@@ -1,0 +1,196 @@
+"""Which names in a film's reviews are characters (plot) and which are people (cast, crew).
+
+Film facts list them when the film was imported with facts; most imports have a title and a year
+only, and then the reviews themselves are the evidence:
+
+- a word is *name-like* when the film's reviews write it capitalised in the middle of a sentence and
+  never in lower case (so "Cole" is a name and "Will" in "will be" is not), unless it is one of the
+  capitalised words that are not people (days, months, nationalities, studios, awards, formats);
+- a run of name-like words is a *person of the craft* when a review uses it like one: "directed by
+  X", "X's performance", "actor X", "X plays", "performance by X", "X as …", "Y (X)";
+- a run is a *character* when a review uses it like one: "X (Actor)", "Actor as X", "Actor's X",
+  "the character of X", "a man named X"; this wins over craft evidence (fail closed);
+- every other name-like word is taken for a character: when in doubt, a name is plot.
+
+Casing in the film's own reviews is the main evidence: character names are often ordinary words
+("Jack", "Rose", "Grace"), so a word list cannot tell them apart. A word list (`english-words`, web2's
+lower-case words) does settle the one case casing cannot: a capitalised word that only ever opens a
+sentence is a name when it is no English word ("Malcolm tries to help."), not when it is one
+("Perhaps it drags.").
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+
+from english_words import get_english_words_set
+
+from bot.spoilers.lexicon import STOPWORDS
+from storage.records import Film
+
+_WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’\-]*")
+_SENTENCE_START = re.compile(r"(?:^|[.!?…:;\"“”()\[\]]\s*|\n\s*|[-–—]\s+)$")
+# Capitalised words that are not people in a film review.
+NOT_NAMES = frozenset(
+    """
+    i i'm i've i'd i'll mr mrs ms dr st jr sr ok okay tv usa uk us eu ii iii iv vi vii viii ix x xi
+    monday tuesday wednesday thursday friday saturday sunday january february march april may june july
+    august september october november december
+    american america british britain english england french france german germany italian italy japanese
+    japan korean korea chinese china spanish spain indian india european europe asian asia african africa
+    russian russia mexican mexico irish ireland scottish scotland australian australia canadian canada
+    swedish danish norwegian polish iranian israeli turkish greek dutch brazilian argentine latin nordic
+    scandinavian western eastern northern southern hispanic catholic christian jewish muslim biblical
+    hollywood bollywood oscar oscars academy award awards golden globe globes bafta cannes sundance venice
+    berlin berlinale tiff criterion netflix amazon prime hulu disney pixar marvel dc hbo bbc a24 imax cgi
+    dvd blu-ray bluray vhs imdb letterboxd rotten tomatoes youtube reddit twitter instagram tiktok internet
+    god christmas halloween easter london paris new york los angeles la nyc tokyo rome hong kong
+    film films movie movies cinema part chapter act volume episode season series trilogy sequel prequel
+    edition cut director's directors festival review reviews rating verdict spoiler spoilers update edit
+    note ps p.s the a an and but or so yet if when while though although however overall still also
+    """.split()
+)
+_CAP = r"[A-ZÀ-ÖØ-Þ][\w'’\-]*"
+_NAME_RUN = re.compile(rf"{_CAP}(?:\s+(?:(?:de|da|del|van|von|der|le|la|di|du|mac|bin)\s+)?{_CAP})*")
+_RUN = _NAME_RUN.pattern
+_CRAFT_NOUN = (
+    r"(?:performance|performances|acting|turn|work|direction|directing|film|films|movie|camera|camerawork|"
+    r"cinematography|photography|score|music|soundtrack|script|screenplay|writing|dialogue|editing|design|"
+    r"costumes?|career|filmography|oeuvre|style|vision|touch|eye|best|debut|portrayal|role|casting|chops|"
+    r"delivery|presence|comedic|dramatic|craft|talent|range)"
+)
+_CRAFT_BEFORE = (
+    r"(?:directed|written|shot|scored|played|portrayed|performed|edited|produced|photographed|lensed|"
+    r"composed|starring|stars|featuring|co-starring|director|actor|actress|star|filmmaker|composer|"
+    r"cinematographer|writer|screenwriter|co-star|auteur|dp|dop|editor|filmmakers|writer-director|"
+    r"performance by|performance from|performances by|performances from|turn by|turn from|work by|work from|"
+    r"direction by|direction from|score by|music by|script by|by)"
+)
+_CRAFT_AFTER = (
+    r"(?:plays|played|portrays|portrayed|stars|starred|directs|directed|wrote|writes|scored|shot|gives|gave|"
+    r"delivers|delivered|turns in|turned in|is cast|was cast|co-stars|co-wrote|helms|helmed|acts|acted|"
+    r"nails|carries|sells|brings|lends|commands|embodies|inhabits|channels)"
+)
+_CHARACTER_BEFORE = r"(?:the character of|character of|characters? named|named|called|the role of|role of)"
+
+
+@dataclass(frozen=True, slots=True)
+class FilmNames:
+    """Lower-cased name tokens: `characters` are plot, `people` (cast, crew, title words) are not."""
+
+    characters: frozenset[str] = frozenset()
+    people: frozenset[str] = frozenset()
+    name_like: frozenset[str] = frozenset()  # every word the reviews write as a name
+
+    def is_character(self, token: str) -> bool:
+        return token.lower().strip("'’") in self.characters
+
+
+@cache
+def common_words() -> set[str]:
+    """web2's words as written (about 236,000; loaded once, in 0.2 s: `warm` at start-up). Looked up
+    in lower case, so "anna" is found (a word) and "malcolm" is not (only "Malcolm" is listed)."""
+    words: set[str] = get_english_words_set(["web2"])
+    return words
+
+
+def warm() -> None:
+    """Load the word list now (start-up, in a thread) rather than during the first request."""
+    common_words()
+
+
+_SUFFIXES = (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"), ("ly", ""))
+
+
+def is_common_word(word: str) -> bool:
+    """An English word, inflections included (the list has "train", not "trains")."""
+    words = common_words()
+    key = word.lower()
+    return key in words or any(
+        key.endswith(suffix) and key[: -len(suffix)] + stem in words for suffix, stem in _SUFFIXES
+    )
+
+
+def is_sentence_start(text: str, at: int) -> bool:
+    return bool(_SENTENCE_START.search(text[max(0, at - 3) : at]))
+
+
+def _tokens(text: str) -> list[str]:
+    return [t.lower().strip("'’-") for t in _WORD.findall(text)]
+
+
+def _possessive(word: str) -> str:
+    return re.sub(r"['’]s?$", "", word)
+
+
+def name_like_words(texts: Iterable[str]) -> frozenset[str]:
+    """Words the texts write capitalised and never in lower case, mid-sentence or (when no English
+    word) opening one; lower-cased."""
+    capitalised: Counter[str] = Counter()
+    lower: set[str] = set()
+    for text in texts:
+        for match in _WORD.finditer(text):
+            word = _possessive(match.group(0))
+            key = word.lower()
+            if len(key) < 2:
+                continue
+            if word[0].islower():
+                lower.add(key)
+            elif (not word.isupper() or len(word) <= 3) and (
+                not is_sentence_start(text, match.start()) or not is_common_word(key)
+            ):
+                capitalised[key] += 1
+    return frozenset(w for w in capitalised if w not in lower and w not in NOT_NAMES and w not in STOPWORDS)
+
+
+def _run_pattern(flags_before: str, flags_after: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    before = re.compile(rf"\b{flags_before}\s+(?P<run>{_NAME_RUN.pattern})", re.IGNORECASE)
+    after = re.compile(rf"(?P<run>{_NAME_RUN.pattern})(?:['’]s)?\s+{flags_after}\b")
+    return before, after
+
+
+_CRAFT_BY_BEFORE, _CRAFT_BY_AFTER = _run_pattern(_CRAFT_BEFORE, _CRAFT_AFTER)
+_CRAFT_POSSESSIVE = re.compile(rf"(?P<run>{_NAME_RUN.pattern})['’]s?\s+(?:\w+\s+)?{_CRAFT_NOUN}\b")
+_ACTOR_AS = re.compile(rf"(?P<actor>{_RUN})\s+(?:is\s+|was\s+)?as\s+(?:the\s+)?(?P<role>{_RUN})")
+_ROLE_ACTOR = re.compile(rf"(?P<role>{_RUN})\s*\((?:played by\s+)?(?P<actor>{_RUN})\)")
+_ROLE_PLAYED_BY = re.compile(rf"(?P<role>{_RUN}),?\s+(?:played|portrayed)\s+by\s+(?P<actor>{_RUN})")
+_CHARACTER_NAMED = re.compile(rf"\b{_CHARACTER_BEFORE}\s+(?P<run>{_RUN})", re.IGNORECASE)
+
+
+def _run_words(run: str, name_like: frozenset[str]) -> set[str]:
+    return {t for t in _tokens(run) if t in name_like}
+
+
+def film_names(film: Film | None, review_texts: Iterable[str]) -> FilmNames:
+    """Characters and people of a film, from its facts and from how its reviews use names."""
+    texts = list(review_texts)
+    name_like = name_like_words(texts)
+    people: set[str] = set()
+    characters: set[str] = set()
+    for text in texts:
+        for pattern in (_CRAFT_BY_BEFORE, _CRAFT_BY_AFTER, _CRAFT_POSSESSIVE):
+            for m in pattern.finditer(text):
+                people |= _run_words(m.group("run"), name_like)
+        for pattern in (_ACTOR_AS, _ROLE_ACTOR, _ROLE_PLAYED_BY):
+            for m in pattern.finditer(text):
+                people |= _run_words(m.group("actor"), name_like)
+                characters |= _run_words(m.group("role"), name_like)
+        for m in _CHARACTER_NAMED.finditer(text):
+            characters |= _run_words(m.group("run"), name_like)
+    public: set[str] = set()
+    fact_characters: set[str] = set()
+    if film is not None:
+        public = set(_tokens(" ".join((film.title, film.original_title or "", *film.aliases, *film.directors,
+                                        *film.cast))))
+        fact_characters = {t for name in film.characters for t in _tokens(name) if len(t) > 2} - STOPWORDS
+    people = (people - characters) | public
+    inferred = (name_like - people) | characters
+    return FilmNames(
+        characters=frozenset(((inferred - STOPWORDS - NOT_NAMES) | fact_characters) - public),
+        people=frozenset(people - fact_characters),
+        name_like=name_like,
+    )

@@ -1,0 +1,48 @@
+"""An upgraded spoiler detector protects reviews stored before it: their scores are redone."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from bot.app import Services, open_services
+from bot.services.reviews import DETECTOR_VERSION_KEY, RESCORE_CURSOR_KEY
+from bot.settings import Settings
+from storage.meta import MetaRepository
+
+
+async def test_a_database_scored_by_version_1_is_rescored_by_version_2(services: Services) -> None:
+    meta = MetaRepository(services.db)
+    film = await services.films.resolve("The Sixth Sense")
+    (first, *_) = await services.reviews.for_film(film)
+    # What version 1 stored: every sentence scored safe (a detector that missed everything).
+    stale = [dataclasses.replace(s, spoiler_score=0.0) for s in first.sentences]
+    await services.reviews._reviews.replace_sentences(first.id, stale)
+    assert await meta.get(DETECTOR_VERSION_KEY) in (None, "1")
+
+    rescored = await services.reviews.rescore_outdated(meta, version=2)
+
+    assert rescored == len(await services.reviews._reviews.recent_texts_by_film(10**6))
+    fresh = await services.reviews.get(first.id)
+    assert fresh is not None and [s.spoiler_score for s in fresh.sentences] != [0.0] * len(stale)
+    assert max(s.spoiler_score for s in fresh.sentences) >= services.settings.spoiler_threshold
+    assert (await meta.get(DETECTOR_VERSION_KEY), await meta.get(RESCORE_CURSOR_KEY)) == ("2", "0")
+    assert await services.reviews.rescore_outdated(meta, version=2) == 0, "done once, not at every start"
+
+
+async def test_an_interrupted_rescore_resumes_after_the_last_film_done(services: Services) -> None:
+    meta = MetaRepository(services.db)
+    films = await services.reviews._reviews.film_ids_after(0, 10**6)
+    async with meta.transaction() as tx:
+        await MetaRepository.set_in(tx, RESCORE_CURSOR_KEY, str(films[-2]))
+    rescored = await services.reviews.rescore_outdated(meta, version=2)
+    assert rescored == len(await services.reviews._reviews.for_film(films[-1], with_sentences=False))
+
+
+async def test_a_new_database_records_todays_version_and_rescores_nothing(
+    make_settings: Callable[..., Settings],
+) -> None:
+    async with open_services(make_settings(reviewbot_load_sample=False), load_sample=False) as services:
+        meta = MetaRepository(services.db)
+        assert await services.reviews.rescore_outdated(meta, version=3) == 0
+        assert await meta.get(DETECTOR_VERSION_KEY) == "3"

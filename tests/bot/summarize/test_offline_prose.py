@@ -1,0 +1,127 @@
+"""The offline summary's shape: per aspect, how many reviewers think what, with short verbatim quotes;
+disagreement said plainly; a verdict from ratings and judgements; spoiler sentences never read."""
+
+from __future__ import annotations
+
+import re
+
+from bot.summarize.offline import PHRASE_WORDS, summarize_offline
+from bot.text.segments import split_review
+from storage.records import Film, Review, Sentence
+
+FILM = Film(id=1, title="The Lighthouse Keeper", year=2021)
+THRESHOLD = 0.35
+_QUOTE = re.compile(r"“([^”]*)”")
+_HIDDEN = re.compile(r"\|\|.*?\|\|", re.DOTALL)
+
+
+def review(rid: int, text: str, *, rating: float | None = None, spoilers: tuple[str, ...] = ()) -> Review:
+    """A stored review whose sentences in `spoilers` carry a spoiler score above the threshold."""
+    sentences = tuple(
+        Sentence(span.idx, span.text, 0.9 if span.text in spoilers else 0.05, span.marked)
+        for span in split_review(text)
+    )
+    return Review(rid, 1, f"critic{rid}", "test", rating, text, False, f"h{rid}", "2026-01-01", sentences=sentences)
+
+
+REVIEWS = [
+    review(1, "I'd originally written this on my old blog in 2015. The acting is superb throughout. "
+              "The score is haunting and gorgeous. The middle hour drags badly. Highly recommended.", rating=4.5),
+    review(2, "We saw it on a rainy Sunday. The performances are wonderful, especially the lead. "
+              "The cinematography is stunning. The pacing is brisk and confident. A must-see.", rating=5),
+    review(3, "Thanks to the studio for the screener. The acting is wooden and stiff. "
+              "The music is gorgeous, though. The script is a clunky mess. 2/10", rating=1,
+           spoilers=("The keeper drowns his brother in the final scene.",)),
+]
+
+
+def quotes(text: str) -> list[str]:
+    return _QUOTE.findall(text)
+
+
+def test_each_aspect_says_how_many_and_what() -> None:
+    text = summarize_offline(FILM, REVIEWS, spoilers=False, threshold=THRESHOLD).text
+    lines = text.splitlines()
+    assert lines[0].startswith("**The Lighthouse Keeper (2021)** · 3 reviews · average 3.5/5")
+    acting = next(line for line in lines if line.startswith("**Acting**"))
+    assert "two of three reviewers praise it" in acting.lower() and "one criticises it" in acting
+    assert "“The acting is superb throughout”" in acting and "wooden" in acting
+    sound = next(line for line in lines if line.startswith("**Music & sound**"))
+    assert sound.startswith("**Music & sound**: All three reviewers praise it") is False  # only two discuss it
+    assert "two of three reviewers praise it" in sound.lower()
+    assert len(text) < 2000
+
+
+def test_disagreement_is_said_plainly() -> None:
+    reviews = [
+        review(1, "The script is sharp and witty."),
+        review(2, "The script is clumsy and dull."),
+        review(3, "The dialogue is clever and precise."),
+        review(4, "The writing is lazy and trite."),
+    ]
+    text = summarize_offline(FILM, reviews, spoilers=False, threshold=THRESHOLD).text
+    assert "**Writing**: Reviewers disagree: two praise it" in text and "two criticise it" in text
+
+
+def test_quotes_are_short_verbatim_pieces_of_reviews() -> None:
+    text = summarize_offline(FILM, REVIEWS, spoilers=False, threshold=THRESHOLD).text
+    found = quotes(text)
+    assert found
+    for quote in found:
+        quote = quote.removesuffix("…")  # a piece cut short says so
+        assert any(quote in s.text for r in REVIEWS for s in r.sentences), quote
+        assert len(quote.split()) <= PHRASE_WORDS
+
+
+def test_verdict_is_a_judgement_never_an_opening_line_or_an_editors_note() -> None:
+    text = summarize_offline(FILM, REVIEWS, spoilers=False, threshold=THRESHOLD).text
+    verdict = next(line for line in text.splitlines() if line.startswith("**Verdict**"))
+    assert "Two of three reviewers are positive overall" in verdict and "one is negative" in verdict
+    assert "Highly recommended" in verdict and "A must-see" in verdict and "2/10" in verdict
+    for not_an_opinion in ("originally written", "rainy Sunday", "Thanks to", "screener"):
+        assert not_an_opinion not in text
+
+
+def test_spoiler_sentences_are_never_read_in_spoiler_free_mode_and_hidden_in_spoilers_mode() -> None:
+    plot = "The keeper drowns his brother in the final scene."
+    reviews = [*REVIEWS, review(4, f"The acting is terrific. {plot}", spoilers=(plot,))]
+    free = summarize_offline(FILM, reviews, spoilers=False, threshold=THRESHOLD).text
+    assert "drowns" not in free and "||" not in free
+    full = summarize_offline(FILM, reviews, spoilers=True, threshold=THRESHOLD)
+    assert "drowns" in full.text and "drowns" not in _HIDDEN.sub("", full.text)
+    assert full.spoiler_sentences_used == 1
+
+
+def test_a_reviewers_markup_stays_text() -> None:
+    reviews = [review(1, "The acting is **superb** and `gorgeous`, truly."), review(2, "The acting is ||great||.")]
+    text = summarize_offline(FILM, reviews, spoilers=False, threshold=THRESHOLD).text
+    assert "\\*\\*superb\\*\\*" in text and "\\`gorgeous\\`" in text
+    assert "great" not in text  # a sentence its author hid is never read in spoiler-free mode
+
+
+def test_fifty_reviews_fit_the_limit() -> None:
+    lines = [
+        "The acting is superb.", "The acting is wooden.", "The score is lovely.", "The pacing drags.",
+        "The cinematography is stunning.", "The script is clumsy.", "The direction is assured.",
+        "The tension is unbearable.", "Highly recommended.",
+    ]
+    reviews = [
+        review(i, " ".join(lines[(i + k) % len(lines)] for k in range(5)), rating=1 + i % 5) for i in range(1, 51)
+    ]
+    result = summarize_offline(FILM, reviews, spoilers=False, threshold=THRESHOLD)
+    assert len(result.text) <= 1800
+    assert "**Verdict**" in result.text and "of 50 reviewers" in result.text
+
+
+def test_no_opinions_says_so() -> None:
+    reviews = [review(1, "We went on a Tuesday. The cinema was full.")]
+    text = summarize_offline(FILM, reviews, spoilers=False, threshold=THRESHOLD).text
+    assert "say little" in text
+
+
+def test_cast_and_directors_named_in_the_facts_are_their_aspects() -> None:
+    film = Film(id=1, title="The Lighthouse Keeper", year=2021, cast=("Ada Quill",), directors=("Tom Brightwater",))
+    reviews = [review(1, "Quill is simply wonderful."), review(2, "Brightwater's work here is superb.")]
+    text = summarize_offline(film, reviews, spoilers=False, threshold=THRESHOLD).text
+    assert "**Acting**: One of two reviewers praises it (“Quill is simply wonderful”)" in text
+    assert "**Direction**" in text and "Brightwater" in text

@@ -1,0 +1,80 @@
+"""Aspect and polarity of review sentences (bot.text.topics.opinion_of)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.text.topics import opinion_of, opinions_in, rating_in
+
+
+@pytest.mark.parametrize(
+    ("sentence", "aspect"),
+    [
+        ("The score plays a huge role in how frightening the house feels.", "sound"),
+        ("Her performance is the best thing in it.", "acting"),
+        ("It is beautifully shot, all cold blues and long corridors.", "look"),
+        ("The middle hour drags terribly.", "pacing"),
+        ("The screenplay is full of clumsy exposition.", "writing"),
+        ("Villeneuve's direction is patient and assured.", "direction"),
+        ("The tension is unbearable in the best way.", "mood"),
+        ("I'd recommend it to anyone.", "verdict"),
+        # A capitalised cue word before another capitalised word is a name, not the music.
+        ("Song Kang-ho is perfect as the father.", None),
+        # A judgement with its aspect in the clause before ("…, which is still perfect").
+        ("Except for the soundtrack, which is still perfect.", "sound"),
+    ],
+)
+def test_aspect(sentence: str, aspect: str | None) -> None:
+    found, _ = opinion_of(sentence)
+    if aspect is None:
+        assert found != "sound"
+    else:
+        assert found == aspect
+
+
+@pytest.mark.parametrize(
+    ("sentence", "polarity"),
+    [
+        ("The acting is great.", "pos"),
+        ("The acting is not great.", "neg"),
+        ("The pacing isn’t bad at all.", "pos"),  # a typographic apostrophe negates too
+        ("The cast is superb, but the script is a clunky mess.", "mixed"),
+        # Horror words praise a horror film's craft.
+        ("The sound design is haunting and unsettling.", "pos"),
+        ("The score is chilling.", "pos"),
+        # Hedged criticism is still criticism.
+        ("It is a bit too long.", "neg"),
+        ("The third act falls flat.", "neg"),
+        ("The plot is BOOOORING.", "neg"),
+        # Sarcasm we can see.
+        ("Oh great, another two hours of brooding men staring at rain.", "neg"),
+        ("4/10", "neg"),
+        ("Rating: 9/10", "pos"),
+    ],
+)
+def test_polarity(sentence: str, polarity: str) -> None:
+    assert opinion_of(sentence)[1] == polarity
+
+
+def test_story_words_are_no_verdict() -> None:
+    """A plot sentence full of deaths is not a criticism of the film."""
+    assert opinion_of("The war kills his brother and the village mourns him.")[1] is None
+
+
+def test_contrast_gives_one_opinion_per_clause() -> None:
+    opinions = opinions_in("The cinematography is gorgeous, but the dialogue is wooden.")
+    by_aspect = {o.aspect: o.polarity for o in opinions if o.polarity}
+    assert by_aspect == {"look": "pos", "writing": "neg"}
+
+
+def test_nothing_to_say_is_none() -> None:
+    assert opinion_of("We went on a Tuesday.") == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "rating"),
+    [("8/10", 4.0), ("★★★½", 3.5), ("Four stars.", 4.0), ("3.5 out of 5", 3.5), ("no rating here", None),
+     ("11/10", None)],
+)
+def test_rating_in(text: str, rating: float | None) -> None:
+    assert rating_in(text) == rating
