@@ -7,7 +7,6 @@ PostgreSQL runs are skipped with one line naming the server; under CI=true they 
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -21,7 +20,7 @@ from bot.settings import Settings
 from storage.backends import open_store
 from storage.db import Database
 from storage.ports import Store
-from tests.pg_support import PgCluster
+from tests.pg_support import PgCluster, run_isolated
 
 _ENV_PREFIXES = ("OPENAI_", "LLM_", "DISCORD_", "REVIEWBOT_", "SPOILER_", "MAX_", "WATCHLIST_", "CONVERSATION_")
 
@@ -48,7 +47,7 @@ def sample_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         async with open_services(Settings(_env_file=None, reviewbot_db=path)):  # type: ignore[call-arg]
             pass
 
-    asyncio.run(build())
+    run_isolated(build())
     return path
 
 
@@ -98,7 +97,7 @@ def pg_sample_template(pg: PgCluster) -> str:
         async with open_services(Settings(_env_file=None, reviewbot_db=url)):  # type: ignore[call-arg]
             pass
 
-    asyncio.run(build())
+    run_isolated(build())
     return url.rsplit("/", 1)[1]
 
 

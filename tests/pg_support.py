@@ -10,12 +10,22 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+T = TypeVar("T")
 ADMIN_URL = os.environ.get("REVIEWBOT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def run_isolated(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion on its own loop and thread: session fixtures may be first
+    requested from inside a running test loop, where asyncio.run is not allowed."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _with_database(url: str, name: str) -> str:
@@ -41,7 +51,7 @@ class PgCluster:
             await conn.close()
 
         try:
-            asyncio.run(probe())
+            run_isolated(probe())
         except Exception as error:  # any failure to connect means: no PostgreSQL here
             return None, f"no PostgreSQL reachable at {admin_url} ({type(error).__name__}: {error})"
         return cls(admin_url), ""
@@ -77,6 +87,4 @@ class PgCluster:
             finally:
                 await conn.close()
 
-        # Its own thread and loop: called from sync fixtures and from inside async ones alike.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pool.submit(asyncio.run, run()).result()
+        run_isolated(run())
