@@ -130,6 +130,24 @@ class GuildSettingsStore(Protocol):
     async def put(self, guild_id: str, settings: GuildSettings) -> None: ...
 
 
+class LeaseStore(Protocol):
+    """Named work held by one process until released or expired (storage/leases.py); times are
+    unix seconds passed in by the caller."""
+
+    async def acquire(self, name: str, owner: str, ttl: float, now: float) -> bool:
+        """Take the lease `name` for `ttl` seconds unless another owner holds an unexpired one.
+        True when `owner` holds it now (taking it again renews it)."""
+        ...
+
+    async def renew(self, name: str, owner: str, ttl: float, now: float) -> bool:
+        """Extend `owner`'s lease; False when it is no longer theirs (it expired and was taken)."""
+        ...
+
+    async def release(self, name: str, owner: str) -> None:
+        """Give the lease up (nothing happens when it is no longer `owner`'s)."""
+        ...
+
+
 class MetaStore(Protocol):
     async def get(self, key: str) -> str | None: ...
 
@@ -182,6 +200,8 @@ class Store(Protocol):
     def guild_settings(self) -> GuildSettingsStore: ...
     @property
     def meta(self) -> MetaStore: ...
+    @property
+    def leases(self) -> LeaseStore: ...
 
     @property
     def location(self) -> str:
