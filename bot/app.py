@@ -16,7 +16,6 @@ from bot.services.guild_settings import GuildSettingsService
 from bot.services.importer import ImportService
 from bot.services.privacy import PrivacyService
 from bot.services.reviews import ReviewService
-from bot.services.singleflight import SingleFlight
 from bot.services.summaries import OfflineEngine, SummaryEngine, SummaryService
 from bot.services.watchlist import WatchlistService
 from bot.settings import Settings
@@ -71,7 +70,7 @@ async def open_services(settings: Settings, *, load_sample: bool | None = None) 
             summary_engine, answer_engine = await build_llm_engines(
                 settings, store, stack, offline, counter, reviews=reviews
             )
-        summaries = SummaryService(films, reviews, store.summaries, summary_engine, SingleFlight(store.leases))
+        summaries = SummaryService(films, reviews, store.summaries, summary_engine)
         ask = AskService(
             films,
             film_repo,

@@ -134,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "delete":
             pp.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
-    p = command("db", "back up, check or restore the database file")
+    p = command("db", "back up, check, restore or copy the database")
     dsub = p.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     dp = dsub.add_parser("backup", help="copy the database to PATH; safe while the bot runs")
     _add_common(dp)
@@ -150,6 +150,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(dp)
     dp.add_argument("path", type=Path, metavar="PATH", help="a file made by `reviewbot db backup`")
     dp.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    dp.add_argument("--json", action="store_true")
+    dp = dsub.add_parser(
+        "copy", help="copy everything from SRC into the empty database DST (SQLite file or postgresql:// URL)"
+    )
+    dp.add_argument("source", metavar="SRC", help="a database file or a postgresql://… URL")
+    dp.add_argument("destination", metavar="DST", help="a new database file or an empty postgresql://… database")
     dp.add_argument("--json", action="store_true")
     return parser
 

@@ -19,7 +19,6 @@ from storage.errors import InvalidInput, explained
 from storage.films import FilmRepository
 from storage.guild_settings import GuildSettingsRepository
 from storage.imdb import ImdbLoader
-from storage.leases import LeaseRepository
 from storage.meta import MetaRepository
 from storage.ports import CatalogueLoader, ImportUnit, Store
 from storage.records import FilmInput, ReviewInput
@@ -67,7 +66,6 @@ class SqliteStore:
         self.users = UserDataRepository(db)
         self.guild_settings = GuildSettingsRepository(db)
         self.meta = MetaRepository(db)
-        self.leases = LeaseRepository(db)
 
     @property
     def location(self) -> str:

@@ -109,6 +109,11 @@ class SummaryStore(Protocol):
         output_tokens: int = 0,
     ) -> None: ...
     async def count_for_film(self, film_id: int) -> int: ...
+    def single_flight(self, key: SummaryKey) -> AbstractAsyncContextManager[None]:
+        """Held by one caller per key at a time (across processes on a shared database), so one
+        summary is made per film and mode however many ask at once; waiters then read the cache."""
+        ...
+
     async def digests(self, review_ids: Sequence[int], engine: str, prompt_version: str) -> dict[int, Digest]: ...
     async def put_digest(self, digest: Digest, engine: str, prompt_version: str) -> None: ...
 
@@ -128,24 +133,6 @@ class UserDataStore(Protocol):
 class GuildSettingsStore(Protocol):
     async def get(self, guild_id: str) -> GuildSettings: ...
     async def put(self, guild_id: str, settings: GuildSettings) -> None: ...
-
-
-class LeaseStore(Protocol):
-    """Named work held by one process until released or expired (storage/leases.py); times are
-    unix seconds passed in by the caller."""
-
-    async def acquire(self, name: str, owner: str, ttl: float, now: float) -> bool:
-        """Take the lease `name` for `ttl` seconds unless another owner holds an unexpired one.
-        True when `owner` holds it now (taking it again renews it)."""
-        ...
-
-    async def renew(self, name: str, owner: str, ttl: float, now: float) -> bool:
-        """Extend `owner`'s lease; False when it is no longer theirs (it expired and was taken)."""
-        ...
-
-    async def release(self, name: str, owner: str) -> None:
-        """Give the lease up (nothing happens when it is no longer `owner`'s)."""
-        ...
 
 
 class MetaStore(Protocol):
@@ -200,8 +187,6 @@ class Store(Protocol):
     def guild_settings(self) -> GuildSettingsStore: ...
     @property
     def meta(self) -> MetaStore: ...
-    @property
-    def leases(self) -> LeaseStore: ...
 
     @property
     def location(self) -> str:

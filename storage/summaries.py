@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 
 from storage.db import Database
 from storage.records import CachedSummary, Digest, SummaryKey
+from storage.single_flight import KeyedLocks, key_text
 
 __all__ = ["Digest", "SummaryKey", "SummaryRepository"]
 
@@ -14,6 +16,14 @@ __all__ = ["Digest", "SummaryKey", "SummaryRepository"]
 class SummaryRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
+        # SQLite is one machine's database: one process serves it, so an in-process lock is the
+        # whole single-flight (storage/postgres/repos.py adds a lease row across processes).
+        self._in_flight = KeyedLocks()
+
+    @asynccontextmanager
+    async def single_flight(self, key: SummaryKey) -> AsyncIterator[None]:
+        async with self._in_flight.hold(key_text(key.film_id, key.mode, key.engine, key.prompt_version)):
+            yield
 
     async def get(self, key: SummaryKey) -> CachedSummary | None:
         row = await self._db.fetchone(

@@ -10,7 +10,6 @@ from typing import Literal, Protocol
 
 from bot.services.films import FilmService
 from bot.services.reviews import ReviewService
-from bot.services.singleflight import SingleFlight
 from bot.summarize.offline import summarize_offline
 from storage.ports import SummaryStore
 from storage.records import Film, Review, SummaryKey
@@ -125,13 +124,11 @@ class SummaryService:
         reviews: ReviewService,
         cache: SummaryStore,
         engine: SummaryEngine,
-        flights: SingleFlight,
     ) -> None:
         self._films = films
         self._reviews = reviews
         self._cache = cache
         self.engine = engine
-        self._flights = flights
 
     async def summarize(
         self,
@@ -148,39 +145,28 @@ class SummaryService:
         ratings = [r.rating for r in reviews if r.rating is not None]
         average = round(sum(ratings) / len(ratings), 2) if ratings else None
         key = SummaryKey(film.id, mode, self.engine.name, self.engine.prompt_version, review_set_hash(reviews))
-        result = await self._from_cache(key, mode, film, reviews, average)
-        if result is not None:
-            return result
-        # Single flight: one engine call per key however many ask at once, here or in another process.
-        return await self._flights.run(
-            f"summary:{key.film_id}:{key.mode}:{key.engine}:{key.prompt_version}:{key.review_set_hash}",
-            done=lambda: self._from_cache(key, mode, film, reviews, average),
-            work=lambda: self._produce(key, mode, film, reviews, average, requester, on_text),
-        )
-
-    async def _from_cache(
-        self, key: SummaryKey, mode: Mode, film: Film, reviews: Sequence[Review], average: float | None
-    ) -> SummaryResult | None:
         cached = await self._cache.get(key)
         if cached is None:
-            return None
-        return SummaryResult(
-            film, mode, self.engine.name, cached.summary, len(reviews), average, True,
-            list(cached.sources), cached.input_tokens, cached.output_tokens, list(cached.notes),
-        )
-
-    async def _produce(
-        self, key: SummaryKey, mode: Mode, film: Film, reviews: Sequence[Review], average: float | None,
-        requester: Requester, on_text: TextCallback | None,
-    ) -> SummaryResult:
-        output = await self.engine.summarize(film, reviews, mode=mode, requester=requester, on_text=on_text)
-        engine_name = output.engine or self.engine.name
-        if output.cacheable and (output.engine is None or output.engine == self.engine.name):
-            # A fallback answer is not cached under the LLM's key: the next request retries the LLM.
-            await self._cache.put(
-                key, output.text, sources=output.sources, notes=output.notes,
-                input_tokens=output.input_tokens, output_tokens=output.output_tokens,
+            # Single-flight: of many simultaneous requests (in any process) for this film and mode,
+            # one calls the engine; the others wait here, then find its summary in the cache.
+            async with self._cache.single_flight(key):
+                cached = await self._cache.get(key)
+                if cached is None:
+                    output = await self.engine.summarize(
+                        film, reviews, mode=mode, requester=requester, on_text=on_text
+                    )
+                    if output.cacheable and (output.engine is None or output.engine == self.engine.name):
+                        # A fallback answer is not cached under the LLM's key: the next request retries the LLM.
+                        await self._cache.put(
+                            key, output.text, sources=output.sources, notes=output.notes,
+                            input_tokens=output.input_tokens, output_tokens=output.output_tokens,
+                        )
+        if cached is not None:
+            return SummaryResult(
+                film, mode, self.engine.name, cached.summary, len(reviews), average, True,
+                list(cached.sources), cached.input_tokens, cached.output_tokens, list(cached.notes),
             )
+        engine_name = output.engine or self.engine.name
         return SummaryResult(
             film, mode, engine_name, output.text, len(reviews), average, False, output.sources,
             output.input_tokens, output.output_tokens, output.notes,

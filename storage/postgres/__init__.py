@@ -9,7 +9,6 @@ from typing import TypeVar
 from storage.errors import InvalidInput
 from storage.ports import CatalogueLoader, ImportUnit
 from storage.postgres.db import Conn, PostgresDatabase, redacted
-from storage.postgres.leases import PgLeaseRepository
 from storage.postgres.repos import (
     PgConversationRepository,
     PgFilmRepository,
@@ -43,7 +42,6 @@ class PostgresStore:
         self.users = PgUserDataRepository(db)
         self.guild_settings = PgGuildSettingsRepository(db)
         self.meta = PgMetaRepository(db)
-        self.leases = PgLeaseRepository(db)
 
     @property
     def location(self) -> str:

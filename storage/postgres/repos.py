@@ -7,11 +7,15 @@ several processes write at once.
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import hashlib
 import json
+import time
+import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import asyncpg
@@ -34,6 +38,7 @@ from storage.records import (
     WatchlistEntry,
 )
 from storage.search import Term, WordQuery
+from storage.single_flight import KeyedLocks, key_text
 
 _FILM_COLUMNS = (
     "f.id, f.title, f.year, f.original_title, f.directors, f.cast_members, f.characters, "
@@ -616,9 +621,40 @@ async def delete_user_conversations_in(conn: Conn, user_id: str) -> tuple[int, i
 
 
 # --- the rest ------------------------------------------------------------------------------------
+LEASE_SECONDS = 120.0  # longer than an LLM call with its retries; a dead holder frees the key after it
+LEASE_WAIT_SECONDS = 150.0  # then a waiter makes the call itself: availability over one extra call
+LEASE_POLL_SECONDS = 0.05
+
+
 class PgSummaryRepository:
     def __init__(self, db: PostgresDatabase) -> None:
         self._db = db
+        self._in_flight = KeyedLocks()  # one waiter per process polls the lease, not every request
+
+    @asynccontextmanager
+    async def single_flight(self, key: SummaryKey) -> AsyncIterator[None]:
+        """A lease row per (film, mode, engine, prompt): taken when free or expired, deleted when
+        done. No connection is held during the (long) LLM call, and a crashed holder's lease expires."""
+        name = key_text(key.film_id, key.mode, key.engine, key.prompt_version)
+        async with self._in_flight.hold(name):
+            holder: str | None = uuid.uuid4().hex
+            deadline = time.monotonic() + LEASE_WAIT_SECONDS
+            while await self._db.fetchval(
+                "INSERT INTO summary_leases (key, holder, expires_at) "
+                "VALUES ($1, $2, now() + make_interval(secs => $3)) "
+                "ON CONFLICT (key) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at "
+                "WHERE summary_leases.expires_at < now() RETURNING holder",
+                name, holder, LEASE_SECONDS,
+            ) != holder:
+                if time.monotonic() > deadline:
+                    holder = None
+                    break
+                await asyncio.sleep(LEASE_POLL_SECONDS)
+            try:
+                yield
+            finally:
+                if holder is not None:
+                    await self._db.execute("DELETE FROM summary_leases WHERE key = $1 AND holder = $2", name, holder)
 
     async def get(self, key: SummaryKey) -> CachedSummary | None:
         row = await self._db.fetchrow(

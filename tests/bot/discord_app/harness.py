@@ -21,7 +21,7 @@ from bot.settings import Settings
 from tests.fakes.fake_discord import JSON, FakeDiscord, FakeInteraction
 
 
-def discord_settings(fake: FakeDiscord, db: Path, **overrides: Any) -> Settings:
+def discord_settings(fake: FakeDiscord, db: Path | str, **overrides: Any) -> Settings:
     """Settings for a bot talking to `fake`: every value given explicitly, so nothing from the
     environment leaks in (module-scoped fixtures run before the per-test env clean-up)."""
     values: dict[str, Any] = {
@@ -81,14 +81,14 @@ class Harness:
 
 @asynccontextmanager
 async def start_bot(
-    tmp: Path, *, shutdown_grace: float = 5.0, shard_count: int = 1, **overrides: Any
+    tmp: Path, *, shutdown_grace: float = 5.0, db: str | None = None, shard_count: int = 1, **overrides: Any
 ) -> AsyncIterator[Harness]:
-    """`shard_count`: what the fake Discord recommends, with one more server on each shard but the
-    first server's (`fake.guilds`)."""
+    """`db`: a PostgreSQL URL to run on (default: a SQLite file in `tmp`). `shard_count`: what the
+    fake Discord recommends, with one more server on each shard but the first server's (`fake.guilds`)."""
     async with FakeDiscord(shard_count=shard_count) as fake:
         for shard in set(range(shard_count)) - {fake.shard_of(fake.guild_id)}:
             fake.add_guild(f"Server on shard {shard}", shard=shard)
-        settings = discord_settings(fake, tmp / "reviewbot.db", **overrides)
+        settings = discord_settings(fake, db or tmp / "reviewbot.db", **overrides)
         async with open_services(settings) as services:
             bot = ReviewBot(services, guild_ready_timeout=0.01, shutdown_grace=shutdown_grace, identify_interval=0)
             bot.edit_interval = 0.2  # the throttle is tested at this scale: keeps the tests fast
