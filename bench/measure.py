@@ -79,8 +79,13 @@ async def sample_titles(services: Services, n: int, rng: random.Random) -> list[
     return [(r[0], r[1], r[2]) for r in rows][:n]
 
 
-async def lookup(services: Services, n: int, rng: random.Random) -> tuple[list[Latency], Latency]:
-    titles = await sample_titles(services, n, rng)
+async def lookup(
+    services: Services, n: int, rng: random.Random, *, baseline: bool = True,
+    titles: list[tuple[int, str, int | None]] | None = None,
+) -> tuple[list[Latency], Latency | None]:
+    """Title look-ups (of `titles`, default a sample of this database's); with `baseline` (SQLite
+    only) also the LIKE scan they are compared with."""
+    titles = titles or await sample_titles(services, n, rng)
     films = services.films
     exact = await timed(
         "resolve exact",
@@ -92,6 +97,8 @@ async def lookup(services: Services, n: int, rng: random.Random) -> tuple[list[L
     typos = [typo(rng, t) for _, t, _ in titles]
     resolve_typo = await timed("resolve typo", [lambda t=t: films.resolve(t) for t in typos])
     search_typo = await timed("autocomplete typo", [lambda t=t: films.search(t) for t in typos])
+    if not baseline:
+        return [exact, prefix, resolve_typo, search_typo], None
     # The baseline: what a bot without indexes does, a plain LIKE '%…%' scan that collects every
     # matching title (it must see them all to rank them), for the same kinds of query.
     m = max(10, n // 10)
