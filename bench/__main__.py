@@ -2,6 +2,7 @@
 
     python -m bench --size 10k            # quick (about a minute)
     python -m bench --size 1m --reviews 1000000 --record   # the full table for bench/RESULTS.md
+    python -m bench --db postgresql://postgres@127.0.0.1/bench   # and the same on PostgreSQL (bench.cluster)
 
 It also runs the burst (`bench.burst`: 200 interactions at once through a live `reviewbot run`
 on the same database, which gives the bot's memory on it too). Other scripts:
@@ -18,7 +19,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import burst
+from bench import burst, cluster
 from bench.build import build
 from bench.measure import Latency, run_all
 
@@ -60,6 +61,11 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="reuse a database built earlier with the same size")
     parser.add_argument("--record", action="store_true", help="append the table to bench/RESULTS.md")
     parser.add_argument("--no-burst", action="store_true", help="skip the 200-interaction burst through the live bot")
+    parser.add_argument(
+        "--db", metavar="URL",
+        help="also on PostgreSQL: a scratch postgresql:// database (dropped and re-created) for the look-ups "
+        "beside SQLite and the burst through one bot process against two (bench.cluster)",
+    )
     args = parser.parse_args()
     n_titles = SIZES[args.size]
     n_reviews = args.reviews or min(n_titles, 1_000_000)
@@ -93,6 +99,8 @@ def main() -> None:
     if not args.no_burst:
         # The live bot on this same database: acknowledgement under a burst, and its memory.
         lines += ["", *asyncio.run(burst.run(db, 200, 2.0, seed=3))]
+    if args.db:
+        lines += ["", *asyncio.run(cluster.run(db, args.db, samples=args.samples, n=200))]
     text = "\n".join(lines)
     print(text)
     if args.record:
