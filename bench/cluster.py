@@ -1,14 +1,12 @@
-"""The bot on PostgreSQL beside SQLite, and one bot split over two processes (issue 11).
+"""One bot split over two processes (issue 11): the burst on PostgreSQL, one process against two.
 
-    python -m bench.cluster --db postgresql://postgres@127.0.0.1/bench      # the SQLite sample data
-    python -m bench --db postgresql://…                                     # after the SQLite tables
+    python -m bench --db postgresql://…                  # after the SQLite tables and the PostgreSQL look-ups
+    python -m bench.cluster --db postgresql://…/bench    # on a database that already holds the films
 
-Look-ups: the same queries on a SQLite file and on a PostgreSQL copy of it (`reviewbot db copy`),
-p99 side by side (target: PostgreSQL within 2× of SQLite). Burst: the same interactions (no LLM:
-/film, /watchlist add, autocomplete, over servers on two shards) answered by one `reviewbot run`
-holding both shards, then by two processes holding one each, on the PostgreSQL database:
-interactions per second from the first sent to the last answered (target: two ≥ 1.6× one; the
-load generator, fake Discord and PostgreSQL share the machine's cores with the bots).
+The same interactions (no LLM: /film, /watchlist add, autocomplete, over servers on two shards)
+answered by one `reviewbot run` holding both shards, then by two processes holding one each, on the
+PostgreSQL database: interactions per second from the first sent to the last answered (target: two
+≥ 1.6× one; the load generator, fake Discord and PostgreSQL share the machine's cores with the bots).
 """
 
 from __future__ import annotations
@@ -16,69 +14,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import shutil
-import tempfile
 import time
 from contextlib import AsyncExitStack, suppress
-from pathlib import Path
 from typing import Any
 
-import asyncpg
-
 from bench.live import bot_env, live_bot, pct, sync
-from bench.measure import Latency, lookup, sample_titles
-from bot.app import open_services
-from bot.settings import Settings
-from storage.copy import copy_database
 from tests.fakes.fake_discord import FakeDiscord, FakeInteraction
 from tests.fakes.fake_openai import FakeOpenAI
 
 FILMS = ["Parasite", "Psycho (1960)", "Se7en", "The Sixth Sense", "Dear Comrades!", "Psycho (1998)"]
-
-
-async def _fresh_database(url: str) -> None:
-    """Drop and create the database `url` names (it must be a scratch database)."""
-    base, name = url.rsplit("/", 1)
-    conn = await asyncpg.connect(f"{base}/postgres")
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-
-
-async def _lookups(target: str | Path, titles: list[tuple[int, str, int | None]]) -> list[Latency]:
-    """The same queries on either backend (the typos drawn from the same seed)."""
-    settings = Settings(_env_file=None, reviewbot_db=target, reviewbot_load_sample=False)  # type: ignore[call-arg]
-    async with open_services(settings) as services:
-        await services.films.search("warm up")
-        latencies, _ = await lookup(services, len(titles), random.Random(5), baseline=False, titles=titles)
-    return latencies
-
-
-async def _titles(sqlite_db: Path, n: int) -> list[tuple[int, str, int | None]]:
-    settings = Settings(_env_file=None, reviewbot_db=sqlite_db, reviewbot_load_sample=False)  # type: ignore[call-arg]
-    async with open_services(settings) as services:
-        return await sample_titles(services, n, random.Random(5))
-
-
-async def lookups_side_by_side(sqlite_db: Path, url: str, n: int) -> list[str]:
-    await _fresh_database(url)
-    report = await copy_database(sqlite_db, url)
-    titles = await _titles(sqlite_db, n)
-    sqlite = await _lookups(sqlite_db, titles)
-    postgres = await _lookups(url, titles)
-    lines = [
-        f"Look-ups on SQLite and on a PostgreSQL copy ({report!s:.120}), {n} queries each:", "",
-        "| measurement | SQLite p50 ms | SQLite p99 ms | PostgreSQL p50 ms | PostgreSQL p99 ms | p99 ratio "
-        "| target ≤ 2× |",
-        "|---|---:|---:|---:|---:|---:|---|",
-    ]
-    for a, b in zip(sqlite, postgres, strict=True):
-        ratio = b.p99 / a.p99 if a.p99 else float("inf")
-        lines.append(f"| {a.name} | {a.p50:.2f} | {a.p99:.2f} | {b.p50:.2f} | {b.p99:.2f} | {ratio:.2f}× | "
-                     f"{'✓' if ratio <= 2 else '✗'} |")
-    return lines
 
 
 async def _burst(url: str, n: int, split: bool) -> tuple[float, list[float], int]:
@@ -136,32 +80,12 @@ async def cluster_burst(url: str, n: int) -> list[str]:
     ]
 
 
-async def run(sqlite_db: Path, url: str, *, samples: int, n: int) -> list[str]:
-    lines = await lookups_side_by_side(sqlite_db, url, samples)
-    return [*lines, "", *await cluster_burst(url, n)]
-
-
-async def _sample_db(folder: Path) -> Path:
-    db = folder / "sample.db"
-    settings = Settings(_env_file=None, reviewbot_db=db, reviewbot_load_sample=True)  # type: ignore[call-arg]
-    async with open_services(settings):
-        pass
-    return db
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", required=True, help="a scratch postgresql:// database (dropped and re-created)")
-    parser.add_argument("--sqlite", type=Path, help="the SQLite database to compare with (default: the sample data)")
-    parser.add_argument("--samples", type=int, default=300)
-    parser.add_argument("--n", type=int, default=300, help="interactions in each burst")
+    parser.add_argument("--db", required=True, help="a postgresql:// database holding films (e.g. after bench --db)")
+    parser.add_argument("--n", type=int, default=200, help="interactions in each burst")
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="reviewbot-cluster-"))
-    try:
-        sqlite_db = args.sqlite or asyncio.run(_sample_db(folder))
-        print("\n".join(asyncio.run(run(sqlite_db, args.db, samples=args.samples, n=args.n))))
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    print("\n".join(asyncio.run(cluster_burst(args.db, args.n))))
 
 
 if __name__ == "__main__":

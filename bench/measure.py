@@ -79,13 +79,8 @@ async def sample_titles(services: Services, n: int, rng: random.Random) -> list[
     return [(r[0], r[1], r[2]) for r in rows][:n]
 
 
-async def lookup(
-    services: Services, n: int, rng: random.Random, *, baseline: bool = True,
-    titles: list[tuple[int, str, int | None]] | None = None,
-) -> tuple[list[Latency], Latency | None]:
-    """Title look-ups (of `titles`, default a sample of this database's); with `baseline` (SQLite
-    only) also the LIKE scan they are compared with."""
-    titles = titles or await sample_titles(services, n, rng)
+async def lookup(services: Services, n: int, rng: random.Random) -> tuple[list[Latency], Latency]:
+    titles = await sample_titles(services, n, rng)
     films = services.films
     exact = await timed(
         "resolve exact",
@@ -97,8 +92,6 @@ async def lookup(
     typos = [typo(rng, t) for _, t, _ in titles]
     resolve_typo = await timed("resolve typo", [lambda t=t: films.resolve(t) for t in typos])
     search_typo = await timed("autocomplete typo", [lambda t=t: films.search(t) for t in typos])
-    if not baseline:
-        return [exact, prefix, resolve_typo, search_typo], None
     # The baseline: what a bot without indexes does, a plain LIKE '%…%' scan that collects every
     # matching title (it must see them all to rank them), for the same kinds of query.
     m = max(10, n // 10)
@@ -228,3 +221,31 @@ async def run_all(db_path: Path, *, n: int, users: int, per_user: int, seed: int
         cache = await cache_hits(services, min(n, 100))
         watch = await watchlist_load(services, db_path, users, per_user)
     return {"latencies": [*latencies, ask, cache], "like": like, "watchlist": watch, "warmup_ms": warmup_ms}
+
+
+async def lookups_on(target: str | Path, n: int, seed: int) -> list[Latency]:
+    """The four title look-ups on one database (either backend), with the same queries for the same
+    seed: what `python -m bench --db postgresql://…` puts beside SQLite's numbers."""
+    settings = Settings(_env_file=None, reviewbot_db=target, reviewbot_load_sample=False)  # type: ignore[call-arg]
+    rng = random.Random(seed)
+    async with open_services(settings) as services:
+        total = await services.store.films.count()
+        titles = []
+        for _ in range(n * 3):
+            film = await services.store.films.get(rng.randint(1, total))
+            if film is not None:
+                titles.append((film.id, film.title, film.year))
+            if len(titles) == n:
+                break
+        await services.films.search("warm up")
+        films = services.films
+        exact = await timed(
+            "resolve exact", [lambda t=t, y=y: films.resolve(f"{t} ({y})" if y else t) for _, t, y in titles]
+        )
+        prefix = await timed(
+            "autocomplete prefix", [lambda t=t: films.search(t[: max(3, len(t) * 3 // 5)]) for _, t, _ in titles]
+        )
+        typos = [typo(rng, t) for _, t, _ in titles]
+        resolve_typo = await timed("resolve typo", [lambda t=t: films.resolve(t) for t in typos])
+        search_typo = await timed("autocomplete typo", [lambda t=t: films.search(t) for t in typos])
+    return [exact, prefix, resolve_typo, search_typo]
