@@ -18,7 +18,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import burst
+from bench import burst, cluster
 from bench.build import build
 from bench.measure import Latency, run_all
 
@@ -83,7 +83,8 @@ def main() -> None:
     parser.add_argument("--no-burst", action="store_true", help="skip the 200-interaction burst through the live bot")
     parser.add_argument(
         "--db", help="an empty postgresql://… database: the catalogue is copied into it and the look-ups run on "
-        "PostgreSQL beside SQLite (target: p99 within 2× of SQLite)",
+        "PostgreSQL beside SQLite (target: p99 within 2× of SQLite), then the burst through one bot process against "
+        "two on shard ranges (bench.cluster; target ≥ 1.6×)",
     )
     args = parser.parse_args()
     n_titles = SIZES[args.size]
@@ -117,6 +118,8 @@ def main() -> None:
     ]
     if args.db:
         lines += ["", *asyncio.run(postgres_lookups(db, args.db, args.samples))]
+        # The burst on that PostgreSQL copy: one bot process holding both shards, then two (bench.cluster).
+        lines += ["", *asyncio.run(cluster.cluster_burst(args.db, 200))]
     if not args.no_burst:
         # The live bot on this same database: acknowledgement under a burst, and its memory.
         lines += ["", *asyncio.run(burst.run(db, 200, 2.0, seed=3))]

@@ -7,7 +7,7 @@ import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +46,7 @@ class LiveBot:
         return "".join(self.stderr_lines)
 
 
-def bot_env(db: Path, discord: FakeDiscord, llm: FakeOpenAI, **extra: str) -> dict[str, str]:
+def bot_env(db: Path | str, discord: FakeDiscord, llm: FakeOpenAI, **extra: str) -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "DISCORD_", "REVIEWBOT_", "LLM_"))}
     return {
         **clean,
@@ -59,18 +59,18 @@ def bot_env(db: Path, discord: FakeDiscord, llm: FakeOpenAI, **extra: str) -> di
 
 
 @asynccontextmanager
-async def live_bot(db: Path, discord: FakeDiscord, llm: FakeOpenAI, **extra_env: str) -> AsyncIterator[LiveBot]:
-    """Sync the commands, start the bot, wait until it is ready; stop it (SIGTERM) on exit."""
+async def live_bot(
+    db: Path | str, discord: FakeDiscord, llm: FakeOpenAI, *, run_args: Sequence[str] = (), sync_commands: bool = True,
+    shards: int = 1, **extra_env: str,
+) -> AsyncIterator[LiveBot]:
+    """Sync the commands, start the bot (`run_args`: e.g. a shard range), wait until its `shards`
+    shards are connected and ready; stop it (SIGTERM) on exit."""
     env = bot_env(db, discord, llm, **extra_env)
-    sync = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "sync", "--guild", discord.guild_id, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    _, err = await sync.communicate()
-    if sync.returncode:
-        raise SystemExit(f"reviewbot sync failed: {err.decode()[-800:]}")
+    if sync_commands:
+        await sync(env, discord)
+    identified = len([s for s in discord.shards.values() if s.identify])
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        sys.executable, "-m", "bot", "run", *run_args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     live = LiveBot(process, env)
 
@@ -81,7 +81,8 @@ async def live_bot(db: Path, discord: FakeDiscord, llm: FakeOpenAI, **extra_env:
 
     reader = asyncio.create_task(collect())
     try:
-        await discord.wait_for(lambda: discord.identify is not None, 60)
+        connected = identified + shards
+        await discord.wait_for(lambda: len([s for s in discord.shards.values() if s.identify]) >= connected, 60)
         await asyncio.sleep(3.0)  # READY, GUILD_CREATE and discord.py's guild_ready_timeout (2 s)
         yield live
     finally:
@@ -93,3 +94,14 @@ async def live_bot(db: Path, discord: FakeDiscord, llm: FakeOpenAI, **extra_env:
                 process.kill()
                 await process.wait()
         await asyncio.wait([reader], timeout=5)
+
+
+async def sync(env: dict[str, str], discord: FakeDiscord) -> None:
+    """`reviewbot sync` to the fake's first server (commands appear there at once)."""
+    sync = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "sync", "--guild", discord.guild_id, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    _, err = await sync.communicate()
+    if sync.returncode:
+        raise SystemExit(f"reviewbot sync failed: {err.decode()[-800:]}")

@@ -76,7 +76,16 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     command("chat", "interactive terminal with the same commands as the Discord bot")
-    command("run", "run the Discord bot (needs DISCORD_TOKEN)")
+    p = command("run", "run the Discord bot (needs DISCORD_TOKEN)")
+    p.add_argument(
+        "--shard-ids", metavar="IDS",
+        help="run only these shards, e.g. 0-3 (with --shard-count); default: every shard (DISCORD_SHARD_IDS)",
+    )
+    p.add_argument(
+        "--shard-count", type=int, metavar="N",
+        help="the bot's total number of shards, over all its processes (default: DISCORD_SHARD_COUNT, "
+        "else what Discord recommends)",
+    )
     p = command("sync", "register the slash commands with Discord (do this once after an upgrade)")
     p.add_argument("--guild", help="sync to one server only (instant) instead of globally (can take an hour)")
 
@@ -186,6 +195,10 @@ def load_settings(args: argparse.Namespace) -> Settings:
     overrides: dict[str, Any] = {}
     if getattr(args, "db", None):
         overrides["reviewbot_db"] = args.db
+    if getattr(args, "shard_ids", None) is not None:
+        overrides["discord_shard_ids"] = args.shard_ids
+    if getattr(args, "shard_count", None) is not None:
+        overrides["discord_shard_count"] = args.shard_count
     return Settings(**overrides)
 
 

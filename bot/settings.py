@@ -9,8 +9,22 @@ from pathlib import Path
 from typing import Literal
 
 from platformdirs import user_data_path
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def parse_shard_ids(text: str) -> list[int]:
+    """`0-3` → [0, 1, 2, 3]; `4,6` → [4, 6]; `0-1,6` → [0, 1, 6]. Raises ValueError, saying why."""
+    ids: set[int] = set()
+    for part in text.replace(" ", "").split(","):
+        low, dash, high = part.partition("-")
+        if not low.isdigit() or (dash and not high.isdigit()):
+            raise ValueError(f"shard ids are numbers and ranges such as 0-3 or 4,5,6, not {text!r}")
+        first, last = int(low), int(high) if dash else int(low)
+        if last < first:
+            raise ValueError(f"the shard range {part} runs backwards")
+        ids.update(range(first, last + 1))
+    return sorted(ids)
 
 
 def default_db_path() -> Path:
@@ -85,6 +99,11 @@ class Settings(BaseSettings):
     # Answer every message in the bot's /ask threads, not only those that mention it. Needs the
     # privileged Message Content intent switched on in the Discord Developer Portal.
     discord_message_content: bool = False
+    # --- Discord shards (several processes serving one bot) ---
+    # Unset: one process runs every shard, as many as Discord recommends (GET /gateway/bot). Set both
+    # to run a range here and the rest elsewhere: e.g. "0-3" of 8 here, "4-7" of 8 on another machine.
+    discord_shard_count: int | None = Field(default=None, ge=1)
+    discord_shard_ids: str | None = None  # "0-3", "4,5,6" or "0-1,6"
 
     @field_validator("reviewbot_db", mode="before")
     @classmethod
@@ -94,7 +113,33 @@ class Settings(BaseSettings):
             return Path(value)
         return value
 
-    @field_validator("openai_base_url", "openai_api_key", "discord_token", mode="before")
+    @field_validator("discord_shard_ids", mode="after")
+    @classmethod
+    def _shard_range(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_shard_ids(value)  # a clear error at start-up, not when the bot connects
+        return value
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> Settings:
+        ids = self.shard_ids
+        if ids is not None and self.discord_shard_count is None:
+            raise ValueError("DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT (the bot's total number of shards)")
+        if ids is not None and self.discord_shard_count is not None and max(ids) >= self.discord_shard_count:
+            raise ValueError(
+                f"DISCORD_SHARD_IDS goes up to {max(ids)}, but shards are numbered 0 to "
+                f"{self.discord_shard_count - 1} (DISCORD_SHARD_COUNT={self.discord_shard_count})"
+            )
+        return self
+
+    @property
+    def shard_ids(self) -> list[int] | None:
+        """The shards this process runs (None: all of them)."""
+        return None if self.discord_shard_ids is None else parse_shard_ids(self.discord_shard_ids)
+
+    @field_validator(
+        "openai_base_url", "openai_api_key", "discord_token", "discord_shard_ids", "discord_shard_count", mode="before"
+    )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         """Whitespace only (`OPENAI_BASE_URL= `, or passed in code) means "not set", not an empty URL."""

@@ -33,6 +33,7 @@ EXTENSIONS = (
 )
 MAX_WORK_SECONDS = 14 * 60  # an interaction token lives 15 minutes
 CONFIRM_TIMEOUT = 60.0  # seconds a "Delete everything?" question waits for an answer
+IDENTIFY_INTERVAL = 5.0  # seconds between two shards' IDENTIFY (Discord's max_concurrency 1)
 
 
 def intents_for(message_content: bool) -> discord.Intents:
@@ -47,10 +48,27 @@ def intents_for(message_content: bool) -> discord.Intents:
     return intents
 
 
-class ReviewBot(commands.Bot):
-    def __init__(self, services: Services, *, guild_ready_timeout: float = 2.0, shutdown_grace: float = 10.0) -> None:
+class ReviewBot(commands.AutoShardedBot):
+    """Sharded as Discord asks (GET /gateway/bot), or the range DISCORD_SHARD_IDS of
+    DISCORD_SHARD_COUNT, so several processes on several machines can serve one bot: everything
+    they must agree on (cooldowns, budgets, caches, button state) lives in the shared database."""
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        guild_ready_timeout: float = 2.0,
+        shutdown_grace: float = 10.0,
+        identify_interval: float = IDENTIFY_INTERVAL,
+    ) -> None:
         settings = services.settings
+        shards: dict[str, Any] = {}  # none given: as many as Discord recommends, all run here
+        if settings.discord_shard_count is not None:
+            shards["shard_count"] = settings.discord_shard_count
+        if settings.shard_ids is not None:
+            shards["shard_ids"] = settings.shard_ids
         super().__init__(
+            **shards,
             command_prefix=commands.when_mentioned,  # unused: the bot has slash commands only
             help_command=None,
             intents=intents_for(settings.discord_message_content),
@@ -73,6 +91,7 @@ class ReviewBot(commands.Bot):
         self.edit_interval = EDIT_INTERVAL  # seconds between edits of a streaming answer
         self.confirm_timeout = CONFIRM_TIMEOUT
         self.closing = False
+        self.identify_interval = identify_interval
         self._in_flight: dict[asyncio.Task[Any], discord.Interaction[Any] | discord.Message] = {}
 
     async def setup_hook(self) -> None:
@@ -82,7 +101,16 @@ class ReviewBot(commands.Bot):
         self.add_dynamic_items(*DYNAMIC_ITEMS)
 
     async def on_ready(self) -> None:
-        log.info("Connected as %s (id %s) to %d server(s)", self.user, self.user and self.user.id, len(self.guilds))
+        log.info(
+            "Connected as %s (id %s) to %d server(s) on shard(s) %s of %s", self.user, self.user and self.user.id,
+            len(self.guilds), _ranges(sorted(self.shards)), self.shard_count,
+        )
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Discord lets a bot start one session per `identify_interval` (5 s): the shards of this
+        process identify one after another. (Tests set it to 0: the fake Discord has no such limit.)"""
+        if not initial:
+            await asyncio.sleep(self.identify_interval)
 
     async def charge_llm(self, user_id: int, guild_id: int | None) -> None:
         """Start the person's LLM cooldown: the server's own length when it set one (/admin settings)."""
@@ -143,3 +171,14 @@ class ReviewBot(commands.Bot):
             await message.reply(str(BotRestarting()), mention_author=False)
         except discord.HTTPException:
             log.warning("Could not tell %s that the bot is restarting", message.author.id, exc_info=True)
+
+
+def _ranges(ids: list[int]) -> str:
+    """[0, 1, 2, 5] → "0-2,5", for the log line."""
+    parts: list[str] = []
+    for i in ids:
+        if parts and parts[-1].rsplit("-", 1)[-1] == str(i - 1):
+            parts[-1] = f"{parts[-1].split('-')[0]}-{i}"
+        else:
+            parts.append(str(i))
+    return ",".join(parts)

@@ -3,6 +3,9 @@
 It plays both halves of Discord that a slash-command bot talks to:
 - the gateway websocket: HELLO, IDENTIFY, heartbeat ACKs, READY, GUILD_CREATE, RESUME/RESUMED, and
   the dispatches a test sends (INTERACTION_CREATE, MESSAGE_CREATE, THREAD_CREATE);
+- shards: `GET /gateway/bot` recommends `shard_count`; each IDENTIFY's `shard: [id, count]` opens that
+  shard's session, whose READY lists only its servers; every server's events (`add_guild(…, shard=)`)
+  go to the shard `(guild_id >> 22) % count`, as Discord routes them, whichever process holds it;
 - the REST API under `/api/v10`: log-in, command sync, interaction callbacks (answered with the
   `with_response` JSON discord.py 2.5+ expects), webhook follow-ups and edits, channel messages,
   threads.
@@ -94,6 +97,23 @@ def _expired() -> web.Response:
 
 
 @dataclass
+class ShardSession:
+    """One shard's gateway session: its websocket while connected, and what it was sent (replayed
+    after a RESUME)."""
+
+    shard_id: int
+    session_id: str
+    ws: web.WebSocketResponse | None = None
+    seq: int = 0
+    sent: list[tuple[int, str]] = field(default_factory=list)  # (seq, packet)
+    identify: JSON | None = None
+
+    @property
+    def connected(self) -> bool:
+        return self.ws is not None and not self.ws.closed
+
+
+@dataclass
 class Fault:
     """Answer the next `times` requests matching `method` and `path_contains` with `response()`."""
 
@@ -156,14 +176,16 @@ class FakeInteraction:
 class FakeDiscord:
     """Run with `async with FakeDiscord() as discord:`; point the bot at `api_base` / `gateway_url`."""
 
-    def __init__(self, *, token: str = "fake-token", ack_deadline: float = 3.0) -> None:
+    def __init__(self, *, token: str = "fake-token", ack_deadline: float = 3.0, shard_count: int = 1) -> None:
         self.token = token
+        self.shard_count = shard_count  # what GET /gateway/bot recommends
         self.ack_deadline = ack_deadline
         self._ids = itertools.count(int(time.time() * 1000) << 22)
         self.users: dict[str, JSON] = {}
         self.app_id = self.new_id()
         self.bot_user: JSON = self.user("reviewbot", bot=True, user_id=self.app_id)
         self.guild_id = self.new_id()
+        self.guilds: dict[str, JSON] = {self.guild_id: {"id": self.guild_id, "name": "Film Club"}}
         self.channel_id = self.new_id()
         self.owner = self.user("owner")
         self.channels: dict[str, JSON] = {
@@ -177,7 +199,8 @@ class FakeDiscord:
         self.commands: dict[str | None, list[JSON]] = {}  # None: global; else guild id
         self.messages: dict[str, JSON] = {}
         self.interactions: dict[str, FakeInteraction] = {}
-        self.identify: JSON | None = None
+        self.identify: JSON | None = None  # the latest IDENTIFY (any shard)
+        self.shards: dict[int, ShardSession] = {}  # by shard id
         self.resumes: list[JSON] = []
         self.heartbeats = 0
         self.allow_threads = True  # False: thread creation fails with 403 Missing Permissions
@@ -186,11 +209,8 @@ class FakeDiscord:
         self.token_lifetime = TOKEN_LIFETIME
         self.attachment_size_limit = 10 * 1024 * 1024  # the largest file the bot may upload in a reply
         self._clock_offset = 0.0
-        self._sent_events: list[tuple[int, str]] = []  # (seq, packet): replayed after a RESUME
         self._changed = asyncio.Condition()
-        self._ws: web.WebSocketResponse | None = None
-        self._seq = 0
-        self._session_id = secrets.token_hex(8)
+        self._session_id = secrets.token_hex(8)  # shard 0's; shard n's ends in -n
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -233,8 +253,9 @@ class FakeDiscord:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def close(self) -> None:
-        if self._ws is not None:
-            await self._ws.close()
+        for session in self.shards.values():
+            if session.ws is not None:
+                await session.ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -245,6 +266,45 @@ class FakeDiscord:
     @property
     def gateway_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/gateway"
+
+    # --- shards and servers ---------------------------------------------------------------------------
+    @property
+    def _ws(self) -> web.WebSocketResponse | None:
+        """Shard 0's websocket while connected (a bot with one shard)."""
+        session = self.shards.get(0)
+        return session.ws if session is not None else None
+
+    @property
+    def routing_count(self) -> int:
+        """The shard count the bot identified with (Discord routes by it), else the recommended one."""
+        counts = [s.identify["shard"][1] for s in self.shards.values() if s.identify and s.identify.get("shard")]
+        return counts[-1] if counts else self.shard_count
+
+    def shard_of(self, guild_id: str | int) -> int:
+        """Which shard receives a server's events, as Discord routes them."""
+        return (int(guild_id) >> 22) % self.routing_count
+
+    def add_guild(self, name: str, *, shard: int | None = None) -> JSON:
+        """Another server with the bot in it (and one text channel, `channel_id`); with `shard`, its id
+        is chosen so that its events go to that shard (of `shard_count`)."""
+        while True:
+            guild_id = self.new_id()
+            if shard is None or self.shard_of(guild_id) == shard:
+                break
+            # Skip ahead to the next millisecond: the shard is decided by the id's timestamp part.
+            self._ids = itertools.count(((int(guild_id) >> 22) + 1) << 22)
+        channel_id = self.new_id()
+        self.channels[channel_id] = {
+            "id": channel_id, "type": 0, "name": "films", "guild_id": guild_id, "position": 0,
+            "permission_overwrites": [], "nsfw": False, "parent_id": None, "topic": None,
+            "rate_limit_per_user": 0, "last_message_id": None,
+        }
+        guild = {"id": guild_id, "name": name, "channel_id": channel_id}
+        self.guilds[guild_id] = guild
+        return guild
+
+    def connected_shards(self) -> list[int]:
+        return sorted(i for i, s in self.shards.items() if s.connected and s.identify is not None)
 
     # --- helpers for tests ---------------------------------------------------------------------------
     def new_id(self) -> str:
@@ -333,19 +393,30 @@ class FakeDiscord:
         return [m for m in self.messages.values() if m["channel_id"] == thread_id]
 
     # --- driving the bot -----------------------------------------------------------------------------
-    async def dispatch(self, event: str, data: JSON) -> None:
-        """Send a gateway event; while the bot is disconnected it waits for the bot's RESUME."""
-        self._seq += 1
-        packet = json.dumps({"op": 0, "t": event, "s": self._seq, "d": data})
+    async def dispatch(self, event: str, data: JSON, *, shard: int | None = None) -> None:
+        """Send a gateway event on the shard of its server (`guild_id`; events without one go to
+        shard 0, as DMs do on Discord); while that shard is disconnected it waits for its RESUME."""
+        if shard is None:
+            shard = self.shard_of(data["guild_id"]) if data.get("guild_id") else 0
+        session = self._session(shard)
+        session.seq += 1
+        packet = json.dumps({"op": 0, "t": event, "s": session.seq, "d": data})
         if event not in ("READY", "RESUMED"):
-            self._sent_events.append((self._seq, packet))
-        if self._ws is not None and not self._ws.closed:
-            await self._ws.send_str(packet)
+            session.sent.append((session.seq, packet))
+        if session.ws is not None and not session.ws.closed:
+            await session.ws.send_str(packet)
 
-    async def drop_connection(self, code: int = 4000) -> None:
-        """Close the websocket the way Discord does on a restart: the client should RESUME."""
-        assert self._ws is not None
-        await self._ws.close(code=code, message=b"fake reconnect")
+    def _session(self, shard: int) -> ShardSession:
+        if shard not in self.shards:
+            session_id = self._session_id if shard == 0 else f"{self._session_id}-{shard}"
+            self.shards[shard] = ShardSession(shard, session_id)
+        return self.shards[shard]
+
+    async def drop_connection(self, code: int = 4000, *, shard: int = 0) -> None:
+        """Close a shard's websocket the way Discord does on a restart: the client should RESUME."""
+        ws = self.shards[shard].ws
+        assert ws is not None
+        await ws.close(code=code, message=b"fake reconnect")
 
     async def command(
         self,
@@ -397,13 +468,14 @@ class FakeDiscord:
         if not intents & MESSAGE_CONTENT_INTENT and not mention_bot:
             content = ""  # Discord withholds content from bots without the intent
         channel = self.channels[channel_id]
+        guild_id = channel.get("guild_id") or self.guild_id
         message = self._message(channel_id, user, content, message_type=19 if reply_to else 0)
         member = self.member(user)
         del member["user"]  # MESSAGE_CREATE carries the author separately
-        message.update(mentions=mentions, guild_id=self.guild_id, member=member)
+        message.update(mentions=mentions, guild_id=guild_id, member=member)
         if reply_to:
             message["message_reference"] = {"message_id": reply_to, "channel_id": channel_id,
-                                            "guild_id": self.guild_id}
+                                            "guild_id": guild_id}
             message["referenced_message"] = self.messages.get(reply_to)
         self.messages[message["id"]] = message
         if channel["type"] == 11:
@@ -463,9 +535,9 @@ class FakeDiscord:
                            authorizing_integration_owners={"0": self.guild_id})
         else:
             channel = self.channels[channel_id or self.channel_id]
-            payload.update(guild_id=self.guild_id, guild_locale="en-US", member=self.member(user, permissions),
-                           channel=channel,
-                           channel_id=channel["id"], context=0, authorizing_integration_owners={"0": self.guild_id})
+            payload.update(guild_id=channel["guild_id"], guild_locale="en-US", member=self.member(user, permissions),
+                           channel=channel, channel_id=channel["id"], context=0,
+                           authorizing_integration_owners={"0": channel["guild_id"]})
         if message is not None:
             payload["message"] = message
         ix = FakeInteraction(interaction_id, token, kind, payload, self.now())
@@ -483,7 +555,8 @@ class FakeDiscord:
 
     def add_thread(self, name: str, *, parent_id: str | None = None, thread_id: str | None = None) -> JSON:
         thread = {
-            "id": thread_id or self.new_id(), "type": 11, "guild_id": self.guild_id,
+            "id": thread_id or self.new_id(), "type": 11,
+            "guild_id": self.channels.get(parent_id or self.channel_id, {}).get("guild_id", self.guild_id),
             "parent_id": parent_id or self.channel_id, "name": name, "owner_id": self.app_id,
             "thread_metadata": {"archived": False, "auto_archive_duration": 1440, "archive_timestamp": _now_iso(),
                                 "locked": False},
@@ -496,7 +569,7 @@ class FakeDiscord:
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
-        self._ws = ws
+        session: ShardSession | None = None  # known once the client IDENTIFYs or RESUMEs
         await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}}))
         async for msg in ws:
             if msg.type != WSMsgType.TEXT:
@@ -507,17 +580,23 @@ class FakeDiscord:
                 self.heartbeats += 1
                 await ws.send_str(json.dumps({"op": 11}))
             elif op == 2:
-                await self._on_identify(ws, packet["d"])
+                session = await self._on_identify(ws, packet["d"])
             elif op == 6:
                 self.resumes.append(packet["d"])
+                session = next((s for s in self.shards.values() if s.session_id == packet["d"].get("session_id")),
+                               None)
+                if session is None:
+                    await ws.send_str(json.dumps({"op": 9, "d": False}))  # invalid session: identify anew
+                    continue
+                session.ws = ws
                 # Discord replays what the bot missed, then confirms.
-                for seq, missed in self._sent_events:
+                for seq, missed in session.sent:
                     if seq > (packet["d"].get("seq") or 0):
                         await ws.send_str(missed)
-                await self.dispatch("RESUMED", {})
+                await self.dispatch("RESUMED", {}, shard=session.shard_id)
             await self._notify()
-        if self._ws is ws:
-            self._ws = None
+        if session is not None and session.ws is ws:
+            session.ws = None
         await self._notify()
         return ws
 
@@ -525,25 +604,37 @@ class FakeDiscord:
         async with self._changed:
             self._changed.notify_all()
 
-    async def _on_identify(self, ws: web.WebSocketResponse, data: JSON) -> None:
+    async def _on_identify(self, ws: web.WebSocketResponse, data: JSON) -> ShardSession | None:
         if data.get("token") != self.token:
             await ws.close(code=4004, message=b"Authentication failed.")
-            return
+            return None
+        shard_id, count = data.get("shard") or [0, 1]
+        if not 0 <= shard_id < count:
+            await ws.close(code=4010, message=b"Invalid shard.")
+            return None
+        data = {**data, "shard": [shard_id, count]}
         self.identify = data
+        session = self._session(shard_id)
+        if session.connected and session.ws is not ws:
+            await session.ws.close(code=4005, message=b"Already authenticated.")  # type: ignore[union-attr]
+        session.ws, session.identify = ws, data
+        mine = [g for g in self.guilds if self.shard_of(g) == shard_id]
         await self.dispatch("READY", {
-            "v": 10, "user": self.bot_user, "guilds": [{"id": self.guild_id, "unavailable": True}],
-            "session_id": self._session_id, "resume_gateway_url": self.gateway_url,
+            "v": 10, "user": self.bot_user, "guilds": [{"id": g, "unavailable": True} for g in mine],
+            "session_id": session.session_id, "resume_gateway_url": self.gateway_url, "shard": [shard_id, count],
             "application": {"id": self.app_id, "flags": 0}, "private_channels": [], "relationships": [],
-        })
-        await self.dispatch("GUILD_CREATE", self._guild())
+        }, shard=shard_id)
+        for guild_id in mine:
+            await self.dispatch("GUILD_CREATE", self._guild(guild_id), shard=shard_id)
+        return session
 
-    def _guild(self) -> JSON:
+    def _guild(self, guild_id: str) -> JSON:
         return {
-            "id": self.guild_id, "name": "Film Club", "icon": None, "owner_id": self.owner["id"],
-            "roles": [{"id": self.guild_id, "name": "@everyone", "permissions": ALL_PERMISSIONS, "position": 0,
+            "id": guild_id, "name": self.guilds[guild_id]["name"], "icon": None, "owner_id": self.owner["id"],
+            "roles": [{"id": guild_id, "name": "@everyone", "permissions": ALL_PERMISSIONS, "position": 0,
                        "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0}],
-            "channels": [c for c in self.channels.values() if c["type"] == 0],
-            "threads": [c for c in self.channels.values() if c["type"] == 11],
+            "channels": [c for c in self.channels.values() if c["type"] == 0 and c.get("guild_id") == guild_id],
+            "threads": [c for c in self.channels.values() if c["type"] == 11 and c.get("guild_id") == guild_id],
             "members": [self.member(self.bot_user), self.member(self.owner)], "member_count": 2,
             "emojis": [], "stickers": [], "features": [], "large": False, "unavailable": False,
             "joined_at": _now_iso(), "voice_states": [], "presences": [], "stage_instances": [],
@@ -604,13 +695,13 @@ class FakeDiscord:
         })
 
     async def _gateway_info(self, request: web.Request) -> web.Response:
-        return _json({"url": self.gateway_url, "shards": 1,
+        return _json({"url": self.gateway_url, "shards": self.shard_count,
                       "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0,
                                               "max_concurrency": 1}})
 
     async def _sync(self, request: web.Request) -> web.Response:
         guild = request.match_info.get("guild")
-        if guild is not None and guild != self.guild_id:
+        if guild is not None and guild not in self.guilds:
             return _error(403, 50001, "Missing Access")
         stored = []
         for command in request[BODY]:
@@ -822,10 +913,11 @@ class FakeDiscord:
         if channel is not None and channel.get("guild_id"):
             message["guild_id"] = channel["guild_id"]
         if interaction is not None:
+            owner = message.get("guild_id", self.guild_id)
             message.update(webhook_id=self.app_id, application_id=self.app_id, type=20,
                            interaction_metadata={"id": interaction.id, "type": interaction.type,
                                                  "user": self._invoker(interaction),
-                                                 "authorizing_integration_owners": {"0": self.guild_id}})
+                                                 "authorizing_integration_owners": {"0": owner}})
         return message
 
     @staticmethod

@@ -81,13 +81,16 @@ class Harness:
 
 @asynccontextmanager
 async def start_bot(
-    tmp: Path, *, shutdown_grace: float = 5.0, db: str | None = None, **overrides: Any
+    tmp: Path, *, shutdown_grace: float = 5.0, db: str | None = None, shard_count: int = 1, **overrides: Any
 ) -> AsyncIterator[Harness]:
-    """`db`: a PostgreSQL URL to run on (default: a SQLite file in `tmp`)."""
-    async with FakeDiscord() as fake:
+    """`db`: a PostgreSQL URL to run on (default: a SQLite file in `tmp`). `shard_count`: what the
+    fake Discord recommends, with one more server on each shard but the first server's (`fake.guilds`)."""
+    async with FakeDiscord(shard_count=shard_count) as fake:
+        for shard in set(range(shard_count)) - {fake.shard_of(fake.guild_id)}:
+            fake.add_guild(f"Server on shard {shard}", shard=shard)
         settings = discord_settings(fake, db or tmp / "reviewbot.db", **overrides)
         async with open_services(settings) as services:
-            bot = ReviewBot(services, guild_ready_timeout=0.01, shutdown_grace=shutdown_grace)
+            bot = ReviewBot(services, guild_ready_timeout=0.01, shutdown_grace=shutdown_grace, identify_interval=0)
             bot.edit_interval = 0.2  # the throttle is tested at this scale: keeps the tests fast
             point_discord_at(settings)
             async with bot:
