@@ -18,19 +18,13 @@ from bot.discord_app.cooldown import UserCooldown
 from bot.discord_app.ratelimit import SlidingWindow
 from bot.discord_app.replies import EDIT_INTERVAL
 from bot.discord_app.tree import BotRestarting, ReviewTree, report_error
-from bot.discord_app.views import DYNAMIC_ITEMS
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = (
-    "bot.discord_app.cogs.summary",
-    "bot.discord_app.cogs.films",
-    "bot.discord_app.cogs.watchlist",
-    "bot.discord_app.cogs.ask",
-    "bot.discord_app.cogs.help",
-    "bot.discord_app.cogs.privacy",
-    "bot.discord_app.cogs.admin",
-)
+EXTENSIONS = tuple(
+    f"bot.discord_app.features.{feature}.cog"
+    for feature in ("summary", "films", "reviews", "watchlist", "ask", "help", "privacy", "admin")
+)  # each feature's cog module registers its command(s) and its buttons
 MAX_WORK_SECONDS = 14 * 60  # an interaction token lives 15 minutes
 CONFIRM_TIMEOUT = 60.0  # seconds a "Delete everything?" question waits for an answer
 
@@ -76,10 +70,9 @@ class ReviewBot(commands.Bot):
         self._in_flight: dict[asyncio.Task[Any], discord.Interaction[Any] | discord.Message] = {}
 
     async def setup_hook(self) -> None:
+        # Buttons carry their state in their custom_id, so they keep working after a restart.
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        # Buttons carry their state in their custom_id, so they keep working after a restart.
-        self.add_dynamic_items(*DYNAMIC_ITEMS)
 
     async def on_ready(self) -> None:
         log.info("Connected as %s (id %s) to %d server(s)", self.user, self.user and self.user.id, len(self.guilds))

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.discord_app.render import WRITING
+from bot.discord_app.markup import WRITING
 from bot.text.chunking import spoiler_markers
 from tests.bot.discord_app.harness import Harness, start_bot
 from tests.fakes.fake_discord import EPHEMERAL

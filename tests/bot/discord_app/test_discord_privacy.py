@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.discord_app import render
+from bot.discord_app.features.privacy import render
 from bot.discord_app.ratelimit import SlidingWindow
 from bot.services.summaries import Requester
 from tests.bot.discord_app.harness import Harness

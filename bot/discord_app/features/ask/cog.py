@@ -22,11 +22,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_app import render
-from bot.discord_app.cogs._shared import Interaction, film_autocomplete, llm_cooldown
+from bot.discord_app.checks import Interaction, film_autocomplete, llm_cooldown, requester_of
+from bot.discord_app.features.ask import render
 from bot.discord_app.replies import LiveText, defer, edit_original, follow_up
 from bot.discord_app.tree import describe
-from bot.discord_app.views import requester_of
 from bot.errors import LimitReached
 from bot.services.ask import Answer
 from bot.services.summaries import Requester
