@@ -25,6 +25,7 @@ from storage.conversations import ConversationRepository
 from storage.db import Database
 from storage.films import FilmRepository
 from storage.guild_settings import GuildSettingsRepository
+from storage.limits import LimitsRepository, LimitsStore
 from storage.reviews import ReviewRepository
 from storage.summaries import SummaryRepository
 from storage.users import UserDataRepository
@@ -47,6 +48,7 @@ class Services:
     catalogue: CatalogueService
     engine_name: str
     guilds: GuildSettingsService  # per-server settings (/admin settings)
+    limits: LimitsStore  # cooldowns and rate limits, shared by every process (bot/services/limits.py)
 
 
 @asynccontextmanager
@@ -107,6 +109,7 @@ async def open_services(settings: Settings, *, load_sample: bool | None = None) 
         services = Services(
             settings, db, films, reviews, summaries, watchlist, ask, importer, privacy,
             CatalogueService(db, films), summary_engine.name, GuildSettingsService(GuildSettingsRepository(db)),
+            LimitsRepository(db),
         )
         if settings.reviewbot_load_sample if load_sample is None else load_sample:
             report = await importer.load_sample()

@@ -361,8 +361,8 @@ class Writer:
 
 
 def _note_slow(sql: str, started: float) -> None:
-    """Reads share one connection, so one slow query delays every other: log it (the SQL only,
-    never its parameters, which can hold what people typed)."""
+    """A slow read holds one of the few reader connections (READERS) while look-ups queue for the
+    rest: log it (the SQL only, never its parameters, which can hold what people typed)."""
     elapsed = (time.perf_counter() - started) * 1000
     if elapsed > SLOW_QUERY_MS:
         log.warning("slow query (%.0f ms): %s", elapsed, " ".join(sql.split())[:160])

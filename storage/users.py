@@ -31,6 +31,10 @@ class UserDataRepository:
                 "llm_usage": await tx.execute("UPDATE llm_usage SET user_id = NULL WHERE user_id = ?", (user_id,)),
                 "preferences": await tx.execute("DELETE FROM user_prefs WHERE user_id = ?", (user_id,)),
             }
+            # Their running cooldowns and counted writes, and the name on calls still in flight.
+            await tx.execute("DELETE FROM cooldowns WHERE user_id = ?", (user_id,))
+            await tx.execute("DELETE FROM rate_hits WHERE user_id = ?", (user_id,))
+            await tx.execute("UPDATE llm_reservations SET user_id = NULL WHERE user_id = ?", (user_id,))
             # Cached summaries of the films they reviewed were written from their text.
             for row in film_rows:
                 await tx.execute("DELETE FROM summary_cache WHERE film_id = ?", (row[0],))

@@ -14,10 +14,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Services
-from bot.discord_app.cooldown import UserCooldown
-from bot.discord_app.ratelimit import SlidingWindow
 from bot.discord_app.replies import EDIT_INTERVAL
 from bot.discord_app.tree import BotRestarting, ReviewTree, report_error
+from bot.services.limits import Cooldown, RateLimit
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +57,9 @@ class ReviewBot(commands.Bot):
         )
         self.services = services
         self.settings = settings
-        self.llm_cooldown = UserCooldown(settings.discord_command_cooldown_seconds)
-        self.write_limit = SlidingWindow(settings.discord_write_rate_per_minute)
+        # In the database, so a burst (or several processes) can't slip past them: see services/limits.py.
+        self.llm_cooldown = Cooldown(services.limits, "llm", settings.discord_command_cooldown_seconds)
+        self.write_limit = RateLimit(services.limits, "write", settings.discord_write_rate_per_minute)
         # The LLM engine has its own timeout and falls back to the offline answer; this is the backstop.
         per_try = settings.llm_timeout_seconds * (settings.llm_max_retries + 1)
         self.work_timeout = min(MAX_WORK_SECONDS, per_try + 30.0)
@@ -78,9 +78,10 @@ class ReviewBot(commands.Bot):
         log.info("Connected as %s (id %s) to %d server(s)", self.user, self.user and self.user.id, len(self.guilds))
 
     async def charge_llm(self, user_id: int, guild_id: int | None) -> None:
-        """Start the person's LLM cooldown: the server's own length when it set one (/admin settings)."""
+        """Start the person's LLM cooldown (the server's own length when it set one, /admin settings),
+        or refuse when one runs: atomic, so of a burst of requests only the first goes on."""
         own = await self.services.guilds.get(str(guild_id) if guild_id else None)
-        self.llm_cooldown.charge(user_id, own.llm_cooldown_seconds)
+        await self.llm_cooldown.start(str(user_id), own.llm_cooldown_seconds)
 
     async def on_message(self, message: discord.Message, /) -> None:
         """No prefix commands: messages are only read by the ask cog's thread follow-ups."""

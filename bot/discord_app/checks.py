@@ -72,22 +72,25 @@ async def own_film_autocomplete(interaction: Interaction, current: str) -> list[
 
 
 def llm_cooldown() -> Callable[[T], T]:
-    """Refuse (with an explanation) while the person's per-user cooldown runs; see cooldown.py."""
+    """Refuse (with an explanation) while the person's cooldown runs; see bot/services/limits.py."""
 
     async def predicate(interaction: Interaction) -> bool:
-        interaction.client.llm_cooldown.check(interaction.user.id)
+        try:
+            await interaction.client.llm_cooldown.check(str(interaction.user.id))
+        except RateLimited as error:
+            raise Refused(error) from error
         return True
 
     return app_commands.check(predicate)
 
 
 def write_limit() -> Callable[[T], T]:
-    """Count the command against the person's writes per minute (see ratelimit.py); refuse with
+    """Count the command against the person's writes per minute (see bot/services/limits.py); refuse with
     an explanation when they are used up."""
 
     async def predicate(interaction: Interaction) -> bool:
         try:
-            interaction.client.write_limit.hit(interaction.user.id)
+            await interaction.client.write_limit.hit(str(interaction.user.id))
         except RateLimited as error:
             raise Refused(error) from error
         return True

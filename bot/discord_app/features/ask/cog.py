@@ -162,7 +162,7 @@ class AskCog(commands.Cog):
         reply: discord.Message | None = None
         try:
             self.bot.track(message)
-            self.bot.llm_cooldown.check(message.author.id)
+            await self.bot.llm_cooldown.check(str(message.author.id))
             await self.bot.charge_llm(message.author.id, message.guild.id if message.guild else None)
             reply = await message.reply(THINKING, mention_author=False)
             placeholder = reply

@@ -69,6 +69,6 @@ class SummaryButton(TrackedButton, template=r"rb:sum:(?P<film>\d+)"):
 
     async def pressed(self, interaction: Interaction) -> None:
         film = await film_by_id(interaction, self.film_id)
-        interaction.client.llm_cooldown.check(interaction.user.id)
+        await interaction.client.llm_cooldown.check(str(interaction.user.id))
         await interaction.client.charge_llm(interaction.user.id, interaction.guild_id)
         await send_summary(interaction, film, spoilers=False, ephemeral=True)

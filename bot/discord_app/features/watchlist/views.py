@@ -39,7 +39,7 @@ class WatchlistAddButton(TrackedButton, template=r"rb:wladd:(?P<film>\d+)"):
         return cls(int(match["film"]))
 
     async def pressed(self, interaction: Interaction) -> None:
-        interaction.client.write_limit.hit(interaction.user.id)
+        await interaction.client.write_limit.hit(str(interaction.user.id))
         change = await interaction.client.services.watchlist.add(
             str(interaction.user.id), f"film:{self.film_id}", guild_id=guild_of(interaction)
         )
