@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
+from collections.abc import Callable
 from typing import Any
 
 import discord
@@ -26,6 +28,10 @@ EXTENSIONS = tuple(
 )  # each feature's cog module registers its command(s) and its buttons
 MAX_WORK_SECONDS = 14 * 60  # an interaction token lives 15 minutes
 CONFIRM_TIMEOUT = 60.0  # seconds a "Delete everything?" question waits for an answer
+UNKNOWN_COMPONENT = (
+    "That button no longer works (it may come from an older version of me). "
+    "Run the command again for a fresh one."
+)
 
 
 def intents_for(message_content: bool) -> discord.Intents:
@@ -68,6 +74,26 @@ class ReviewBot(commands.Bot):
         self.confirm_timeout = CONFIRM_TIMEOUT
         self.closing = False
         self._in_flight: dict[asyncio.Task[Any], discord.Interaction[Any] | discord.Message] = {}
+        self._component_ids: list[re.Pattern[str]] = []  # the custom_ids of every registered button
+        _guard_parsers(self._connection.parsers)
+
+    def add_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
+        super().add_dynamic_items(*items)
+        self._component_ids.extend(item.__discord_ui_compiled_template__ for item in items)
+
+    async def on_interaction(self, interaction: discord.Interaction[Any], /) -> None:
+        """Answer a button (or menu, or form) no feature knows; discord.py drops those silently,
+        and the person would see "This interaction failed"."""
+        if interaction.type not in (discord.InteractionType.component, discord.InteractionType.modal_submit):
+            return
+        custom_id = str(dict(interaction.data or {}).get("custom_id", ""))
+        if any(pattern.fullmatch(custom_id) for pattern in self._component_ids):
+            return
+        log.info("Answered a press of an unknown component (%d characters of custom_id)", len(custom_id))
+        try:
+            await interaction.response.send_message(UNKNOWN_COMPONENT, ephemeral=True)
+        except discord.HTTPException:
+            log.warning("Could not answer an unknown component", exc_info=True)
 
     async def setup_hook(self) -> None:
         # Buttons carry their state in their custom_id, so they keep working after a restart.
@@ -137,3 +163,23 @@ class ReviewBot(commands.Bot):
             await message.reply(str(BotRestarting()), mention_author=False)
         except discord.HTTPException:
             log.warning("Could not tell %s that the bot is restarting", message.author.id, exc_info=True)
+
+
+def _guard_parsers(parsers: dict[str, Callable[[Any], Any]]) -> None:
+    """Wrap discord.py's gateway event parsers so one malformed event (an interaction whose user id
+    is not a number, say) is logged and dropped: unguarded, its exception ends `Client.connect`,
+    and with it the bot. The event's data is not logged (it can hold what people wrote)."""
+    for event, parse in list(parsers.items()):
+        parsers[event] = _guarded(event, parse)
+
+
+def _guarded(event: str, parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def guarded(data: Any) -> Any:
+        try:
+            return parse(data)
+        except Exception as error:
+            # The type only: the message can quote the event's data.
+            log.error("Dropped a malformed %s gateway event (%s)", event, type(error).__name__)
+            return None
+
+    return guarded
