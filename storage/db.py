@@ -140,6 +140,9 @@ class Database:
             # WAL + NORMAL: a commit is durable once written to the WAL (it survives a crash of the
             # process, kill -9 included); only a power cut or OS crash can lose the last commits.
             await conn.execute("PRAGMA synchronous=NORMAL")
+            # Deleted rows are overwritten with zeros, not left in free space: a person who erases
+            # their data (privacy delete) leaves no readable trace in the file.
+            await conn.execute("PRAGMA secure_delete=ON")
         except BaseException:
             await conn.close()
             raise
@@ -315,6 +318,23 @@ class Database:
                     self.path, self._write_lock, busy_timeout_ms=self._busy_timeout_ms, busy_retries=self._busy_retries
                 )
         return await self._committer.run(fn)
+
+    async def scrub(self, fts_tables: Sequence[str]) -> None:
+        """After an erasure, leave none of the erased text in the file: secure_delete (set on every
+        connection) zeroes deleted rows, but a full-text index only marks entries deleted until its
+        segments are merged, so merge them ('optimize', which frees the old pages: zeroed too), and
+        the WAL still holds old page images until it is checkpointed and truncated."""
+        async with self.transaction() as tx:
+            for table in fts_tables:
+                await tx.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
+        async with self._write_lock:
+            with explained(self.path):
+                cursor = await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                row = await cursor.fetchone()
+                await cursor.close()
+        if row is not None and row[0]:
+            log.warning("The WAL of %s could not be truncated yet (a reader was busy); it will be on the next "
+                        "checkpoint", self.path)
 
     async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
         """One write statement in its own transaction; returns the rows changed."""
