@@ -4,7 +4,9 @@ another person's list, except to read one its owner chose to share."""
 from __future__ import annotations
 
 import builtins
+import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Literal
 
 from rapidfuzz import fuzz, process
@@ -28,6 +30,7 @@ from storage.records import Film, WatchlistEntry
 from storage.watchlists import WatchlistRepository
 
 Status = Literal["added", "exists", "removed", "watched"]
+SHARE_TTL = 7 * 86400.0  # seconds a posted list can be browsed by others
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +132,20 @@ class WatchlistService:
         if viewer_id != owner_id and not await self._repo.is_shared(owner_id):
             raise PermissionDenied("That watchlist is private.")
         return await self._repo.list(owner_id, self.scope(guild_id))
+
+    async def as_shared(
+        self, owner_id: str, shared_at: float, *, guild_id: str | None = None, now: float | None = None
+    ) -> builtins.list[WatchlistEntry]:
+        """The list its owner posted at `shared_at` (unix seconds), for anyone browsing the post:
+        films added later stay private, and after SHARE_TTL the post shows nothing more."""
+        now = time.time() if now is None else now
+        if now - shared_at > SHARE_TTL:
+            raise PermissionDenied(
+                "This shared watchlist has expired (shares last "
+                f"{SHARE_TTL // 86400:g} days). Ask its owner to share it again with /watchlist list share:true."
+            )
+        cutoff = datetime.fromtimestamp(shared_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return [e for e in await self._repo.list(owner_id, self.scope(guild_id)) if e.added_at <= cutoff]
 
     async def set_shared(self, user_id: str, shared: bool) -> None:
         await self._repo.set_shared(user_id, shared)
