@@ -8,6 +8,7 @@ limits with `bot.text.chunking` so a spoiler span is never split open.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import discord
@@ -32,6 +33,19 @@ def plain(text: str) -> str:
     """Text from a person (a title, a name, a note), shown as written: every Discord markup
     character escaped, so it can't format, hide or end the bot's own markup around it."""
     return escape_markdown(text)
+
+
+_BACKTICK = re.compile(r"(?<!\\)`")
+_BLOCK_LINE = re.compile(r"^([ \t]*)(-#|#{1,3}|>{1,3})(?=\s)", re.MULTILINE)
+
+
+def generated(text: str) -> str:
+    """Text written by a summarizer or an LLM, with the markdown that would change the bot's own
+    formatting around it neutralised: a backtick (a ``` opened a code block that swallowed the
+    spoiler bars after it, showing them as plain `||`), and headings, subtext and quotes at a line's
+    start. Bold, italics and the bot's own `||…||` spans are left as they are."""
+    text = _BACKTICK.sub("\\`", text)
+    return _BLOCK_LINE.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
 
 
 def count(n: int, one: str, many: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator
 from itertools import pairwise
 from pathlib import Path
@@ -36,11 +37,15 @@ class Model:
 
     def __init__(self) -> None:
         self.points = 6
+        self.prefix = ""  # put before every point (markup a model might write)
 
     def __call__(self, request: ChatRequest) -> Reply | str:
         name = schema_of(request)
         if name == "reviewbot_points":
-            points = [{"text": POINT.format(i=i), "sources": [], "spoiler": i % 3 == 2} for i in range(self.points)]
+            points = [
+                {"text": self.prefix + POINT.format(i=i), "sources": [], "spoiler": i % 3 == 2}
+                for i in range(self.points)
+            ]
             text = json.dumps({"points": points})
             return Reply(text, chunk_chars=max(60, len(text) // 25), chunk_delay=0.03)  # ~0.75 s a stream
         if name == "reviewbot_digest":
@@ -78,6 +83,23 @@ async def test_summary_streams_with_throttled_edits(llm: tuple[Harness, FakeOpen
     assert all(gap >= h.bot.edit_interval * 0.9 for gap in gaps), gaps
     description = final.body["embeds"][0]["description"]
     assert "||Point 2:" in description and WRITING not in json.dumps(final.body)
+
+
+async def test_markup_from_the_model_cannot_swallow_the_bots_own(llm: tuple[Harness, FakeOpenAI, Model]) -> None:
+    """Issue 12, hole 10: a ``` in generated text put the spoiler bars inside a code block."""
+    h, _, model = llm
+    model.prefix, model.points = "```\n# ", 6
+    try:
+        ix = await h.run("summary", film="Se7en", spoilers=True, user=h.user("fenced"))
+        summary = h.original(ix)["embeds"][0]["description"]
+        ask = h.original(await h.run("ask", question="Is Se7en scary?", user=h.user("fenced-ask")))["content"]
+    finally:
+        model.prefix, model.points = "", 6
+    for text in (summary, ask):
+        assert "Point" in text, text
+        assert not re.search(r"(?<!\\)`", text), "no backtick left that could open a code block"
+        assert not re.search(r"(?m)^#", text), "no heading"
+    assert "||" in summary and len(spoiler_markers(summary)) % 2 == 0
 
 
 async def test_long_answer_is_split_at_the_limit(llm: tuple[Harness, FakeOpenAI, Model]) -> None:

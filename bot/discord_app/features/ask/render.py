@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.discord_app.markup import WRITING, cut, plain
+from bot.discord_app.markup import WRITING, cut, generated, plain
 from bot.services.ask import Answer
 from bot.text.chunking import CONTENT_LIMIT, first_piece, split_message
 
@@ -15,7 +15,8 @@ def answer_text(answer: Answer) -> str:
         extras.append("Sources: " + ", ".join(plain(a) for a in authors[:6]))
     extras.extend(answer.notes)
     footer = "\n".join(f"-# {cut(e, 300)}" for e in extras)
-    return f"{answer.text}\n{footer}" if footer else answer.text
+    text = generated(answer.text)
+    return f"{text}\n{footer}" if footer else text
 
 
 def answer_pieces(answer: Answer) -> list[str]:
@@ -23,4 +24,4 @@ def answer_pieces(answer: Answer) -> list[str]:
 
 
 def answer_preview(text: str) -> str:
-    return first_piece(text, CONTENT_LIMIT - len(WRITING) - 4) + f"\n-# {WRITING}"
+    return first_piece(generated(text), CONTENT_LIMIT - len(WRITING) - 4) + f"\n-# {WRITING}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.discord_app.markup import COLOUR, SPOILER_COLOUR, TITLE_LIMIT, WRITING, cut, plain
+from bot.discord_app.markup import COLOUR, SPOILER_COLOUR, TITLE_LIMIT, WRITING, cut, generated, plain
 from bot.services.summaries import SummaryResult
 from bot.text.chunking import EMBED_DESCRIPTION_LIMIT, first_piece, split_message
 from storage.records import Film
@@ -20,7 +20,7 @@ def summary_preview(film: Film, text: str, spoilers: bool) -> discord.Embed:
     """The embed while an LLM is still writing (the text is cut safely and marked as unfinished)."""
     embed = discord.Embed(
         title=summary_title(film, spoilers),
-        description=first_piece(text, EMBED_DESCRIPTION_LIMIT) or "…",
+        description=first_piece(generated(text), EMBED_DESCRIPTION_LIMIT) or "…",
         colour=SPOILER_COLOUR if spoilers else COLOUR,
     )
     return embed.set_footer(text=WRITING)
@@ -29,7 +29,9 @@ def summary_preview(film: Film, text: str, spoilers: bool) -> discord.Embed:
 def summary_embeds(result: SummaryResult) -> list[discord.Embed]:
     """One embed per 4,096 characters of summary; the facts about it in the last one's footer."""
     spoilers = result.mode == "spoilers"
-    pieces = split_message(result.text, EMBED_DESCRIPTION_LIMIT) or ["No reviewer said anything I could summarise."]
+    pieces = split_message(generated(result.text), EMBED_DESCRIPTION_LIMIT) or [
+        "No reviewer said anything I could summarise."
+    ]
     embeds = [
         discord.Embed(description=piece, colour=SPOILER_COLOUR if spoilers else COLOUR) for piece in pieces
     ]
