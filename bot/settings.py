@@ -78,6 +78,29 @@ class Settings(BaseSettings):
     # Answer every message in the bot's /ask threads, not only those that mention it. Needs the
     # privileged Message Content intent switched on in the Discord Developer Portal.
     discord_message_content: bool = False
+    # Where and by whom the bot may be used (issue 12): comma-separated ids; blank = no restriction.
+    # Allowed lists, when set, admit only those channels (a thread counts as its parent channel) or
+    # people with one of those roles; blocked lists refuse those. A refused command gets a short
+    # private reply. DMs have no channel or roles: they are refused only when an allow list is set.
+    discord_allowed_channels: str = ""
+    discord_blocked_channels: str = ""
+    discord_allowed_roles: str = ""
+    discord_blocked_roles: str = ""
+
+    @field_validator(
+        "discord_allowed_channels", "discord_blocked_channels", "discord_allowed_roles", "discord_blocked_roles"
+    )
+    @classmethod
+    def _id_list(cls, value: str) -> str:
+        """Ids separated by commas (or spaces); say which entry is not one."""
+        for entry in value.replace(",", " ").split():
+            if not entry.isdigit():
+                raise ValueError(f"{entry!r} is not a Discord id (a number); separate ids with commas")
+        return value
+
+    @staticmethod
+    def ids(value: str) -> frozenset[int]:
+        return frozenset(int(entry) for entry in value.replace(",", " ").split())
 
     @field_validator("openai_base_url", "openai_api_key", "discord_token", mode="before")
     @classmethod

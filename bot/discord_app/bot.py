@@ -16,6 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Services
+from bot.discord_app.access import Access
 from bot.discord_app.replies import EDIT_INTERVAL
 from bot.discord_app.tree import BotRestarting, ReviewTree, report_error
 from bot.services.limits import Cooldown, RateLimit
@@ -66,6 +67,7 @@ class ReviewBot(commands.Bot):
         # In the database, so a burst (or several processes) can't slip past them: see services/limits.py.
         self.llm_cooldown = Cooldown(services.limits, "llm", settings.discord_command_cooldown_seconds)
         self.write_limit = RateLimit(services.limits, "write", settings.discord_write_rate_per_minute)
+        self.access = Access.from_settings(settings)  # the channel and role allow/block lists
         # The LLM engine has its own timeout and falls back to the offline answer; this is the backstop.
         per_try = settings.llm_timeout_seconds * (settings.llm_max_retries + 1)
         self.work_timeout = min(MAX_WORK_SECONDS, per_try + 30.0)

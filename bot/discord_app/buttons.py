@@ -33,6 +33,7 @@ class TrackedButton(DynamicItem[Button[Any]], template=re.compile(r"(?!)")):
         try:
             if bot.closing:
                 raise BotRestarting()
+            bot.access.check(interaction)
             bot.track(interaction)
             await self.pressed(interaction)
         except Exception as error:

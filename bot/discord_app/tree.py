@@ -143,6 +143,7 @@ class ReviewTree(app_commands.CommandTree["ReviewBot"]):
             raise Redelivered()
         if bot.closing:
             raise BotRestarting()
+        bot.access.check(interaction)
         if interaction.type is discord.InteractionType.application_command:
             bot.track(interaction)
         return True

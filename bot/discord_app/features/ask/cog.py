@@ -156,6 +156,10 @@ class AskCog(commands.Cog):
         key = conversation_key("thread", message.channel.id)
         if not question or not await self.bot.services.ask.has_conversation(key):
             return
+        refusal = self.bot.access.refusal(message.channel, message.author, in_guild=True)
+        if refusal is not None:
+            await self._say(message, None, refusal)
+            return
         await self._follow_up(message, question, key)
 
     async def _follow_up(self, message: discord.Message, question: str, key: str) -> None:
