@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -110,13 +109,6 @@ class SummaryResult:
         }
 
 
-def review_set_hash(reviews: Sequence[Review]) -> str:
-    digest = hashlib.sha256()
-    for review in sorted(reviews, key=lambda r: r.id):
-        digest.update(f"{review.id}:{review.content_hash};".encode())
-    return digest.hexdigest()[:32]
-
-
 class SummaryService:
     def __init__(
         self,
@@ -141,16 +133,21 @@ class SummaryService:
         film = query if isinstance(query, Film) else await self._films.resolve(query)
         requester = requester or Requester()
         mode: Mode = "spoilers" if spoilers else "spoiler_free"
+        # A cache hit needs only the review set's version and the film's counts, not every review's
+        # text and sentences (loaded below on a miss only).
+        version = await self._reviews.review_set_version(film)
+        key = SummaryKey(film.id, mode, self.engine.name, self.engine.prompt_version, version)
+        cached = await self._cache.get(key)
+        if cached is not None:
+            facts = await self._films.facts(film)
+            average = None if facts.average_rating is None else round(facts.average_rating, 2)
+            return SummaryResult(
+                film, mode, self.engine.name, cached.summary, facts.review_count, average, True,
+                list(cached.sources), cached.input_tokens, cached.output_tokens, list(cached.notes),
+            )
         reviews = await self._reviews.for_film(film)
         ratings = [r.rating for r in reviews if r.rating is not None]
         average = round(sum(ratings) / len(ratings), 2) if ratings else None
-        key = SummaryKey(film.id, mode, self.engine.name, self.engine.prompt_version, review_set_hash(reviews))
-        cached = await self._cache.get(key)
-        if cached is not None:
-            return SummaryResult(
-                film, mode, self.engine.name, cached.summary, len(reviews), average, True,
-                list(cached.sources), cached.input_tokens, cached.output_tokens, list(cached.notes),
-            )
         output = await self.engine.summarize(film, reviews, mode=mode, requester=requester, on_text=on_text)
         engine_name = output.engine or self.engine.name
         if output.cacheable and (output.engine is None or output.engine == self.engine.name):
