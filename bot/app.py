@@ -25,6 +25,7 @@ from bot.spoilers import names as spoiler_names
 from bot.spoilers.detector import SpoilerDetector
 from bot.tokens import TokenCounter
 from storage.backends import open_store
+from storage.limits import LimitsStore
 from storage.ports import Store
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ class Services:
     catalogue: CatalogueService
     engine_name: str
     guilds: GuildSettingsService  # per-server settings (/admin settings)
+    limits: LimitsStore  # cooldowns and rate limits, shared by every process (bot/services/limits.py)
 
 
 def _report_rescoring(task: asyncio.Task[int]) -> None:
@@ -115,6 +117,7 @@ async def open_services(settings: Settings, *, load_sample: bool | None = None) 
         services = Services(
             settings, store, films, reviews, summaries, watchlist, ask, importer, privacy,
             CatalogueService(store, films), summary_engine.name, GuildSettingsService(store.guild_settings),
+            store.limits,
         )
         if settings.reviewbot_load_sample if load_sample is None else load_sample:
             report = await importer.load_sample()

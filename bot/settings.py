@@ -104,6 +104,29 @@ class Settings(BaseSettings):
     # to run a range here and the rest elsewhere: e.g. "0-3" of 8 here, "4-7" of 8 on another machine.
     discord_shard_count: int | None = Field(default=None, ge=1)
     discord_shard_ids: str | None = None  # "0-3", "4,5,6" or "0-1,6"
+    # Where and by whom the bot may be used (issue 12): comma-separated ids; blank = no restriction.
+    # Allowed lists, when set, admit only those channels (a thread counts as its parent channel) or
+    # people with one of those roles; blocked lists refuse those. A refused command gets a short
+    # private reply. DMs have no channel or roles: they are refused only when an allow list is set.
+    discord_allowed_channels: str = ""
+    discord_blocked_channels: str = ""
+    discord_allowed_roles: str = ""
+    discord_blocked_roles: str = ""
+
+    @field_validator(
+        "discord_allowed_channels", "discord_blocked_channels", "discord_allowed_roles", "discord_blocked_roles"
+    )
+    @classmethod
+    def _id_list(cls, value: str) -> str:
+        """Ids separated by commas (or spaces); say which entry is not one."""
+        for entry in value.replace(",", " ").split():
+            if not entry.isdigit():
+                raise ValueError(f"{entry!r} is not a Discord id (a number); separate ids with commas")
+        return value
+
+    @staticmethod
+    def ids(value: str) -> frozenset[int]:
+        return frozenset(int(entry) for entry in value.replace(",", " ").split())
 
     @field_validator("reviewbot_db", mode="before")
     @classmethod

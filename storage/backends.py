@@ -19,6 +19,7 @@ from storage.errors import InvalidInput, explained
 from storage.films import FilmRepository
 from storage.guild_settings import GuildSettingsRepository
 from storage.imdb import ImdbLoader
+from storage.limits import LimitsRepository
 from storage.meta import MetaRepository
 from storage.ports import CatalogueLoader, ImportUnit, Store
 from storage.records import FilmInput, ReviewInput
@@ -66,6 +67,7 @@ class SqliteStore:
         self.users = UserDataRepository(db)
         self.guild_settings = GuildSettingsRepository(db)
         self.meta = MetaRepository(db)
+        self.limits = LimitsRepository(db)
 
     @property
     def location(self) -> str:

@@ -141,6 +141,9 @@ class Database:
             # WAL + NORMAL: a commit is durable once written to the WAL (it survives a crash of the
             # process, kill -9 included); only a power cut or OS crash can lose the last commits.
             await conn.execute("PRAGMA synchronous=NORMAL")
+            # Deleted rows are overwritten with zeros, not left in free space: a person who erases
+            # their data (privacy delete) leaves no readable trace in the file.
+            await conn.execute("PRAGMA secure_delete=ON")
         except BaseException:
             await conn.close()
             raise
@@ -324,6 +327,23 @@ class Database:
                 )
         return await self._committer.run(fn)
 
+    async def scrub(self, fts_tables: Sequence[str]) -> None:
+        """After an erasure, leave none of the erased text in the file: secure_delete (set on every
+        connection) zeroes deleted rows, but a full-text index only marks entries deleted until its
+        segments are merged, so merge them ('optimize', which frees the old pages: zeroed too), and
+        the WAL still holds old page images until it is checkpointed and truncated."""
+        async with self.transaction() as tx:
+            for table in fts_tables:
+                await tx.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
+        async with self._write_lock:
+            with explained(self.path):
+                cursor = await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                row = await cursor.fetchone()
+                await cursor.close()
+        if row is not None and row[0]:
+            log.warning("The WAL of %s could not be truncated yet (a reader was busy); it will be on the next "
+                        "checkpoint", self.path)
+
     async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
         """One write statement in its own transaction; returns the rows changed."""
         async with self.transaction() as tx:
@@ -369,8 +389,8 @@ class Writer:
 
 
 def _note_slow(sql: str, started: float) -> None:
-    """Reads share one connection, so one slow query delays every other: log it (the SQL only,
-    never its parameters, which can hold what people typed)."""
+    """A slow read holds one of the few reader connections (READERS) while look-ups queue for the
+    rest: log it (the SQL only, never its parameters, which can hold what people typed)."""
     elapsed = (time.perf_counter() - started) * 1000
     if elapsed > SLOW_QUERY_MS:
         log.warning("slow query (%.0f ms): %s", elapsed, " ".join(sql.split())[:160])

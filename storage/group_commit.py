@@ -61,6 +61,7 @@ class GroupCommitter:
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA secure_delete=ON")  # as storage/db.py: deleted rows are zeroed
         return conn
 
     async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:

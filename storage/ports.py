@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol, TypeVar
 
+from storage.limits import LimitsStore
 from storage.records import (
     CachedSummary,
     Digest,
@@ -29,6 +30,7 @@ from storage.records import (
     WatchlistEntry,
 )
 from storage.search import WordQuery
+from storage.usage import UsageLedger
 
 T = TypeVar("T")
 
@@ -122,16 +124,17 @@ class SummaryStore(Protocol):
     async def put_digest(self, digest: Digest, engine: str, prompt_version: str) -> None: ...
 
 
-class UsageStore(Protocol):
-    async def record(
-        self, *, user_id: str | None, guild_id: str | None, purpose: str, input_tokens: int, output_tokens: int
-    ) -> None: ...
-    async def used_today_by_user(self, user_id: str) -> int: ...
-    async def used_today_by_guild(self, guild_id: str) -> int: ...
+class UsageStore(UsageLedger, Protocol):
+    """Token usage and the reservations of calls in flight (storage/usage.py says how)."""
+
+
 
 
 class UserDataStore(Protocol):
-    async def delete_all(self, user_id: str) -> dict[str, int]: ...
+    async def delete_all(self, user_id: str, *, quotes: Sequence[str] = ()) -> dict[str, int]:
+        """Everything of one person; `quotes` (their reviews' sentences as answers quoted them) are
+        redacted from other people's conversation memory."""
+        ...
 
 
 class GuildSettingsStore(Protocol):
@@ -192,6 +195,8 @@ class Store(Protocol):
     def guild_settings(self) -> GuildSettingsStore: ...
     @property
     def meta(self) -> MetaStore: ...
+    @property
+    def limits(self) -> LimitsStore: ...
 
     @property
     def location(self) -> str:

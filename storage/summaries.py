@@ -68,9 +68,6 @@ class SummaryRepository:
                 ),
             )
 
-    async def invalidate_film(self, film_id: int) -> int:
-        return await self._db.execute("DELETE FROM summary_cache WHERE film_id = ?", (film_id,))
-
     async def count_for_film(self, film_id: int) -> int:
         row = await self._db.fetchone("SELECT count(*) FROM summary_cache WHERE film_id = ?", (film_id,))
         return int(row[0]) if row else 0

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
+from collections.abc import Callable
 from typing import Any
 
 import discord
@@ -14,26 +16,24 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Services
-from bot.discord_app.cooldown import UserCooldown
-from bot.discord_app.ratelimit import SlidingWindow
+from bot.discord_app.access import Access
 from bot.discord_app.replies import EDIT_INTERVAL
 from bot.discord_app.tree import BotRestarting, ReviewTree, report_error
-from bot.discord_app.views import DYNAMIC_ITEMS
+from bot.services.limits import Cooldown, RateLimit
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = (
-    "bot.discord_app.cogs.summary",
-    "bot.discord_app.cogs.films",
-    "bot.discord_app.cogs.watchlist",
-    "bot.discord_app.cogs.ask",
-    "bot.discord_app.cogs.help",
-    "bot.discord_app.cogs.privacy",
-    "bot.discord_app.cogs.admin",
-)
+EXTENSIONS = tuple(
+    f"bot.discord_app.features.{feature}.cog"
+    for feature in ("summary", "films", "reviews", "watchlist", "ask", "help", "privacy", "admin")
+)  # each feature's cog module registers its command(s) and its buttons
 MAX_WORK_SECONDS = 14 * 60  # an interaction token lives 15 minutes
 CONFIRM_TIMEOUT = 60.0  # seconds a "Delete everything?" question waits for an answer
 IDENTIFY_INTERVAL = 5.0  # seconds between two shards' IDENTIFY (Discord's max_concurrency 1)
+UNKNOWN_COMPONENT = (
+    "That button no longer works (it may come from an older version of me). "
+    "Run the command again for a fresh one."
+)
 
 
 def intents_for(message_content: bool) -> discord.Intents:
@@ -82,8 +82,10 @@ class ReviewBot(commands.AutoShardedBot):
         )
         self.services = services
         self.settings = settings
-        self.llm_cooldown = UserCooldown(settings.discord_command_cooldown_seconds)
-        self.write_limit = SlidingWindow(settings.discord_write_rate_per_minute)
+        # In the database, so a burst (or several processes) can't slip past them: see services/limits.py.
+        self.llm_cooldown = Cooldown(services.limits, "llm", settings.discord_command_cooldown_seconds)
+        self.write_limit = RateLimit(services.limits, "write", settings.discord_write_rate_per_minute)
+        self.access = Access.from_settings(settings)  # the channel and role allow/block lists
         # The LLM engine has its own timeout and falls back to the offline answer; this is the backstop.
         per_try = settings.llm_timeout_seconds * (settings.llm_max_retries + 1)
         self.work_timeout = min(MAX_WORK_SECONDS, per_try + 30.0)
@@ -93,12 +95,31 @@ class ReviewBot(commands.AutoShardedBot):
         self.closing = False
         self.identify_interval = identify_interval
         self._in_flight: dict[asyncio.Task[Any], discord.Interaction[Any] | discord.Message] = {}
+        self._component_ids: list[re.Pattern[str]] = []  # the custom_ids of every registered button
+        _guard_parsers(self._connection.parsers)
+
+    def add_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
+        super().add_dynamic_items(*items)
+        self._component_ids.extend(item.__discord_ui_compiled_template__ for item in items)
+
+    async def on_interaction(self, interaction: discord.Interaction[Any], /) -> None:
+        """Answer a button (or menu, or form) no feature knows; discord.py drops those silently,
+        and the person would see "This interaction failed"."""
+        if interaction.type not in (discord.InteractionType.component, discord.InteractionType.modal_submit):
+            return
+        custom_id = str(dict(interaction.data or {}).get("custom_id", ""))
+        if any(pattern.fullmatch(custom_id) for pattern in self._component_ids):
+            return
+        log.info("Answered a press of an unknown component (%d characters of custom_id)", len(custom_id))
+        try:
+            await interaction.response.send_message(UNKNOWN_COMPONENT, ephemeral=True)
+        except discord.HTTPException:
+            log.warning("Could not answer an unknown component", exc_info=True)
 
     async def setup_hook(self) -> None:
+        # Buttons carry their state in their custom_id, so they keep working after a restart.
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        # Buttons carry their state in their custom_id, so they keep working after a restart.
-        self.add_dynamic_items(*DYNAMIC_ITEMS)
 
     async def on_ready(self) -> None:
         log.info(
@@ -113,9 +134,10 @@ class ReviewBot(commands.AutoShardedBot):
             await asyncio.sleep(self.identify_interval)
 
     async def charge_llm(self, user_id: int, guild_id: int | None) -> None:
-        """Start the person's LLM cooldown: the server's own length when it set one (/admin settings)."""
+        """Start the person's LLM cooldown (the server's own length when it set one, /admin settings),
+        or refuse when one runs: atomic, so of a burst of requests only the first goes on."""
         own = await self.services.guilds.get(str(guild_id) if guild_id else None)
-        self.llm_cooldown.charge(user_id, own.llm_cooldown_seconds)
+        await self.llm_cooldown.start(str(user_id), own.llm_cooldown_seconds)
 
     async def on_message(self, message: discord.Message, /) -> None:
         """No prefix commands: messages are only read by the ask cog's thread follow-ups."""
@@ -182,3 +204,21 @@ def _ranges(ids: list[int]) -> str:
         else:
             parts.append(str(i))
     return ",".join(parts)
+def _guard_parsers(parsers: dict[str, Callable[[Any], Any]]) -> None:
+    """Wrap discord.py's gateway event parsers so one malformed event (an interaction whose user id
+    is not a number, say) is logged and dropped: unguarded, its exception ends `Client.connect`,
+    and with it the bot. The event's data is not logged (it can hold what people wrote)."""
+    for event, parse in list(parsers.items()):
+        parsers[event] = _guarded(event, parse)
+
+
+def _guarded(event: str, parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def guarded(data: Any) -> Any:
+        try:
+            return parse(data)
+        except Exception as error:
+            # The type only: the message can quote the event's data.
+            log.error("Dropped a malformed %s gateway event (%s)", event, type(error).__name__)
+            return None
+
+    return guarded

@@ -52,6 +52,28 @@ def _unreachable(settings: Settings, error: BaseException) -> str:
     return f"reviewbot: cannot reach Discord at {settings.discord_api_base}: {error}"
 
 
+# What the bot does in a channel, and so what its invite asks for: reply and embed (summaries, cards),
+# attach files (/privacy export), open threads for /ask and talk in them, read the history its
+# replies point to. Nothing else: no moderation, no mentions of everyone.
+PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    create_public_threads=True,
+    embed_links=True,
+    attach_files=True,
+    read_message_history=True,
+)
+
+
+def invite_url(application_id: int) -> str:
+    """The link a server manager opens to add the bot: both scopes (the bot user, and its slash
+    commands) and the permissions above."""
+    return discord.utils.oauth_url(
+        application_id, permissions=PERMISSIONS, scopes=("bot", "applications.commands")
+    )
+
+
 async def run_bot(settings: Settings) -> int:
     if settings.discord_token is None:
         print(NO_TOKEN, file=sys.stderr)
@@ -62,7 +84,10 @@ async def run_bot(settings: Settings) -> int:
         with _shutdown_on_signals(bot):
             try:
                 async with bot:
-                    await bot.start(settings.discord_token.get_secret_value())
+                    await bot.login(settings.discord_token.get_secret_value())
+                    if bot.application_id is not None:
+                        print(f"Invite me to a server: {invite_url(bot.application_id)}", flush=True)
+                    await bot.connect()
             except discord.LoginFailure:
                 print(BAD_TOKEN, file=sys.stderr)
                 return 1

@@ -67,12 +67,6 @@ def describe(error: BaseException) -> tuple[str, bool]:
         return f"{error.message} Try again in {error.retry_after:.0f} s.", True
     if isinstance(error, ReviewBotError):
         return error.message, True
-    if isinstance(error, app_commands.CommandOnCooldown):
-        return (
-            f"⏳ One moment: summaries and answers can be asked for once every "
-            f"{error.cooldown.per:g} seconds. Try again in {error.retry_after:.1f} s.",
-            True,
-        )
     if isinstance(error, app_commands.MissingPermissions):
         return "Only server managers (the *Manage Server* permission) can use this command.", True
     if isinstance(error, app_commands.NoPrivateMessage):
@@ -149,6 +143,7 @@ class ReviewTree(app_commands.CommandTree["ReviewBot"]):
             raise Redelivered()
         if bot.closing:
             raise BotRestarting()
+        bot.access.check(interaction)
         if interaction.type is discord.InteractionType.application_command:
             bot.track(interaction)
         return True

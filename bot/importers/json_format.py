@@ -25,6 +25,7 @@ FILM_FIELDS = {
     "title", "year", "original_title", "aliases", "directors", "cast", "characters", "runtime_minutes",
     "genres", "logline", "imdb_id",
 }
+MAX_JSON_CONTAINERS = 250_000  # objects and lists in one file (see parse_json)
 REVIEW_FIELDS = {"film", "year", "author", "rating", "text", "contains_spoilers", "created_at"}
 
 
@@ -78,6 +79,19 @@ def parse_json(
     text: str, *, source: str = "import", max_review_chars: int = 6000, max_title_chars: int = 200
 ) -> ParsedFile:
     parsed = ParsedFile(source=source)
+    # Memory: json.loads makes a Python object of every {} and [] (a dict is ~64 bytes before its
+    # contents, and each bad row adds a problem line), so 25 MiB of "{}," once took 2.1 GB and 38 s.
+    # Counting brackets first (fast, in C) refuses such a file before anything is built; a real
+    # export of that size has a few tens of thousands of reviews. Brackets inside strings count too:
+    # only a file far past any real export can be refused by them.
+    containers = text.count("{") + text.count("[")
+    if containers > MAX_JSON_CONTAINERS:
+        parsed.fail(
+            1,
+            f"too many entries: {containers:,} objects and lists, and an import takes at most "
+            f"{MAX_JSON_CONTAINERS:,}. Split the file into smaller ones",
+        )
+        return parsed
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:

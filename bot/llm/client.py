@@ -29,7 +29,7 @@ from openai import AsyncOpenAI, omit
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
 from bot.llm.breaker import CircuitBreaker
-from bot.llm.budget import DailyBudget
+from bot.llm.budget import DailyBudget, Reserved
 from bot.llm.errors import (
     RETRYABLE,
     TRANSLATABLE,
@@ -133,6 +133,23 @@ class ChatClient:
             raise LLMContextTooLong(
                 f"{prompt_tokens} prompt tokens + {max_tokens} output tokens > {self.context_window}"
             )
+        # The most this call can cost is held against today's budgets before it is sent (atomically:
+        # concurrent calls can't all pass one check), and replaced by its real usage in _finish.
+        async with self.budget.reserve(requester, prompt_tokens + max_tokens) as reserved:
+            return await self._complete(
+                messages, max_tokens, schema, on_delta, prompt_tokens, reserved, purpose
+            )
+
+    async def _complete(
+        self,
+        messages: Sequence[Message],
+        max_tokens: int,
+        schema: JsonSchema | None,
+        on_delta: DeltaCallback | None,
+        prompt_tokens: int,
+        reserved: Reserved,
+        purpose: str,
+    ) -> Completion:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.deadline
         failed: LLMError | None = None
@@ -140,7 +157,7 @@ class ChatClient:
             relay = _Relay(on_delta) if on_delta is not None else None
             try:
                 raw = await self._attempt(messages, max_tokens, schema, relay, deadline)
-                return await self._finish(raw, prompt_tokens, requester, purpose)
+                return await self._finish(raw, prompt_tokens, reserved, purpose)
             except LLMPaused:
                 if failed is not None:
                     raise failed from None  # the breaker opened during our own retries: say why
@@ -181,13 +198,13 @@ class ChatClient:
             _check_response(raw)
             return raw
 
-    async def _finish(self, raw: _Raw, prompt_tokens: int, requester: Requester, purpose: str) -> Completion:
+    async def _finish(self, raw: _Raw, prompt_tokens: int, reserved: Reserved, purpose: str) -> Completion:
         completion = Completion(
             raw.text,
             raw.input_tokens if raw.input_tokens is not None else prompt_tokens,
             raw.output_tokens if raw.output_tokens is not None else self.counter.count(raw.text),
         )
-        await self.budget.record(requester, purpose, completion.input_tokens, completion.output_tokens)
+        await reserved.settle(purpose, completion.input_tokens, completion.output_tokens)
         if raw.refusal or raw.finish_reason == "content_filter":
             raise LLMRefused(f"finish_reason={raw.finish_reason}, refusal={raw.refusal!r}")
         if raw.finish_reason == "length":

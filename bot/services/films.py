@@ -79,16 +79,51 @@ def split_year(query: str) -> tuple[str, int | None]:
     return query, None
 
 
-def _numbers(norm: str) -> set[str]:
-    return {word for word in norm.split() if word.isdigit()}
+# Roman numerals and number words as whole words count as numbers ("Rocky III" is not "Rocky II",
+# "Ocean's Twelve" is not "Ocean's Eleven"), with their values ("Rocky 2" is "Rocky II"). "i" is
+# left out: as a word it is nearly always the pronoun ("I, Tonya").
+_ROMAN = {
+    numeral: value
+    for value, numeral in enumerate(
+        "- - ii iii iv v vi vii viii ix x xi xii xiii xiv xv xvi xvii xviii xix xx".split()
+    )
+    if numeral != "-"
+}
+_NUMBER_WORDS = {
+    word: value
+    for value, word in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
+
+
+def _numbers(norm: str) -> list[int]:
+    """The numbers a normalised title carries, in order: digits, Roman numerals, number words."""
+    found = []
+    for word in norm.split():
+        if word.isdigit():
+            found.append(int(word))
+        elif word in _ROMAN:
+            found.append(_ROMAN[word])
+        elif word in _NUMBER_WORDS:
+            found.append(_NUMBER_WORDS[word])
+    return found
+
+
+def numbers_as_digits(norm: str) -> str:
+    """A normalised title with its numerals and number words written as digits: "rocky ii" ->
+    "rocky 2", so "Rocky 2" and "Rocky II" compare equal."""
+    return " ".join(str(_ROMAN.get(w, _NUMBER_WORDS.get(w, w))) for w in norm.split())
 
 
 def same_numbers(norm_a: str, norm_b: str) -> bool:
-    """Do two normalised titles carry the same numbers? "toy story 2" and "toy story" do not."""
+    """Do two normalised titles carry the same numbers? "toy story 2" and "toy story" do not, nor do
+    "rocky iii" and "rocky ii"; "rocky 2" and "rocky ii" do."""
     return _numbers(norm_a) == _numbers(norm_b)
 
 
-def _is_slip(query: str, name: str, distance: int) -> bool:
+def is_slip(query: str, name: str, distance: int) -> bool:
     """Is `name` what someone meant who typed `query`, given their OSA edit distance?
 
     A swap of neighbouring letters ("Oldbyo", "Amelei") counts once and is forgiven from four
@@ -198,9 +233,11 @@ class FilmService:
         except FilmNotFound as missing:
             if _FILM_ID.match(missing.query):
                 raise  # an id that is gone is not a title
-            if any(s.score >= ACCEPT_SCORE for s in missing.suggestions):
-                raise  # a known title with another year, or too close to call: ask, don't guess
             title, year = split_year(self._check(query))
+            for suggestion in missing.suggestions:
+                known = await self._films.get(suggestion.film_id) if suggestion.score >= ACCEPT_SCORE else None
+                if known is not None and _blocks_creation(known, title, year):
+                    raise  # a known title with another year, or a typo of one: ask, don't guess
             title = " ".join(strip_display_controls(title, " ").split())  # no bidi overrides in a title
             # Find-or-create in one transaction: two people adding the same new film get one record.
             film, created = await self._films.add_stub(title, year)
@@ -254,7 +291,7 @@ class FilmService:
             # Whole-string ratio keeps "dune" from matching every title that contains "dune".
             offer(hit, min(fuzz.WRatio(norm, hit.norm), fuzz.ratio(norm, hit.norm) + 5, 94.0))
             distance = OSA.distance(norm, hit.norm, score_cutoff=2)
-            if distance <= 2 and _is_slip(norm, hit.norm, distance):
+            if distance <= 2 and is_slip(norm, hit.norm, distance):
                 offer(hit, SLIP_SCORE - 2 * (distance - 1))
         return sorted(scored.values(), key=lambda hs: (-hs[1], hs[0].year or 0))[:limit]
 
@@ -311,6 +348,23 @@ class FilmService:
         if not normalize_title(query):  # "!!!" could never be found again, nor stored as a stub
             raise InvalidInput("That doesn't look like a film title: it needs some letters or digits.")
         return query
+
+
+def _blocks_creation(known: Film, title: str, year: int | None) -> bool:
+    """Whether a known film is too close to `title` to create a new one without asking: the same
+    title in another year, or a typo of it with the same numbers (and year, when one was given).
+    A longer title that merely starts with it ("Oldboy" for "Old (2021)") or a sequel never blocks:
+    the film named is a different one."""
+    norm = normalize_title(title)
+    other_year = year is not None and known.year is not None and known.year != year
+    for name in {known.title, known.original_title or known.title}:
+        theirs = normalize_title(name)
+        if norm == theirs:
+            return True  # "Dune (1999)": the Dune we know is another year's; perhaps a wrong year
+        distance = OSA.distance(norm, theirs, score_cutoff=2)
+        if not other_year and same_numbers(norm, theirs) and distance <= 2 and is_slip(norm, theirs, distance):
+            return True
+    return False
 
 
 def _distinct(hits: list[TitleHit]) -> list[TitleHit]:

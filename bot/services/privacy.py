@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from bot.text.markdown import escape_markdown
+from bot.text.segments import split_sentences
 from storage.ports import ConversationStore, ReviewStore, UserDataStore, WatchlistStore
+
+MIN_QUOTE_CHARS = 12  # shorter sentences ("Loved it.") say nothing of who wrote them, and are everywhere
 
 
 class PrivacyService:
@@ -46,4 +50,16 @@ class PrivacyService:
         }
 
     async def delete(self, user_id: str) -> dict[str, int]:
-        return await self._users.delete_all(user_id)
+        """Erase everything about the person, including where others' conversations quote their
+        reviews (answers quote sentences as stored, or with their Discord markup escaped)."""
+        quotes: list[str] = []
+        for review in await self._reviews.for_user(user_id):
+            full = await self._reviews.get(review.id)  # with its stored sentences, as answers quote them
+            pieces = [s.text for s in full.sentences] if full is not None else []
+            for piece in (*pieces, *split_sentences(review.text), review.text):
+                piece = piece.strip()
+                if len(piece) >= MIN_QUOTE_CHARS:
+                    quotes += [piece, escape_markdown(piece)]
+        # Longest first: a whole review goes before the sentences inside it.
+        quotes.sort(key=len, reverse=True)
+        return await self._users.delete_all(user_id, quotes=quotes)

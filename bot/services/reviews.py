@@ -68,6 +68,11 @@ class ReviewService:
         self._corpus: tuple[dict[int, set[str]], CorpusCounts] | None = None  # per film, and counted
         self._corpus_lock = asyncio.Lock()  # concurrent first callers share one build
 
+    async def review_set_version(self, film: Film) -> str:
+        """Changes whenever a review of the film is added, edited or deleted: one indexed read of
+        (id, hash, updated) per review, no text, no sentences."""
+        return await self._reviews.review_set_hash(film.id)
+
     async def for_film(self, film: Film) -> list[Review]:
         return await self._reviews.for_film(film.id)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -115,13 +114,6 @@ class SummaryResult:
         }
 
 
-def review_set_hash(reviews: Sequence[Review]) -> str:
-    digest = hashlib.sha256()
-    for review in sorted(reviews, key=lambda r: r.id):
-        digest.update(f"{review.id}:{review.content_hash};".encode())
-    return digest.hexdigest()[:32]
-
-
 class SummaryService:
     def __init__(
         self,
@@ -146,10 +138,10 @@ class SummaryService:
         film = query if isinstance(query, Film) else await self._films.resolve(query)
         requester = requester or Requester()
         mode: Mode = "spoilers" if spoilers else "spoiler_free"
-        reviews = await self._reviews.for_film(film)
-        ratings = [r.rating for r in reviews if r.rating is not None]
-        average = round(sum(ratings) / len(ratings), 2) if ratings else None
-        key = SummaryKey(film.id, mode, self.engine.name, self.engine.prompt_version, review_set_hash(reviews))
+        # A cache hit needs only the review set's version and the film's counts, not every review's
+        # text and sentences (loaded on a miss only).
+        version = await self._reviews.review_set_version(film)
+        key = SummaryKey(film.id, mode, self.engine.name, self.engine.prompt_version, version)
         cached = await self._cache.get(key)
         if cached is None:
             # Single-flight: of many simultaneous requests (in any process) for this film and mode,
@@ -157,22 +149,28 @@ class SummaryService:
             async with self._cache.single_flight(key):
                 cached = await self._cache.get(key)
                 if cached is None:
-                    output = await self.engine.summarize(
-                        film, reviews, mode=mode, requester=requester, on_text=on_text
-                    )
-                    if output.cacheable and (output.engine is None or output.engine == self.engine.name):
-                        # A fallback answer is not cached under the LLM's key: the next request retries the LLM.
-                        await self._cache.put(
-                            key, output.text, sources=output.sources, notes=output.notes,
-                            input_tokens=output.input_tokens, output_tokens=output.output_tokens,
-                        )
-        if cached is not None:
-            return SummaryResult(
-                film, mode, self.engine.name, cached.summary, len(reviews), average, True,
-                list(cached.sources), cached.input_tokens, cached.output_tokens, list(cached.notes),
-            )
-        engine_name = output.engine or self.engine.name
+                    return await self._summarize_now(film, key, mode, requester, on_text)
+        facts = await self._films.facts(film)
+        average = None if facts.average_rating is None else round(facts.average_rating, 2)
         return SummaryResult(
-            film, mode, engine_name, output.text, len(reviews), average, False, output.sources,
-            output.input_tokens, output.output_tokens, output.notes,
+            film, mode, self.engine.name, cached.summary, facts.review_count, average, True,
+            list(cached.sources), cached.input_tokens, cached.output_tokens, list(cached.notes),
+        )
+
+    async def _summarize_now(
+        self, film: Film, key: SummaryKey, mode: Mode, requester: Requester, on_text: TextCallback | None
+    ) -> SummaryResult:
+        reviews = await self._reviews.for_film(film)
+        ratings = [r.rating for r in reviews if r.rating is not None]
+        average = round(sum(ratings) / len(ratings), 2) if ratings else None
+        output = await self.engine.summarize(film, reviews, mode=mode, requester=requester, on_text=on_text)
+        if output.cacheable and (output.engine is None or output.engine == self.engine.name):
+            # A fallback answer is not cached under the LLM's key: the next request retries the LLM.
+            await self._cache.put(
+                key, output.text, sources=output.sources, notes=output.notes,
+                input_tokens=output.input_tokens, output_tokens=output.output_tokens,
+            )
+        return SummaryResult(
+            film, mode, output.engine or self.engine.name, output.text, len(reviews), average, False,
+            output.sources, output.input_tokens, output.output_tokens, output.notes,
         )

@@ -4,12 +4,16 @@ another person's list, except to read one its owner chose to share."""
 from __future__ import annotations
 
 import builtins
+import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Literal
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from bot.errors import (
+    AmbiguousFilm,
     FilmChoice,
     FilmNotFound,
     InvalidInput,
@@ -17,7 +21,7 @@ from bot.errors import (
     NotOnWatchlist,
     PermissionDenied,
 )
-from bot.services.films import FilmService, same_numbers, split_year
+from bot.services.films import FilmService, is_slip, numbers_as_digits, same_numbers, split_year
 from bot.services.reviews import check_rating
 from bot.text.markdown import escape_markdown
 from bot.text.unicode import require_text
@@ -26,6 +30,7 @@ from storage.ports import WatchlistStore
 from storage.records import Film, WatchlistEntry
 
 Status = Literal["added", "exists", "removed", "watched"]
+SHARE_TTL = 7 * 86400.0  # seconds a posted list can be browsed by others
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +133,20 @@ class WatchlistService:
             raise PermissionDenied("That watchlist is private.")
         return await self._repo.list(owner_id, self.scope(guild_id))
 
+    async def as_shared(
+        self, owner_id: str, shared_at: float, *, guild_id: str | None = None, now: float | None = None
+    ) -> builtins.list[WatchlistEntry]:
+        """The list its owner posted at `shared_at` (unix seconds), for anyone browsing the post:
+        films added later stay private, and after SHARE_TTL the post shows nothing more."""
+        now = time.time() if now is None else now
+        if now - shared_at > SHARE_TTL:
+            raise PermissionDenied(
+                "This shared watchlist has expired (shares last "
+                f"{SHARE_TTL // 86400:g} days). Ask its owner to share it again with /watchlist list share:true."
+            )
+        cutoff = datetime.fromtimestamp(shared_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return [e for e in await self._repo.list(owner_id, self.scope(guild_id)) if e.added_at <= cutoff]
+
     async def set_shared(self, user_id: str, shared: bool) -> None:
         await self._repo.set_shared(user_id, shared)
 
@@ -148,33 +167,64 @@ class WatchlistService:
         return [FilmChoice(entries[i].film_id, entries[i].label, round(s, 1)) for _, s, i in matches]
 
     async def _own_film(self, user_id: str, query: str, guild_id: str | None) -> Film:
-        """Resolve within the caller's list first, so "psycho" means the Psycho they saved."""
+        """The film on the caller's list that `query` names, or NotOnWatchlist / FilmNotFound.
+
+        In order, the first that applies:
+        1. a title (and year) exactly as on the list: "psycho" means the Psycho they saved, and
+           "Rocky 2" the Rocky II;
+        2. a title exactly as in the catalogue names that film, whether or not it is on the list:
+           "Alien" is never the Aliens (1986) on the list;
+        3. a slip of the finger on a title on the list, with the same numbers and year: "deer comrads";
+        4. the catalogue's own resolution, which only takes a film it is sure of.
+        Numbers are never fuzzed away ("Rocky III" is not the Rocky II on the list), and a year
+        never matches another year's film.
+        """
         entries = await self._repo.list(user_id, self.scope(guild_id))
-        title, year = split_year(query)
-        norm = normalize_title(title)
+        on_list = {e.film_id for e in entries}
         if query.startswith("film:"):
             film = await self._films.resolve(query)
-            if any(e.film_id == film.id for e in entries):
-                return film
         else:
+            title, year = split_year(query)
+            norm = normalize_title(title)
+            digits = numbers_as_digits(norm)
             mine = [
-                e for e in entries if normalize_title(e.title) == norm and (year is None or e.year == year)
+                e for e in entries
+                if numbers_as_digits(normalize_title(e.title)) == digits and (year is None or e.year == year)
             ]
             if len(mine) == 1:
-                film_ = await self._films.get(mine[0].film_id)
-                if film_ is not None:
-                    return film_
-            # A typo of a title on the list, but never another year's film: "Psycho (1960)" must
-            # not remove the Psycho (1998) someone saved.
-            candidates = [e for e in entries if year is None or e.year == year]
-            if not mine and candidates:
-                titles = [normalize_title(e.title) for e in candidates]
-                close = process.extractOne(norm, titles, scorer=fuzz.ratio)
-                if close and close[1] >= 88 and same_numbers(norm, close[0]):
-                    film_ = await self._films.get(candidates[close[2]].film_id)
-                    if film_ is not None:
-                        return film_
-        film = await self._films.resolve(query)
-        if not any(e.film_id == film.id for e in entries):
+                return await self._film(mine[0].film_id)
+            if len(mine) > 1:
+                raise AmbiguousFilm(query, [FilmChoice(e.film_id, e.label) for e in mine])
+            named = await self._named(title, year)
+            if named is None:
+                slips = [e for e in entries if (year is None or e.year == year) and _slip_of(norm, e.title)]
+                if len(slips) == 1:
+                    return await self._film(slips[0].film_id)
+            film = named or await self._films.resolve(query)
+        if film.id not in on_list:
             raise NotOnWatchlist(f"{escape_markdown(film.label)} isn't on your list.")
         return film
+
+    async def _named(self, title: str, year: int | None) -> Film | None:
+        """The catalogue's film with exactly this title (and year), or None. Remakes that aren't on
+        the list don't need telling apart: neither can be removed."""
+        try:
+            return await self._films.find_named(title, year=year)
+        except AmbiguousFilm:
+            return None
+
+    async def _film(self, film_id: int) -> Film:
+        film = await self._films.get(film_id)
+        if film is None:  # removed meanwhile
+            raise FilmNotFound(f"film:{film_id}")
+        return film
+
+
+def _slip_of(norm: str, title: str) -> bool:
+    """Is `norm` a slip of the finger on `title` (one or two edits by length, a swapped pair of
+    letters), carrying the same numbers?"""
+    theirs = normalize_title(title)
+    if not same_numbers(norm, theirs):
+        return False
+    distance = OSA.distance(norm, theirs, score_cutoff=2)
+    return distance <= 2 and is_slip(norm, theirs, distance)

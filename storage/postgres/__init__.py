@@ -9,6 +9,7 @@ from typing import TypeVar
 from storage.errors import InvalidInput
 from storage.ports import CatalogueLoader, ImportUnit
 from storage.postgres.db import Conn, PostgresDatabase, redacted
+from storage.postgres.limits import PgLimitsRepository
 from storage.postgres.repos import (
     PgConversationRepository,
     PgFilmRepository,
@@ -42,6 +43,7 @@ class PostgresStore:
         self.users = PgUserDataRepository(db)
         self.guild_settings = PgGuildSettingsRepository(db)
         self.meta = PgMetaRepository(db)
+        self.limits = PgLimitsRepository(db)
 
     @property
     def location(self) -> str:

@@ -22,6 +22,7 @@ import asyncpg
 
 from storage.normalize import normalize_title, title_variants
 from storage.postgres.db import Conn, PostgresDatabase, rowcount
+from storage.postgres.limits import PgUsageReservations
 from storage.records import (
     CachedSummary,
     Digest,
@@ -39,6 +40,7 @@ from storage.records import (
 )
 from storage.search import Term, WordQuery
 from storage.single_flight import KeyedLocks, key_text
+from storage.users import REDACTED
 
 _FILM_COLUMNS = (
     "f.id, f.title, f.year, f.original_title, f.directors, f.cast_members, f.characters, "
@@ -726,7 +728,7 @@ def _today() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%d")
 
 
-class PgUsageRepository:
+class PgUsageRepository(PgUsageReservations):
     def __init__(self, db: PostgresDatabase) -> None:
         self._db = db
 
@@ -752,13 +754,24 @@ class PgUsageRepository:
         ))
 
 
+_ERASED_TABLES = ("reviews", "review_sentences", "conversation_turns", "watchlist_entries", "summary_cache")
+
+
 class PgUserDataRepository:
     def __init__(self, db: PostgresDatabase) -> None:
         self._db = db
 
-    async def delete_all(self, user_id: str) -> dict[str, int]:
-        """As storage/users.py: everything of one person, in one transaction."""
+    async def delete_all(self, user_id: str, *, quotes: Sequence[str] = ()) -> dict[str, int]:
+        """As storage/users.py: everything of one person, in one transaction, their quoted sentences
+        redacted from others' conversation memory; then the touched tables are vacuumed, so the
+        deleted rows' text does not linger in dead tuples."""
         async with self._db.transaction() as conn:
+            redacted = 0
+            for quote in dict.fromkeys(quotes):
+                redacted += rowcount(await conn.execute(
+                    "UPDATE conversation_turns SET content = replace(content, $1, $2) WHERE strpos(content, $1) > 0",
+                    quote, REDACTED,
+                ))
             film_ids = [r[0] for r in await conn.fetch(
                 "SELECT DISTINCT film_id FROM reviews WHERE author_user_id = $1", user_id
             )]
@@ -775,8 +788,14 @@ class PgUserDataRepository:
                 )),
                 "preferences": rowcount(await conn.execute("DELETE FROM user_prefs WHERE user_id = $1", user_id)),
             }
+            await conn.execute("DELETE FROM cooldowns WHERE user_id = $1", user_id)
+            await conn.execute("DELETE FROM rate_hits WHERE user_id = $1", user_id)
+            await conn.execute("UPDATE llm_reservations SET user_id = NULL WHERE user_id = $1", user_id)
             await conn.execute("DELETE FROM summary_cache WHERE film_id = ANY($1)", film_ids)
-            return counts
+            counts["quotes_redacted"] = redacted
+        for table in _ERASED_TABLES:  # VACUUM cannot run inside a transaction
+            await self._db.execute(f"VACUUM {table}")
+        return counts
 
 
 class PgGuildSettingsRepository:

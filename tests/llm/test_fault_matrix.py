@@ -19,9 +19,9 @@ from bot.app import Services
 from bot.llm.answer_engine import LLMAnswerEngine
 from bot.llm.breaker import CircuitBreaker
 from bot.llm.summary_engine import LLMSummaryEngine
-from bot.services.summaries import Mode, review_set_hash
+from bot.services.summaries import Mode
 from storage.records import Film
-from storage.summaries import SummaryKey, SummaryRepository
+from storage.summaries import SummaryKey
 from tests.fakes.fake_openai import (
     Behaviour,
     FakeOpenAI,
@@ -88,9 +88,9 @@ FAULT_SETTINGS = {
 
 async def llm_cached(services: Services, film: Film, mode: Mode) -> bool:
     engine = services.summaries.engine
-    reviews = await services.reviews.for_film(film)
-    key = SummaryKey(film.id, mode, engine.name, engine.prompt_version, review_set_hash(reviews))
-    return await SummaryRepository(services.store.db).get(key) is not None
+    version = await services.reviews.review_set_version(film)
+    key = SummaryKey(film.id, mode, engine.name, engine.prompt_version, version)
+    return await services.store.summaries.get(key) is not None
 
 
 def reason_of(fault: Fault, stream: bool) -> str:

@@ -206,11 +206,22 @@ async def test_spoilers_mode_hides_each_reveal_behind_bars(llm: Services, fake: 
     assert "Spoiler-free" not in request.system
 
 
+ALLOWANCE = 20_000  # one summary's reservation (its prompt and output cap) fits
+
+
+async def spend_the_rest(services: Services, *, user_id: str | None = None, guild_id: str | None = None) -> None:
+    """Use up today's allowance (as other calls earlier in the day would have)."""
+    await services.store.usage.record(
+        user_id=user_id, guild_id=guild_id, purpose="earlier", input_tokens=ALLOWANCE, output_tokens=0
+    )
+
+
 async def test_the_daily_budget_is_checked_before_any_call(open_llm: OpenLLM, fake: FakeOpenAI) -> None:
-    async with open_llm(llm_daily_tokens_per_user=1) as services:
+    async with open_llm(llm_daily_tokens_per_user=ALLOWANCE) as services:
         me = Requester("alice", "guild-1")
         first = await services.summaries.summarize("Parasite", requester=me)
         assert first.engine == "openai:gpt-4o-mini"
+        await spend_the_rest(services, user_id="alice")
         with pytest.raises(BudgetExceeded, match="today's LLM allowance"):
             await services.summaries.summarize("Se7en", requester=me)
         assert len(fake.requests) == 1, "nothing was sent"
@@ -221,8 +232,9 @@ async def test_the_daily_budget_is_checked_before_any_call(open_llm: OpenLLM, fa
 
 
 async def test_the_guild_budget_covers_everyone_in_it(open_llm: OpenLLM, fake: FakeOpenAI) -> None:
-    async with open_llm(llm_daily_tokens_per_guild=1) as services:
+    async with open_llm(llm_daily_tokens_per_guild=ALLOWANCE) as services:
         await services.summaries.summarize("Parasite", requester=Requester("alice", "g"))
+        await spend_the_rest(services, guild_id="g")
         with pytest.raises(BudgetExceeded, match="This server used today's LLM allowance"):
             await services.summaries.summarize("Se7en", requester=Requester("bob", "g"))
         elsewhere = await services.summaries.summarize("Se7en", requester=Requester("bob", "other-guild"))

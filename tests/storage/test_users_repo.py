@@ -39,7 +39,7 @@ async def test_delete_all_erases_one_user_and_nobody_else(store: Store) -> None:
 
     counts = await store.users.delete_all("ann")
     assert counts == {"watchlist_entries": 2, "reviews": 1, "conversations": 1, "conversation_turns": 2,
-                      "llm_usage": 1, "preferences": 1}
+                      "llm_usage": 1, "preferences": 1, "quotes_redacted": 0}
 
     for sql in ("SELECT count(*) FROM watchlist_entries WHERE user_id = ?",
                 "SELECT count(*) FROM reviews WHERE author_user_id = ?",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.discord_app.tree import PICK_TIP
+from storage.postgres.db import PostgresDatabase
 from tests.bot.discord_app.harness import Harness
 from tests.fakes.fake_discord import EPHEMERAL, LOADING
 
@@ -278,6 +279,50 @@ async def test_watchlist_shared_and_paginated(harness: Harness) -> None:
     assert data["flags"] & EPHEMERAL and data["embeds"][0]["title"] == "collector's watchlist"
     assert data["embeds"][0]["footer"]["text"].startswith("Page 1/2")
     assert harness.fake.messages[message["id"]]["embeds"][0]["footer"]["text"].startswith("Page 2/2")
+
+
+async def test_a_shared_watchlist_shows_what_was_shared_then_expires(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12, hole 3: the public Next button showed the owner's *current* list to anyone."""
+    import time as clock
+
+    from bot.services import watchlist as watchlist_service
+
+    me, friend = harness.user("sharer"), harness.user("onlooker")
+    for film in await harness.services.films.browse(limit=11):
+        await harness.services.watchlist.add(me["id"], f"film:{film.film_id}")
+    message = harness.original(await harness.run("watchlist list", share=True, user=me))
+    next_id = buttons(message)["Next"]["custom_id"]
+    shared = int(clock.time())
+    # Added privately after the share (stamped 5 s later):
+    later = await harness.services.watchlist.add(me["id"], "Nomadland (2020)")
+    assert later.created_film
+    stamp = clock.strftime("%Y-%m-%dT%H:%M:%SZ", clock.gmtime(shared + 5))
+    db = harness.services.store.db  # type: ignore[attr-defined]
+    if isinstance(db, PostgresDatabase):
+        await db.execute(
+            "UPDATE watchlist_entries SET added_at = $1 WHERE user_id = $2 AND film_id = $3", stamp, me["id"],
+            later.film.id,
+        )
+    else:
+        await db.execute(
+            "UPDATE watchlist_entries SET added_at = ? WHERE user_id = ? AND film_id = ?",
+            (stamp, me["id"], later.film.id),
+        )
+    peek = await harness.press(message["id"], next_id, user=friend)
+    shown = peek.callbacks[0].body["data"]["embeds"][0]
+    assert "Nomadland" not in shown["description"], "added after the share: private"
+    assert shown["footer"]["text"].startswith("Page 2/2")
+    own = await harness.press(message["id"], next_id, user=me)
+    assert "Nomadland" in harness.fake.messages[message["id"]]["embeds"][0]["description"], "the owner sees it all"
+    assert own.callback_type == 7
+    # A week later the post shows others nothing more.
+    monkeypatch.setattr(watchlist_service.time, "time", lambda: shared + 8 * 86400)
+    back = buttons(harness.fake.messages[message["id"]])["Previous"]["custom_id"]
+    expired = await harness.press(message["id"], back, user=friend)
+    data = expired.callbacks[0].body["data"]
+    assert data["flags"] & EPHEMERAL and "expired" in data["content"] and "embeds" not in data
 
 
 async def test_watchlist_and_review_work_in_dms(harness: Harness) -> None:

@@ -3,7 +3,9 @@ fails or hangs. Whatever the LLM does, every interaction gets an answer."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 from collections.abc import AsyncIterator
 from itertools import pairwise
 from pathlib import Path
@@ -12,14 +14,15 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.discord_app.render import WRITING
+from bot.discord_app.markup import WRITING
 from bot.text.chunking import spoiler_markers
 from tests.bot.discord_app.harness import Harness, start_bot
-from tests.fakes.fake_discord import EPHEMERAL
+from tests.fakes.fake_discord import EPHEMERAL, FakeInteraction
 from tests.fakes.fake_openai import ChatRequest, FakeOpenAI, Hang, Reply, ServerError
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 LLM_TIMEOUT = 0.5
+ALLOWANCE = 20_000  # one summary's reservation (its prompt and output cap) fits
 POINT = "Point {i}: reviewers admire the careful craft, the sharp writing and the performances throughout."
 
 
@@ -33,11 +36,15 @@ class Model:
 
     def __init__(self) -> None:
         self.points = 6
+        self.prefix = ""  # put before every point (markup a model might write)
 
     def __call__(self, request: ChatRequest) -> Reply | str:
         name = schema_of(request)
         if name == "reviewbot_points":
-            points = [{"text": POINT.format(i=i), "sources": [], "spoiler": i % 3 == 2} for i in range(self.points)]
+            points = [
+                {"text": self.prefix + POINT.format(i=i), "sources": [], "spoiler": i % 3 == 2}
+                for i in range(self.points)
+            ]
             text = json.dumps({"points": points})
             return Reply(text, chunk_chars=max(60, len(text) // 25), chunk_delay=0.03)  # ~0.75 s a stream
         if name == "reviewbot_digest":
@@ -75,6 +82,23 @@ async def test_summary_streams_with_throttled_edits(llm: tuple[Harness, FakeOpen
     assert all(gap >= h.bot.edit_interval * 0.9 for gap in gaps), gaps
     description = final.body["embeds"][0]["description"]
     assert "||Point 2:" in description and WRITING not in json.dumps(final.body)
+
+
+async def test_markup_from_the_model_cannot_swallow_the_bots_own(llm: tuple[Harness, FakeOpenAI, Model]) -> None:
+    """Issue 12, hole 10: a ``` in generated text put the spoiler bars inside a code block."""
+    h, _, model = llm
+    model.prefix, model.points = "```\n# ", 6
+    try:
+        ix = await h.run("summary", film="Se7en", spoilers=True, user=h.user("fenced"))
+        summary = h.original(ix)["embeds"][0]["description"]
+        ask = h.original(await h.run("ask", question="Is Se7en scary?", user=h.user("fenced-ask")))["content"]
+    finally:
+        model.prefix, model.points = "", 6
+    for text in (summary, ask):
+        assert "Point" in text, text
+        assert not re.search(r"(?<!\\)`", text), "no backtick left that could open a code block"
+        assert not re.search(r"(?m)^#", text), "no heading"
+    assert "||" in summary and len(spoiler_markers(summary)) % 2 == 0
 
 
 async def test_long_answer_is_split_at_the_limit(llm: tuple[Harness, FakeOpenAI, Model]) -> None:
@@ -145,14 +169,57 @@ async def test_nothing_was_left_unanswered(llm: tuple[Harness, FakeOpenAI, Model
 
 async def test_spent_llm_budget_is_a_private_reply(tmp_path: Path) -> None:
     async with FakeOpenAI(responder=Model()) as openai, start_bot(
-        tmp_path, openai_base_url=openai.base_url, llm_max_retries=0, llm_daily_tokens_per_user=1
+        tmp_path, openai_base_url=openai.base_url, llm_max_retries=0, llm_daily_tokens_per_user=ALLOWANCE
     ) as h:
         me = h.user("spendthrift")
         first = await h.run("summary", film="Parasite", user=me)
         assert "Parasite (2019)" in h.original(first)["embeds"][0]["title"]
+        await h.services.store.usage.record(  # the rest of the day's allowance, spent earlier
+            user_id=me["id"], guild_id=None, purpose="earlier", input_tokens=ALLOWANCE, output_tokens=0
+        )
         calls = len(openai.requests)
         second = await h.run("summary", film="Se7en", user=me)
         assert second.callback_type == 5 and second.state == "deleted", "the public 'thinking…' is removed"
         (reply,) = h.messages(second)
         assert reply["flags"] & EPHEMERAL and "today's LLM allowance" in reply["content"]
         assert len(openai.requests) == calls, "nothing is sent to the LLM without budget"
+
+
+async def burst(h: Harness, user: dict[str, Any], count: int) -> list[FakeInteraction]:
+    """`count` /ask from one person, all sent before the bot answers any."""
+    sent = await asyncio.gather(*(
+        h.fake.command("ask", question=f"Is Parasite funny, take {i}?", user=user) for i in range(count)
+    ))
+    for ix in sent:
+        await h.settle(ix, within=30)
+    return list(sent)
+
+
+async def test_a_burst_of_asks_makes_one_model_call_under_a_cooldown(tmp_path: Path) -> None:
+    async with FakeOpenAI(responder=Model()) as openai, start_bot(
+        tmp_path, openai_base_url=openai.base_url, llm_max_retries=0, discord_command_cooldown_seconds=30
+    ) as h:
+        sent = await burst(h, h.user("burst"), 30)
+        answered = [ix for ix in sent if ix.callback_type == 5]
+        refused = [ix for ix in sent if ix.callback_type == 4]
+        assert len(answered) == 1 and len(refused) == 29, "one starts the cooldown, 29 are refused"
+        assert all("once every 30 seconds" in ix.callbacks[0].body["data"]["content"] for ix in refused)
+        assert all(ix.callbacks[0].body["data"]["flags"] & EPHEMERAL for ix in refused)
+        assert len(openai.requests) == 1
+
+
+async def test_a_burst_of_asks_spends_no_more_than_the_allowance(tmp_path: Path) -> None:
+    allowance = 3000
+    async with FakeOpenAI(responder=Model()) as openai, start_bot(
+        tmp_path, openai_base_url=openai.base_url, llm_max_retries=0, llm_daily_tokens_per_user=allowance,
+        llm_max_output_tokens=400,
+    ) as h:
+        user = h.user("spender")
+        sent = await burst(h, user, 30)
+        used = await h.services.store.usage.used_today_by_user(user["id"])
+        assert 0 < used <= allowance, f"{used} tokens against a {allowance:,} allowance"
+        assert 1 <= len(openai.requests) < 30
+        for ix in sent:
+            assert ix.callbacks, "every request is answered"
+        told = [m["content"] for ix in sent for m in h.messages(ix) if m.get("content")]
+        assert any("allowance" in text for text in told), "the refused ones are told why"

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from bot.discord_app import render
-from bot.discord_app.ratelimit import SlidingWindow
+from bot.discord_app.features.privacy import render
+from bot.services.limits import RateLimit
 from bot.services.summaries import Requester
 from tests.bot.discord_app.harness import Harness
 from tests.fakes.fake_discord import EPHEMERAL, JSON
@@ -125,7 +125,7 @@ async def test_delete_can_be_cancelled_or_left_to_time_out(harness: Harness) -> 
 
 async def test_writes_are_limited_per_person_and_the_wait_is_explained(harness: Harness) -> None:
     real = harness.bot.write_limit
-    harness.bot.write_limit = SlidingWindow(3)
+    harness.bot.write_limit = RateLimit(harness.services.limits, "write", 3)
     try:
         busy, calm = harness.user("busy"), harness.user("calm")
         for film in ("Parasite", "Se7en", "Arrival"):

@@ -7,7 +7,9 @@ import os
 import signal
 import socket
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
+import discord
 import pytest
 
 from bot.cli import main
@@ -73,7 +75,9 @@ async def test_sync_to_a_guild_and_globally(tmp_path: Path, capsys: pytest.Captu
         assert not [r for r in fake.requests if "gateway" in r.path], "sync never connects to the gateway"
 
 
-async def test_run_answers_commands_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+async def test_run_answers_commands_and_stops_cleanly_on_sigterm(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     async with FakeDiscord() as fake:
         settings = discord_settings(fake, tmp_path / "db.sqlite")
         assert await sync_commands(settings, None) == 0
@@ -87,3 +91,11 @@ async def test_run_answers_commands_and_stops_cleanly_on_sigterm(tmp_path: Path)
         os.kill(os.getpid(), signal.SIGTERM)
         assert await asyncio.wait_for(running, 10) == 0
         assert fake._ws is None, "the gateway connection was closed"
+    # The invite link: this application, both scopes, and exactly the permissions the bot uses.
+    (invite,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("Invite me")]
+    query = parse_qs(urlsplit(invite.split(": ", 1)[1]).query)
+    assert query["client_id"] == [str(fake.app_id)] and query["scope"] == ["bot applications.commands"]
+    granted = discord.Permissions(int(query["permissions"][0]))
+    assert granted.send_messages and granted.embed_links and granted.attach_files and granted.create_public_threads
+    assert granted.send_messages_in_threads and granted.read_message_history
+    assert not (granted.administrator or granted.manage_messages or granted.mention_everyone)

@@ -264,3 +264,70 @@ async def test_a_year_never_matches_another_years_film_on_the_list(services: Ser
     assert [e.label for e in await services.watchlist.list("ana")] == ["Psycho (1998)"]
     await services.watchlist.remove("ana", "Psycho (1998)")
     assert await services.watchlist.list("ana") == []
+
+
+# --- issue 12, hole 2: a write never lands on a different film than the one named -------------------
+async def _films(services: Services, *films: tuple[str, int]) -> None:
+    from storage.records import FilmInput
+
+    repo = services.store.films
+    for title, year in films:
+        await repo.add(FilmInput(title, year))
+    services.films.invalidate()
+
+
+async def test_numerals_are_never_fuzzed_away_on_the_list(services: Services) -> None:
+    await _films(services, ("Rocky II", 1979))
+    await services.watchlist.add(ANN, "Rocky II")
+    with pytest.raises((NotOnWatchlist, FilmNotFound)):
+        await services.watchlist.remove(ANN, "Rocky III")
+    change = await services.watchlist.mark_watched(ANN, "Rocky III", rating=1)
+    assert change.film.title == "Rocky III" and change.created_film
+    entries = {e.title: e for e in await services.watchlist.list(ANN)}
+    assert entries["Rocky II"].watched_at is None and entries["Rocky II"].rating is None
+    assert entries["Rocky III"].rating == 1
+    assert (await services.watchlist.remove(ANN, "Rocky 2")).film.title == "Rocky II", "2 is II"
+
+
+@pytest.mark.parametrize(("saved", "typed"), [("Ocean's Eleven", "Ocean's Twelve"), ("Saw V", "Saw VI"),
+                                              ("Rocky IV", "Rocky V")])
+async def test_other_numbers_are_other_films(services: Services, saved: str, typed: str) -> None:
+    await services.watchlist.add(ANN, saved)
+    with pytest.raises((NotOnWatchlist, FilmNotFound)):
+        await services.watchlist.remove(ANN, typed)
+    added = await services.watchlist.add(ANN, typed)
+    assert added.status == "added" and added.film.title == typed
+
+
+async def test_an_exact_title_wins_over_a_close_one_on_the_list(services: Services) -> None:
+    await _films(services, ("Alien", 1979), ("Aliens", 1986))
+    await services.watchlist.add(ANN, "Aliens")
+    with pytest.raises(NotOnWatchlist, match=r"Alien \(1979\) isn't on your list"):
+        await services.watchlist.remove(ANN, "Alien")
+    assert [e.title for e in await services.watchlist.list(ANN)] == ["Aliens"]
+    watched = await services.watchlist.mark_watched(ANN, "Alien")
+    assert watched.film.label == "Alien (1979)", "marking Alien watched adds Alien, not Aliens"
+    assert {e.title: e.watched_at is not None for e in await services.watchlist.list(ANN)} == {
+        "Aliens": False, "Alien": True,
+    }
+
+
+async def test_a_title_with_a_year_is_not_a_longer_title(services: Services) -> None:
+    change = await services.watchlist.add(ANN, "Old (2021)")  # the sample has Oldboy (2003)
+    assert change.created_film and change.film.label == "Old (2021)"
+    assert (await services.watchlist.add(ANN, "Oldboy")).film.label == "Oldboy (2003)"
+
+
+async def test_an_empty_catalogue_tells_sequels_apart(empty_services: Services) -> None:
+    watchlist = empty_services.watchlist
+    assert (await watchlist.add(ANN, "Saw II")).created_film
+    third = await watchlist.add(ANN, "Saw III")
+    assert third.status == "added" and third.created_film and third.film.title == "Saw III"
+    assert [e.title for e in await watchlist.list(ANN)] == ["Saw II", "Saw III"]
+
+
+async def test_a_known_title_in_another_year_asks_instead_of_creating(services: Services) -> None:
+    with pytest.raises(FilmNotFound) as asked:
+        await services.watchlist.add(ANN, "Oldboy (2013)")  # the sample has Oldboy (2003) only
+    assert [s.label for s in asked.value.suggestions][:1] == ["Oldboy (2003)"]
+    assert await services.watchlist.list(ANN) == []

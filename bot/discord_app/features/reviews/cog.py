@@ -1,4 +1,4 @@
-"""/film (facts), /reviews (read them, spoilers hidden) and /review (add your own)."""
+"""/reviews (read them, spoilers hidden) and /review (add your own)."""
 
 from __future__ import annotations
 
@@ -7,29 +7,19 @@ from typing import TYPE_CHECKING
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_app import render
-from bot.discord_app.cogs._shared import Interaction, film_autocomplete, guild_of, write_limit
+from bot.discord_app.checks import FILM_HELP, Interaction, film_autocomplete, guild_of, write_limit
+from bot.discord_app.features.reviews import render
+from bot.discord_app.features.reviews.views import ReviewsPageButton, reviews_message
 from bot.discord_app.replies import defer, follow_up
-from bot.discord_app.views import film_view, reviews_message
 from bot.services.reviews import check_rating
 
 if TYPE_CHECKING:
     from bot.discord_app.bot import ReviewBot
 
-FILM_HELP = "The film: start typing and pick it from the list"
 
-
-class FilmsCog(commands.Cog):
+class ReviewsCog(commands.Cog):
     def __init__(self, bot: ReviewBot) -> None:
         self.bot = bot
-
-    @app_commands.command(name="film", description="Facts about a film: director, cast, runtime, genres, rating")
-    @app_commands.describe(film=FILM_HELP)
-    @app_commands.autocomplete(film=film_autocomplete)
-    async def film(self, interaction: Interaction, film: app_commands.Range[str, 1, 200]) -> None:
-        found = await self.bot.services.films.resolve(film)
-        facts = await self.bot.services.films.facts(found)
-        await interaction.response.send_message(embed=render.film_embed(facts), view=film_view(found.id))
 
     @app_commands.command(name="reviews", description="Read a film's stored reviews, spoilers hidden")
     @app_commands.describe(film=FILM_HELP)
@@ -69,4 +59,5 @@ class FilmsCog(commands.Cog):
 
 
 async def setup(bot: ReviewBot) -> None:
-    await bot.add_cog(FilmsCog(bot))
+    bot.add_dynamic_items(ReviewsPageButton)
+    await bot.add_cog(ReviewsCog(bot))

@@ -22,11 +22,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_app import render
-from bot.discord_app.cogs._shared import Interaction, film_autocomplete, llm_cooldown
+from bot.discord_app.checks import Interaction, film_autocomplete, llm_cooldown, requester_of
+from bot.discord_app.features.ask import render
 from bot.discord_app.replies import LiveText, defer, edit_original, follow_up
 from bot.discord_app.tree import describe
-from bot.discord_app.views import requester_of
 from bot.errors import LimitReached
 from bot.services.ask import Answer
 from bot.services.summaries import Requester
@@ -157,13 +156,17 @@ class AskCog(commands.Cog):
         key = conversation_key("thread", message.channel.id)
         if not question or not await self.bot.services.ask.has_conversation(key):
             return
+        refusal = self.bot.access.refusal(message.channel, message.author, in_guild=True)
+        if refusal is not None:
+            await self._say(message, None, refusal)
+            return
         await self._follow_up(message, question, key)
 
     async def _follow_up(self, message: discord.Message, question: str, key: str) -> None:
         reply: discord.Message | None = None
         try:
             self.bot.track(message)
-            self.bot.llm_cooldown.check(message.author.id)
+            await self.bot.llm_cooldown.check(str(message.author.id))
             await self.bot.charge_llm(message.author.id, message.guild.id if message.guild else None)
             reply = await message.reply(THINKING, mention_author=False)
             placeholder = reply

@@ -24,8 +24,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_app import render
-from bot.discord_app.cogs._shared import Interaction, write_limit
+from bot.discord_app.checks import Interaction, write_limit
+from bot.discord_app.features.admin import render
 from bot.discord_app.replies import LiveText, defer, edit_original
 from bot.errors import InvalidInput, PermissionDenied
 from bot.importers.progress import Throttle

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_app import render
-from bot.discord_app.cogs._shared import Interaction
+from bot.discord_app.checks import Interaction
+from bot.discord_app.features.help import render
 
 if TYPE_CHECKING:
     from bot.discord_app.bot import ReviewBot

@@ -1,4 +1,5 @@
-"""What several cogs use: film autocomplete, the LLM cooldown and write-limit checks, who is asking."""
+"""What several features use: film autocomplete, the LLM cooldown and write-limit checks, who is
+asking, and the film a button names."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import discord
 from discord import app_commands
 
 from bot.discord_app.tree import Refused
-from bot.errors import FilmChoice, RateLimited
+from bot.errors import FilmChoice, FilmNotFound, RateLimited
+from bot.services.summaries import Requester
+from storage.records import Film
 
 if TYPE_CHECKING:
     from bot.discord_app.bot import ReviewBot
@@ -19,10 +22,23 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Interaction: TypeAlias = "discord.Interaction[ReviewBot]"
 CHOICE_NAME_LIMIT = 100  # Discord's limit for an autocomplete choice's name
+FILM_HELP = "The film: start typing and pick it from the list"
 
 
 def guild_of(interaction: discord.Interaction[Any]) -> str | None:
     return str(interaction.guild_id) if interaction.guild_id else None
+
+
+def requester_of(interaction: discord.Interaction[Any]) -> Requester:
+    return Requester(str(interaction.user.id), guild_of(interaction))
+
+
+async def film_by_id(interaction: Interaction, film_id: int) -> Film:
+    """The film a button names (it may have been merged or removed since the button was made)."""
+    film = await interaction.client.services.films.get(film_id)
+    if film is None:
+        raise FilmNotFound(f"film #{film_id}")
+    return film
 
 
 def _choices(found: list[FilmChoice]) -> list[app_commands.Choice[str]]:
@@ -56,22 +72,25 @@ async def own_film_autocomplete(interaction: Interaction, current: str) -> list[
 
 
 def llm_cooldown() -> Callable[[T], T]:
-    """Refuse (with an explanation) while the person's per-user cooldown runs; see cooldown.py."""
+    """Refuse (with an explanation) while the person's cooldown runs; see bot/services/limits.py."""
 
     async def predicate(interaction: Interaction) -> bool:
-        interaction.client.llm_cooldown.check(interaction.user.id)
+        try:
+            await interaction.client.llm_cooldown.check(str(interaction.user.id))
+        except RateLimited as error:
+            raise Refused(error) from error
         return True
 
     return app_commands.check(predicate)
 
 
 def write_limit() -> Callable[[T], T]:
-    """Count the command against the person's writes per minute (see ratelimit.py); refuse with
+    """Count the command against the person's writes per minute (see bot/services/limits.py); refuse with
     an explanation when they are used up."""
 
     async def predicate(interaction: Interaction) -> bool:
         try:
-            interaction.client.write_limit.hit(interaction.user.id)
+            await interaction.client.write_limit.hit(str(interaction.user.id))
         except RateLimited as error:
             raise Refused(error) from error
         return True

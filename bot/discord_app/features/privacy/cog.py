@@ -12,19 +12,18 @@ import asyncio
 import io
 import json
 import logging
-import re
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
-from discord.ui import Button, View
+from discord.ui import View
 
-from bot.discord_app import render
-from bot.discord_app.cogs._shared import Interaction, write_limit
+from bot.discord_app.checks import Interaction, write_limit
+from bot.discord_app.features.privacy import render
+from bot.discord_app.features.privacy.views import ForgetButton
 from bot.discord_app.replies import defer, follow_up
-from bot.discord_app.views import TrackedButton
 
 if TYPE_CHECKING:
     from bot.discord_app.bot import ReviewBot
@@ -65,45 +64,6 @@ class PrivacyCog(commands.GroupCog, group_name="privacy", group_description="You
         timer = asyncio.create_task(_withdraw(interaction, timeout), name="reviewbot-privacy-timeout")
         self._timers.add(timer)
         timer.add_done_callback(self._timers.discard)
-
-
-class ForgetButton(TrackedButton, template=r"rb:forget:(?P<answer>yes|no):(?P<user>\d+):(?P<until>\d+)"):
-    """"Delete everything" (yes) or "Cancel" (no), for `user` only, until `until` (ms since 1970)."""
-
-    def __init__(self, answer: str, user_id: int, until: int) -> None:
-        yes = answer == "yes"
-        super().__init__(
-            Button(
-                label="Delete everything" if yes else "Cancel",
-                emoji="🗑️" if yes else None,
-                style=discord.ButtonStyle.danger if yes else discord.ButtonStyle.secondary,
-                custom_id=f"rb:forget:{answer}:{user_id}:{until}",
-            )
-        )
-        self.answer, self.user_id, self.until = answer, user_id, until
-
-    @classmethod
-    async def from_custom_id(cls, interaction: Interaction, item: Any, match: re.Match[str], /) -> ForgetButton:  # type: ignore[override]
-        return cls(match["answer"], int(match["user"]), int(match["until"]))
-
-    async def pressed(self, interaction: Interaction) -> None:
-        if interaction.user.id != self.user_id:
-            await interaction.response.send_message("Only the person who asked can answer this.", ephemeral=True)
-            return
-        if time.time() * 1000 > self.until:
-            await interaction.response.edit_message(content=render.DELETE_TIMED_OUT, view=None)
-            return
-        if self.answer == "no":
-            await interaction.response.edit_message(content="Cancelled: nothing was deleted.", view=None)
-            return
-        await interaction.response.defer()  # acknowledged at once; the deletion is one transaction
-        services = interaction.client.services
-        counts = await services.privacy.delete(str(interaction.user.id))
-        # Their reviews leave the spoiler detector's vocabulary and the title suggestions too.
-        services.reviews.forget_corpus()
-        services.films.invalidate()
-        log.info("Deleted the data of user %s on request", interaction.user.id)
-        await interaction.edit_original_response(content=render.deleted(counts), view=None)
 
 
 async def _withdraw(interaction: Interaction, after: float) -> None:

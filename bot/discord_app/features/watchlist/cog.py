@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_app.cogs._shared import (
+from bot.discord_app.checks import (
     Interaction,
     film_autocomplete,
     guild_of,
     own_film_autocomplete,
     write_limit,
 )
-from bot.discord_app.views import watchlist_message
+from bot.discord_app.features.watchlist.views import WatchlistAddButton, WatchlistPageButton, watchlist_message
 
 if TYPE_CHECKING:
     from bot.discord_app.bot import ReviewBot
@@ -68,4 +68,5 @@ class WatchlistCog(
 
 
 async def setup(bot: ReviewBot) -> None:
+    bot.add_dynamic_items(WatchlistAddButton, WatchlistPageButton)
     await bot.add_cog(WatchlistCog(bot))

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_app.cogs._shared import Interaction, film_autocomplete, guild_of, llm_cooldown
-from bot.discord_app.views import send_summary
+from bot.discord_app.checks import Interaction, film_autocomplete, guild_of, llm_cooldown
+from bot.discord_app.features.summary.views import ShowSpoilersButton, SummaryButton, send_summary
 
 if TYPE_CHECKING:
     from bot.discord_app.bot import ReviewBot
@@ -36,4 +36,5 @@ class SummaryCog(commands.Cog):
 
 
 async def setup(bot: ReviewBot) -> None:
+    bot.add_dynamic_items(ShowSpoilersButton, SummaryButton)
     await bot.add_cog(SummaryCog(bot))

@@ -1,1 +1,0 @@
-"""One cog per feature. Cogs are thin: parse options, call the service layer, render the result."""

@@ -1,0 +1,1 @@
+"""/admin delete-review | settings | import: for server managers only."""

@@ -1,0 +1,1 @@
+"""/ask: answers grounded in the stored reviews, continued in a thread."""

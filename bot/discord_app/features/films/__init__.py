@@ -1,0 +1,1 @@
+"""/film: a film's facts, with "Summary" and "Add to watchlist" buttons."""
