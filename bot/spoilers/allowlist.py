@@ -67,7 +67,9 @@ _OUTCOME = re.compile(
     r"goes on to|went on to|by the time|in the process|comes? to an end|was never|had never|turns? into|"
     r"turned into|becomes?|became|transforms?|transformed|happens?|happened|takes? place|unfold\w*|"
     r"go(?:es)? (?:wrong|awry|south|to hell)|went (?:wrong|awry|south)|as planned|falls? apart|fell apart|"
-    r"spiral\w*|unravel\w*|collaps\w*|goes (?:missing|mad|insane)|snaps|snapped)\b",
+    r"spiral\w*|unravel\w*|collaps\w*|goes (?:missing|mad|insane)|snaps|snapped|works? out|worked out|"
+    r"pays? off|paid off|all ends|ends (?:well|badly|happily|sadly)|happy ending|sad ending|gets? (?:her|his|their) "
+    r"(?:wish|way|man|woman|revenge))\b",
     re.IGNORECASE,
 )
 _STRUCTURE = re.compile(
