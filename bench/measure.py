@@ -71,9 +71,9 @@ def typo(rng: random.Random, title: str) -> str:
 
 
 async def sample_titles(services: Services, n: int, rng: random.Random) -> list[tuple[int, str, int | None]]:
-    total = (await services.db.fetchone("SELECT max(id) FROM films"))[0]  # type: ignore[index]
+    total = (await services.store.db.fetchone("SELECT max(id) FROM films"))[0]  # type: ignore[index]
     ids = [rng.randint(1, total) for _ in range(n * 2)]
-    rows = await services.db.fetchall(
+    rows = await services.store.db.fetchall(
         f"SELECT id, title, year FROM films WHERE id IN ({','.join('?' * len(ids))})", ids
     )
     return [(r[0], r[1], r[2]) for r in rows][:n]
@@ -99,7 +99,7 @@ async def lookup(services: Services, n: int, rng: random.Random) -> tuple[list[L
     like = await timed(
         "LIKE '%…%' scan",
         [
-            lambda q=q: services.db.fetchall("SELECT id, title, year FROM films WHERE title LIKE ?", (f"%{q}%",))
+            lambda q=q: services.store.db.fetchall("SELECT id, title, year FROM films WHERE title LIKE ?", (f"%{q}%",))
             for q in like_queries
         ],
     )
@@ -107,7 +107,7 @@ async def lookup(services: Services, n: int, rng: random.Random) -> tuple[list[L
 
 
 async def ask_retrieval(services: Services, n: int, rng: random.Random) -> Latency:
-    rows = await services.db.fetchall(
+    rows = await services.store.db.fetchall(
         "SELECT DISTINCT film_id FROM reviews WHERE id IN (SELECT abs(random()) % (SELECT max(id) FROM reviews) "
         "FROM reviews LIMIT ?)",
         (n,),
@@ -124,7 +124,7 @@ async def ask_retrieval(services: Services, n: int, rng: random.Random) -> Laten
 
 
 async def cache_hits(services: Services, n: int) -> Latency:
-    rows = await services.db.fetchall("SELECT DISTINCT film_id FROM reviews LIMIT ?", (n,))
+    rows = await services.store.db.fetchall("SELECT DISTINCT film_id FROM reviews LIMIT ?", (n,))
     films = [f for f in [await services.films.get(r[0]) for r in rows] if f is not None]
     for film in films:
         await services.summaries.summarize(film)  # fill the cache
@@ -144,7 +144,7 @@ class WatchlistResult:
 
 
 async def watchlist_load(services: Services, db_path: Path, users: int, per_user: int) -> WatchlistResult:
-    film_rows = await services.db.fetchall("SELECT id FROM films ORDER BY id LIMIT ?", (per_user * 2,))
+    film_rows = await services.store.db.fetchall("SELECT id FROM films ORDER BY id LIMIT ?", (per_user * 2,))
     film_ids = [r[0] for r in film_rows]
 
     async def user(u: int) -> None:
@@ -157,12 +157,12 @@ async def watchlist_load(services: Services, db_path: Path, users: int, per_user
     await asyncio.gather(*(user(u) for u in range(users)))
     elapsed = time.perf_counter() - started
     ops = users * (per_user + (per_user + 2) // 3)
-    stored = await services.db.fetchone(
+    stored = await services.store.db.fetchone(
         "SELECT count(*) FROM watchlist_entries WHERE user_id LIKE 'bench-user-%'"
     )
     lost_async = users * per_user - int(stored[0])  # type: ignore[index]
 
-    repo = WatchlistRepository(services.db)
+    repo = WatchlistRepository(services.store.db)
 
     async def storage_user(u: int) -> None:
         for i in range(per_user):
@@ -173,7 +173,7 @@ async def watchlist_load(services: Services, db_path: Path, users: int, per_user
     started = time.perf_counter()
     await asyncio.gather(*(storage_user(u) for u in range(users)))
     storage_elapsed = time.perf_counter() - started
-    stored = await services.db.fetchone("SELECT count(*) FROM watchlist_entries WHERE user_id LIKE 'repo-user-%'")
+    stored = await services.store.db.fetchone("SELECT count(*) FROM watchlist_entries WHERE user_id LIKE 'repo-user-%'")
     lost_storage = users * per_user - int(stored[0])  # type: ignore[index]
 
     # Raw sqlite3 baseline: the same writes from `users` threads, each its own connection, each
@@ -200,7 +200,9 @@ async def watchlist_load(services: Services, db_path: Path, users: int, per_user
     for t in threads:
         t.join()
     raw_elapsed = time.perf_counter() - started
-    raw_stored = await services.db.fetchone("SELECT count(*) FROM watchlist_entries WHERE user_id LIKE 'raw-user-%'")
+    raw_stored = await services.store.db.fetchone(
+        "SELECT count(*) FROM watchlist_entries WHERE user_id LIKE 'raw-user-%'"
+    )
     return WatchlistResult(
         ops / elapsed, ops / storage_elapsed, ops / raw_elapsed, lost_async, lost_storage,
         users * per_user - int(raw_stored[0]), users, ops,  # type: ignore[index]

@@ -60,7 +60,7 @@ async def collect() -> list[Scored]:
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings(_env_file=None, reviewbot_db=Path(folder) / "eval.db")
         async with open_services(settings) as services:
-            films = await services.db.fetchall("SELECT id FROM films ORDER BY id")
+            films = await services.store.db.fetchall("SELECT id FROM films ORDER BY id")
             for (film_id,) in films:
                 film = await services.films.get(film_id)
                 assert film is not None

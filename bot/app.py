@@ -24,15 +24,8 @@ from bot.settings import Settings
 from bot.spoilers import names as spoiler_names
 from bot.spoilers.detector import SpoilerDetector
 from bot.tokens import TokenCounter
-from storage.conversations import ConversationRepository
-from storage.db import Database
-from storage.films import FilmRepository
-from storage.guild_settings import GuildSettingsRepository
-from storage.meta import MetaRepository
-from storage.reviews import ReviewRepository
-from storage.summaries import SummaryRepository
-from storage.users import UserDataRepository
-from storage.watchlists import WatchlistRepository
+from storage.backends import open_store
+from storage.ports import Store
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +33,7 @@ log = logging.getLogger(__name__)
 @dataclass(slots=True)
 class Services:
     settings: Settings
-    db: Database
+    store: Store  # the database, whichever backend REVIEWBOT_DB chose
     films: FilmService
     reviews: ReviewService
     summaries: SummaryService
@@ -68,11 +61,11 @@ async def _stop(task: asyncio.Task[int]) -> None:
 async def open_services(settings: Settings, *, load_sample: bool | None = None) -> AsyncIterator[Services]:
     """Everything the bot needs, opened once; closed in reverse order on exit."""
     async with AsyncExitStack() as stack:
-        db = await Database.open(settings.reviewbot_db)
-        stack.push_async_callback(db.close)
+        store = await open_store(settings.reviewbot_db)
+        stack.push_async_callback(store.close)
 
-        film_repo = FilmRepository(db)
-        review_repo = ReviewRepository(db)
+        film_repo = store.films
+        review_repo = store.reviews
         films = FilmService(film_repo, max_title_chars=settings.max_title_chars)
         reviews = ReviewService(
             review_repo,
@@ -89,15 +82,15 @@ async def open_services(settings: Settings, *, load_sample: bool | None = None) 
             from bot.llm.wiring import build_llm_engines
 
             summary_engine, answer_engine = await build_llm_engines(
-                settings, db, stack, offline, counter, reviews=reviews
+                settings, store, stack, offline, counter, reviews=reviews
             )
-        summaries = SummaryService(films, reviews, SummaryRepository(db), summary_engine)
+        summaries = SummaryService(films, reviews, store.summaries, summary_engine)
         ask = AskService(
             films,
             film_repo,
             reviews,
             review_repo,
-            ConversationRepository(db),
+            store.conversations,
             counter,
             threshold=settings.spoiler_threshold,
             max_question_chars=settings.max_question_chars,
@@ -106,22 +99,22 @@ async def open_services(settings: Settings, *, load_sample: bool | None = None) 
             engine=answer_engine,
         )
         watchlist = WatchlistService(
-            WatchlistRepository(db),
+            store.watchlists,
             films,
             scope_mode=settings.watchlist_scope,
             max_size=settings.max_watchlist_size,
             max_note_chars=settings.max_note_chars,
         )
         importer = ImportService(
-            db, films, reviews,
+            store, films, reviews,
             max_review_chars=settings.max_review_chars, max_watchlist_size=settings.max_watchlist_size,
         )
         privacy = PrivacyService(
-            UserDataRepository(db), WatchlistRepository(db), review_repo, ConversationRepository(db)
+            store.users, store.watchlists, review_repo, store.conversations
         )
         services = Services(
-            settings, db, films, reviews, summaries, watchlist, ask, importer, privacy,
-            CatalogueService(db, films), summary_engine.name, GuildSettingsService(GuildSettingsRepository(db)),
+            settings, store, films, reviews, summaries, watchlist, ask, importer, privacy,
+            CatalogueService(store, films), summary_engine.name, GuildSettingsService(store.guild_settings),
         )
         if settings.reviewbot_load_sample if load_sample is None else load_sample:
             report = await importer.load_sample()
@@ -130,7 +123,7 @@ async def open_services(settings: Settings, *, load_sample: bool | None = None) 
         await films.warm()  # the title vocabulary, before the first lookup needs it
         await asyncio.to_thread(spoiler_names.warm)  # the allow-list's word list (0.2 s), off the loop
         # Scores stored by an older spoiler detector are redone in the background (resumable).
-        rescoring = asyncio.create_task(reviews.rescore_outdated(MetaRepository(db)), name="rescore-outdated")
+        rescoring = asyncio.create_task(reviews.rescore_outdated(store.meta), name="rescore-outdated")
         rescoring.add_done_callback(_report_rescoring)
         stack.push_async_callback(_stop, rescoring)
         yield services

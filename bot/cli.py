@@ -6,31 +6,57 @@ A thin front door: parse arguments, call the service layer, render text or JSON.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
-from bot.app import Services, open_services
-from bot.errors import DatabaseProblem, ReviewBotError
-from bot.settings import Settings
-from bot.text.markdown import unescape_markdown
+# Only what parsing the command line needs is imported here; the services, pydantic and the
+# Discord and LLM libraries are imported when a command runs (`reviewbot --help` and `--version`
+# answer at once, and every one-shot command starts faster).
+if TYPE_CHECKING:
+    from bot.app import Services
+    from bot.settings import Settings
 
 log = logging.getLogger("reviewbot")
-Handler = Callable[[Services, argparse.Namespace], Awaitable[int]]
+Handler = Callable[["Services", argparse.Namespace], Awaitable[int]]
+# discord.py warns at every start that the optional voice libraries are missing; this bot has no voice.
+_IRRELEVANT_WARNINGS = ("voice will NOT be supported",)
+
+
+class _Version(argparse.Action):
+    """`--version`; the installed package's metadata is read only when asked for (importlib.metadata
+    is slow to import)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("reviewbot")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            number = "unknown"
+        print(f"{parser.prog} {number}")
+        parser.exit()
 
 
 def _add_common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
     # Sub-commands SUPPRESS their default so `reviewbot --db X summary …` keeps X.
     parser.add_argument(
-        "--db", type=Path, default=None if top else argparse.SUPPRESS,
-        help="database file (default: REVIEWBOT_DB or your data folder)",
+        # A string, not a Path: a postgresql://… URL must keep its double slash.
+        "--db", default=None if top else argparse.SUPPRESS,
+        help="database file, or a postgresql://user@host/dbname URL (default: REVIEWBOT_DB or your data folder)",
     )
+
+
+def _add_json(parser: argparse.ArgumentParser) -> None:
+    """`--json` on an action as well as on its command (`watchlist list --json`, `watchlist --json list`)."""
+    if "json" not in {a.dest for a in parser._actions}:
+        parser.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common(parser, top=True)
     parser.add_argument("-v", "--verbose", action="store_true", help="show debug logs")
+    parser.add_argument("--version", action=_Version, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -90,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
             wp.add_argument("--rating", type=float, help="0.5 to 5 in halves")
             wp.add_argument("--note")
     _add_common(wsub.add_parser("list", help="show the list"))
+    for action_parser in wsub.choices.values():
+        _add_json(action_parser)
 
     p = command("ask", "ask a question about a film, answered from the stored reviews")
     p.add_argument("question")
@@ -121,10 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
         pp = psub.add_parser(name, help=f"{name} a user's data")
         _add_common(pp)
         pp.add_argument("--user", required=True)
+        _add_json(pp)
         if name == "delete":
             pp.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
-    p = command("db", "back up, check or restore the database file")
+    p = command("db", "back up, check, restore or copy the database")
     dsub = p.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     dp = dsub.add_parser("backup", help="copy the database to PATH; safe while the bot runs")
     _add_common(dp)
@@ -141,31 +171,96 @@ def build_parser() -> argparse.ArgumentParser:
     dp.add_argument("path", type=Path, metavar="PATH", help="a file made by `reviewbot db backup`")
     dp.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     dp.add_argument("--json", action="store_true")
+    dp = dsub.add_parser(
+        "copy", help="copy everything from SRC into the empty database DST (SQLite file or postgresql:// URL)"
+    )
+    dp.add_argument("source", metavar="SRC", help="a database file or a postgresql://… URL")
+    dp.add_argument("destination", metavar="DST", help="a new database file or an empty postgresql://… database")
+    dp.add_argument("--json", action="store_true")
     return parser
 
 
 def load_settings(args: argparse.Namespace) -> Settings:
+    from bot.settings import Settings
+
     overrides: dict[str, Any] = {}
     if getattr(args, "db", None):
         overrides["reviewbot_db"] = args.db
     return Settings(**overrides)
 
 
+def _undecodable(argv: Sequence[str]) -> str | None:
+    """The first argument that is not valid UTF-8 (Python hands such bytes over as lone surrogates)."""
+    for arg in argv:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            return arg.encode("utf-8", "surrogateescape").decode("ascii", "backslashreplace")
+    return None
+
+
+def _relevant(record: logging.LogRecord) -> bool:
+    return not any(text in record.getMessage() for text in _IRRELEVANT_WARNINGS)
+
+
+def _configure_logging(settings: Settings, args: argparse.Namespace, *, bot: bool) -> None:
+    """Logs go to stderr. Unless REVIEWBOT_LOG_LEVEL says otherwise: INFO for the Discord bot, which
+    runs unattended; WARNING for the chat and one-shot commands, whose output is for a person or a pipe."""
+    if args.verbose:
+        level = logging.DEBUG
+    elif settings.reviewbot_log_level:
+        level = getattr(logging, settings.reviewbot_log_level)
+    else:
+        level = logging.INFO if bot else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("discord.client").addFilter(_relevant)
+    if not args.verbose and level == logging.INFO:
+        logging.getLogger("discord").setLevel(logging.WARNING)  # its "logging in using static token" etc.
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if (bad := _undecodable(argv)) is not None:
+        # Like any value reviewbot can't use (exit 1; JSON with --json), not a usage error.
+        message = f"The argument '{bad}' is not valid UTF-8 text; check your terminal's encoding (e.g. LANG=C.UTF-8)."
+        if "--json" in argv:
+            import json
+
+            print(json.dumps({"error": message}))
+        else:
+            print(f"reviewbot: {message}", file=sys.stderr)
+        return 1
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader went away (`reviewbot … | head`): stop quietly, as other command-line tools do.
+        # Python would report the broken pipe again when it flushes stdout at exit, so point stdout
+        # at /dev/null first.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a command killed by a closed pipe
+    except KeyboardInterrupt:
+        return 130
+
+
+def _main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)  # --help and --version end here, before the heavy imports
+
+    import asyncio
+
+    from pydantic import ValidationError
+
+    from bot.errors import DatabaseProblem
+
     try:
         settings = load_settings(args)
     except ValidationError as error:
         first = error.errors()[0]
         print(f"reviewbot: setting {first['loc'][0]!s} is invalid: {first['msg']}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else getattr(logging, settings.reviewbot_log_level),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    if args.command in (None, "run", "sync") and (args.command or settings.discord_token):
+    bot = args.command in (None, "run", "sync") and bool(args.command or settings.discord_token)
+    _configure_logging(settings, args, bot=bot)
+    if bot:
         from bot.discord_app.runner import run_bot, sync_commands
 
         try:
@@ -175,14 +270,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         except DatabaseProblem as error:  # at start-up: a read-only, damaged or locked database
             print(f"reviewbot: {error.message}", file=sys.stderr)
             return 1
-    try:
-        return asyncio.run(_run(settings, args))
-    except KeyboardInterrupt:
-        return 130
+    code = asyncio.run(_run(settings, args))
+    sys.stdout.flush()  # inside main's BrokenPipeError handling, not at interpreter exit
+    return code
 
 
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+
+    from bot.app import open_services
+    from bot.errors import ReviewBotError
     from bot.terminal import oneshot
+    from bot.text.markdown import unescape_markdown
 
     handlers: dict[str | None, Handler] = {
         None: oneshot.chat,
@@ -195,15 +294,12 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         "import": oneshot.import_file,
         "privacy": oneshot.privacy,
     }
-    quiet_start = args.command not in (None, "chat")
     try:
         if args.command == "db":  # the file itself, without the services: a restore needs it to itself
             from bot.terminal import db_commands
 
             return await db_commands.run(settings, args)
         async with open_services(settings) as services:
-            if not quiet_start:
-                logging.getLogger("bot.app").setLevel(logging.WARNING)
             return await handlers[args.command](services, args)
     except ReviewBotError as error:
         message = unescape_markdown(error.message)  # written for Discord: a title's markup escaped

@@ -11,13 +11,46 @@ from dataclasses import dataclass
 
 from bot.text.markdown import escape_markdown
 
+# The base class and the database's errors live in storage/ (the lowest layer, which imports nothing of
+# the bot), so that `except ReviewBotError` catches a database problem too; re-exported here for the
+# rest of the bot.
+from storage.errors import (
+    DatabaseBusy,
+    DatabaseCorrupt,
+    DatabaseFull,
+    DatabaseInUse,
+    DatabaseNewer,
+    DatabaseProblem,
+    DatabaseReadOnly,
+    DatabaseUnavailable,
+    InvalidInput,
+    ReviewBotError,
+    UnusableBackup,
+)
 
-class ReviewBotError(Exception):
-    """Base class: `str(error)` is the user-facing message."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+__all__ = [
+    "AmbiguousFilm",
+    "BudgetExceeded",
+    "DatabaseBusy",
+    "DatabaseCorrupt",
+    "DatabaseFull",
+    "DatabaseInUse",
+    "DatabaseNewer",
+    "DatabaseProblem",
+    "DatabaseReadOnly",
+    "DatabaseUnavailable",
+    "FilmChoice",
+    "FilmNotFound",
+    "ImportFailed",
+    "ImportProblem",
+    "InvalidInput",
+    "LimitReached",
+    "NotOnWatchlist",
+    "PermissionDenied",
+    "RateLimited",
+    "ReviewBotError",
+    "UnusableBackup",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,14 +62,23 @@ class FilmChoice:
     score: float = 100.0
 
 
+ADD_A_FILM = (
+    "Films come from imported files: `reviewbot import FILE` on the command line, or /admin import on Discord "
+    "(adding a film to a watchlist also creates it)."
+)
+
+
 class FilmNotFound(ReviewBotError):
+    """Not in the catalogue: the closest titles, if any, and how a film gets in."""
+
     def __init__(self, query: str, suggestions: Sequence[FilmChoice] = ()) -> None:
         self.query = query
         self.suggestions = list(suggestions)
-        hint = ""
         if self.suggestions:
-            hint = " Did you mean " + _or_list([s.label for s in self.suggestions[:3]]) + "?"
-        super().__init__(f"I couldn't find a film called “{_short(query)}”.{hint}")
+            hint = " Did you mean " + _or_list([s.label for s in self.suggestions[:3]]) + f"? If not: {ADD_A_FILM}"
+        else:
+            hint = f" Nothing in it has a close title. {ADD_A_FILM}"
+        super().__init__(f"I couldn't find a film called “{_short(query)}” in the catalogue.{hint}")
 
 
 class AmbiguousFilm(ReviewBotError):
@@ -48,10 +90,6 @@ class AmbiguousFilm(ReviewBotError):
             f"“{_short(query)}” matches more than one film: {labels}. Add the year, e.g. "
             f"“{_short(self.candidates[0].label, 120)}”."
         )
-
-
-class InvalidInput(ReviewBotError):
-    pass
 
 
 class NotOnWatchlist(ReviewBotError):
@@ -101,41 +139,6 @@ class ImportFailed(ReviewBotError):
             head = "the file can't be read"
             hint = "Fix the file and try again (see README, “Data formats”)."
         super().__init__(f"Nothing was imported from {source}: {head}.\n{shown}{more}\n{hint}")
-
-
-class DatabaseProblem(ReviewBotError):
-    """The database can't do what was asked (busy, disk full, read-only, damaged, can't be opened).
-
-    Raised by storage/ from SQLite's result codes (storage/errors.py); the message says what to do.
-    """
-
-
-class DatabaseBusy(DatabaseProblem):
-    """Another connection held the write lock for longer than the busy timeout (and the retries)."""
-
-
-class DatabaseFull(DatabaseProblem):
-    """SQLITE_FULL: the disk (or the database's page limit) is full; the transaction was rolled back."""
-
-
-class DatabaseReadOnly(DatabaseProblem):
-    pass
-
-
-class DatabaseCorrupt(DatabaseProblem):
-    """SQLITE_CORRUPT / SQLITE_NOTADB: damaged, or not a SQLite file at all."""
-
-
-class DatabaseUnavailable(DatabaseProblem):
-    """The file can't be opened or created, or the disk reported an I/O error."""
-
-
-class DatabaseInUse(DatabaseProblem):
-    """A restore needs the database to itself, and another process has it open."""
-
-
-class UnusableBackup(DatabaseProblem):
-    """A file offered to `reviewbot db restore` that isn't a sound reviewbot database."""
 
 
 def _short(text: str, limit: int = 80) -> str:

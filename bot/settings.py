@@ -19,12 +19,19 @@ def default_db_path() -> Path:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # env_ignore_empty: `NAME=` (as in a copied .env.example) means "not set, use the default" for
+    # every setting, not an empty path, number or URL.
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     # --- storage -------------------------------------------------------------------------------
-    reviewbot_db: Path = Field(default_factory=default_db_path)
+    # A file path (SQLite, the default) or a postgresql://user@host/dbname URL (a shared database for
+    # several bot processes): kept as a string when it is a URL, a Path otherwise.
+    reviewbot_db: Path | str = Field(default_factory=default_db_path)
     reviewbot_load_sample: bool = True
-    reviewbot_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Unset: INFO for the Discord bot, WARNING for the chat and one-shot commands.
+    reviewbot_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] | None = None
     watchlist_scope: Literal["global", "guild"] = "global"
 
     # --- spoiler safety -------------------------------------------------------------------------
@@ -79,10 +86,18 @@ class Settings(BaseSettings):
     # privileged Message Content intent switched on in the Discord Developer Portal.
     discord_message_content: bool = False
 
+    @field_validator("reviewbot_db", mode="before")
+    @classmethod
+    def _path_unless_url(cls, value: object) -> object:
+        """`postgresql://host/db` stays a URL (as a Path it would lose a slash and become a folder)."""
+        if isinstance(value, str) and "://" not in value:
+            return Path(value)
+        return value
+
     @field_validator("openai_base_url", "openai_api_key", "discord_token", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
-        """`OPENAI_BASE_URL=` in a .env file means "not set", not an empty URL."""
+        """Whitespace only (`OPENAI_BASE_URL= `, or passed in code) means "not set", not an empty URL."""
         if isinstance(value, str) and not value.strip():
             return None
         return value

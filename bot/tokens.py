@@ -11,8 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import tempfile
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import tiktoken
 from tiktoken_ext.openai_public import ENCODING_CONSTRUCTORS
@@ -29,6 +28,8 @@ def _cached_locally(encoding_name: str) -> bool:
         return False
     cache_dir = os.environ.get("TIKTOKEN_CACHE_DIR") or os.environ.get("DATA_GYM_CACHE_DIR")
     if cache_dir is None:
+        import tempfile  # here, not at start-up: only needed when an encoding is first loaded
+
         cache_dir = os.path.join(tempfile.gettempdir(), "data-gym-cache")
     if not cache_dir:
         return False
@@ -63,11 +64,30 @@ def encoding_for(model: str) -> tuple[tiktoken.Encoding, bool]:
 
 
 class TokenCounter:
-    """Counts tokens for one model; `count` includes the safety margin when the encoding is a stand-in."""
+    """Counts tokens for one model; `count` includes the safety margin when the encoding is a stand-in.
+
+    The encoding is loaded on first use (about 0.3 s), not at start-up: one-shot commands that
+    count no tokens (`reviewbot film …`) don't pay for it.
+    """
 
     def __init__(self, model: str = "gpt-4o-mini") -> None:
-        self.encoding, self.exact = encoding_for(model)
-        self.margin = 1.0 if self.exact else SAFETY_MARGIN
+        self.model = model
+
+    @cached_property
+    def _loaded(self) -> tuple[tiktoken.Encoding, bool]:
+        return encoding_for(self.model)
+
+    @property
+    def encoding(self) -> tiktoken.Encoding:
+        return self._loaded[0]
+
+    @property
+    def exact(self) -> bool:
+        return self._loaded[1]
+
+    @property
+    def margin(self) -> float:
+        return 1.0 if self.exact else SAFETY_MARGIN
 
     def raw(self, text: str) -> int:
         return len(self.encoding.encode(text, disallowed_special=()))

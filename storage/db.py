@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from storage.errors import busy_backoff, cannot_create, explained, is_busy
+from storage.errors import busy_backoff, cannot_create, explained, is_busy, newer_schema
 from storage.group_commit import GroupCommitter
 
 log = logging.getLogger(__name__)
@@ -107,6 +107,7 @@ class Database:
         db = cls(path, writer, reader, busy_timeout_ms=busy_timeout_ms, busy_retries=busy_retries)
         try:
             with explained(path, opening=True):
+                await db._refuse_newer()
                 if migrate:
                     await db.migrate()
                 await db._check_writable()
@@ -144,6 +145,13 @@ class Database:
             await conn.close()
             raise
         return conn
+
+    async def _refuse_newer(self) -> None:
+        """A database from a newer reviewbot (schema beyond our migrations) is not ours to touch:
+        its tables may hold data this code would mangle, so it is refused before anything writes."""
+        version = await self._user_version()
+        if version > latest_schema_version():
+            raise newer_schema(str(self.path), version, latest_schema_version())
 
     async def _check_writable(self) -> None:
         """Fail at start-up, not at a user's first write, when the file can't be written.

@@ -1,11 +1,10 @@
 """SQLite failures a person can act on, told apart by SQLite's result codes (never by message text).
 
 `translate` turns a `sqlite3.Error` whose primary result code we can explain (busy, full, read-only,
-damaged, cannot open, I/O error) into one of the `DatabaseProblem` errors of bot/errors.py, whose
-message says what happened and what to do; every other error (a constraint, a bug in our SQL) is
-returned unchanged. The classes live in bot/errors.py so that the terminal and Discord show them
-like every other `ReviewBotError`; bot/errors.py imports nothing else of the bot, so storage still
-depends on no other part of it.
+damaged, cannot open, I/O error) into one of the `DatabaseProblem` errors below, whose message says
+what happened and what to do; every other error (a constraint, a bug in our SQL) is returned
+unchanged. The classes are `ReviewBotError`s (defined here, re-exported by bot/errors.py), so the
+terminal and Discord show them like every other error a person can act on.
 
 Two audiences: while *opening* the database (start-up, the terminal) the message names the file and
 the fix; later (the reply may go to a Discord user) it stays short and path-free, and the path and
@@ -22,16 +21,64 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
-from bot.errors import (
-    DatabaseBusy,
-    DatabaseCorrupt,
-    DatabaseFull,
-    DatabaseProblem,
-    DatabaseReadOnly,
-    DatabaseUnavailable,
-)
-
 log = logging.getLogger(__name__)
+
+
+class ReviewBotError(Exception):
+    """Base class of every error a person can act on: `str(error)` is the user-facing message.
+
+    Defined here, in the lowest layer, so that storage depends on no other part of the bot while
+    front doors still catch database problems with every other `ReviewBotError` (bot/errors.py
+    re-exports it and defines the service layer's own errors)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(ReviewBotError):
+    """What was asked for can't be done as given (a bad path, a value out of range)."""
+
+
+class DatabaseProblem(ReviewBotError):
+    """The database can't do what was asked (busy, disk full, read-only, damaged, can't be opened).
+
+    Raised from the backend's own error codes (SQLite result codes, PostgreSQL SQLSTATEs); the message
+    says what to do.
+    """
+
+
+class DatabaseBusy(DatabaseProblem):
+    """Another connection held the write lock for longer than the busy timeout (and the retries)."""
+
+
+class DatabaseFull(DatabaseProblem):
+    """SQLITE_FULL: the disk (or the database's page limit) is full; the transaction was rolled back."""
+
+
+class DatabaseReadOnly(DatabaseProblem):
+    pass
+
+
+class DatabaseCorrupt(DatabaseProblem):
+    """SQLITE_CORRUPT / SQLITE_NOTADB: damaged, or not a SQLite file at all."""
+
+
+class DatabaseUnavailable(DatabaseProblem):
+    """The file can't be opened or created, or the disk reported an I/O error."""
+
+
+class DatabaseInUse(DatabaseProblem):
+    """A restore needs the database to itself, and another process has it open."""
+
+
+class DatabaseNewer(DatabaseProblem):
+    """The database was written by a newer reviewbot (its schema version is beyond this code's
+    migrations): using it could corrupt data the newer code relies on, so nothing may write to it."""
+
+
+class UnusableBackup(DatabaseProblem):
+    """A file offered to `reviewbot db restore` that isn't a sound reviewbot database."""
 
 # Primary result codes (https://sqlite.org/rescode.html); extended codes carry them in the low byte.
 SQLITE_BUSY = 5
@@ -160,6 +207,14 @@ def reraise(error: sqlite3.Error, path: Path, *, opening: bool = False) -> NoRet
     if problem is error:
         raise error
     raise problem from error
+
+
+def newer_schema(where: str, version: int, latest: int) -> DatabaseNewer:
+    """The refusal to open a database a newer reviewbot has migrated (any backend)."""
+    return DatabaseNewer(
+        f"The database {where} was upgraded by a newer reviewbot (schema version {version}; this one knows up "
+        f"to {latest}). Nothing was changed. Run the newer reviewbot, or restore a backup made for this one."
+    )
 
 
 def cannot_create(path: Path, error: OSError) -> DatabaseUnavailable:

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from storage.db import Database, Writer
 from storage.normalize import normalize_title, title_variants
 from storage.records import Film, FilmInput, TitleHit
+from storage.search import WordQuery, fts5_query
 
 _FILM_COLUMNS = (
     "f.id, f.title, f.year, f.original_title, f.directors, f.cast_members, f.characters, "
@@ -89,9 +90,8 @@ class FilmRepository:
         )
         return [_hit(r) for r in rows]
 
-    async def find_words(self, match: str, limit: int) -> list[TitleHit]:
-        """Names matching an FTS5 query over their words (built by the caller from vocabulary
-        terms only, e.g. `("dear") AND ("comrades" OR "comrade*")`), up to `limit` of them.
+    async def find_words(self, query: WordQuery, limit: int) -> list[TitleHit]:
+        """Names containing the query's words (FTS5 over their words), up to `limit` of them.
 
         Not ordered by bm25: ranking every match of a common word costs more than the caller's
         own fuzzy ranking of the few it needs (the index returns them in rowid order)."""
@@ -99,7 +99,7 @@ class FilmRepository:
             "SELECT t.film_id, f.title, f.year, t.title AS matched, t.norm FROM "
             "(SELECT rowid FROM film_words WHERE film_words MATCH ? LIMIT ?) m "
             "JOIN film_titles t ON t.id = m.rowid JOIN films f ON f.id = t.film_id",
-            (match, limit),
+            (fts5_query(query), limit),
         )
         return [_hit(r) for r in rows]
 

@@ -28,9 +28,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.errors import DatabaseFull, DatabaseInUse, DatabaseUnavailable, InvalidInput, UnusableBackup
 from storage.db import latest_schema_version
-from storage.errors import SQLITE_CANTOPEN, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_NOTADB, is_busy, primary_code, reraise
+from storage.errors import (
+    SQLITE_CANTOPEN,
+    SQLITE_CORRUPT,
+    SQLITE_FULL,
+    SQLITE_NOTADB,
+    DatabaseFull,
+    DatabaseInUse,
+    DatabaseUnavailable,
+    InvalidInput,
+    UnusableBackup,
+    is_busy,
+    primary_code,
+    reraise,
+)
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +87,16 @@ class CheckReport:
     schema_version: int | None  # None: SQLite can't read the file at all
     integrity: list[str]  # ['ok'] when intact
     foreign_keys: list[str]  # one line per row pointing at a missing parent
+    latest_schema_version: int  # the newest this code knows: a database beyond it is refused
+
+    @property
+    def newer(self) -> bool:
+        """Made by a newer reviewbot: this one refuses to open (and so to write) it."""
+        return self.schema_version is not None and self.schema_version > self.latest_schema_version
 
     @property
     def ok(self) -> bool:
-        return self.integrity == ["ok"] and not self.foreign_keys
+        return self.integrity == ["ok"] and not self.foreign_keys and not self.newer
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,9 +172,9 @@ def check(db_path: Path) -> CheckReport:
             ]
     except sqlite3.Error as error:
         if primary_code(error) in (SQLITE_CORRUPT, SQLITE_NOTADB):
-            return CheckReport(db_path, size, None, [str(error)], [])
+            return CheckReport(db_path, size, None, [str(error)], [], latest_schema_version())
         reraise(error, db_path, opening=True)
-    return CheckReport(db_path, size, version, integrity, foreign_keys)
+    return CheckReport(db_path, size, version, integrity, foreign_keys, latest_schema_version())
 
 
 # --- restore -------------------------------------------------------------------------------------

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractAsyncContextManager
-
 from storage.db import Database, Writer
 
 
@@ -11,12 +9,13 @@ class MetaRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def transaction(self) -> AbstractAsyncContextManager[Writer]:
-        return self._db.transaction()
-
     async def get(self, key: str) -> str | None:
         row = await self._db.fetchone("SELECT value FROM app_meta WHERE key = ?", (key,))
         return str(row[0]) if row else None
+
+    async def set(self, key: str, value: str) -> None:
+        async with self._db.transaction() as tx:
+            await self.set_in(tx, key, value)
 
     @staticmethod
     async def set_in(tx: Writer, key: str, value: str) -> None:

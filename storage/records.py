@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 
@@ -149,3 +150,31 @@ class Turn:
     content: str
     tokens: int
     created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryKey:
+    """What a cached summary was made from: a change to any part makes a new summary."""
+
+    film_id: int
+    mode: str
+    engine: str
+    prompt_version: str
+    review_set_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """An LLM's short digest of one review (safe and spoiler versions), kept for reuse."""
+
+    review_id: int
+    content_hash: str
+    safe_digest: str
+    spoiler_digest: str
+    input_tokens: int
+    output_tokens: int
+
+
+def content_hash(text: str) -> str:
+    """A review's identity for de-duplication: the same text (trimmed) is the same review."""
+    return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()[:32]

@@ -8,16 +8,15 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from storage.db import Database, Writer
-from storage.records import Review, ReviewInput, Sentence, SentenceHit
+from storage.records import Review, ReviewInput, Sentence, SentenceHit, content_hash
+from storage.search import fts5_any_prefix
+
+__all__ = ["ReviewRepository", "content_hash"]
 
 _REVIEW_COLUMNS = (
     "id, film_id, author, source, rating, text, author_flagged_spoilers, content_hash, created_at, author_user_id, "
     "guild_id"
 )
-
-
-def content_hash(text: str) -> str:
-    return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()[:32]
 
 
 class ReviewRepository:
@@ -149,10 +148,13 @@ class ReviewRepository:
         return [(int(r[0]), str(r[1])) for r in rows]
 
     async def search_sentences(
-        self, fts_query: str, *, film_ids: Sequence[int] | None, limit: int
+        self, words: Sequence[str], *, film_ids: Sequence[int] | None, limit: int
     ) -> list[SentenceHit]:
-        """Best-matching review sentences for an FTS5 query, optionally within some films (bm25 order)."""
-        params: list[object] = [fts_query]
+        """Review sentences containing any of the words (as prefixes), optionally within some films,
+        best first (FTS5 bm25 order)."""
+        if not words:
+            return []
+        params: list[object] = [fts5_any_prefix(words)]
         film_filter = ""
         if film_ids:
             film_filter = f" AND r.film_id IN ({','.join('?' * len(film_ids))})"

@@ -4,29 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from storage.db import Database
-from storage.records import CachedSummary
+from storage.records import CachedSummary, Digest, SummaryKey
 
-
-@dataclass(frozen=True, slots=True)
-class SummaryKey:
-    film_id: int
-    mode: str
-    engine: str
-    prompt_version: str
-    review_set_hash: str
-
-
-@dataclass(frozen=True, slots=True)
-class Digest:
-    review_id: int
-    content_hash: str
-    safe_digest: str
-    spoiler_digest: str
-    input_tokens: int
-    output_tokens: int
+__all__ = ["Digest", "SummaryKey", "SummaryRepository"]
 
 
 class SummaryRepository:

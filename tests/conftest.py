@@ -1,8 +1,12 @@
-"""Shared fixtures: real SQLite files in a temporary folder, real services, no network."""
+"""Shared fixtures: real SQLite files in a temporary folder, real PostgreSQL databases (fresh per
+test run), real services, no network.
+
+Tests that take the `backend` fixture run once per backend. Without a reachable PostgreSQL the
+PostgreSQL runs are skipped with one line naming the server; under CI=true they fail instead.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -13,7 +17,10 @@ import pytest
 
 from bot.app import Services, open_services
 from bot.settings import Settings
+from storage.backends import open_store
 from storage.db import Database
+from storage.ports import Store
+from tests.pg_support import PgCluster, run_isolated
 
 _ENV_PREFIXES = ("OPENAI_", "LLM_", "DISCORD_", "REVIEWBOT_", "SPOILER_", "MAX_", "WATCHLIST_", "CONVERSATION_")
 
@@ -40,10 +47,107 @@ def sample_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         async with open_services(Settings(_env_file=None, reviewbot_db=path)):  # type: ignore[call-arg]
             pass
 
-    asyncio.run(build())
+    run_isolated(build())
     return path
 
 
+# --- PostgreSQL --------------------------------------------------------------------------------
+_PG_STATE: dict[str, Any] = {}
+
+
+def _pg() -> tuple[PgCluster | None, str]:
+    if "cluster" not in _PG_STATE:
+        _PG_STATE["cluster"], _PG_STATE["why"] = PgCluster.reach()
+    return _PG_STATE["cluster"], _PG_STATE["why"]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    cluster, why = _pg()
+    if cluster is not None:
+        return f"postgresql: {cluster.admin_url} (databases {cluster.prefix}_*, dropped at the end)"
+    if os.environ.get("CI") == "true":
+        return f"postgresql: MISSING under CI=true, the PostgreSQL tests will fail: {why}"
+    return f"postgresql: {why}; the PostgreSQL tests are skipped"
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    cluster = _PG_STATE.get("cluster")
+    if cluster is not None:
+        cluster.drop_all()
+
+
+@pytest.fixture(scope="session")
+def pg() -> PgCluster:
+    """The test run's PostgreSQL server; skips (fails under CI=true) when there is none."""
+    cluster, why = _pg()
+    if cluster is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true needs PostgreSQL: {why}", pytrace=False)
+        pytest.skip(f"PostgreSQL tests skipped: {why}")
+    return cluster
+
+
+@pytest.fixture(scope="session")
+def pg_sample_template(pg: PgCluster) -> str:
+    """A PostgreSQL database holding the bundled sample data, built once per session; tests get
+    copies (CREATE DATABASE … TEMPLATE), as SQLite tests get copies of the sample file."""
+    url = pg.create(label="sample_template")
+
+    async def build() -> None:
+        async with open_services(Settings(_env_file=None, reviewbot_db=url)):  # type: ignore[call-arg]
+            pass
+
+    run_isolated(build())
+    return url.rsplit("/", 1)[1]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Run the test once per backend."""
+    if request.param == "postgres":
+        request.getfixturevalue("pg")
+    return str(request.param)
+
+
+@pytest.fixture
+def db_target(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Callable[..., str | Path]:
+    """Where a test's database lives on its backend: `db_target(sample=True)` starts from a copy
+    of the sample data, `db_target()` from nothing."""
+
+    def make(*, sample: bool = False) -> str | Path:
+        if backend == "sqlite":
+            path = tmp_path / f"{request.node.name[:40]}-{len(list(tmp_path.glob('*.db')))}.db"
+            if sample:
+                shutil.copyfile(request.getfixturevalue("sample_db_template"), path)
+            return path
+        cluster: PgCluster = request.getfixturevalue("pg")
+        template = request.getfixturevalue("pg_sample_template") if sample else None
+        url = cluster.create(template=template)
+        request.addfinalizer(lambda: cluster.drop(url))
+        return url
+
+    return make
+
+
+@pytest.fixture
+async def store(db_target: Callable[..., str | Path]) -> AsyncIterator[Store]:
+    """An empty, migrated store on each backend (the repository contract tests)."""
+    opened = await open_store(db_target())
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+@pytest.fixture
+async def backend_services(db_target: Callable[..., str | Path]) -> AsyncIterator[Services]:
+    """The service layer over the sample data, on each backend."""
+    settings = Settings(_env_file=None, reviewbot_db=db_target(sample=True))  # type: ignore[call-arg]
+    async with open_services(settings) as svc:
+        yield svc
+
+
+# --- SQLite --------------------------------------------------------------------------------------
 @pytest.fixture
 def make_settings(tmp_path: Path, sample_db_template: Path) -> Callable[..., Settings]:
     """Settings for a database in the test's own folder. When the sample data is wanted and the

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO
 
 from bot.errors import InvalidInput
-from storage.imdb import ImdbLoader
+from storage.ports import CatalogueLoader
 
 log = logging.getLogger(__name__)
 FILES = ("title.basics", "title.ratings", "title.crew", "title.principals", "name.basics")
@@ -124,14 +124,15 @@ class _Reader:
 
 
 def import_imdb(
-    db_path: Path,
+    loader: CatalogueLoader,
     path: Path,
     *,
     title_types: frozenset[str] = frozenset({"movie"}),
     include_adult: bool = False,
     progress: Progress | None = None,
 ) -> ImdbReport:
-    """Synchronous: call it in a worker thread. One transaction; safe to re-run."""
+    """Read the dataset files at `path` into `loader` (see `Store.load_catalogue`, which runs this in
+    a worker thread, in one transaction). Safe to re-run: films are updated in place."""
     started = time.monotonic()
     files = locate(path)
     report = ImdbReport(files=[p.name for p in files.values()])
@@ -144,61 +145,60 @@ def import_imdb(
 
     kept: set[int] = set()
     people: set[int] = set()
-    with ImdbLoader(db_path) as loader:
 
-        def basics() -> Iterator[tuple[object, ...]]:
-            header = ("tconst", "titleType", "primaryTitle", "originalTitle", "isAdult", "startYear", "endYear",
-                      "runtimeMinutes", "genres")
-            for p in reader("title.basics").rows(header):
-                tid = _tconst(p[0])
-                if tid is None or p[1] not in title_types or (p[4] == "1" and not include_adult) or not p[2].strip():
+    def basics() -> Iterator[tuple[object, ...]]:
+        header = ("tconst", "titleType", "primaryTitle", "originalTitle", "isAdult", "startYear", "endYear",
+                  "runtimeMinutes", "genres")
+        for p in reader("title.basics").rows(header):
+            tid = _tconst(p[0])
+            if tid is None or p[1] not in title_types or (p[4] == "1" and not include_adult) or not p[2].strip():
+                continue
+            kept.add(tid)
+            genres = [g for g in p[8].split(",") if g and g != "\\N"]
+            yield (p[0], p[1], p[2].strip()[:500], _null(p[3]), _int(p[5]), _int(p[7]),
+                   json.dumps(genres))
+
+    loader.stage_basics(basics())
+    if "title.ratings" in files:
+        loader.stage_ratings(
+            (p[0], float(p[1]) if p[1] != "\\N" else None, _int(p[2]))
+            for p in reader("title.ratings").rows(("tconst", "averageRating", "numVotes"))
+            if _tconst(p[0]) in kept
+        )
+    if "title.crew" in files:
+
+        def crew() -> Iterator[tuple[object, ...]]:
+            for p in reader("title.crew").rows(("tconst", "directors", "writers")):
+                if _tconst(p[0]) not in kept or p[1] == "\\N":
                     continue
-                kept.add(tid)
-                genres = [g for g in p[8].split(",") if g and g != "\\N"]
-                yield (p[0], p[1], p[2].strip()[:500], _null(p[3]), _int(p[5]), _int(p[7]),
-                       json.dumps(genres))
+                directors = [d for d in p[1].split(",") if _nconst(d) is not None]
+                people.update(n for d in directors if (n := _nconst(d)) is not None)
+                yield (p[0], json.dumps(directors))
 
-        loader.stage_basics(basics())
-        if "title.ratings" in files:
-            loader.stage_ratings(
-                (p[0], float(p[1]) if p[1] != "\\N" else None, _int(p[2]))
-                for p in reader("title.ratings").rows(("tconst", "averageRating", "numVotes"))
-                if _tconst(p[0]) in kept
-            )
-        if "title.crew" in files:
+        loader.stage_crew(crew())
+    if "title.principals" in files:
 
-            def crew() -> Iterator[tuple[object, ...]]:
-                for p in reader("title.crew").rows(("tconst", "directors", "writers")):
-                    if _tconst(p[0]) not in kept or p[1] == "\\N":
-                        continue
-                    directors = [d for d in p[1].split(",") if _nconst(d) is not None]
-                    people.update(n for d in directors if (n := _nconst(d)) is not None)
-                    yield (p[0], json.dumps(directors))
+        def principals() -> Iterator[tuple[object, ...]]:
+            header = ("tconst", "ordering", "nconst", "category", "job", "characters")
+            for p in reader("title.principals").rows(header):
+                if p[3] not in CAST_CATEGORIES or _tconst(p[0]) not in kept:
+                    continue
+                order = _int(p[1]) or 99
+                if order > MAX_CAST + 2:
+                    continue
+                person = _nconst(p[2])
+                if person is not None:
+                    people.add(person)
+                yield (p[0], order, p[2], p[5] if p[5] != "\\N" else None)
 
-            loader.stage_crew(crew())
-        if "title.principals" in files:
-
-            def principals() -> Iterator[tuple[object, ...]]:
-                header = ("tconst", "ordering", "nconst", "category", "job", "characters")
-                for p in reader("title.principals").rows(header):
-                    if p[3] not in CAST_CATEGORIES or _tconst(p[0]) not in kept:
-                        continue
-                    order = _int(p[1]) or 99
-                    if order > MAX_CAST + 2:
-                        continue
-                    person = _nconst(p[2])
-                    if person is not None:
-                        people.add(person)
-                    yield (p[0], order, p[2], p[5] if p[5] != "\\N" else None)
-
-            loader.stage_principals(principals())
-        if "name.basics" in files:
-            loader.stage_names(
-                (p[0], p[1])
-                for p in reader("name.basics").rows(("nconst", "primaryName"))
-                if _nconst(p[0]) in people and p[1] != "\\N"
-            )
-        counts = loader.finish(lambda stage: progress(stage, 0, 0) if progress else None)
+        loader.stage_principals(principals())
+    if "name.basics" in files:
+        loader.stage_names(
+            (p[0], p[1])
+            for p in reader("name.basics").rows(("nconst", "primaryName"))
+            if _nconst(p[0]) in people and p[1] != "\\N"
+        )
+    counts = loader.finish(lambda stage: progress(stage, 0, 0) if progress else None)
     report.titles, report.added, report.updated = counts["titles"], counts["added"], counts["updated"]
     report.skipped_rows = sum(r.malformed for r in readers)
     report.seconds = time.monotonic() - started

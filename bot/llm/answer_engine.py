@@ -28,7 +28,7 @@ from bot.spoilers.allowlist import AllowList
 from bot.text.markdown import escape_markdown
 from bot.text.safety import neutralise, unsafe_reason
 from bot.text.segments import split_review
-from storage.films import FilmRepository
+from storage.ports import FilmStore
 from storage.records import Film, Turn
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ class LLMAnswerEngine:
         chat: ChatClient,
         prompts: PromptSet,
         reviews: ReviewService,
-        films: FilmRepository,
+        films: FilmStore,
         budget: DailyBudget,
         *,
         threshold: float,

@@ -11,13 +11,13 @@ import logging
 
 from bot.errors import BudgetExceeded
 from bot.services.summaries import Requester
-from storage.usage import UsageRepository
+from storage.ports import UsageStore
 
 log = logging.getLogger(__name__)
 
 
 class DailyBudget:
-    def __init__(self, usage: UsageRepository, *, per_user: int, per_guild: int) -> None:
+    def __init__(self, usage: UsageStore, *, per_user: int, per_guild: int) -> None:
         self._usage = usage
         self.per_user = per_user
         self.per_guild = per_guild

@@ -26,8 +26,8 @@ from bot.llm.prompts import PromptSet
 from bot.llm.schema import DIGEST_SCHEMA, parse_digest
 from bot.llm.spotlight import new_key
 from bot.services.summaries import Requester
-from storage.records import Film
-from storage.summaries import Digest, SummaryRepository
+from storage.ports import SummaryStore
+from storage.records import Digest, Film
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class Digester:
         self,
         chat: ChatClient,
         prompts: PromptSet,
-        repo: SummaryRepository,
+        repo: SummaryStore,
         *,
         engine: str,
         concurrency: int,

@@ -39,8 +39,7 @@ from bot.spoilers.allowlist import AllowList
 from bot.summarize.offline import SUMMARY_CHAR_LIMIT, summary_header
 from bot.text.safety import neutralise, unsafe_reason
 from bot.text.segments import split_review
-from storage.records import Film, Review
-from storage.summaries import Digest
+from storage.records import Digest, Film, Review
 
 log = logging.getLogger(__name__)
 

@@ -21,11 +21,7 @@ from bot.services.summaries import OfflineEngine, SummaryEngine
 from bot.settings import Settings
 from bot.spoilers.detector import SpoilerDetector
 from bot.tokens import TokenCounter
-from storage.db import Database
-from storage.films import FilmRepository
-from storage.reviews import ReviewRepository
-from storage.summaries import SummaryRepository
-from storage.usage import UsageRepository
+from storage.ports import Store
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +38,7 @@ def token_parameter(settings: Settings) -> TokenParam:
 
 async def build_llm_engines(
     settings: Settings,
-    db: Database,
+    store: Store,
     stack: contextlib.AsyncExitStack,
     offline: OfflineEngine,
     counter: TokenCounter,
@@ -63,11 +59,11 @@ async def build_llm_engines(
     stack.push_async_callback(client.close)
     if reviews is None:
         reviews = ReviewService(
-            ReviewRepository(db), FilmRepository(db), SpoilerDetector(),
+            store.reviews, store.films, SpoilerDetector(),
             threshold=settings.spoiler_threshold, max_review_chars=settings.max_review_chars,
         )
     budget = DailyBudget(
-        UsageRepository(db),
+        store.usage,
         per_user=settings.llm_daily_tokens_per_user,
         per_guild=settings.llm_daily_tokens_per_guild,
     )
@@ -89,7 +85,7 @@ async def build_llm_engines(
     prompts = PromptSet.load()
     engine_name = f"openai:{settings.llm_model}"
     digester = Digester(
-        chat, prompts, SummaryRepository(db), engine=engine_name, concurrency=settings.llm_concurrency,
+        chat, prompts, store.summaries, engine=engine_name, concurrency=settings.llm_concurrency,
         max_tokens=min(DIGEST_MAX_TOKENS, settings.llm_max_output_tokens),
     )
     summary = LLMSummaryEngine(
@@ -100,7 +96,7 @@ async def build_llm_engines(
         spoiler_check=settings.llm_spoiler_check,
     )
     answer = LLMAnswerEngine(
-        chat, prompts, reviews, FilmRepository(db), budget,
+        chat, prompts, reviews, store.films, budget,
         threshold=settings.spoiler_threshold, max_output_tokens=settings.llm_max_output_tokens,
     )
     log.info(

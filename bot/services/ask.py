@@ -1,7 +1,7 @@
 """Questions in conversation, answered from the stored reviews and film facts.
 
 Retrieval: the film comes from the question ("is Parasite funny?"), the command's film option, or
-the conversation so far; review sentences come from FTS5 (bm25) over review text, spoiler-safe ones
+the conversation so far; review sentences come from the backend's word index over review text, spoiler-safe ones
 only unless spoilers were asked for. Offline, the answer is those sentences with their sources;
 with an LLM configured, an `AnswerEngine` writes the answer from the same material.
 """
@@ -26,11 +26,9 @@ from bot.text.segments import wrap_spoiler
 from bot.text.topics import TOPIC_LABELS, TOPICS, topics_of
 from bot.text.unicode import require_text
 from bot.tokens import TokenCounter
-from storage.conversations import ConversationRepository
-from storage.films import FilmRepository
 from storage.normalize import normalize_title
+from storage.ports import ConversationStore, FilmStore, ReviewStore
 from storage.records import Film, Sentence, SentenceHit, Turn
-from storage.reviews import ReviewRepository
 
 _WORD = re.compile(r"[\w']+", re.UNICODE)
 _SIMILAR = re.compile(
@@ -45,6 +43,33 @@ _FACT_PATTERNS: dict[str, re.Pattern[str]] = {
     "year": re.compile(r"\b(?:when (?:was|did)|what year|released)\b", re.I),
     "genre": re.compile(r"\b(?:genre|what kind of|what sort of)\b", re.I),
 }
+# "What is the scariest film here?", "which movie has the best music?": about the whole library,
+# not one film (when no film is named, a film remembered from the conversation is not meant).
+_LIBRARY_WIDE = re.compile(
+    r"\b(?:which|what|any|best|worst|\w+est|most|least|all|every)\b.*\b(?:films?|movies?)\b(?!\s+like)"
+    r"|\b(?:films?|movies?)\s+(?:here|in (?:the|your) (?:library|catalogue|collection))\b",
+    re.I,
+)
+# How it ends, who dies, the twist: a spoiler-free answer leaves exactly that out, and says so.
+_ENDING = re.compile(
+    r"\b(?:how (?:does|did) (?:it|this|that|the \w+|\w+) end|the end(?:ing)?|end(?:s|ed)? up|twists?|"
+    r"who (?:dies|died|survives|lives|killed|is the killer|did it)|killer|reveal(?:ed|s)?|"
+    r"what happens (?:at|in) the end)\b",
+    re.I,
+)
+SPOILER_MODE_HINT = (
+    "How a film ends, who dies and its twists are spoilers, which spoiler-free answers leave out. To read them, "
+    "get the summary with spoilers (/summary <film> with spoilers on), or in the terminal add “spoilers” to "
+    "the end of your question (--spoilers on the command line)."
+)
+NOT_A_QUESTION = (
+    "I answer questions about films from their stored reviews, e.g. “is the acting in Parasite any good?”, "
+    "“who directed Se7en?” or, about the film we are talking about, “and the music?”."
+)
+LIBRARY_WIDE = (
+    "I can't answer that for the whole library: I read the stored reviews one film at a time. Name a film in the "
+    "question (e.g. “is Se7en scary?”), or get a film's summary with /summary <film>."
+)
 OFFLINE_ANSWER_NOTE = "Offline answer: quoted from the stored reviews (no LLM is configured)."
 _QUESTION_WORDS = frozenset({"is", "was", "does", "did", "how", "what", "why", "any", "good", "the", "it", "and"})
 
@@ -109,6 +134,17 @@ class AnswerEngine(Protocol):
         ...
 
 
+_GREETING_WORDS = frozenset(
+    "hello hi hey hiya yo thanks thank you ok okay cool nice great bye goodbye cheers good morning evening "
+    "afternoon there bot reviewbot please".split()
+)
+
+
+def _small_talk(question: str) -> bool:
+    """Nothing but greetings and thanks ("hello", "thanks, bot!"), or no words at all."""
+    return all(w.lower() in _GREETING_WORDS for w in _WORD.findall(question))
+
+
 def asked_topic(question: str) -> str | None:
     """The review topic a question is about ("is the acting good?" -> "acting"), if any."""
     topics = topics_of(question)
@@ -125,11 +161,6 @@ def query_terms(question: str, exclude: frozenset[str] = frozenset()) -> list[st
             terms.extend(s for s in stems if " " not in s and "-" not in s and len(s) > 3)
             terms.append(topic)
     return list(dict.fromkeys(t.replace('"', "") for t in terms if t.replace('"', "")))[:40]
-
-
-def fts_query(question: str, exclude: frozenset[str] = frozenset()) -> str:
-    """An FTS5 OR-query (prefix terms) from `query_terms`."""
-    return " OR ".join(f'"{t}"*' for t in query_terms(question, exclude))
 
 
 def rank_sentences(hits: Sequence[SentenceHit], terms: Sequence[str], question: str) -> list[SentenceHit]:
@@ -150,10 +181,10 @@ class AskService:
     def __init__(
         self,
         films: FilmService,
-        film_repo: FilmRepository,
+        film_repo: FilmStore,
         reviews: ReviewService,
-        review_repo: ReviewRepository,
-        conversations: ConversationRepository,
+        review_repo: ReviewStore,
+        conversations: ConversationStore,
         counter: TokenCounter,
         *,
         threshold: float,
@@ -210,7 +241,7 @@ class AskService:
                 )
                 notes.append(f"The last conversation reached {self._max_turns} questions, so this starts a new one.")
             history = await self._conversations.recent_turns(conversation_id, self._history_budget)
-            if target is None:
+            if target is None and not _LIBRARY_WIDE.search(question):
                 remembered = await self._conversations.film_of(conversation_id)
                 target = await self._films.get(remembered) if remembered else None
         context = await self._context(question, target, history, spoilers)
@@ -220,6 +251,8 @@ class AskService:
             answer = await self.engine.answer(context, requester, on_text)
         if answer is None:
             answer = context.offline
+        if not spoilers and _ENDING.search(question) and SPOILER_MODE_HINT not in answer.text:
+            notes.append(SPOILER_MODE_HINT)
         answer.notes.extend(notes)
         if conversation_id is not None:
             await self._conversations.add_turn(
@@ -305,8 +338,7 @@ class AskService:
             allow = AllowList.for_film(film, reviews, threshold=self._threshold)
             passages = self._select(hits, spoilers, asked_topic(question), film, allow)
         elif terms:
-            query = " OR ".join(f'"{t}"*' for t in terms)
-            hits = await self._review_repo.search_sentences(query, film_ids=None, limit=80)
+            hits = await self._review_repo.search_sentences(terms, film_ids=None, limit=80)
             # Sentences from many films, met without their reviews: names inferred from the hits.
             allow = AllowList.for_texts(None, [h.text for h in hits], threshold=self._threshold)
             passages = self._select(hits, spoilers, asked_topic(question), film, allow)
@@ -359,6 +391,8 @@ class AskService:
     # --- the offline answer ----------------------------------------------------------------------
     def _offline(self, context: AnswerContext) -> Answer:
         film = context.film
+        if _small_talk(context.question):  # "hello", "thanks": no question about a film in it
+            return Answer(NOT_A_QUESTION, film, [], "offline", [OFFLINE_ANSWER_NOTE])
         label = f"**{escape_markdown(film.label)}**" if film else "the stored reviews"
         lines: list[str] = []
         fact = self._fact_answer(context)
@@ -373,8 +407,13 @@ class AskService:
                 lines.append(f"• **{escape_markdown(facts.film.label)}**{rating}{logline}")
         asked = asked_topic(context.question)
         topic = TOPIC_LABELS[asked].lower() if asked else None
+        ending = not context.spoilers and _ENDING.search(context.question) is not None
         if context.similar and not topic:
             pass  # a "films like it?" question is answered by the list above
+        elif film is None and _LIBRARY_WIDE.search(context.question):
+            pass  # quotes from random films would look like an answer; it is said plainly below
+        elif ending and not topic:
+            pass  # "how does it end?": whatever matched "end" is no answer; the hint below is
         elif context.passages and not (fact and not topic):
             about = f"about the {topic} " if topic else ""
             lines.append(f"What reviewers say {about}in {label}:")
@@ -383,7 +422,11 @@ class AskService:
                 text = wrap_spoiler(text) if p.spoiler else text
                 lines.append(f"• “{text}” ({escape_markdown(p.author)})")
         if not lines:
-            if film is None:
+            if ending:
+                lines.append(SPOILER_MODE_HINT)
+            elif film is None and _LIBRARY_WIDE.search(context.question):
+                lines.append(LIBRARY_WIDE)
+            elif film is None:
                 lines.append(
                     "I couldn't tell which film you mean. Name it in the question or pick it with the film option."
                 )

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
+from functools import partial
 from pathlib import Path
 
 from bot.importers.imdb import ImdbReport, Progress, import_imdb, is_imdb_path
 from bot.services.films import FilmService
-from storage.db import Database
-from storage.errors import explained
+from storage.ports import Store
 
 
 class CatalogueService:
-    def __init__(self, db: Database, films: FilmService) -> None:
-        self._db = db
+    def __init__(self, store: Store, films: FilmService) -> None:
+        self._store = store
         self._films = films
 
     @staticmethod
@@ -28,10 +27,8 @@ class CatalogueService:
         include_adult: bool = False,
         progress: Progress | None = None,
     ) -> ImdbReport:
-        with explained(self._db.path):  # its own connection: busy, disk full… become clear errors too
-            report = await asyncio.to_thread(
-                import_imdb, self._db.path, path, title_types=title_types, include_adult=include_adult,
-                progress=progress,
-            )
+        report = await self._store.load_catalogue(
+            partial(import_imdb, path=path, title_types=title_types, include_adult=include_adult, progress=progress)
+        )
         self._films.invalidate()
         return report

@@ -4,7 +4,7 @@ Matching goes from cheap and certain to fuzzy:
 1. exact normalised name (title, original title, alias; case, accents, punctuation and a leading
    article ignored), narrowed by a year given as "Title (2020)" or "Title 2020";
 2. candidates from indexes only: names starting with the query (index range scan), and names
-   containing its words (FTS5 word index), each misspelt word first corrected against the
+   containing its words (the backend's word index), each misspelt word first corrected against the
    vocabulary of all title words and the last word also completed as a prefix;
 3. ranking of those candidates by rapidfuzz scores, plus "slips" (a name within one or two edits,
    a swap of neighbouring letters counting as one) that are taken outright.
@@ -31,12 +31,13 @@ from rapidfuzz.distance import OSA
 
 from bot.errors import AmbiguousFilm, FilmChoice, FilmNotFound, InvalidInput
 from bot.importers.records import MAX_YEAR, MIN_YEAR
-from bot.services.vocabulary import Vocabulary, fts_term
+from bot.services.vocabulary import Vocabulary
 from bot.text.markdown import strip_display_controls
 from bot.text.unicode import has_lone_surrogates, require_text
-from storage.films import FilmRepository
 from storage.normalize import normalize_title, title_variants
+from storage.ports import FilmStore
 from storage.records import Film, TitleHit
+from storage.search import Term, WordQuery
 
 # A year at the very end, maybe in brackets. Searched for in the last six characters only: a
 # pattern anchored at the start ("^(.+?)[\s,]*…$") backtracked for seconds over 10,000 commas.
@@ -101,7 +102,7 @@ def _is_slip(query: str, name: str, distance: int) -> bool:
 
 
 class FilmService:
-    def __init__(self, films: FilmRepository, *, max_title_chars: int = 200) -> None:
+    def __init__(self, films: FilmStore, *, max_title_chars: int = 200) -> None:
         self._films = films
         self._max_title_chars = max_title_chars
         self._vocabulary: Vocabulary | None = None  # the words of all film names, for typos
@@ -259,7 +260,7 @@ class FilmService:
 
     async def _word_candidates(self, norm: str, limit: int) -> list[TitleHit]:
         """Names sharing the query's words, each word as typed, corrected, or (the last one)
-        completed: `("dear") AND ("comrads" OR "comrades" OR "comrads"*)`. If no name has them
+        completed (dear AND (comrads OR comrades OR comrads…)). If no name has them
         all, names with most of them (OR) are still candidates for the fuzzy ranking."""
         vocabulary = await self._vocabulary_now()
         words = norm.split()[:12]
@@ -267,20 +268,21 @@ class FilmService:
         # (the fuzzy ranking still sees them). A title of nothing but such words keeps them.
         if any(w not in TITLE_STOPWORDS for w in words[:-1]):
             words = [w for w in words[:-1] if w not in TITLE_STOPWORDS] + words[-1:]
-        groups: list[str] = []
+        groups: list[tuple[Term, ...]] = []
         for i, word in enumerate(words):
-            options = [fts_term(w) for w in ([word] if word in vocabulary.words else [])]
-            options += [fts_term(w) for w in vocabulary.corrections(word)]
+            options = [Term(w) for w in ([word] if word in vocabulary.words else [])]
+            options += [Term(w) for w in vocabulary.corrections(word)]
             if i == len(words) - 1 and len(word) >= 2 and not options:
                 # Neither a known word nor a typo of one: a word typed half-way ("dear comr").
-                options.append(fts_term(word, prefix=True))
+                options.append(Term(word, prefix=True))
             if options:
-                groups.append("(" + " OR ".join(dict.fromkeys(options)) + ")")
+                groups.append(tuple(dict.fromkeys(options)))
         if not groups:
             return []
-        hits = await self._films.find_words(" AND ".join(groups), limit)
+        query = WordQuery(tuple(groups))
+        hits = await self._films.find_words(query, limit)
         if not hits and len(groups) > 1:
-            hits = await self._films.find_words(" OR ".join(groups), limit)
+            hits = await self._films.find_words(query.any_group(), limit)
         return hits
 
     async def warm(self) -> None:

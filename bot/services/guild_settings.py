@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.errors import InvalidInput
-from storage.guild_settings import GuildSettingsRepository
+from storage.ports import GuildSettingsStore
 from storage.records import GuildSettings
 
 MAX_COOLDOWN_SECONDS = 3600.0
@@ -14,7 +14,7 @@ _KEEP = object()  # "leave this setting as it is" (None means "back to the defau
 
 
 class GuildSettingsService:
-    def __init__(self, repo: GuildSettingsRepository) -> None:
+    def __init__(self, repo: GuildSettingsStore) -> None:
         self._repo = repo
         self._cache: dict[str, GuildSettings] = {}
 

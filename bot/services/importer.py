@@ -34,13 +34,9 @@ from bot.importers.records import ParsedFile, ReviewRow, WatchlistRow
 from bot.services.films import FilmService
 from bot.services.reviews import CORPUS_SAMPLE, ReviewService
 from bot.spoilers.detector import CorpusCounts, build_context, tokens
-from storage.db import Database, Writer
-from storage.films import FilmRepository
-from storage.meta import MetaRepository
 from storage.normalize import normalize_title, title_variants
-from storage.records import Film, FilmInput, ReviewInput, Sentence, TitleHit
-from storage.reviews import ReviewRepository, content_hash
-from storage.watchlists import WatchlistRepository, add_in_transaction
+from storage.ports import FilmStore, ImportUnit, Store
+from storage.records import Film, FilmInput, ReviewInput, Sentence, TitleHit, content_hash
 
 __all__ = ["ImportReport", "ImportService", "Progress", "sample_files"]
 
@@ -143,18 +139,18 @@ class _Scored:
 class ImportService:
     def __init__(
         self,
-        db: Database,
+        store: Store,
         films: FilmService,
         reviews: ReviewService,
         *,
         max_review_chars: int,
         max_watchlist_size: int | None = None,
     ) -> None:
-        self._db = db
+        self._store = store
         self._films = films
         self._reviews = reviews
-        self._film_repo = FilmRepository(db)
-        self._review_repo = ReviewRepository(db)
+        self._film_repo = store.films
+        self._review_repo = store.reviews
         self._max_review_chars = max_review_chars
         self._max_watchlist_size = max_watchlist_size  # None: no limit
 
@@ -235,7 +231,7 @@ class ImportService:
 
     async def load_sample(self, *, progress: Progress | None = None) -> ImportReport | None:
         """Load the bundled sample films and reviews once per database; None when already loaded."""
-        if await MetaRepository(self._db).get(SAMPLE_META_KEY):
+        if await self._store.meta.get(SAMPLE_META_KEY):
             return None
         merged = ParsedFile(source="sample")
         for name, text in sample_files():
@@ -316,7 +312,7 @@ class ImportService:
         """Rows beyond the watchlist size limit become problems (and need no stub film)."""
         if self._max_watchlist_size is None:
             return
-        listed = {entry.film_id for entry in await WatchlistRepository(self._db).list(user_id, scope)}
+        listed = {entry.film_id for entry in await self._store.watchlists.list(user_id, scope)}
         room = self._max_watchlist_size - len(listed)
         planned: set[_Target] = set()
         kept: list[tuple[WatchlistRow, _Target]] = []
@@ -426,13 +422,13 @@ class ImportService:
         total = len(plan.new_films) + len(scored) + len(plan.watchlist)
         done = 0
         throttle.update("writing", 0, total)
-        async with self._db.transaction() as tx:
+        async with self._store.unit_of_work() as unit:
             for new in plan.new_films:
-                new.stored_id = await _existing_film(tx, new.film)
+                new.stored_id = await _existing_film(unit, new.film)
                 if new.stored_id is not None:
                     report.films_existing += 1
                 else:
-                    new.stored_id = await FilmRepository.add_in(tx, new.film)
+                    new.stored_id = await unit.add_film(new.film)
                     report.films_added += 1
                 done += 1
                 throttle.update("writing", done, total)
@@ -449,19 +445,19 @@ class ImportService:
                     created_at=item.row.created_at,
                     guild_id=guild_id,
                 )
-                _, created = await ReviewRepository.add_in(tx, review)
+                _, created = await unit.add_review(review)
                 report.reviews_added += created
                 report.reviews_existing += not created
                 done += 1
                 throttle.update("writing", done, total)
             for wrow, target in plan.watchlist:
-                added = await add_in_transaction(tx, *owner, _stored_id(target), wrow.added_at)
+                added = await unit.add_watchlist_entry(*owner, _stored_id(target), wrow.added_at)
                 report.watchlist_added += added
                 report.watchlist_existing += not added
                 done += 1
                 throttle.update("writing", done, total)
             if mark_sample:
-                await MetaRepository.set_in(tx, SAMPLE_META_KEY, "1")
+                await unit.set_meta(SAMPLE_META_KEY, "1")
 
 
 class _Resolver:
@@ -471,7 +467,7 @@ class _Resolver:
     database about 300 names, not 50,000.
     """
 
-    def __init__(self, repo: FilmRepository, new_films: list[_NewFilm]) -> None:
+    def __init__(self, repo: FilmStore, new_films: list[_NewFilm]) -> None:
         self._repo = repo
         self._new_films = new_films
         self._by_name: dict[str, list[_NewFilm]] = defaultdict(list)
@@ -545,11 +541,11 @@ class _Resolver:
         return self._films[film_id]
 
 
-async def _existing_film(tx: Writer, film: FilmInput) -> int | None:
+async def _existing_film(unit: ImportUnit, film: FilmInput) -> int | None:
     """The stored film this one already is: same main title and year, or the same IMDb id."""
-    found = await FilmRepository.find_in(tx, film.title, film.year)
+    found = await unit.find_film(film.title, film.year)
     if found is None and film.imdb_id:
-        found = await FilmRepository.find_by_imdb_in(tx, film.imdb_id)
+        found = await unit.find_film_by_imdb(film.imdb_id)
     return found
 
 

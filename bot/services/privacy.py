@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from storage.conversations import ConversationRepository
-from storage.reviews import ReviewRepository
-from storage.users import UserDataRepository
-from storage.watchlists import WatchlistRepository
+from storage.ports import ConversationStore, ReviewStore, UserDataStore, WatchlistStore
 
 
 class PrivacyService:
     def __init__(
         self,
-        users: UserDataRepository,
-        watchlists: WatchlistRepository,
-        reviews: ReviewRepository,
-        conversations: ConversationRepository,
+        users: UserDataStore,
+        watchlists: WatchlistStore,
+        reviews: ReviewStore,
+        conversations: ConversationStore,
     ) -> None:
         self._users = users
         self._watchlists = watchlists

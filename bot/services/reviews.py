@@ -18,10 +18,8 @@ from bot.spoilers.detector import (
     tokens,
 )
 from bot.text.unicode import require_text
-from storage.films import FilmRepository
-from storage.meta import MetaRepository
-from storage.records import Film, Review, ReviewInput
-from storage.reviews import ReviewRepository, content_hash
+from storage.ports import FilmStore, MetaStore, ReviewStore
+from storage.records import Film, Review, ReviewInput, content_hash
 
 # Reviews read to estimate how common a word is across films (DF-IIF). 5,000 is plenty to tell a
 # film's particular words from common ones, and keeps the word sets small (~12 MB).
@@ -55,8 +53,8 @@ def check_rating(rating: float | None) -> float | None:
 class ReviewService:
     def __init__(
         self,
-        reviews: ReviewRepository,
-        films: FilmRepository,
+        reviews: ReviewStore,
+        films: FilmStore,
         detector: SpoilerDetector,
         *,
         threshold: float,
@@ -188,7 +186,7 @@ class ReviewService:
             await self._reviews.replace_sentences(review.id, [s.to_record() for s in scored])
         return len(reviews)
 
-    async def rescore_outdated(self, meta: MetaRepository, *, version: int = DETECTOR_VERSION) -> int:
+    async def rescore_outdated(self, meta: MetaStore, *, version: int = DETECTOR_VERSION) -> int:
         """Rescore every stored review when the database's scores come from an older detector.
 
         The version the stored scores come from is kept in app_meta (`detector_version`; a database
@@ -199,8 +197,7 @@ class ReviewService:
         recorded = await meta.get(DETECTOR_VERSION_KEY)
         if recorded is None and not await self._reviews.film_ids_after(0, 1):
             recorded = str(version)  # nothing stored yet: every score to come is today's
-            async with meta.transaction() as tx:
-                await MetaRepository.set_in(tx, DETECTOR_VERSION_KEY, recorded)
+            await meta.set(DETECTOR_VERSION_KEY, recorded)
         stored = int(recorded or FIRST_DETECTOR_VERSION)
         if stored >= version:
             return 0
@@ -212,11 +209,9 @@ class ReviewService:
                 if film is not None:
                     done += await self.rescore_film(film)
                 cursor = film_id
-                async with meta.transaction() as tx:
-                    await MetaRepository.set_in(tx, RESCORE_CURSOR_KEY, str(cursor))
-        async with meta.transaction() as tx:
-            await MetaRepository.set_in(tx, DETECTOR_VERSION_KEY, str(version))
-            await MetaRepository.set_in(tx, RESCORE_CURSOR_KEY, "0")
+                await meta.set(RESCORE_CURSOR_KEY, str(cursor))
+        await meta.set(DETECTOR_VERSION_KEY, str(version))
+        await meta.set(RESCORE_CURSOR_KEY, "0")
         log.info("rescored %d reviews: stored scores were from detector version %d, now %d", done, stored, version)
         return done
 

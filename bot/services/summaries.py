@@ -11,8 +11,8 @@ from typing import Literal, Protocol
 from bot.services.films import FilmService
 from bot.services.reviews import ReviewService
 from bot.summarize.offline import summarize_offline
-from storage.records import Film, Review
-from storage.summaries import SummaryKey, SummaryRepository
+from storage.ports import SummaryStore
+from storage.records import Film, Review, SummaryKey
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ class SummaryService:
         self,
         films: FilmService,
         reviews: ReviewService,
-        cache: SummaryRepository,
+        cache: SummaryStore,
         engine: SummaryEngine,
     ) -> None:
         self._films = films

@@ -32,9 +32,3 @@ class Vocabulary:
         pool = [w for n in range(len(word) - max_edits, len(word) + max_edits + 1) for w in self._by_length.get(n, ())]
         found = process.extract(word, pool, scorer=OSA.distance, score_cutoff=max_edits, limit=limit)
         return [w for w, _, _ in sorted(found, key=lambda f: (f[1], f[0]))]
-
-
-def fts_term(word: str, *, prefix: bool = False) -> str:
-    """A word as an FTS5 string token (quoted, so words like AND/OR/NEAR are just words)."""
-    token = '"' + word.replace('"', '""') + '"'
-    return token + "*" if prefix else token

@@ -22,8 +22,8 @@ from bot.services.reviews import check_rating
 from bot.text.markdown import escape_markdown
 from bot.text.unicode import require_text
 from storage.normalize import normalize_title
+from storage.ports import WatchlistStore
 from storage.records import Film, WatchlistEntry
-from storage.watchlists import WatchlistRepository
 
 Status = Literal["added", "exists", "removed", "watched"]
 
@@ -58,7 +58,7 @@ class WatchlistChange:
 class WatchlistService:
     def __init__(
         self,
-        repo: WatchlistRepository,
+        repo: WatchlistStore,
         films: FilmService,
         *,
         scope_mode: str,

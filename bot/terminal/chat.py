@@ -23,12 +23,16 @@ BANNER = (
 )
 
 
-async def run_chat(services: Services, *, console: Console | None = None, user_id: str = "terminal") -> int:
+async def run_chat(
+    services: Services, *, console: Console | None = None, user_id: str = "terminal",
+    prompt: PromptSession[str] | None = None,
+) -> int:
+    """The chat loop. `prompt` is the line editor (made here for a terminal; tests pass one reading
+    a pipe). As in a shell: Ctrl-C drops the line being typed, Ctrl-D on an empty line leaves."""
     console = console or Console(highlight=False)
     session = ChatSession(services, user_id=user_id)
-    interactive = sys.stdin.isatty()
-    prompt: PromptSession[str] | None = None
-    if interactive:
+    interactive = prompt is not None or sys.stdin.isatty()
+    if interactive and prompt is None:
         history_file = user_data_path("reviewbot", appauthor=False) / "chat_history"
         try:
             history_file.parent.mkdir(parents=True, exist_ok=True)
@@ -36,8 +40,9 @@ async def run_chat(services: Services, *, console: Console | None = None, user_i
         except OSError:
             history = InMemoryHistory()
         prompt = PromptSession(history=history)
+    if interactive:
         console.print(Text(BANNER, style="cyan"))
-        note = f"Engine: {services.engine_name}. Database: {services.db.path}"
+        note = f"Engine: {services.engine_name}. Database: {services.store.location}"
         console.print(Text(note, style="dim"))
     while True:
         try:
@@ -49,7 +54,12 @@ async def run_chat(services: Services, *, console: Console | None = None, user_i
                     break
                 if line.strip():
                     console.print(Text(f"> {line.strip()}", style="bold"))
-        except (EOFError, KeyboardInterrupt):
+        except EOFError:  # Ctrl-D
+            break
+        except KeyboardInterrupt:  # Ctrl-C: the half-typed line is gone; carry on
+            if prompt is not None:
+                console.print(Text("(Ctrl-D or /quit leaves)", style="dim"))
+                continue
             break
         try:
             output = await session.handle(line)

@@ -2,15 +2,16 @@
 
     /summary <film> [spoilers]          /film <film>          /reviews <film> [spoilers]
     /review <film> | <text> [| <rating>] [spoilers]
-    /watchlist add|remove <film>        /watchlist list       /watchlist watched <film> [rating]
-    /ask <question>                     /help                 /quit
+    /watchlist add|remove <film>        /watchlist list       /watchlist watched <film> [--rating R] [--note N]
+    /ask <question>                     /privacy export|delete                      /help       /quit
 Text that does not start with "/" is a question (a follow-up in the same conversation).
 """
 
 from __future__ import annotations
 
+import json
 import re
-import uuid
+import secrets
 from dataclasses import dataclass, field
 
 from rich.console import Group, RenderableType
@@ -29,20 +30,62 @@ HELP = """\
 **/film** <film> — facts: year, director, cast, runtime, genres, logline
 **/reviews** <film> [spoilers] — read the stored reviews (spoiler sentences hidden)
 **/review** <film> | <your review> [| rating 0.5–5] [spoilers] — add your own review
-**/watchlist** add <film> · remove <film> · list · watched <film> [rating]
-**/ask** <question> — e.g. /ask is the acting in Parasite any good? Then just type follow-ups.
-**/help** — this list · **/quit** — leave (or Ctrl-D)
-Films can be typed loosely: "dear comrads", "Psycho (1960)", "Dune 2021"."""
+**/watchlist** add <film> · remove <film> · list · watched <film> [--rating 4.5] [--note text]
+**/ask** <question> [spoilers] — e.g. /ask is the acting in Parasite any good? Then just type follow-ups.
+**/privacy** export · delete — see or erase everything stored about you
+**/help** — this list · **/quit** — leave (or Ctrl-D; Ctrl-C clears the line)
+Films can be typed loosely: "dear comrads", "Psycho (1960)", "Dune 2021". A title in quotes is taken
+exactly as written: /watchlist watched "Toy Story 3" --rating 4."""
 
 _SPOILER_WORD = re.compile(r"\s+(?:--)?spoilers?\s*$", re.IGNORECASE)
-_RATING_TAIL = re.compile(r"\s+(\d(?:\.\d)?)\s*(?:/5)?\s*$")
+# `--rating 4.5` / `rating=4.5` and `--note …` / `note=…` (the note runs to the end of the line).
+_RATING_OPTION = re.compile(r"(?:^|\s)(?:--rating[\s=]+|rating=)(\S*)", re.IGNORECASE)
+_NOTE_OPTION = re.compile(r"(?:^|\s)(?:--note[\s=]+|note=)(.*)$", re.IGNORECASE)
+# A title ending in what looks like a rating ("Parasite -3", "Heat 4/5", "Alien 3.5"): ask, don't guess.
+# Whole numbers are left alone: they end many titles ("Toy Story 3", "Apollo 13", "2012").
+_RATING_LIKE_TAIL = re.compile(r"\s(-\d+(?:[.,]\d+)?|\d+[.,]\d+|\d+(?:[.,]\d+)?\s*/\s*5|\d+\s*stars?)$", re.I)
+_QUOTED = re.compile(r'^(?:"(.+)"|“(.+)”|\'(.+)\')$')
+
+
+def watchlist_arguments(action: str, arg: str) -> tuple[str, float | None, str | None]:
+    """(film, rating, note) from `<film> [--rating R] [--note N]`.
+
+    Numbers are never taken from the end of a title ("Toy Story 3" is that film); a rating is
+    always named. A quoted title is taken exactly as written.
+    """
+    note = None
+    if match := _NOTE_OPTION.search(arg):
+        note, arg = match.group(1).strip() or None, arg[: match.start()]
+    rating = None
+    if match := _RATING_OPTION.search(arg):
+        value = match.group(1).strip().removesuffix("/5")
+        try:
+            rating = float(value.replace(",", "."))
+        except ValueError:
+            raise InvalidInput("The rating should be a number from 0.5 to 5, e.g. --rating 4.5.") from None
+        arg = arg[: match.start()] + arg[match.end():]
+    if (rating is not None or note is not None) and action != "watched":
+        raise InvalidInput(
+            f"A rating or note goes with /watchlist watched <film> --rating 4.5, not /watchlist {action}."
+        )
+    film = arg.strip()
+    if not film:
+        raise InvalidInput(f"Which film? e.g. /watchlist {action} Parasite")
+    if quoted := _QUOTED.match(film):
+        return next(g for g in quoted.groups() if g is not None).strip(), rating, note
+    if tail := _RATING_LIKE_TAIL.search(film):
+        raise InvalidInput(
+            f"Is “{tail.group(1)}” a rating? Write it as /watchlist watched {film[: tail.start()]} --rating 4 "
+            f'(0.5 to 5). If it is part of the title, put the title in quotes: /watchlist {action} "{film}"'
+        )
+    return film, rating, note
 
 
 @dataclass
 class ChatSession:
     services: Services
     user_id: str = "terminal"
-    conversation: str = field(default_factory=lambda: f"terminal:{uuid.uuid4().hex[:12]}")
+    conversation: str = field(default_factory=lambda: f"terminal:{secrets.token_hex(6)}")
 
     @property
     def requester(self) -> Requester:
@@ -61,6 +104,7 @@ class ChatSession:
             return None
         handler = {
             "help": self._help,
+            "privacy": self._privacy,
             "summary": self._summary,
             "film": self._film,
             "reviews": self._reviews,
@@ -94,13 +138,13 @@ class ChatSession:
         film = await self.services.films.resolve(query)
         reviews = await self.services.reviews.for_film(film)
         if not reviews:
-            return Text(f"No reviews of {film.label} are stored yet. Add one with /review {film.title} | …")
+            return render.plain(f"No reviews of {film.label} are stored yet. Add one with /review {film.title} | …")
         threshold = self.services.settings.spoiler_threshold
-        parts: list[RenderableType] = [Text(f"{len(reviews)} reviews of {film.label}", style="bold underline")]
+        parts: list[RenderableType] = [render.plain(f"{len(reviews)} reviews of {film.label}", style="bold underline")]
         for review in reviews:
             stars = f" · {review.rating:g}/5" if review.rating is not None else ""
             flag = " · contains spoilers" if review.author_flagged_spoilers else ""
-            parts.append(Text(f"\n{review.author}{stars}{flag}", style="bold cyan"))
+            parts.append(render.plain(f"\n{review.author}{stars}{flag}", style="bold cyan"))
             parts.append(render.markup(masked_text(review, threshold), reveal=spoilers))
         if not spoilers:
             parts.append(render.notes([f"Spoiler sentences are hidden. To read them: /reviews {film.label} spoilers"]))
@@ -124,11 +168,11 @@ class ChatSession:
             contains_spoilers=spoilers, source="terminal", author_user_id=self.user_id,
         )
         if not added.created:
-            return Text(f"You already posted that review of {film.label}.")
+            return render.plain(f"You already posted that review of {film.label}.")
         hidden = ""
         if added.spoiler_sentences:
             hidden = f" {added.spoiler_sentences} sentence(s) look like spoilers and will be hidden."
-        return Text(f"Thanks! Your review of {film.label} is saved.{hidden}", style="green")
+        return render.plain(f"Thanks! Your review of {film.label} is saved.{hidden}", style="green")
 
     async def _watchlist(self, rest: str) -> RenderableType:
         action, _, arg = rest.partition(" ")
@@ -136,19 +180,34 @@ class ChatSession:
         wl = self.services.watchlist
         if action == "list":
             return render.watchlist(await wl.list(self.user_id))
-        if action in ("add", "remove", "watched") and not arg:
-            raise InvalidInput(f"Which film? e.g. /watchlist {action} Parasite")
+        if action not in ("add", "remove", "watched"):
+            raise InvalidInput("Use /watchlist add <film>, /watchlist remove <film>, /watchlist list "
+                               "or /watchlist watched <film> [--rating 4.5] [--note text].")
+        film, rating, note = watchlist_arguments(action, arg)
         if action == "add":
-            return render.change(await wl.add(self.user_id, arg))
+            return render.change(await wl.add(self.user_id, film))
         if action == "remove":
-            return render.change(await wl.remove(self.user_id, arg))
-        if action == "watched":
-            rating = None
-            if match := _RATING_TAIL.search(arg):
-                rating, arg = float(match.group(1)), arg[: match.start()].strip()
-            return render.change(await wl.mark_watched(self.user_id, arg, rating=rating))
-        raise InvalidInput("Use /watchlist add <film>, /watchlist remove <film>, /watchlist list "
-                           "or /watchlist watched <film> [rating].")
+            return render.change(await wl.remove(self.user_id, film))
+        return render.change(await wl.mark_watched(self.user_id, film, rating=rating, note=note))
+
+    async def _privacy(self, rest: str) -> RenderableType:
+        action = rest.lower().split()
+        if action == ["export"]:
+            data = await self.services.privacy.export(self.user_id)
+            return render.plain(json.dumps(data, ensure_ascii=False, indent=2))
+        if action == ["delete"]:
+            return render.markup(
+                "**Erase everything stored about you?** Your watchlist, your reviews and your conversations. "
+                "This can't be undone. To go ahead, type: /privacy delete confirm", reveal=True,
+            )
+        if action == ["delete", "confirm"]:
+            counts = await self.services.privacy.delete(self.user_id)
+            # Their reviews leave the spoiler detector's vocabulary and the title suggestions too.
+            self.services.reviews.forget_corpus()
+            self.services.films.invalidate()
+            erased = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in counts.items())
+            return render.plain(f"Done. Erased: {erased}.", style="green")
+        raise InvalidInput("Use /privacy export (see what is stored about you) or /privacy delete (erase it).")
 
     async def _ask(self, rest: str) -> RenderableType:
         question, spoilers = self._spoiler_flag(rest)

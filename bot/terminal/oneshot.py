@@ -18,7 +18,6 @@ from bot.services.importer import ImportReport
 from bot.services.reviews import masked_text
 from bot.services.summaries import Requester
 from bot.terminal import render
-from bot.terminal.chat import run_chat
 
 
 def _read_text(path: str) -> str:
@@ -35,6 +34,8 @@ def _print_json(data: Any) -> None:
 
 
 async def chat(services: Services, args: argparse.Namespace) -> int:
+    from bot.terminal.chat import run_chat  # prompt_toolkit takes a while to import; only the chat needs it
+
     return await run_chat(services)
 
 
@@ -79,8 +80,8 @@ async def reviews(services: Services, args: argparse.Namespace) -> int:
                          "sentences": added.sentences, "spoiler_sentences": added.spoiler_sentences})
         else:
             state = "Saved" if added.created else "Already stored"
-            print(f"{state}: review #{added.review_id} of {found.label} "
-                  f"({added.spoiler_sentences} of {added.sentences} sentences look like spoilers).")
+            print(render.safe(f"{state}: review #{added.review_id} of {found.label} "
+                              f"({added.spoiler_sentences} of {added.sentences} sentences look like spoilers)."))
         return 0
     if args.reviews_command != "list":
         raise InvalidInput("Use `reviewbot reviews list FILM` or `reviewbot reviews add --film FILM --text-file F`.")
@@ -95,7 +96,7 @@ async def reviews(services: Services, args: argparse.Namespace) -> int:
     console = _console()
     for review in stored:
         stars = f" · {review.rating:g}/5" if review.rating is not None else ""
-        console.print(f"[bold cyan]{review.author}[/]{stars}", markup=True, highlight=False)
+        console.print(render.plain(f"{review.author}{stars}", style="bold cyan"))
         console.print(render.markup(masked_text(review, threshold), reveal=args.spoilers))
         console.print()
     return 0
@@ -168,7 +169,7 @@ async def import_file(services: Services, args: argparse.Namespace) -> int:
             _print_json({"source": "imdb", "titles": imdb.titles, "added": imdb.added, "updated": imdb.updated,
                          "skipped_rows": imdb.skipped_rows, "seconds": round(imdb.seconds, 2)})
         else:
-            print(imdb.describe())
+            print(render.safe(imdb.describe()))
         return 0
     if args.file == "sample":
         report = await services.importer.load_sample(progress=progress)
@@ -190,8 +191,9 @@ async def privacy(services: Services, args: argparse.Namespace) -> int:
     if args.privacy_command == "export":
         _print_json(await services.privacy.export(args.user))
         return 0
+    as_json = getattr(args, "json", False)
     if not args.yes:
-        if not sys.stdin.isatty():
+        if as_json or not sys.stdin.isatty():
             raise InvalidInput("Refusing to delete without confirmation: add --yes.")
         answer = await asyncio.to_thread(
             input, f"Delete everything stored about user {args.user}? Type 'delete' to confirm: "
@@ -200,5 +202,8 @@ async def privacy(services: Services, args: argparse.Namespace) -> int:
             print("Nothing was deleted.")
             return 1
     counts = await services.privacy.delete(args.user)
+    if as_json:
+        _print_json({"user": args.user, "deleted": counts})
+        return 0
     print("Deleted: " + ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in counts.items()))
     return 0

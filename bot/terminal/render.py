@@ -1,5 +1,10 @@
 """Turn service results into terminal text: Discord-style `**bold**` and `||spoiler||` markup
-become rich styles. User and review text is never interpreted as rich markup."""
+become rich styles.
+
+User and review text is never interpreted as rich markup: it only ever enters a `Text` (which rich
+does not parse), never a markup string, so an author named `[/bold]` or `[link=…]` is shown as
+typed. Control characters are shown as escapes, so text cannot carry terminal escape sequences
+(colours, hidden OSC 8 links, a cleared screen) either."""
 
 from __future__ import annotations
 
@@ -21,8 +26,20 @@ from storage.records import WatchlistEntry
 # Bold and spoiler spans; a backslash escape (`\*`, `\|`, see bot/text/markdown.py) is one unit
 # inside them, so an escaped bar or star in a title never ends the span it sits in.
 _TOKEN = re.compile(r"(?<!\\)(\*\*(?:\\.|[^\\])+?\*\*|\|\|(?:\\.|[^\\])+?\|\|)", re.DOTALL)
+# C0 controls except tab and newline, DEL and C1 controls (ESC starts every terminal sequence).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 SPOILER_STYLE = "bold red"
 HIDDEN = "[spoiler hidden]"
+
+
+def safe(text: str) -> str:
+    """`text` with control characters written as visible escapes (`\\x1b`)."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def plain(text: str, style: str = "") -> Text:
+    """User or stored text, shown exactly as written (no markup, no escape sequences)."""
+    return Text(safe(text), style=style)
 
 
 def markup(text: str, *, reveal: bool) -> Text:
@@ -32,12 +49,12 @@ def markup(text: str, *, reveal: bool) -> Text:
         if not piece:
             continue
         if piece.startswith("**") and piece.endswith("**") and len(piece) > 4:
-            out.append(unescape_markdown(piece[2:-2]), style="bold")
+            out.append(safe(unescape_markdown(piece[2:-2])), style="bold")
         elif piece.startswith("||") and piece.endswith("||") and len(piece) > 4:
-            inner = unescape_markdown(piece[2:-2]).strip()
+            inner = safe(unescape_markdown(piece[2:-2])).strip()
             out.append(f"⚠ {inner}" if reveal else HIDDEN, style=SPOILER_STYLE if reveal else "dim")
         else:
-            out.append(unescape_markdown(piece))
+            out.append(safe(unescape_markdown(piece)))
     return out
 
 
@@ -75,8 +92,8 @@ def film(facts: FilmFacts) -> RenderableType:
     ]
     for name, value in rows:
         if value:
-            table.add_row(name, Text(value))
-    header = Text(f.label, style="bold underline")
+            table.add_row(name, plain(value))
+    header = plain(f.label, style="bold underline")
     if f.is_stub:
         return Group(header, table, notes(["Only the title is known for this film so far."]))
     return Group(header, table)
@@ -84,8 +101,8 @@ def film(facts: FilmFacts) -> RenderableType:
 
 def watchlist(entries: Sequence[WatchlistEntry], *, owner: str = "Your") -> RenderableType:
     if not entries:
-        return Text(f"{owner} watchlist is empty. Add a film with /watchlist add <film>.")
-    table = Table(title=f"{owner} watchlist ({len(entries)})", title_justify="left", show_lines=False)
+        return plain(f"{owner} watchlist is empty. Add a film with /watchlist add <film>.")
+    table = Table(title=plain(f"{owner} watchlist ({len(entries)})"), title_justify="left", show_lines=False)
     table.add_column("Film")
     table.add_column("Added")
     table.add_column("Watched")
@@ -93,8 +110,8 @@ def watchlist(entries: Sequence[WatchlistEntry], *, owner: str = "Your") -> Rend
     table.add_column("Note")
     for e in entries:
         table.add_row(
-            Text(e.label), e.added_at[:10], (e.watched_at or "")[:10] or "—",
-            f"{e.rating:g}/5" if e.rating is not None else "", Text(e.note or ""),
+            plain(e.label), e.added_at[:10], (e.watched_at or "")[:10] or "—",
+            f"{e.rating:g}/5" if e.rating is not None else "", plain(e.note or ""),
         )
     return table
 
@@ -108,17 +125,17 @@ def change(result: WatchlistChange) -> Text:
 
 def error(message: str) -> Text:
     """A ReviewBotError's message (Discord markup, a title's own markup escaped) as plain text."""
-    return Text(unescape_markdown(message), style="yellow")
+    return plain(unescape_markdown(message), style="yellow")
 
 
 def answer(result: Answer) -> RenderableType:
     parts: list[RenderableType] = [markup(result.text, reveal=True)]
     if result.sources:
         cited = ", ".join(dict.fromkeys(f"{s.author}" for s in result.sources))
-        parts.append(Text(f"Sources: reviews by {cited}", style="cyan"))
+        parts.append(plain(f"Sources: reviews by {cited}", style="cyan"))
     parts.append(notes(result.notes))
     return Group(*parts)
 
 
 def import_report(report: ImportReport) -> Text:
-    return Text(report.describe(), style="green" if not report.skipped else "yellow")
+    return plain(report.describe(), style="green" if not report.skipped else "yellow")

@@ -107,3 +107,12 @@ def sentiment(sentence: str) -> int:
             polarity = -polarity
         score += polarity
     return (score > 0) - (score < 0)
+
+
+def opinion_of(sentence: str) -> tuple[str | None, str | None]:
+    """The sentence's main aspect (a TOPICS key) and polarity ("pos", "neg", "mixed"), each None
+    when it has none. The one call the real-world benchmark scores aspect and polarity through."""
+    found = topics_of(sentence)
+    score = sentiment(sentence)
+    polarity = "pos" if score > 0 else "neg" if score < 0 else None
+    return (found[0] if found else None), polarity

@@ -56,4 +56,4 @@ async def fuzz_services(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterat
     path = tmp_path_factory.mktemp("fuzz") / "fuzz.db"
     async with open_services(fuzz_settings(path)) as services:
         yield services
-        await assert_consistent(services.db)
+        await assert_consistent(services.store.db)

@@ -80,7 +80,7 @@ async def test_answers_about_a_film_with_hostile_title_and_reviews(
 ) -> None:
     """Its title, its reviewers' names and their sentences never change the answer's markup."""
     name = " ".join(f"{title[:150]} {next(_fresh)}".split())
-    film = await FilmRepository(fuzz_services.db).add(
+    film = await FilmRepository(fuzz_services.store.db).add(
         FilmInput(title=name, year=2001, genres=("Drama",), directors=("**D**",), cast=("||C||",))
     )
     run_on = "The acting is " + "very " * 1000 + "good."  # one 5,000-character sentence

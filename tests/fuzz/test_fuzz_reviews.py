@@ -79,7 +79,7 @@ async def test_reviews_of_a_new_film_then_its_summaries(
 ) -> None:
     """A fresh film per example (its title as hostile as any), so a failure replays exactly."""
     name = " ".join(f"{title[:400]} {next(_fresh)}".split())
-    film = await FilmRepository(fuzz_services.db).add(FilmInput(title=name, year=2000))
+    film = await FilmRepository(fuzz_services.store.db).add(FilmInput(title=name, year=2000))
     for text, author, rating, flag in batch:
         await add_and_check(fuzz_services, film, text, author, rating, flag)
     await summaries_hold(fuzz_services, film)

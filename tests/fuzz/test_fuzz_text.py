@@ -9,15 +9,15 @@ import time
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.services.ask import fts_query
+from bot.services.ask import query_terms
 from bot.services.films import split_year
-from bot.services.vocabulary import fts_term
 from bot.text.chunking import split_message, spoiler_markers
 from bot.text.markdown import escape_markdown, strip_display_controls, unescape_markdown
 from bot.text.safety import LINK, neutralise, unsafe_reason
 from bot.text.segments import escape_spoiler_bars, split_review, wrap_spoiler
 from bot.text.topics import sentiment, topics_of
 from storage.normalize import normalize_title, title_variants
+from storage.search import Term, fts5_any_prefix, fts5_term
 from tests.fuzz.hostile import budget, hostile_text, long_text
 
 texts = st.one_of(hostile_text(), hostile_text(20), st.text(), long_text(3000))
@@ -74,7 +74,7 @@ def test_title_normalisation_is_stable(title: str) -> None:
 @budget(200)
 @given(word=texts, prefix=st.booleans())
 def test_fts_terms_are_one_quoted_string(word: str, prefix: bool) -> None:
-    term = fts_term(word, prefix=prefix)
+    term = fts5_term(Term(word, prefix=prefix))
     inner = term.removesuffix("*") if prefix else term
     assert inner.startswith('"') and inner.endswith('"')
     assert '"' not in inner[1:-1].replace('""', "")
@@ -83,7 +83,7 @@ def test_fts_terms_are_one_quoted_string(word: str, prefix: bool) -> None:
 @budget(200)
 @given(question=texts)
 def test_fts_query_quotes_every_term(question: str) -> None:
-    query = fts_query(question)
+    query = fts5_any_prefix(query_terms(question))
     for term in filter(None, query.split(" OR ")):
         assert term.startswith('"') and term.endswith('"*') and '"' not in term[1:-2]
         assert "\x00" not in term

@@ -90,7 +90,7 @@ async def llm_cached(services: Services, film: Film, mode: Mode) -> bool:
     engine = services.summaries.engine
     reviews = await services.reviews.for_film(film)
     key = SummaryKey(film.id, mode, engine.name, engine.prompt_version, review_set_hash(reviews))
-    return await SummaryRepository(services.db).get(key) is not None
+    return await SummaryRepository(services.store.db).get(key) is not None
 
 
 def reason_of(fault: Fault, stream: bool) -> str:

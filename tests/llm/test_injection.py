@@ -59,7 +59,7 @@ def obedient_model(model: PromptModel) -> PromptModel:
 
 
 async def voyage(services: Services) -> Film:
-    film = await FilmRepository(services.db).add(
+    film = await FilmRepository(services.store.db).add(
         FilmInput("The Long Voyage", 1999, directors=("Ana Ruiz",), cast=("Tom Hale", "Mia Kern"),
                   characters=("Captain Morrow", "Elsa"), genres=("Drama",))
     )

@@ -34,7 +34,7 @@ SPOILERS = ["In the end Captain Morrow dies in the storm.", "The twist is that E
 async def make_film(services: Services, count: int, seed: int = 7) -> Film:
     """A film with `count` reviews: ratings spread 1-5, some authors writing twice, a few with spoilers."""
     rng = random.Random(seed)
-    film = await FilmRepository(services.db).add(
+    film = await FilmRepository(services.store.db).add(
         FilmInput(
             "The Long Voyage", 1999, directors=("Ana Ruiz",), cast=("Tom Hale", "Mia Kern"),
             characters=("Captain Morrow", "Elsa"), genres=("Drama",),
@@ -60,7 +60,7 @@ def review_text(rng: random.Random, i: int) -> tuple[str, float, str]:
 async def add_reviews(services: Services, film: Film, reviews: list[tuple[str, float, str]]) -> None:
     """Stored the way ReviewService.add stores them, with one scoring context for the batch (fast)."""
     service = services.reviews
-    repo = ReviewRepository(services.db)
+    repo = ReviewRepository(services.store.db)
     context = await service.context(film, [text for text, _, _ in reviews])
     for text, rating, author in reviews:
         scored = service.detector.score_review(text, author_flagged=False, context=context)

@@ -232,7 +232,7 @@ async def test_the_guild_budget_covers_everyone_in_it(open_llm: OpenLLM, fake: F
 async def test_a_film_whose_reviews_are_all_spoilers_needs_no_call_in_spoiler_free_mode(
     llm: Services, fake: FakeOpenAI
 ) -> None:
-    film = await FilmRepository(llm.db).add(FilmInput("Hidden Depths", 2001))
+    film = await FilmRepository(llm.store.db).add(FilmInput("Hidden Depths", 2001))
     await llm.reviews.add(
         film, text="||The butler did it and the heroine dies in the last scene, which I loved.||", author="x"
     )
@@ -267,7 +267,7 @@ async def test_the_optional_llm_spoiler_check_removes_what_it_flags_and_fails_cl
 
 
 async def test_a_title_with_markup_cannot_open_or_close_the_headers_spans(llm: Services, fake: FakeOpenAI) -> None:
-    film = await FilmRepository(llm.db).add(FilmInput("||Hidden** <@1> " + "x" * 200, 2001))
+    film = await FilmRepository(llm.store.db).add(FilmInput("||Hidden** <@1> " + "x" * 200, 2001))
     await llm.reviews.add(film, text="The acting is warm and the photography is lovely throughout.", author="a")
     result = await llm.summaries.summarize(film)
     header = result.text.splitlines()[0]

@@ -1,22 +1,21 @@
-"""ConversationRepository on a real SQLite file: turns, token-budget pruning, whose turns are whose."""
+"""Conversations on both backends: turns, token-budget pruning, whose turns are whose."""
 
 from __future__ import annotations
 
 import pytest
 
-from storage.conversations import ConversationRepository
-from storage.db import Database
-from storage.films import FilmRepository
+from storage.ports import ConversationStore, Store
 from storage.records import FilmInput
+from tests.storage.conftest import execute, fetchval
 
 
 @pytest.fixture
-def convs(db: Database) -> ConversationRepository:
-    return ConversationRepository(db)
+def convs(store: Store) -> ConversationStore:
+    return store.conversations
 
 
-async def test_ensure_creates_once_and_remembers_the_film(db: Database, convs: ConversationRepository) -> None:
-    films = FilmRepository(db)
+async def test_ensure_creates_once_and_remembers_the_film(store: Store, convs: ConversationStore) -> None:
+    films = store.films
     arrival = await films.add(FilmInput(title="Arrival", year=2016))
     dune = await films.add(FilmInput(title="Dune", year=2021))
     assert not await convs.exists("discord:thread:1")
@@ -29,11 +28,11 @@ async def test_ensure_creates_once_and_remembers_the_film(db: Database, convs: C
     assert await convs.film_of(cid) == arrival.id  # no film named: the earlier one sticks
     await convs.ensure("discord:thread:1", None, dune.id)
     assert await convs.film_of(cid) == dune.id  # a later choice wins
-    await db.execute("DELETE FROM films WHERE id = ?", (dune.id,))
+    await execute(store, "DELETE FROM films WHERE id = ?", dune.id)
     assert await convs.film_of(cid) is None  # ON DELETE SET NULL
 
 
-async def test_recent_turns_fit_the_token_budget(convs: ConversationRepository) -> None:
+async def test_recent_turns_fit_the_token_budget(convs: ConversationStore) -> None:
     cid = await convs.ensure("terminal:s1", "ann", None)
     for n, tokens in enumerate([50, 40, 30, 20, 10]):
         asker = n % 2 == 0
@@ -45,7 +44,7 @@ async def test_recent_turns_fit_the_token_budget(convs: ConversationRepository) 
     assert (newest.role, newest.tokens) == ("user", 10) and newest.created_at.endswith("Z")
 
 
-async def test_turns_are_kept_per_conversation(convs: ConversationRepository) -> None:
+async def test_turns_are_kept_per_conversation(convs: ConversationStore) -> None:
     a = await convs.ensure("k:a", "ann", None)
     b = await convs.ensure("k:b", "ann", None)
     await convs.add_turn(a, "user", "in a", 1, "ann")
@@ -53,7 +52,7 @@ async def test_turns_are_kept_per_conversation(convs: ConversationRepository) ->
     assert [t.content for t in await convs.recent_turns(a, 100)] == ["in a"]
 
 
-async def _shared_thread(convs: ConversationRepository) -> int:
+async def _shared_thread(convs: ConversationStore) -> int:
     """Ann opens a thread; Bob asks in it too. Replies carry no user id."""
     cid = await convs.ensure("discord:thread:9", "ann", None)
     for user, question in [("ann", "ann asks"), ("bob", "bob asks"), ("ann", "ann again")]:
@@ -62,7 +61,7 @@ async def _shared_thread(convs: ConversationRepository) -> int:
     return cid
 
 
-async def test_turns_for_user_are_that_persons_only(convs: ConversationRepository) -> None:
+async def test_turns_for_user_are_that_persons_only(convs: ConversationStore) -> None:
     await _shared_thread(convs)
     bob_dm = await convs.ensure("discord:dm:bob", "bob", None)
     await convs.add_turn(bob_dm, "user", "bob in private", 3, "bob")
@@ -78,18 +77,16 @@ async def test_turns_for_user_are_that_persons_only(convs: ConversationRepositor
     assert await convs.turns_for_user("carol") == []
 
 
-async def test_delete_user_keeps_other_peoples_turns(db: Database, convs: ConversationRepository) -> None:
+async def test_delete_user_keeps_other_peoples_turns(store: Store, convs: ConversationStore) -> None:
     cid = await _shared_thread(convs)
     solo = await convs.ensure("terminal:ann", "ann", None)
     await convs.add_turn(solo, "user", "ann alone", 3, "ann")
     await convs.add_turn(solo, "assistant", "reply to ann alone", 3)
 
-    async with db.transaction() as tx:
-        deleted_conversations, deleted_turns = await ConversationRepository.delete_user_in(tx, "ann")
-    assert (deleted_conversations, deleted_turns) == (1, 6)
+    counts = await store.users.delete_all("ann")
+    assert (counts["conversations"], counts["conversation_turns"]) == (1, 6)
     assert not await convs.exists("terminal:ann")
     assert await convs.exists("discord:thread:9")  # Bob still talks there
     assert [t.content for t in await convs.recent_turns(cid, 100)] == ["bob asks", "reply to bob asks"]
     assert await convs.turns_for_user("ann") == []
-    row = await db.fetchone("SELECT user_id FROM conversations WHERE id = ?", (cid,))
-    assert row is not None and row[0] is None  # no longer linked to Ann
+    assert await fetchval(store, "SELECT user_id FROM conversations WHERE id = ?", cid) is None  # no longer Ann's

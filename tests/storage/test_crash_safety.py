@@ -26,9 +26,10 @@ import pytest
 
 from bench.synth import write_imdb
 from bot.app import open_services
-from bot.importers.imdb import import_imdb
+from bot.importers.imdb import ImdbReport, import_imdb
 from bot.settings import Settings
 from storage.db import Database
+from storage.imdb import ImdbLoader
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
 
@@ -37,13 +38,15 @@ TITLES = 15_000  # the child needs about a second: long enough to be killed insi
 _IMPORT_CHILD = r"""
 import sys
 from pathlib import Path
-from bot.importers.imdb import import_imdb
+from bot.importers.imdb import ImdbReport, import_imdb
+from storage.imdb import ImdbLoader
 
 def progress(stage, done, total):
     if stage in ("joining crew and cast", "indexing titles"):  # the stages that write to films
         print(stage, flush=True)
 
-report = import_imdb(Path(sys.argv[1]), Path(sys.argv[2]), progress=progress)
+with ImdbLoader(Path(sys.argv[1])) as loader:
+    report = import_imdb(loader, Path(sys.argv[2]), progress=progress)
 print("finished", report.titles, flush=True)
 """
 
@@ -160,7 +163,11 @@ async def test_kill_during_a_large_import(tmp_path: Path, imdb_files: Path, mome
     assert _query(db_path, "SELECT user_id, film_id FROM watchlist_entries") == [("before", film)]
 
     # Resumable: running the import again completes it, whatever the crash left.
-    report = await asyncio.to_thread(import_imdb, db_path, imdb_files)
+    def reimport() -> ImdbReport:
+        with ImdbLoader(db_path) as loader:
+            return import_imdb(loader, imdb_files)
+
+    report = await asyncio.to_thread(reimport)
     assert report.titles > TITLES // 2
     assert imported in (0, report.titles)  # one transaction: none of it, or (had it committed) all of it
     assert not finished or imported == report.titles

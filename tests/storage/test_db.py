@@ -10,6 +10,7 @@ import pytest
 
 import storage.db as storage_db
 from storage.db import Database, _split_sql
+from storage.errors import DatabaseNewer
 from storage.films import FilmRepository
 from storage.records import FilmInput, ReviewInput, Sentence
 from storage.reviews import ReviewRepository
@@ -48,6 +49,22 @@ async def test_reopening_keeps_data_and_applies_nothing(tmp_path: Path) -> None:
     async with await Database.open(path, migrate=False) as second:
         assert await second.migrate() == 0
         assert await FilmRepository(second).count() == 1
+
+
+@pytest.mark.parametrize("migrate", [True, False])
+async def test_a_database_from_a_newer_schema_is_refused_untouched(tmp_path: Path, migrate: bool) -> None:
+    path = tmp_path / "newer.db"
+    async with await Database.open(path):
+        pass
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version={_latest_version() + 3}")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    newer = rf"schema version {_latest_version() + 3}.*knows up to {_latest_version()}"
+    with pytest.raises(DatabaseNewer, match=newer):
+        await Database.open(path, migrate=migrate)
+    assert path.read_bytes() == before
 
 
 async def test_pragmas_on_every_connection(db: Database) -> None:

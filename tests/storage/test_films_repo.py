@@ -1,22 +1,27 @@
-"""FilmRepository on a real SQLite file: names, exact/prefix/substring lookups, stats."""
+"""The film repository on both backends: names, exact/prefix/word lookups, stats, stubs."""
 
 from __future__ import annotations
 
 import pytest
 
-from storage.db import Database
-from storage.films import FilmRepository
 from storage.normalize import normalize_title, title_variants
+from storage.ports import FilmStore, Store
 from storage.records import FilmInput, ReviewInput
-from storage.reviews import ReviewRepository
+from storage.search import Term, WordQuery
+from tests.storage.conftest import execute
+
+
+def words(*each: str) -> WordQuery:
+    """All of these whole words."""
+    return WordQuery(tuple((Term(w),) for w in each))
 
 
 @pytest.fixture
-def films(db: Database) -> FilmRepository:
-    return FilmRepository(db)
+def films(store: Store) -> FilmStore:
+    return store.films
 
 
-async def test_add_returns_the_stored_film_with_its_names(films: FilmRepository) -> None:
+async def test_add_returns_the_stored_film_with_its_names(films: FilmStore) -> None:
     film = await films.add(
         FilmInput(
             title="Amélie", year=2001, original_title="Le Fabuleux Destin d'Amélie Poulain",
@@ -33,9 +38,9 @@ async def test_add_returns_the_stored_film_with_its_names(films: FilmRepository)
     assert await films.count() == 1
 
 
-async def test_every_name_and_its_article_free_form_is_indexed(films: FilmRepository) -> None:
+async def test_every_name_and_its_article_free_form_is_indexed(films: FilmStore) -> None:
     film = await films.add(FilmInput(title="The Prestige", year=2006, original_title="Prestige"))
-    names = {(h.norm, h.film_id) for h in await films.find_words('"prestige"', limit=10)}
+    names = {(h.norm, h.film_id) for h in await films.find_words(words("prestige"), limit=10)}
     assert names == {("the prestige", film.id), ("prestige", film.id)}  # one row per distinct norm
     assert sorted(await films.vocabulary()) == ["prestige", "the"]
 
@@ -46,7 +51,7 @@ async def test_every_name_and_its_article_free_form_is_indexed(films: FilmReposi
      ("fast and furious", "Fast & Furious"), ("prestige", "The Prestige")],
 )
 async def test_find_exact_ignores_case_accents_punctuation_and_article(
-    films: FilmRepository, typed: str, stored: str
+    films: FilmStore, typed: str, stored: str
 ) -> None:
     film = await films.add(FilmInput(title=stored, year=2000))
     hits = await films.find_exact(normalize_title(typed))
@@ -54,13 +59,13 @@ async def test_find_exact_ignores_case_accents_punctuation_and_article(
     assert hits[0].title == stored
 
 
-async def test_find_exact_returns_every_remake_oldest_first(films: FilmRepository) -> None:
+async def test_find_exact_returns_every_remake_oldest_first(films: FilmStore) -> None:
     new = await films.add(FilmInput(title="Psycho", year=1998))
     old = await films.add(FilmInput(title="Psycho", year=1960))
     assert [h.film_id for h in await films.find_exact("psycho")] == [old.id, new.id]
 
 
-async def test_find_prefix_uses_a_range_and_prefers_short_names(films: FilmRepository) -> None:
+async def test_find_prefix_uses_a_range_and_prefers_short_names(films: FilmStore) -> None:
     sixth = await films.add(FilmInput(title="The Sixth Sense", year=1999))
     await films.add(FilmInput(title="The Sixth Sense of a Very Long Title", year=2010))
     await films.add(FilmInput(title="Parasite", year=2019))
@@ -71,30 +76,31 @@ async def test_find_prefix_uses_a_range_and_prefers_short_names(films: FilmRepos
     assert len(await films.find_prefix("the", limit=1)) == 1
 
 
-async def test_find_words_uses_the_word_index(films: FilmRepository) -> None:
+async def test_find_words_uses_the_word_index(films: FilmStore) -> None:
     film = await films.add(FilmInput(title="Dear Comrades!", year=2020))
     await films.add(FilmInput(title="Dear Evan Hansen", year=2021))
-    assert [h.film_id for h in await films.find_words('"comrades"', limit=5)] == [film.id]
-    assert [h.film_id for h in await films.find_words('"dear" AND "comr"*', limit=5)] == [film.id]
-    assert len(await films.find_words('"dear"', limit=5)) == 2
-    assert await films.find_words('"zzz"', limit=5) == []
+    assert [h.film_id for h in await films.find_words(words("comrades"), limit=5)] == [film.id]
+    half_typed = WordQuery(((Term("dear"),), (Term("comr", prefix=True),)))
+    assert [h.film_id for h in await films.find_words(half_typed, limit=5)] == [film.id]
+    assert len(await films.find_words(words("dear"), limit=5)) == 2
+    assert await films.find_words(words("zzz"), limit=5) == []
 
 
-async def test_popular_offers_the_most_reviewed_then_the_best_known(films: FilmRepository, db: Database) -> None:
+async def test_popular_offers_the_most_reviewed_then_the_best_known(films: FilmStore, store: Store) -> None:
     quiet = await films.add(FilmInput(title="Quiet", year=2000))
     loud = await films.add(FilmInput(title="Loud", year=2001))
     voted = await films.add(FilmInput(title="Voted", year=2002))
-    await db.execute("UPDATE films SET imdb_votes = 900 WHERE id = ?", (voted.id,))
+    await execute(store, "UPDATE films SET imdb_votes = 900 WHERE id = ?", voted.id)
     for n in range(2):
-        await db.execute(
-            "INSERT INTO reviews (film_id, author, source, text, content_hash) VALUES (?, ?, 'test', 'x', ?)",
-            (loud.id, f"a{n}", f"h{n}"),
+        await store.reviews.add(
+            ReviewInput(film_id=loud.id, author=f"a{n}", source="test", rating=None, text="x",
+                        author_flagged_spoilers=False, content_hash=f"h{n}", sentences=())
         )
     assert [h.film_id for h in await films.popular(2)] == [loud.id, voted.id]
     assert quiet.id not in [h.film_id for h in await films.popular(5)]
 
 
-async def test_find_by_title_year(films: FilmRepository) -> None:
+async def test_find_by_title_year(films: FilmStore) -> None:
     old = await films.add(FilmInput(title="Dune", year=1984))
     new = await films.add(FilmInput(title="Dune", year=2021, aliases=("Dune: Part One",)))
     assert (await films.find_by_title_year("dune", 2021)).id == new.id  # type: ignore[union-attr]
@@ -103,12 +109,12 @@ async def test_find_by_title_year(films: FilmRepository) -> None:
     assert (await films.find_by_title_year("Dune: Part One", None)).id == new.id  # type: ignore[union-attr]
 
 
-async def test_review_stats_and_get_many(db: Database, films: FilmRepository) -> None:
+async def test_review_stats_and_get_many(store: Store, films: FilmStore) -> None:
     a = await films.add(FilmInput(title="Arrival", year=2016))
     b = await films.add(FilmInput(title="Get Out", year=2017))
     assert await films.review_stats(a.id) == (0, None)
     for n, rating in enumerate((4.0, 3.5, None)):
-        await ReviewRepository(db).add(
+        await store.reviews.add(
             ReviewInput(film_id=a.id, author=f"r{n}", source="test", rating=rating, text=f"text {n}",
                         author_flagged_spoilers=False, content_hash=f"h{n}", sentences=())
         )
@@ -116,7 +122,7 @@ async def test_review_stats_and_get_many(db: Database, films: FilmRepository) ->
     assert [f.id for f in await films.get_many([b.id, a.id, b.id, 999])] == [b.id, a.id]
 
 
-async def test_stub_films_are_marked(films: FilmRepository) -> None:
+async def test_stub_films_are_marked(films: FilmStore) -> None:
     stub = await films.add(FilmInput(title="Nomadland", is_stub=True))
     assert stub.is_stub and stub.year is None and stub.label == "Nomadland"
 
@@ -127,7 +133,7 @@ def test_title_variants() -> None:
     assert title_variants("!!!") == set()
 
 
-async def test_add_stub_finds_or_creates(films: FilmRepository) -> None:
+async def test_add_stub_finds_or_creates(films: FilmStore) -> None:
     stub, created = await films.add_stub("Nomadland", 2020)
     assert created and stub.is_stub and stub.label == "Nomadland (2020)"
     again, created_again = await films.add_stub("nomadland!", 2020)
@@ -136,7 +142,7 @@ async def test_add_stub_finds_or_creates(films: FilmRepository) -> None:
     assert created_other and other_year.id != stub.id
 
 
-async def test_concurrent_add_stub_creates_one_film(films: FilmRepository) -> None:
+async def test_concurrent_add_stub_creates_one_film(films: FilmStore) -> None:
     import asyncio
 
     results = await asyncio.gather(*(films.add_stub("Minari", None) for _ in range(20)))
@@ -144,24 +150,24 @@ async def test_concurrent_add_stub_creates_one_film(films: FilmRepository) -> No
     assert sum(created for _, created in results) == 1
 
 
-async def test_names_stamp_moves_when_names_are_added(films: FilmRepository) -> None:
+async def test_names_stamp_moves_when_names_are_added(films: FilmStore) -> None:
     empty = await films.names_stamp()
     await films.add(FilmInput(title="Arrival", year=2016))
     assert await films.names_stamp() > empty
 
 
-async def test_a_full_record_completes_the_stub_it_replaces(db: Database, films: FilmRepository) -> None:
+async def test_a_full_record_completes_the_stub_it_replaces(store: Store, films: FilmStore) -> None:
     stub, _ = await films.add_stub("nomadland", None)
     dated_stub, _ = await films.add_stub("Minari", 2020)
-    async with db.transaction() as tx:
-        assert await FilmRepository.find_in(tx, "Nomadland", 2020) is None  # stubs skipped by default
-        assert await FilmRepository.find_in(tx, "Nomadland", 2020, include_stubs=False) is None
-        assert await FilmRepository.find_in(tx, "Nomadland", None, include_stubs=True) == stub.id
-        full = await FilmRepository.add_in(
-            tx, FilmInput(title="Nomadland", year=2020, directors=("Chloé Zhao",), aliases=("Nomad Land",))
+    async with store.unit_of_work() as unit:
+        assert await unit.find_film("Nomadland", 2020) is None  # stubs are not complete films
+        assert await unit.find_film("Nomadland", None) is None
+        full = await unit.add_film(
+            FilmInput(title="Nomadland", year=2020, directors=("Chloé Zhao",), aliases=("Nomad Land",))
         )
-        again = await FilmRepository.add_in(tx, FilmInput(title="Minari", year=2020, genres=("Drama",)))
-        another_stub = await FilmRepository.add_in(tx, FilmInput(title="Nomadland", is_stub=True))
+        again = await unit.add_film(FilmInput(title="Minari", year=2020, genres=("Drama",)))
+        another_stub = await unit.add_film(FilmInput(title="Nomadland", is_stub=True))
+        assert await unit.find_film("Nomadland", 2020) == stub.id
     assert full == stub.id and again == dated_stub.id and another_stub == stub.id
     completed = await films.get(stub.id)
     assert completed is not None and not completed.is_stub
@@ -171,17 +177,17 @@ async def test_a_full_record_completes_the_stub_it_replaces(db: Database, films:
     assert await films.count() == 2
 
 
-async def test_a_stub_of_another_year_is_another_film(films: FilmRepository) -> None:
+async def test_a_stub_of_another_year_is_another_film(films: FilmStore) -> None:
     stub, _ = await films.add_stub("Suspiria", 1977)
     remake = await films.add(FilmInput(title="Suspiria", year=2018))
     assert remake.id != stub.id and (await films.get(stub.id)).is_stub  # type: ignore[union-attr]
 
 
-async def test_names_carry_their_films_year_through_changes(films: FilmRepository, db: Database) -> None:
+async def test_names_carry_their_films_year_through_changes(films: FilmStore, store: Store) -> None:
     """The (name, year) index is only right if the copied year follows the film's (migration 0005)."""
     stub, _ = await films.add_stub("Nomadland", None)
     assert await films.find_exact("nomadland", 2020) == []
-    await db.execute("UPDATE films SET year = 2020 WHERE id = ?", (stub.id,))
+    await execute(store, "UPDATE films SET year = 2020 WHERE id = ?", stub.id)
     assert [h.film_id for h in await films.find_exact("nomadland", 2020)] == [stub.id]
     other = await films.add(FilmInput(title="Nomadland", year=1999, aliases=("Nomad Land",)))
     assert [h.film_id for h in await films.find_exact("nomad land", 1999)] == [other.id]

@@ -21,7 +21,7 @@ from bot.settings import Settings
 from tests.fakes.fake_discord import JSON, FakeDiscord, FakeInteraction
 
 
-def discord_settings(fake: FakeDiscord, db: Path, **overrides: Any) -> Settings:
+def discord_settings(fake: FakeDiscord, db: Path | str, **overrides: Any) -> Settings:
     """Settings for a bot talking to `fake`: every value given explicitly, so nothing from the
     environment leaks in (module-scoped fixtures run before the per-test env clean-up)."""
     values: dict[str, Any] = {
@@ -80,9 +80,12 @@ class Harness:
 
 
 @asynccontextmanager
-async def start_bot(tmp: Path, *, shutdown_grace: float = 5.0, **overrides: Any) -> AsyncIterator[Harness]:
+async def start_bot(
+    tmp: Path, *, shutdown_grace: float = 5.0, db: str | None = None, **overrides: Any
+) -> AsyncIterator[Harness]:
+    """`db`: a PostgreSQL URL to run on (default: a SQLite file in `tmp`)."""
     async with FakeDiscord() as fake:
-        settings = discord_settings(fake, tmp / "reviewbot.db", **overrides)
+        settings = discord_settings(fake, db or tmp / "reviewbot.db", **overrides)
         async with open_services(settings) as services:
             bot = ReviewBot(services, guild_ready_timeout=0.01, shutdown_grace=shutdown_grace)
             bot.edit_interval = 0.2  # the throttle is tested at this scale: keeps the tests fast

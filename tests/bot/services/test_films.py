@@ -9,8 +9,15 @@ import pytest
 from bot.app import Services
 from bot.errors import AmbiguousFilm, FilmNotFound, InvalidInput
 from bot.services.films import FilmService, split_year
+from storage.backends import open_store
 from storage.films import FilmRepository
 from storage.records import Film, FilmInput
+
+
+@pytest.fixture
+def services(backend_services: Services) -> Services:
+    """The look-up tests run on both backends: they must give the same answers."""
+    return backend_services
 
 
 async def _label(services: Services, query: str, **kwargs: int) -> str:
@@ -26,7 +33,7 @@ async def _outcome(services: Services, query: str) -> str:
 
 
 async def _add(services: Services, title: str, year: int | None = None, **extra: object) -> Film:
-    film = await FilmRepository(services.db).add(FilmInput(title=title, year=year, **extra))  # type: ignore[arg-type]
+    film = await services.store.films.add(FilmInput(title=title, year=year, **extra))  # type: ignore[arg-type]
     services.films.invalidate()
     return film
 
@@ -233,9 +240,9 @@ async def test_search_empty_query_is_instant(services: Services) -> None:
 
 
 async def test_search_returns_at_most_25(services: Services) -> None:
-    async with services.db.transaction() as tx:
+    async with services.store.unit_of_work() as unit:
         for n in range(60):
-            await FilmRepository.add_in(tx, FilmInput(title=f"The Same Title Part {n}", year=1990 + n % 30))
+            await unit.add_film(FilmInput(title=f"The Same Title Part {n}", year=1990 + n % 30))
     services.films.invalidate()
     choices = await services.films.search("the same")
     assert len(choices) == 25
@@ -246,12 +253,10 @@ async def test_search_returns_at_most_25(services: Services) -> None:
 
 async def test_films_added_elsewhere_are_found_by_typo(services: Services, tmp_path: object) -> None:
     """Another process (a CLI import) adds a film: the bot's fuzzy matcher must see it."""
-    from storage.db import Database
-
     assert (await services.films.search("Parasite"))  # warm the in-memory name cache
-    other = await Database.open(services.db.path)
+    other = await open_store(services.settings.reviewbot_db)
     try:
-        await FilmRepository(other).add(FilmInput(title="Nomadland", year=2020))
+        await other.films.add(FilmInput(title="Nomadland", year=2020))
     finally:
         await other.close()
     assert await _label(services, "Nomadlnd") == "Nomadland (2020)"
@@ -281,11 +286,11 @@ async def test_resolve_or_create_title_with_a_number(services: Services) -> None
 
 
 async def test_resolve_or_create_refuses_ambiguous_titles(services: Services) -> None:
-    before = await FilmRepository(services.db).count()
+    before = await services.store.films.count()
     for typed in ("Psycho", "Psyco", "Dnue"):  # remakes, and typos of remakes
         with pytest.raises(AmbiguousFilm):
             await services.films.resolve_or_create(typed)
-    assert await FilmRepository(services.db).count() == before
+    assert await services.store.films.count() == before
 
 
 async def test_resolve_or_create_refuses_a_known_title_with_a_wrong_year(services: Services) -> None:
@@ -343,7 +348,7 @@ async def test_every_year_an_import_accepts_can_be_typed(services: Services) -> 
     assert split_year("Parasite (1870)") == ("Parasite", 1870)
     assert split_year("Parasite [2100]") == ("Parasite", 2100)
     assert split_year("Blade Runner 2049") == ("Blade Runner 2049", None)  # a bare number stays a title
-    repo = FilmRepository(services.db)
+    repo = services.store.films
     for year in (1870, 2100):
         film = await repo.add(FilmInput(title="Parasite", year=year))
         assert (await services.films.resolve(f"Parasite ({year})")).id == film.id
@@ -362,7 +367,7 @@ async def test_long_hostile_titles_are_refused_quickly_and_a_title_at_the_limit_
             await services.films.resolve(hostile)
     assert time.perf_counter() - start < 0.5
     title = "a" * services.settings.max_title_chars
-    film = await FilmRepository(services.db).add(FilmInput(title=title, year=1999))
+    film = await services.store.films.add(FilmInput(title=title, year=1999))
     assert (await services.films.resolve(f"{title} (1999)")).id == film.id
 
 

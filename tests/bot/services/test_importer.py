@@ -66,14 +66,14 @@ NEW_FILM = {
 
 
 async def stored_film(services: Services, title: str, year: int | None) -> Film:
-    film = await FilmRepository(services.db).find_by_title_year(title, year)
+    film = await FilmRepository(services.store.db).find_by_title_year(title, year)
     assert film is not None
     return film
 
 
 # --- JSON ----------------------------------------------------------------------------------------
 async def test_json_import_stores_every_field(services: Services, tmp_path: Path) -> None:
-    before = await counts(services.db)
+    before = await counts(services.store.db)
     path = write_json(tmp_path, {
         "films": [NEW_FILM],
         "reviews": [
@@ -96,7 +96,7 @@ async def test_json_import_stores_every_field(services: Services, tmp_path: Path
     assert film.logline == NEW_FILM["logline"] and not film.is_stub
     assert (await services.films.resolve("Jeon-saeng")).id == film.id  # the original title is searchable
 
-    stored = await ReviewRepository(services.db).for_film(film.id)
+    stored = await ReviewRepository(services.store.db).for_film(film.id)
     first = next(r for r in stored if r.author == "mia")
     assert (first.rating, first.author_flagged_spoilers, first.source) == (4.5, True, "import")
     assert first.created_at == "2024-01-05T20:15:00Z"
@@ -110,7 +110,7 @@ async def test_json_import_stores_every_field(services: Services, tmp_path: Path
     ending = next(score for text, score in by_text.items() if text.startswith("In the end"))
     opinion = next(score for text, score in by_text.items() if text.startswith("Quiet"))
     assert ending > opinion
-    after = await counts(services.db)
+    after = await counts(services.store.db)
     assert after["review_sentences"] - before["review_sentences"] == sum(len(r.sentences) for r in stored)
 
 
@@ -143,10 +143,10 @@ def bad_rows_file(tmp_path: Path) -> tuple[Path, dict[str, int]]:
 
 async def test_bad_rows_change_nothing_and_are_reported_with_lines(services: Services, tmp_path: Path) -> None:
     path, lines = bad_rows_file(tmp_path)
-    before = await counts(services.db)
+    before = await counts(services.store.db)
     with pytest.raises(ImportFailed) as failed:
         await services.importer.import_path(path)
-    assert await counts(services.db) == before
+    assert await counts(services.store.db) == before
     reasons = {p.line: p.reason for p in failed.value.problems}
     assert sorted(reasons) == sorted(v for k, v in lines.items() if k != "good")  # all of them, in one run
     assert "'rating' 7" in reasons[lines["rating 7"]]
@@ -167,10 +167,10 @@ async def test_rows_naming_unknown_or_ambiguous_films_are_reported(services: Ser
         review("Nonexistent Picture", "A review of a film that nobody has heard of."),
         review("Dune", "Sand, spice and a very long running time indeed.", year=1999),
     ]})
-    before = await counts(services.db)
+    before = await counts(services.store.db)
     with pytest.raises(ImportFailed) as failed:
         await services.importer.import_path(path)
-    assert await counts(services.db) == before
+    assert await counts(services.store.db) == before
     problems = {p.line: p.reason for p in failed.value.problems}
     starts = element_starts(path)
     assert sorted(problems) == [starts[1], starts[3], starts[4]]
@@ -181,11 +181,11 @@ async def test_rows_naming_unknown_or_ambiguous_films_are_reported(services: Ser
 
 async def test_skip_bad_imports_the_good_rows_and_reports_the_rest(services: Services, tmp_path: Path) -> None:
     path, lines = bad_rows_file(tmp_path)
-    before = await counts(services.db)
+    before = await counts(services.store.db)
     report = await services.importer.import_path(path, skip_bad=True)
     assert report.reviews_added == 1
     assert [p.line for p in report.skipped] == sorted(v for k, v in lines.items() if k != "good")
-    after = await counts(services.db)
+    after = await counts(services.store.db)
     assert after["reviews"] == before["reviews"] + 1 and after["films"] == before["films"]
     assert "Skipped 7 bad row(s)" in report.describe()
     assert report.as_json()["skipped"][0] == {"line": lines["rating 7"], "reason": report.skipped[0].reason}
@@ -196,7 +196,7 @@ async def test_failure_while_writing_rolls_everything_back(services: Services, t
         "films": [NEW_FILM],
         "reviews": [review("Past Lives", f"Review number {n} of a quiet, moving film.") for n in range(5)],
     })
-    before = await counts(services.db)
+    before = await counts(services.store.db)
 
     def progress(stage: str, done: int, total: int) -> None:
         if stage == "writing" and done >= 3:
@@ -205,7 +205,7 @@ async def test_failure_while_writing_rolls_everything_back(services: Services, t
     importer = services.importer
     with pytest.raises(RuntimeError, match="disk full"):
         await importer.import_path(path, progress=progress)
-    assert await counts(services.db) == before
+    assert await counts(services.store.db) == before
     report = await importer.import_path(path)  # and the database is still usable
     assert (report.films_added, report.reviews_added) == (1, 5)
 
@@ -216,10 +216,10 @@ async def test_reimport_adds_nothing(services: Services, tmp_path: Path) -> None
         "reviews": [review("Past Lives", "Quiet, devastating and beautifully acted.", author="a")],
     })
     first = await services.importer.import_path(path)
-    after_first = await counts(services.db)
+    after_first = await counts(services.store.db)
     calls: list[tuple[str, int, int]] = []
     second = await services.importer.import_path(path, progress=lambda *call: calls.append(call))
-    assert await counts(services.db) == after_first
+    assert await counts(services.store.db) == after_first
     assert (first.films_added, first.reviews_added) == (1, 1)
     assert (second.films_added, second.films_existing, second.reviews_added, second.reviews_existing) == (0, 1, 0, 1)
     # The stored review was recognised before scoring: only the film's match is left to write.
@@ -238,15 +238,15 @@ async def test_films_already_stored_are_not_duplicated(services: Services, tmp_p
             review("Seven", "Grim, wet and relentless; Fincher at his bleakest.", author="n"),
         ],
     })
-    before = await counts(services.db)
+    before = await counts(services.store.db)
     report = await services.importer.import_path(path)
     assert (report.films_added, report.films_existing, report.reviews_added) == (0, 2, 2)
-    after = await counts(services.db)
+    after = await counts(services.store.db)
     assert after["films"] == before["films"]
-    authors = [r.author for r in await ReviewRepository(services.db).for_film(parasite.id)]
+    authors = [r.author for r in await ReviewRepository(services.store.db).for_film(parasite.id)]
     assert "n" in authors
     se7en = await stored_film(services, "Se7en", 1995)
-    assert "n" in [r.author for r in await ReviewRepository(services.db).for_film(se7en.id)]
+    assert "n" in [r.author for r in await ReviewRepository(services.store.db).for_film(se7en.id)]
 
 
 async def test_reviews_of_stored_films(services: Services, tmp_path: Path) -> None:
@@ -259,7 +259,7 @@ async def test_reviews_of_stored_films(services: Services, tmp_path: Path) -> No
     report = await services.importer.import_path(path)
     assert report.reviews_added == 4 and report.films_added == 0
     parasite = await stored_film(services, "Parasite", 2019)
-    authors = {r.author for r in await ReviewRepository(services.db).for_film(parasite.id)}
+    authors = {r.author for r in await ReviewRepository(services.store.db).for_film(parasite.id)}
     assert {"s1", "s2"} <= authors
 
 
@@ -309,7 +309,7 @@ async def test_letterboxd_reviews_import(services: Services, tmp_path: Path) -> 
     report = await services.importer.import_path(path, skip_bad=True, author="Kim")
     assert (report.source, report.reviews_added, report.films_added) == ("letterboxd", 2, 1)
     parasite = await stored_film(services, "Parasite", 2019)
-    stored = [r for r in await ReviewRepository(services.db).for_film(parasite.id) if r.source == "letterboxd"]
+    stored = [r for r in await ReviewRepository(services.store.db).for_film(parasite.id) if r.source == "letterboxd"]
     assert len(stored) == 1
     assert stored[0].author == "Kim"
     assert stored[0].text == 'Wow.\n\nThe "smell" line\nis where it turns.'
@@ -332,19 +332,19 @@ async def test_letterboxd_watchlist_import(services: Services, tmp_path: Path) -
     )
     with pytest.raises(InvalidInput, match="needs the user"):
         await services.importer.import_path(path)
-    before = await counts(services.db)
+    before = await counts(services.store.db)
     report = await services.importer.import_path(path, user_id="u1")
     assert (report.films_added, report.watchlist_added, report.watchlist_existing) == (1, 2, 1)
-    entries = await WatchlistRepository(services.db).list("u1", "")
+    entries = await WatchlistRepository(services.store.db).list("u1", "")
     assert [(e.title, e.year, e.added_at) for e in entries] == [
         ("Past Lives", 2023, "2024-05-01T00:00:00Z"),
         ("Parasite", 2019, "2024-05-02T00:00:00Z"),
     ]
     assert (await stored_film(services, "Past Lives", 2023)).is_stub
-    assert await WatchlistRepository(services.db).list("u2", "") == []
+    assert await WatchlistRepository(services.store.db).list("u2", "") == []
     again = await services.importer.import_path(path, user_id="u1")
     assert (again.films_added, again.watchlist_added) == (0, 0)
-    after = await counts(services.db)
+    after = await counts(services.store.db)
     assert (after["films"], after["watchlist_entries"]) == (before["films"] + 1, 2)
 
 
@@ -363,25 +363,25 @@ async def test_watchlist_import_respects_the_size_limit(
     async with open_services(make_settings(max_watchlist_size=3)) as svc:
         await svc.watchlist.add("u1", "Parasite")
         await svc.watchlist.add("u1", "Se7en")
-        before = await counts(svc.db)
+        before = await counts(svc.store.db)
         with pytest.raises(ImportFailed) as failed:
             await svc.importer.import_path(path, user_id="u1")
         assert [p.line for p in failed.value.problems] == [4, 5]
         assert "can hold 3 films" in failed.value.problems[0].reason
-        assert await counts(svc.db) == before
+        assert await counts(svc.store.db) == before
 
         report = await svc.importer.import_path(path, user_id="u1", skip_bad=True)
         assert (report.watchlist_added, report.watchlist_existing, report.films_added) == (1, 1, 1)
         assert [p.line for p in report.skipped] == [4, 5]
-        titles = [e.title for e in await WatchlistRepository(svc.db).list("u1", "")]
+        titles = [e.title for e in await WatchlistRepository(svc.store.db).list("u1", "")]
         assert sorted(titles) == ["Aftersun", "Parasite", "Se7en"]
-        assert await FilmRepository(svc.db).find_by_title_year("Past Lives", 2023) is None  # no stray stub
+        assert await FilmRepository(svc.store.db).find_by_title_year("Past Lives", 2023) is None  # no stray stub
 
         # Per-server lists (WATCHLIST_SCOPE=guild): another scope has its own room.
         report = await svc.importer.import_path(path, user_id="u1", scope="g1", skip_bad=True)
         assert report.watchlist_added == 3 and [p.line for p in report.skipped] == [5]
-        assert len(await WatchlistRepository(svc.db).list("u1", "g1")) == 3
-        assert len(await WatchlistRepository(svc.db).list("u1", "")) == 3
+        assert len(await WatchlistRepository(svc.store.db).list("u1", "g1")) == 3
+        assert len(await WatchlistRepository(svc.store.db).list("u1", "")) == 3
 
 
 async def test_watched_csv_is_not_taken_for_a_watchlist(services: Services, tmp_path: Path) -> None:
@@ -409,7 +409,7 @@ async def test_reviews_csv_import(services: Services, tmp_path: Path) -> None:
     report = await services.importer.import_path(path)
     assert (report.source, report.reviews_added) == ("csv", 2)
     prestige = await stored_film(services, "The Prestige", 2006)
-    mine = [r for r in await ReviewRepository(services.db).for_film(prestige.id) if r.author == "jo"]
+    mine = [r for r in await ReviewRepository(services.store.db).for_film(prestige.id) if r.author == "jo"]
     assert len(mine) == 1 and mine[0].author_flagged_spoilers and mine[0].rating == 4.5
     assert mine[0].source == "csv"
 
@@ -439,10 +439,10 @@ async def test_non_utf8_file_is_a_friendly_error(services: Services, tmp_path: P
     if name.endswith(".json"):
         text = json.dumps({"reviews": [review("Amélie", "Très bien, plein de charme.")]}, ensure_ascii=False)
     path.write_bytes(text.encode("cp1252"))
-    before = await counts(services.db)
+    before = await counts(services.store.db)
     with pytest.raises(InvalidInput, match=rf"{name} is not UTF-8 text"):
         await services.importer.import_path(path)
-    assert await counts(services.db) == before
+    assert await counts(services.store.db) == before
 
 
 async def test_unknown_files(services: Services, tmp_path: Path) -> None:
@@ -459,20 +459,20 @@ async def test_unknown_files(services: Services, tmp_path: Path) -> None:
 
 # --- sample data ---------------------------------------------------------------------------------
 async def test_sample_is_loaded_once(services: Services) -> None:
-    before = await counts(services.db)
+    before = await counts(services.store.db)
     assert before["films"] == 13 and before["reviews"] > 0
     assert await services.importer.load_sample() is None
-    assert await counts(services.db) == before
+    assert await counts(services.store.db) == before
 
 
 async def test_sample_into_an_empty_database(empty_services: Services) -> None:
-    assert (await counts(empty_services.db))["films"] == 0
+    assert (await counts(empty_services.store.db))["films"] == 0
     report = await empty_services.importer.load_sample()
     assert report is not None and report.films_added == 13 and report.source == "sample"
-    loaded = await counts(empty_services.db)
+    loaded = await counts(empty_services.store.db)
     assert loaded["review_sentences"] > loaded["reviews"] > 0
     assert await empty_services.importer.load_sample() is None
-    assert await counts(empty_services.db) == loaded
+    assert await counts(empty_services.store.db) == loaded
 
 
 # --- progress and scale --------------------------------------------------------------------------
@@ -549,5 +549,5 @@ async def test_sample_data_loads_whatever_the_review_limit(make_settings) -> Non
     from bot.app import open_services
 
     async with open_services(make_settings(max_review_chars=200)) as services:
-        row = await services.db.fetchone("SELECT count(*) FROM reviews")
+        row = await services.store.db.fetchone("SELECT count(*) FROM reviews")
         assert row is not None and row[0] >= 40

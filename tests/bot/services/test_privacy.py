@@ -60,7 +60,7 @@ async def test_delete_erases_that_user_only(services: Services) -> None:
     assert await services.watchlist.list(ANN) == []
     assert len(await services.watchlist.list(BOB)) == 2
     film = await services.films.resolve("Arrival")
-    authors = {r.author for r in await ReviewRepository(services.db).for_film(film.id)}
+    authors = {r.author for r in await ReviewRepository(services.store.db).for_film(film.id)}
     assert f"name-{BOB}" in authors and f"name-{ANN}" not in authors
     assert await services.films.search("Arrival") == films_before  # films themselves stay
     # Bob's follow-up in the shared thread still has its history (his turns only).

@@ -8,11 +8,10 @@ from collections.abc import Callable
 from bot.app import Services, open_services
 from bot.services.reviews import DETECTOR_VERSION_KEY, RESCORE_CURSOR_KEY
 from bot.settings import Settings
-from storage.meta import MetaRepository
 
 
 async def test_a_database_scored_by_version_1_is_rescored_by_version_2(services: Services) -> None:
-    meta = MetaRepository(services.db)
+    meta = services.store.meta
     film = await services.films.resolve("The Sixth Sense")
     (first, *_) = await services.reviews.for_film(film)
     # What version 1 stored: every sentence scored safe (a detector that missed everything).
@@ -31,10 +30,9 @@ async def test_a_database_scored_by_version_1_is_rescored_by_version_2(services:
 
 
 async def test_an_interrupted_rescore_resumes_after_the_last_film_done(services: Services) -> None:
-    meta = MetaRepository(services.db)
+    meta = services.store.meta
     films = await services.reviews._reviews.film_ids_after(0, 10**6)
-    async with meta.transaction() as tx:
-        await MetaRepository.set_in(tx, RESCORE_CURSOR_KEY, str(films[-2]))
+    await meta.set(RESCORE_CURSOR_KEY, str(films[-2]))
     rescored = await services.reviews.rescore_outdated(meta, version=2)
     assert rescored == len(await services.reviews._reviews.for_film(films[-1], with_sentences=False))
 
@@ -43,6 +41,6 @@ async def test_a_new_database_records_todays_version_and_rescores_nothing(
     make_settings: Callable[..., Settings],
 ) -> None:
     async with open_services(make_settings(reviewbot_load_sample=False), load_sample=False) as services:
-        meta = MetaRepository(services.db)
+        meta = services.store.meta
         assert await services.reviews.rescore_outdated(meta, version=3) == 0
         assert await meta.get(DETECTOR_VERSION_KEY) == "3"

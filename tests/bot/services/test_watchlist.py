@@ -75,7 +75,7 @@ async def test_list_order_and_dates(services: Services) -> None:
     for title in ("Arrival", "Parasite", "Get Out", "Oldboy"):
         await services.watchlist.add(ANN, title)
     await services.watchlist.mark_watched(ANN, "Parasite", rating=5)
-    await services.db.execute("UPDATE watchlist_entries SET watched_at = '2001-01-01T00:00:00Z' "
+    await services.store.db.execute("UPDATE watchlist_entries SET watched_at = '2001-01-01T00:00:00Z' "
                               "WHERE film_id = (SELECT id FROM films WHERE title = 'Parasite')")
     await services.watchlist.mark_watched(ANN, "Get Out")
     entries = await services.watchlist.list(ANN)

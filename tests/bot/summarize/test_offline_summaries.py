@@ -52,7 +52,7 @@ def contains(text: str, sentence: str) -> bool:
 
 
 async def all_films(services: Services) -> list[str]:
-    rows = await services.db.fetchall("SELECT title || ' (' || year || ')' FROM films ORDER BY id")
+    rows = await services.store.db.fetchall("SELECT title || ' (' || year || ')' FROM films ORDER BY id")
     return [r[0] for r in rows]
 
 

@@ -4,14 +4,12 @@ chat reading commands from a pipe, and clear errors with non-zero exits."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
+from tests.bot.terminal.helpers import Run
 
 
 def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> object:
@@ -19,8 +17,8 @@ def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> object:
     return json.loads(capsys.readouterr().out)
 
 
-def test_summary_json_has_the_documented_fields(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = str(tmp_path / "cli.db")
+def test_summary_json_has_the_documented_fields(cli_db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    db = cli_db
     data = run_json(capsys, "summary", "dear comrads", "--json", "--db", db)
     assert isinstance(data, dict)
     expected = {"film", "mode", "engine", "summary", "review_count", "cached", "input_tokens", "output_tokens"}
@@ -33,8 +31,8 @@ def test_summary_json_has_the_documented_fields(tmp_path: Path, capsys: pytest.C
     assert isinstance(spoilers, dict) and spoilers["mode"] == "spoilers"
 
 
-def test_film_reviews_watchlist_and_ask(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = str(tmp_path / "cli.db")
+def test_film_reviews_watchlist_and_ask(tmp_path: Path, cli_db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    db = cli_db
     film = run_json(capsys, "film", "psycho 1960", "--json", "--db", db)
     assert isinstance(film, dict) and film["directors"] == ["Alfred Hitchcock"] and film["review_count"] == 4
 
@@ -56,8 +54,8 @@ def test_film_reviews_watchlist_and_ask(tmp_path: Path, capsys: pytest.CaptureFi
     assert isinstance(answer, dict) and answer["engine"] == "offline" and answer["sources"]
 
 
-def test_errors_are_one_line_and_non_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = str(tmp_path / "cli.db")
+def test_errors_are_one_line_and_non_zero(cli_db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    db = cli_db
     assert main(["summary", "Psycho", "--db", db]) == 1
     err = capsys.readouterr().err
     assert "Psycho (1960)" in err and "Psycho (1998)" in err and "Traceback" not in err
@@ -67,7 +65,7 @@ def test_errors_are_one_line_and_non_zero(tmp_path: Path, capsys: pytest.Capture
     assert "0.5 to 5" in capsys.readouterr().err
 
 
-def test_chat_reads_commands_from_a_pipe(tmp_path: Path) -> None:
+def test_chat_reads_commands_from_a_pipe(reviewbot: Run) -> None:
     commands = "\n".join([
         "/help",
         "/summary dear comrads",
@@ -81,12 +79,7 @@ def test_chat_reads_commands_from_a_pipe(tmp_path: Path) -> None:
         "/quit",
         "/film Parasite",  # after /quit: never run
     ])
-    env = {**os.environ, "REVIEWBOT_DB": str(tmp_path / "chat.db"), "NO_COLOR": "1", "COLUMNS": "200"}
-    env = {k: v for k, v in env.items() if not k.startswith(("OPENAI_", "DISCORD_"))}
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "chat"], input=commands, capture_output=True, text=True, env=env,
-        cwd=tmp_path, timeout=120, check=False,
-    )
+    done = reviewbot("chat", input=commands)
     out = done.stdout
     assert done.returncode == 0, done.stderr
     assert "/summary <film> [spoilers]" in out
@@ -98,3 +91,4 @@ def test_chat_reads_commands_from_a_pipe(tmp_path: Path) -> None:
     assert "There's no /bogus command" in out
     assert out.count("> /film Parasite") == 0
     assert "Traceback" not in done.stderr
+    assert done.stderr == "", "no log lines in the chat by default"

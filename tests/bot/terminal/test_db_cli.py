@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
+from storage.db import latest_schema_version
 
 
 def _titles(path: Path) -> list[str]:
@@ -28,9 +30,10 @@ class _Terminal(io.StringIO):
 
 
 @pytest.fixture
-def live(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+def live(tmp_path: Path, sample_db_template: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     """A database with the sample data and one watchlist entry, plus a backup taken then."""
     db = tmp_path / "live.db"
+    shutil.copyfile(sample_db_template, db)  # the sample data, without loading it again
     assert main(["watchlist", "--user", "ana", "add", "Parasite", "--db", str(db)]) == 0
     capsys.readouterr()
     return db
@@ -116,3 +119,34 @@ def test_unusable_backups_and_damaged_databases_are_one_clear_line(
     assert main(["db", "check", "--json", "--db", str(tmp_path / "nowhere.db")]) == 1
     assert json.loads(capsys.readouterr().out) == {"error": f"There is no database at {tmp_path / 'nowhere.db'}."}
     assert not (tmp_path / "nowhere.db").exists()
+
+
+def _bump_schema(path: Path, version: int) -> None:
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute(f"PRAGMA user_version={version}")
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def test_a_database_from_a_newer_reviewbot_is_refused_and_check_says_so(
+    live: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    newer = latest_schema_version() + 1
+    _bump_schema(live, newer)
+    before = live.read_bytes()
+
+    assert main(["db", "check", "--db", str(live)]) == 1
+    err = capsys.readouterr().err
+    assert "NEWER" in err and f"schema version {newer}" in err
+
+    assert main(["db", "check", "--json", "--db", str(live)]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["newer"] is True and report["ok"] is False and report["schema_version"] == newer
+
+    # Any command that opens the database refuses it, names the versions, and writes nothing.
+    assert main(["watchlist", "--user", "u1", "add", "Parasite", "--db", str(live)]) == 1
+    err = capsys.readouterr().err
+    assert "newer reviewbot" in err and f"schema version {newer}" in err and str(latest_schema_version()) in err
+    assert live.read_bytes() == before

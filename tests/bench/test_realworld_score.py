@@ -1,0 +1,42 @@
+"""The real-world benchmark's leak check: what counts as a spoiler sentence reaching an answer."""
+
+from __future__ import annotations
+
+from bench.realworld.score import covered, leaked, outside_spoiler_bars
+from bench.realworld.textkit import film_splits, review_text, sentence_key, split_sentences
+
+SPOILER = "In the end it turns out that Malcolm has been dead the whole time, shot in the opening scene."
+
+
+def test_a_copied_run_of_words_is_a_leak() -> None:
+    assert leaked([SPOILER], "Critics agree. It turns out that Malcolm has been dead all along.")
+
+
+def test_a_close_paraphrase_is_a_leak() -> None:
+    assert leaked([SPOILER], "Malcolm, shot in the opening scene, was dead the whole time.")
+
+
+def test_a_quoted_fragment_is_a_leak() -> None:
+    assert leaked([SPOILER], 'One reviewer notes "Malcolm has been dead" with relish.')
+
+
+def test_opinions_about_the_same_film_are_not_leaks() -> None:
+    assert not leaked([SPOILER], "Reviewers praise the quiet performances and the eerie score. The ending lands.")
+
+
+def test_spoiler_bars_hide_what_they_wrap() -> None:
+    text = "Most like it. ||It turns out that Malcolm has been dead the whole time.|| Recommended."
+    assert not leaked([SPOILER], outside_spoiler_bars(text))
+    assert leaked([SPOILER], text)
+
+
+def test_key_opinions_are_regexes_matched_without_case() -> None:
+    assert covered(["score|music", "pacing.{0,20}slow"], "The SCORE is eerie.") == [True, False]
+
+
+def test_keys_ignore_case_punctuation_and_markup() -> None:
+    text = review_text("---\ntitle: x\n---\nI **loved** [it](http://x).\n\nThe END!")
+    assert split_sentences(text) == ["I loved it.", "The END!"]
+    assert sentence_key("I loved it.") == sentence_key("i LOVED it")
+    splits = film_splits(f"film-{n}" for n in range(30))
+    assert sorted(splits.values()).count("test") == 10
