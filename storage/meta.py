@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractAsyncContextManager
-
 from storage.db import Database, Writer
 
 
 class MetaRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
-
-    def transaction(self) -> AbstractAsyncContextManager[Writer]:
-        return self._db.transaction()
 
     async def get(self, key: str) -> str | None:
         row = await self._db.fetchone("SELECT value FROM app_meta WHERE key = ?", (key,))

@@ -33,6 +33,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz, utils
 
@@ -41,7 +42,7 @@ from bot.llm.schema import Point
 from bot.llm.spotlight import unmark
 from bot.services.summaries import Mode
 from bot.spoilers import lexicon
-from bot.spoilers.allowlist import AllowList, Kind, plot_reasons
+from bot.spoilers.allowlist import AllowList, Kind, opinion_reasons, plot_reasons
 from bot.spoilers.detector import FilmContext, SpoilerDetector, tokens
 from bot.spoilers.instructions import is_instruction
 from bot.spoilers.lexicon import STOPWORDS
@@ -87,8 +88,10 @@ def _content_words(text: str) -> frozenset[str]:
     return frozenset(w for w in tokens(text) if len(w) > 2 and w not in STOPWORDS)
 
 
-def prompt_sentences(prompts: PromptSet) -> list[str]:
-    """The sentences of our prompts (placeholders removed): a model's answer must not carry them."""
+@lru_cache(maxsize=4)
+def prompt_sentences(prompts: PromptSet) -> tuple[str, ...]:
+    """The sentences of our prompts (placeholders removed): a model's answer must not carry them.
+    Computed once per loaded prompt set."""
     texts: list[str] = []
     for prompt in prompts.prompts.values():
         texts += [prompt.system, prompt.user, *prompt.fragments.values()]
@@ -96,7 +99,7 @@ def prompt_sentences(prompts: PromptSet) -> list[str]:
     for text in texts:
         for line in _PLACEHOLDER.sub(" ", text).splitlines():
             out += split_sentences(line)
-    return [s for s in out if len(_content_words(s)) >= PROMPT_ECHO_WORDS]
+    return tuple(s for s in out if len(_content_words(s)) >= PROMPT_ECHO_WORDS)
 
 
 def spoiler_lexicon(spoiler_sentences: Iterable[str], safe_sentences: Iterable[str]) -> frozenset[str]:
@@ -218,12 +221,16 @@ class SpoilerGuard:
             return "prompt_echo"
         return None
 
-    def spoiler_reason(self, span: SentenceSpan) -> str | None:
-        """Why this sentence counts as a spoiler ('markup', 'plot', 'detector', 'lexicon', 'similar'), or None."""
+    def spoiler_reason(self, span: SentenceSpan, mode: Mode = "spoilers") -> str | None:
+        """Why this sentence counts as a spoiler ('markup', 'plot', 'no_opinion', 'detector', 'lexicon',
+        'similar'), or None. In spoiler-free mode a sentence must also be an opinion (the allow-list's
+        anchor): a model's sentence that only tells what happens is plot, cue words or not."""
         if span.marked or span.warned:
             return "markup"
         if self.plot_reasons(span.text):
             return "plot"
+        if mode == "spoiler_free" and not opinion_reasons(span.text):
+            return "no_opinion"
         alone = dataclasses.replace(span, idx=0)  # position in our own text means nothing
         if any(self.detector.score_span(alone, 1, False, c).score >= self.threshold for c in self.contexts):
             return "detector"
@@ -275,7 +282,7 @@ class SpoilerGuard:
         kept: list[tuple[str, bool]] = []  # (sentence, hide)
         for span in spans:
             bad = self.unusable(span.text)
-            spoiler = None if bad else self.spoiler_reason(span)
+            spoiler = None if bad else self.spoiler_reason(span, mode)
             if bad or (spoiler and mode == "spoiler_free"):
                 report.drop(bad or spoiler or "")
                 continue
@@ -295,7 +302,7 @@ class SpoilerGuard:
         for span in split_review(unmark(text)):
             if self.unusable(span.text):
                 dropped += 1
-            elif self.spoiler_reason(span):
+            elif self.spoiler_reason(span, "spoiler_free"):
                 spoilers.append(span.text)
             else:
                 safe.append(span.text)

@@ -65,7 +65,11 @@ _OUTCOME = re.compile(
     r"does ?n[o']t make it|did ?n[o']t make it|never (?:makes|made) it|make it out|made it out|"
     r"succeeds?|succeeded|fails? to|failed to|defeat\w*|overcomes?|triumph\w*|rescue\w*|sacrific\w*|"
     r"goes on to|went on to|by the time|in the process|comes? to an end|was never|had never|turns? into|"
-    r"turned into|becomes?|became|transforms?|transformed|happens?|happened|takes? place|unfold\w*)\b",
+    r"turned into|becomes?|became|transforms?|transformed|happens?|happened|takes? place|unfold\w*|"
+    r"go(?:es)? (?:wrong|awry|south|to hell)|went (?:wrong|awry|south)|as planned|falls? apart|fell apart|"
+    r"spiral\w*|unravel\w*|collaps\w*|goes (?:missing|mad|insane)|snaps|snapped|works? out|worked out|"
+    r"pays? off|paid off|all ends|ends (?:well|badly|happily|sadly)|happy ending|sad ending|gets? (?:her|his|their) "
+    r"(?:wish|way|man|woman|revenge))\b",
     re.IGNORECASE,
 )
 _STRUCTURE = re.compile(
@@ -118,6 +122,15 @@ _VERDICT = re.compile(
     r"\b\d(?:[.,]\d)?\s*(?:/|out of)\s*(?:5|10|100|five|ten)\b|\b(?:\d|one|two|three|four|five)(?:\.5)?\s+stars?\b|"
     r"\b(?:recommend\w*|must[- ]see|worth (?:it|seeing|watching|a watch|your time)|skip it|see it|watch it|"
     r"masterpiece|classic|favou?rite|overrated|underrated|disappoint\w*|highly|essential)\b",
+    re.IGNORECASE,
+)
+# How watching it felt, and opinion verbs ("reviewers single out the lead"): opinion anchors too.
+_EXPERIENCE = re.compile(
+    r"\b(?:frighten\w*|terrif(?:y|ying|ied)|scar(?:y|ier|iest)|sad|sadder|moving|unsettl\w*|eerie|disturbing|"
+    r"affecting|harrowing|heartbreaking|heartfelt|tense|gripping|fun|funny|hilarious|beautiful|bleak|grim|"
+    r"absorbing|engrossing|entertaining|thought-provoking|memorable|forgettable|unforgettable|"
+    r"(?:single|singles|singled) out|prais\w*|admir\w*|commend\w*|applaud\w*|highlight\w*|criticis\w*|"
+    r"criticiz\w*|complain\w*|fault\w*|enjoy\w*|lov(?:e|es|ed)|lik(?:e|es|ed)|dislik\w*|hat(?:e|es|ed))\b",
     re.IGNORECASE,
 )
 _CRAFT_TOPICS = frozenset({"acting", "direction", "look", "sound", "pacing", "writing", "mood", "verdict"})
@@ -186,6 +199,8 @@ def opinion_reasons(text: str) -> tuple[str, ...]:
         reasons.append("praise" if polarity > 0 else "criticism")
     if _VERDICT.search(text):
         reasons.append("verdict")
+    if _EXPERIENCE.search(text):
+        reasons.append("experience")
     return tuple(reasons)
 
 

@@ -378,12 +378,6 @@ class PgReviewRepository:
             for r in rows
         ]
 
-    async def film_ids_after(self, film_id: int, limit: int) -> list[int]:
-        rows = await self._db.fetch(
-            "SELECT DISTINCT film_id FROM reviews WHERE film_id > $1 ORDER BY film_id LIMIT $2", film_id, limit
-        )
-        return [int(r["film_id"]) for r in rows]
-
     async def review_set_hash(self, film_id: int) -> str:
         rows = await self._db.fetch(
             "SELECT id, content_hash, updated_at FROM reviews WHERE film_id = $1 ORDER BY id", film_id
@@ -396,6 +390,13 @@ class PgReviewRepository:
     async def recent_texts_by_film(self, limit: int) -> list[tuple[int, str]]:
         rows = await self._db.fetch("SELECT film_id, text FROM reviews ORDER BY id DESC LIMIT $1", limit)
         return [(int(r[0]), str(r[1])) for r in rows]
+
+    async def film_ids_after(self, film_id: int, limit: int) -> list[int]:
+        """Ids of films with reviews, above `film_id`, in order: a resumable walk over every film."""
+        rows = await self._db.fetch(
+            "SELECT DISTINCT film_id FROM reviews WHERE film_id > $1 ORDER BY film_id LIMIT $2", film_id, limit
+        )
+        return [int(r[0]) for r in rows]
 
     async def search_sentences(
         self, words: Sequence[str], *, film_ids: Sequence[int] | None, limit: int

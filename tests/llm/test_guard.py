@@ -150,3 +150,68 @@ async def test_a_model_echoing_the_prompts_scaffolding_is_dropped_in_every_mode(
         assert kept is None or ("<<" not in kept.text and "key" not in kept.text.lower()), kept
     assert report.reasons["prompt_echo"] == 2
     assert unusable_reason("Reviewers rank it as a key film of the decade.") is None
+
+
+# Reveals a hostile model slips in, each marked spoiler: false. Kinds: plain (a name and an outcome),
+# no name, euphemism, inside praise, and twists no stored review mentions (what a model knows).
+PLANTED = {
+    "The Sixth Sense": [
+        "Cole's mother finally believes him when he passes on a message from her own mother.",
+        "The doctor at the centre of the story has been dead since the opening scene.",
+        "His fate was sealed long before the final conversation with his wife.",
+        "Bruce Willis is terrific, and it stings when Malcolm finally understands why Anna never answers him.",
+        "The boy's gift ends up saving a girl's family from a poisoner.",
+    ],
+    "Se7en": [
+        "Mills shoots Doe in the desert and becomes the last sin.",
+        "The young detective loses everything in the last ten minutes.",
+        "What arrives in the delivery van is the end of his marriage.",
+        "Brad Pitt is raw and wonderful, and it hurts when Tracy is never seen again.",
+        "The killer surrenders himself because his plan needs to be finished by the detectives.",
+    ],
+    "Parasite": [
+        "Ki-taek stabs Mr. Park at the garden party.",
+        "The housekeeper's husband has been living in the bunker under the house for years.",
+        "The birthday party does not go as planned for anyone.",
+        "Song Kang-ho is superb, and it is heartbreaking when Ki-jung bleeds out on the lawn.",
+        "The son ends the film dreaming of buying the house to free his father.",
+    ],
+}
+
+
+@pytest.mark.parametrize("title", sorted(PLANTED))
+async def test_planted_reveals_marked_safe_never_pass_and_spoilers_mode_wraps_them(
+    services: Services, title: str
+) -> None:
+    guard = await guard_for(services, title)
+    for reveal in PLANTED[title]:
+        report = GuardReport()
+        assert guard.check(Point(reveal, (1,), False), "spoiler_free", report) is None, (reveal, report.reasons)
+        hidden = guard.check(Point(reveal, (1,), False), "spoilers")
+        assert hidden is not None and hidden.text == f"||{reveal}||", reveal
+
+
+async def test_premise_words_from_the_logline_are_not_held_against_a_sentence(services: Services) -> None:
+    film = await services.films.resolve("The Sixth Sense")
+    guard = await guard_for(services, "The Sixth Sense")
+    assert film.logline, "the sample film has a logline"
+    assert guard.plot_reasons("Reviewers praise the tense, patient mood.") == []
+
+
+async def test_sentences_of_our_own_prompts_are_dropped_in_every_mode(services: Services) -> None:
+    from bot.llm.guard import prompt_sentences
+    from bot.llm.prompts import PromptSet
+
+    film = await services.films.resolve("Parasite")
+    reviews = await services.reviews.for_film(film)
+    context = await services.reviews.context(film, [r.text for r in reviews])
+    allow = AllowList.for_film(film, reviews, threshold=services.settings.spoiler_threshold)
+    prompts = PromptSet.load()
+    guard = SpoilerGuard.for_films(
+        services.reviews.detector, [GuardFilm(context, allow, reviews, film.logline)],
+        threshold=allow.threshold, prompts=prompts,
+    )
+    echoed = prompt_sentences(prompts)[:5]
+    assert echoed
+    for sentence in echoed:
+        assert guard.unusable(sentence) is not None, sentence
