@@ -37,10 +37,6 @@ def film_body(film: Film, *, characters: bool) -> str:
     return "\n".join(f"{name}: {datamark(value)}" for name, value in film_fields(film, characters=characters) if value)
 
 
-def film_block(film: Film, key: str, *, characters: bool) -> str:
-    return block("film", "", key, film_fields(film, characters=characters))
-
-
 def rating_label(rating: float | None) -> str:
     return f"rating {rating:g}/5" if rating is not None else "no rating"
 
@@ -52,6 +48,10 @@ class ReviewMaterial:
     review: Review
     said: str  # sentences judged safe
     spoilers: str  # sentences judged spoilers ('' in spoiler-free mode)
+
+    @property
+    def text(self) -> str:
+        return f"{self.said} {self.spoilers}".strip()
 
     @property
     def empty(self) -> bool:
@@ -75,6 +75,12 @@ def material(review: Review, mode: Mode, threshold: float) -> ReviewMaterial:
     safe = [s.text for s in review.sentences if is_safe(s, threshold)]
     spoilers = [s.text for s in review.sentences if not is_safe(s, threshold)] if mode == "spoilers" else []
     return ReviewMaterial(review, " ".join(safe), " ".join(spoilers))
+
+
+def opening(text: str, words: int) -> str:
+    """The first `words` words of `text`, with an ellipsis when there is more."""
+    split = text.split()
+    return " ".join(split[:words]) + ("…" if len(split) > words else "")
 
 
 def known_spoilers(reviews: Sequence[Review], threshold: float) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from urllib.parse import urlparse
@@ -12,6 +13,7 @@ from bot.llm.answer_engine import LLMAnswerEngine
 from bot.llm.breaker import CircuitBreaker
 from bot.llm.budget import DailyBudget
 from bot.llm.client import ChatClient, TokenParam
+from bot.llm.digest_queue import DigestWorker
 from bot.llm.digests import DIGEST_MAX_TOKENS, Digester
 from bot.llm.prompts import PromptSet
 from bot.llm.summary_engine import LLMSummaryEngine
@@ -22,6 +24,7 @@ from bot.settings import Settings
 from bot.spoilers.detector import SpoilerDetector
 from bot.tokens import TokenCounter
 from storage.db import Database
+from storage.digest_queue import DigestQueueRepository
 from storage.films import FilmRepository
 from storage.reviews import ReviewRepository
 from storage.summaries import SummaryRepository
@@ -92,12 +95,25 @@ async def build_llm_engines(
         chat, prompts, SummaryRepository(db), engine=engine_name, concurrency=settings.llm_concurrency,
         max_tokens=min(DIGEST_MAX_TOKENS, settings.llm_max_output_tokens),
     )
+    worker = DigestWorker(
+        DigestQueueRepository(db), digester, reviews, FilmRepository(db), threshold=settings.spoiler_threshold
+    )
+    if settings.llm_background_digests:
+        task = asyncio.create_task(worker.run(), name="digest-queue")
+
+        async def stop() -> None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+        stack.push_async_callback(stop)
     summary = LLMSummaryEngine(
         chat, prompts, digester, offline, reviews, budget,
         threshold=settings.spoiler_threshold,
         max_output_tokens=settings.llm_max_output_tokens,
         direct_max_tokens=settings.llm_direct_max_tokens,
         spoiler_check=settings.llm_spoiler_check,
+        worker=worker,
     )
     answer = LLMAnswerEngine(
         chat, prompts, reviews, FilmRepository(db), budget,
