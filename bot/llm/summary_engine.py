@@ -361,9 +361,15 @@ def render_summary(
     used = len(lines[0])
     for aspect, texts in order.items():
         label = ASPECT_LABELS.get(aspect)
-        line = f"• **{label}**: {' '.join(texts)}" if label else "\n".join(f"• {t}" for t in texts)
-        if used + 1 + len(line) > char_limit:
-            break
-        lines.append(line)
-        used += 1 + len(line)
+        groups = [texts] if label else [[t] for t in texts]  # points without an aspect: one line each
+        for group in groups:
+            line = f"• **{label}**:" if label else "•"
+            for text in group:  # as many of the group's points as fit
+                if used + 1 + len(line) + 1 + len(text) > char_limit:
+                    break
+                line += f" {text}"
+            if line.endswith(":") or line == "•":
+                continue
+            lines.append(line)
+            used += 1 + len(line)
     return "\n".join(lines)

@@ -15,7 +15,9 @@ from bot.llm.budget import DailyBudget
 from bot.llm.client import ChatClient, TokenParam
 from bot.llm.digest_queue import DigestWorker
 from bot.llm.digests import DIGEST_MAX_TOKENS, Digester
+from bot.llm.probe import probe
 from bot.llm.prompts import PromptSet
+from bot.llm.schema import POINT_TEXT_CHARS
 from bot.llm.summary_engine import LLMSummaryEngine
 from bot.services.ask import AnswerEngine
 from bot.services.reviews import ReviewService
@@ -74,12 +76,18 @@ async def build_llm_engines(
         per_user=settings.llm_daily_tokens_per_user,
         per_guild=settings.llm_daily_tokens_per_guild,
     )
+    server = await probe(client, settings.openai_base_url)
+    context_window = settings.llm_context_window
+    if server.context_window and server.context_window < context_window:
+        log.info("the server's context is %d tokens; using that", server.context_window)
+        context_window = server.context_window
     chat = ChatClient(
         client,
         model=settings.llm_model,
         counter=counter,
         budget=budget,
-        context_window=settings.llm_context_window,
+        context_window=context_window,
+        retry_timeouts=not server.single_slot,
         timeout=settings.llm_timeout_seconds,
         max_retries=settings.llm_max_retries,
         token_param=token_parameter(settings),
@@ -114,13 +122,14 @@ async def build_llm_engines(
         direct_max_tokens=settings.llm_direct_max_tokens,
         spoiler_check=settings.llm_spoiler_check,
         worker=worker,
+        text_chars=POINT_TEXT_CHARS if server.local else None,
     )
     answer = LLMAnswerEngine(
         chat, prompts, reviews, FilmRepository(db), budget,
         threshold=settings.spoiler_threshold, max_output_tokens=settings.llm_max_output_tokens,
     )
     log.info(
-        "LLM engine %s at %s (context %d tokens, prompts %s)",
-        engine_name, settings.openai_base_url or "api.openai.com", settings.llm_context_window, prompts.version,
+        "LLM engine %s at %s (%s server, context %d tokens, prompts %s)",
+        engine_name, settings.openai_base_url or "api.openai.com", server.kind, context_window, prompts.version,
     )
     return summary, answer
