@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     # then one trial call decides (a failed trial doubles the pause, up to 10 minutes).
     llm_breaker_failures: int = Field(default=5, ge=1, le=1000)
     llm_breaker_cooldown_seconds: float = Field(default=60.0, ge=0)
+    # --- LLM on small local models (issue 10) ---
+    # Digest each review in a background queue when it is added (one call at a time), so /summary
+    # makes one call over the digests. Off: reviews are shown to the model by their opening lines.
+    llm_background_digests: bool = True
 
     # --- Discord --------------------------------------------------------------------------------
     discord_token: SecretStr | None = None

@@ -98,14 +98,3 @@ class TokenCounter:
     def count_messages(self, messages: list[dict[str, str]]) -> int:
         """Chat messages: content plus ~4 tokens of framing each, plus the reply's priming."""
         return sum(self.count(m.get("content", "")) + 4 for m in messages) + 3
-
-    def truncate(self, text: str, max_tokens: int) -> str:
-        ids = self.encoding.encode(text, disallowed_special=())
-        limit = int(max_tokens / self.margin)
-        if len(ids) <= limit:
-            return text
-        return tiktoken.get_encoding(self.encoding.name).decode(ids[:limit]) if self.exact else _decode(ids[:limit])
-
-
-def _decode(ids: list[int]) -> str:
-    return str(tiktoken.get_encoding(FALLBACK_ENCODING).decode(ids))

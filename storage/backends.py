@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from storage.conversations import ConversationRepository
 from storage.db import Database, Writer
+from storage.digest_queue import DigestQueueRepository
 from storage.errors import InvalidInput, explained
 from storage.films import FilmRepository
 from storage.guild_settings import GuildSettingsRepository
@@ -68,6 +69,7 @@ class SqliteStore:
         self.guild_settings = GuildSettingsRepository(db)
         self.meta = MetaRepository(db)
         self.limits = LimitsRepository(db)
+        self.digest_queue = DigestQueueRepository(db)
 
     @property
     def location(self) -> str:

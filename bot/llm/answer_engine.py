@@ -14,12 +14,14 @@ from collections.abc import Sequence
 
 from bot.llm.breaker import CircuitBreaker
 from bot.llm.budget import DailyBudget
-from bot.llm.client import ChatClient, Message
+from bot.llm.client import ChatClient, JsonSchema, Message, Usage
 from bot.llm.errors import LLMError, unavailable_note
+from bot.llm.grounding import PointChecker, PromptEcho
 from bot.llm.guard import GuardedPoint, GuardFilm, GuardReport, SpoilerGuard
 from bot.llm.material import film_fields
 from bot.llm.points import RETRY_RESERVE, generate_points
 from bot.llm.prompts import PromptSet
+from bot.llm.schema import ANSWER_SCHEMA
 from bot.llm.spotlight import block, clean, new_key
 from bot.services.ask import OFFLINE_ANSWER_NOTE, Answer, AnswerContext, Passage, SourceRef
 from bot.services.reviews import ReviewService
@@ -49,6 +51,8 @@ class LLMAnswerEngine:
         *,
         threshold: float,
         max_output_tokens: int,
+        echo: PromptEcho | None = None,
+        schema: JsonSchema = ANSWER_SCHEMA,
     ) -> None:
         self._chat = chat
         self._prompts = prompts
@@ -57,6 +61,8 @@ class LLMAnswerEngine:
         self._budget = budget
         self.threshold = threshold
         self.max_output_tokens = max_output_tokens
+        self._echo = echo or PromptEcho(prompts.instruction_texts())
+        self._schema = schema
         self.name = f"openai:{chat.model}"
 
     @property
@@ -71,9 +77,13 @@ class LLMAnswerEngine:
             return None  # nothing to answer from; the offline reply says how to name a film
         await self._budget.ensure_available(requester)
         mode: Mode = "spoilers" if context.spoilers else "spoiler_free"
+        usage = Usage()
         try:
             guard, labels = await self._guard(context)
             messages, passages = self._messages(context, mode)
+            checker = PointChecker(
+                self._echo, _shown(passages), background=_facts_text(context),
+            )
             generated = await generate_points(
                 self._chat,
                 messages,
@@ -83,18 +93,21 @@ class LLMAnswerEngine:
                 purpose=f"answer:{mode}",
                 guard=guard,
                 mode=mode,
-                render=render_answer,
+                render=lambda shown: render_answer([g for _, g in shown]),
+                checker=checker,
+                schema=self._schema,
                 on_text=on_text,
+                usage=usage,
             )
         except LLMError as error:
             log.warning("LLM answer failed (%s); answering offline", error.reason)
-            return self._fallback(context, unavailable_note(error, "answer"))
+            return self._fallback(context, unavailable_note(error, "answer"), usage)
         report = GuardReport()
-        guarded = [g for g in (guard.check(p, mode, report) for p in generated.value) if g is not None]
+        guarded = [g for g in (guard.check(p, mode, report) for p in generated.points) if g is not None]
         if not guarded or report.dropped_share > MAX_DROPPED_SHARE:
             log.warning("the guard removed %d of %d answer sentences (%s)",
                         report.sentences_dropped, report.sentences_in, dict(report.reasons))
-            return self._fallback(context, TOO_REVEALING)
+            return self._fallback(context, TOO_REVEALING, usage)
         by_id = {p.review_id: p for p in passages}
         cited = dict.fromkeys(s for g in guarded for s in g.sources)
         sources = [
@@ -108,7 +121,7 @@ class LLMAnswerEngine:
             notes.append(f"The spoiler guard removed {n} sentence{'s' if n != 1 else ''} of the LLM's answer.")
         return Answer(
             render_answer(guarded), context.film, sources, self.name, notes,
-            generated.input_tokens, generated.output_tokens,
+            usage.input_tokens, usage.output_tokens,
         )
 
     # --- guard -----------------------------------------------------------------------------------
@@ -181,7 +194,7 @@ class LLMAnswerEngine:
             blocks.append("(No review excerpts matched this question.)")
         return "\n\n".join(blocks)
 
-    def _fallback(self, context: AnswerContext, note: str) -> Answer | None:
+    def _fallback(self, context: AnswerContext, note: str, usage: Usage) -> Answer | None:
         """The retrieval-only answer with our note. It quotes reviews and film facts verbatim, so a line
         carrying links, mentions or injection talk is left out, unless what carries it is only a
         film's own title (which the person needs to see; it is shown neutralised, as everywhere)."""
@@ -207,6 +220,8 @@ class LLMAnswerEngine:
             text=neutralise("\n".join(lines)),
             sources=[_neutral(s) for s in offline.sources if s in kept],
             notes=notes,
+            input_tokens=usage.input_tokens,  # what the failed LLM attempt spent is still reported
+            output_tokens=usage.output_tokens,
         )
 
 
@@ -221,6 +236,21 @@ def _turn_message(turn: Turn, mode: Mode) -> Message:
         # An earlier answer given with spoilers keeps them behind ||…||: those spans stay out.
         content = " ".join(s.text for s in split_review(content) if not s.marked)
     return {"role": "assistant" if turn.role == "assistant" else "user", "content": content}
+
+
+def _shown(passages: Sequence[Passage]) -> dict[int, str]:
+    shown: dict[int, str] = {}
+    for passage in passages:
+        shown[passage.review_id] = f"{shown.get(passage.review_id, '')} {passage.text}".strip()
+    return shown
+
+
+def _facts_text(context: AnswerContext) -> str:
+    parts: list[str] = []
+    if context.facts is not None:
+        parts += [value for _, value in film_fields(context.facts.film, characters=context.spoilers)]
+    parts += [f"{s.film.label} {s.film.logline or ''}" for s in context.similar]
+    return " ".join(parts)
 
 
 def render_answer(points: Sequence[GuardedPoint]) -> str:

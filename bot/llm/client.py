@@ -70,6 +70,25 @@ class Completion:
     text: str
     input_tokens: int
     output_tokens: int
+    truncated: bool = False  # cut off at the output cap (only returned when the caller allows it)
+
+
+@dataclass(slots=True)
+class Usage:
+    """Tokens spent by every call of one request, failed calls included.
+
+    Passed down to each `ChatClient.complete`, which adds to it as soon as the server has answered,
+    so a summary that ends offline still reports what it spent (`--json` used to say 0/0).
+    """
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    calls: int = 0
+
+    def add(self, input_tokens: int, output_tokens: int) -> None:
+        self.input_tokens += input_tokens
+        self.output_tokens += output_tokens
+        self.calls += 1
 
 
 @dataclass(slots=True)
@@ -95,6 +114,7 @@ class ChatClient:
         token_param: TokenParam = "max_tokens",
         response_format: ResponseFormat = "json_schema",
         breaker: CircuitBreaker | None = None,
+        retry_timeouts: bool = True,
     ) -> None:
         self._client = client.with_options(max_retries=0)  # retries are ours (see the module docstring)
         self.model = model
@@ -105,6 +125,9 @@ class ChatClient:
         self.response_format = response_format
         self.breaker = breaker or CircuitBreaker()
         self.max_retries = max_retries
+        # A single-slot local server still works on a request the client gave up on: retrying a
+        # timeout there queues a second copy behind the first, and both are too late.
+        self.retry_timeouts = retry_timeouts
         self.max_wait = min(timeout, MAX_WAIT)
         # Every attempt (each bounded by the per-read timeout) and every wait between them.
         self.deadline = timeout * (max_retries + 1) + self.max_wait * max_retries + DEADLINE_MARGIN
@@ -126,8 +149,15 @@ class ChatClient:
         purpose: str,
         schema: JsonSchema | None = None,
         on_delta: DeltaCallback | None = None,
+        usage: Usage | None = None,
+        allow_truncated: bool = False,
     ) -> Completion:
-        """The answer's text. Streams (calling `on_delta` with each piece) when `on_delta` is given."""
+        """The answer's text. Streams (calling `on_delta` with each piece) when `on_delta` is given.
+
+        `usage` receives the tokens of every attempt that got an answer. `allow_truncated` returns
+        an answer cut off at the output cap (marked `truncated`) instead of raising: a streamed list
+        of points can still use the points it completed.
+        """
         prompt_tokens = self.prompt_tokens(messages)
         if prompt_tokens + max_tokens > self.context_window:
             raise LLMContextTooLong(
@@ -137,7 +167,7 @@ class ChatClient:
         # concurrent calls can't all pass one check), and replaced by its real usage in _finish.
         async with self.budget.reserve(requester, prompt_tokens + max_tokens) as reserved:
             return await self._complete(
-                messages, max_tokens, schema, on_delta, prompt_tokens, reserved, purpose
+                messages, max_tokens, schema, on_delta, prompt_tokens, reserved, purpose, usage, allow_truncated
             )
 
     async def _complete(
@@ -149,6 +179,8 @@ class ChatClient:
         prompt_tokens: int,
         reserved: Reserved,
         purpose: str,
+        usage: Usage | None,
+        allow_truncated: bool,
     ) -> Completion:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.deadline
@@ -157,7 +189,7 @@ class ChatClient:
             relay = _Relay(on_delta) if on_delta is not None else None
             try:
                 raw = await self._attempt(messages, max_tokens, schema, relay, deadline)
-                return await self._finish(raw, prompt_tokens, reserved, purpose)
+                return await self._finish(raw, prompt_tokens, reserved, purpose, usage, allow_truncated)
             except LLMPaused:
                 if failed is not None:
                     raise failed from None  # the breaker opened during our own retries: say why
@@ -198,22 +230,33 @@ class ChatClient:
             _check_response(raw)
             return raw
 
-    async def _finish(self, raw: _Raw, prompt_tokens: int, reserved: Reserved, purpose: str) -> Completion:
+    async def _finish(
+        self,
+        raw: _Raw,
+        prompt_tokens: int,
+        reserved: Reserved,
+        purpose: str,
+        usage: Usage | None,
+        allow_truncated: bool,
+    ) -> Completion:
         completion = Completion(
             raw.text,
             raw.input_tokens if raw.input_tokens is not None else prompt_tokens,
             raw.output_tokens if raw.output_tokens is not None else self.counter.count(raw.text),
+            truncated=raw.finish_reason == "length",
         )
         await reserved.settle(purpose, completion.input_tokens, completion.output_tokens)
+        if usage is not None:
+            usage.add(completion.input_tokens, completion.output_tokens)
         if raw.refusal or raw.finish_reason == "content_filter":
             raise LLMRefused(f"finish_reason={raw.finish_reason}, refusal={raw.refusal!r}")
-        if raw.finish_reason == "length":
+        if completion.truncated and not allow_truncated:
             raise LLMMalformedOutput("the answer was cut off at the output token cap")
         return completion
 
     def _wait(self, error: LLMError, attempt: int) -> float | None:
         """Seconds to wait before the next attempt, or None when this failure is not worth one."""
-        if not isinstance(error, RETRYABLE):
+        if not isinstance(error, RETRYABLE) or (isinstance(error, LLMTimeout) and not self.retry_timeouts):
             return None
         if error.retry_after is not None and error.retry_after > 0:
             # The server says when; longer than a person should wait means: give up now.

@@ -56,9 +56,16 @@ class LLMContextTooLong(LLMError):
 
 
 class LLMMalformedOutput(LLMError):
-    """Empty, truncated, not JSON, or JSON that does not match what the prompt asked for."""
+    """Empty, truncated, not JSON, or JSON that does not match what the prompt asked for.
+
+    `reason_text` is what a retry tells the model went wrong (the detail, unless given).
+    """
 
     reason = "gave an unusable answer"
+
+    def __init__(self, detail: str = "", *, retry_after: float | None = None, reason_text: str = "") -> None:
+        super().__init__(detail, retry_after=retry_after)
+        self.reason_text = reason_text or self.detail
 
 
 class LLMBrokenResponse(LLMMalformedOutput):

@@ -38,10 +38,6 @@ def film_body(film: Film, *, characters: bool) -> str:
     return "\n".join(f"{name}: {datamark(value)}" for name, value in film_fields(film, characters=characters) if value)
 
 
-def film_block(film: Film, key: str, *, characters: bool) -> str:
-    return block("film", "", key, film_fields(film, characters=characters))
-
-
 def rating_label(rating: float | None) -> str:
     return f"rating {rating:g}/5" if rating is not None else "no rating"
 
@@ -53,6 +49,10 @@ class ReviewMaterial:
     review: Review
     said: str  # sentences the allow-list finds safe
     spoilers: str  # sentences judged spoilers ('' in spoiler-free mode)
+
+    @property
+    def text(self) -> str:
+        return f"{self.said} {self.spoilers}".strip()
 
     @property
     def empty(self) -> bool:
@@ -76,6 +76,12 @@ def material(review: Review, mode: Mode, allow: AllowList) -> ReviewMaterial:
     safe = [s.text for s in allow.safe_sentences(review)]
     spoilers = [s.text for s in allow.plot_sentences(review)] if mode == "spoilers" else []
     return ReviewMaterial(review, " ".join(safe), " ".join(spoilers))
+
+
+def opening(text: str, words: int) -> str:
+    """The first `words` words of `text`, with an ellipsis when there is more."""
+    split = text.split()
+    return " ".join(split[:words]) + ("…" if len(split) > words else "")
 
 
 def known_spoilers(reviews: Sequence[Review], allow: AllowList) -> list[str]:

@@ -89,6 +89,14 @@ class PromptSet:
 
         return [{"role": "system", "content": fill(prompt.system)}, {"role": "user", "content": fill(prompt.user)}]
 
+    def instruction_texts(self) -> list[str]:
+        """Every prompt's own words (placeholders removed): what no answer may carry (grounding.PromptEcho)."""
+        texts: list[str] = []
+        for prompt in self.prompts.values():
+            for text in (prompt.system, prompt.user, *prompt.fragments.values()):
+                texts.append(_PLACEHOLDER.sub(" ", text))
+        return texts
+
     def file_version(self, name: str) -> str:
         return self.prompts[name].version
 

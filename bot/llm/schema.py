@@ -16,32 +16,61 @@ from typing import Any
 from bot.llm.client import JsonSchema
 from bot.llm.errors import LLMMalformedOutput
 
-MAX_POINT_CHARS = 600
+MAX_POINT_CHARS = 600  # a point longer than this is a pasted paragraph, not a point
+POINT_TEXT_CHARS = 320  # the length cap asked of servers that enforce one (two sentences)
 MAX_DIGEST_CHARS = 700
 
-POINTS_SCHEMA = JsonSchema(
-    "reviewbot_points",
-    {
-        "type": "object",
-        "properties": {
-            "points": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "text": {"type": "string"},
-                        "sources": {"type": "array", "items": {"type": "integer"}},
-                        "spoiler": {"type": "boolean"},
+# The aspects a summary point is about: the model picks one per point (an enum it cannot fill with
+# prose), and the summary is rendered grouped by aspect, like the offline one.
+ASPECTS = ("acting", "direction", "writing", "visuals", "sound", "pacing", "tone", "plot", "verdict")
+
+
+def points_schema(
+    *, min_points: int = 1, max_points: int = 8, aspects: bool = False, text_chars: int | None = None
+) -> JsonSchema:
+    """The points answer's schema.
+
+    `minItems` makes `{"points": []}` impossible for servers that enforce the schema (a small model
+    under a retry instruction answered exactly that). `text_chars` caps each text (llama.cpp and
+    Ollama turn the schema into a grammar and stop the string there: a pasted paragraph cannot
+    happen); it is left out for hosted APIs, whose strict mode refuses unknown keywords.
+    Field order matters to a model writing left to right: the aspect and the review it comes from
+    first, then the sentence about them.
+    """
+    text: dict[str, Any] = {"type": "string"}
+    if text_chars:
+        text["maxLength"] = text_chars
+    item: dict[str, Any] = {}
+    if aspects:
+        item["aspect"] = {"type": "string", "enum": list(ASPECTS)}
+    item["sources"] = {"type": "array", "items": {"type": "integer"}}
+    item["text"] = text
+    item["spoiler"] = {"type": "boolean"}
+    return JsonSchema(
+        "reviewbot_points",
+        {
+            "type": "object",
+            "properties": {
+                "points": {
+                    "type": "array",
+                    "minItems": min_points,
+                    "maxItems": max_points,
+                    "items": {
+                        "type": "object",
+                        "properties": item,
+                        "required": list(item),
+                        "additionalProperties": False,
                     },
-                    "required": ["text", "sources", "spoiler"],
-                    "additionalProperties": False,
-                },
-            }
+                }
+            },
+            "required": ["points"],
+            "additionalProperties": False,
         },
-        "required": ["points"],
-        "additionalProperties": False,
-    },
-)
+    )
+
+
+POINTS_SCHEMA = points_schema()
+ANSWER_SCHEMA = points_schema(min_points=1, max_points=4)
 DIGEST_SCHEMA = JsonSchema(
     "reviewbot_digest",
     {
@@ -70,6 +99,20 @@ class Point:
     text: str
     sources: tuple[int, ...]
     spoiler: bool
+    aspect: str = ""
+
+
+# A sentence is complete when it ends with a full stop, ! or ? (an ellipsis too), optionally followed
+# by closing quotes or brackets. An unescaped `"` inside a JSON string ends the string early under a
+# grammar ("calling it a "), leaving a half-sentence: those ends are cut off, not shown.
+_SENTENCE_END = re.compile(r"""[.!?…](?:["'’”)\]]*)(?=\s|$)""")
+
+
+def complete_sentences(text: str) -> str:
+    """`text` up to its last complete sentence ('' when it has none)."""
+    text = text.strip()
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    return text[: ends[-1]].strip() if ends else ""
 
 
 def load_object(text: str) -> dict[str, Any]:
@@ -109,16 +152,29 @@ def point_from(item: object, known_ids: Collection[int]) -> Point | None:
     if not isinstance(item, dict):
         return None
     text = item.get("text")
-    if not isinstance(text, str) or not text.strip() or len(text) > MAX_POINT_CHARS:
+    if not isinstance(text, str) or len(text) > MAX_POINT_CHARS:
+        return None
+    text = complete_sentences(" ".join(text.split()))
+    if not text:
         return None
     sources = _ids(item.get("sources", []), known_ids)
     if sources is None:
         return None
     spoiler = item.get("spoiler")
-    return Point(" ".join(text.split()), sources, spoiler is not False)  # missing or odd flag: spoiler
+    aspect = item.get("aspect")
+    return Point(
+        text, sources, spoiler is not False,  # missing or odd flag: spoiler
+        aspect if isinstance(aspect, str) and aspect in ASPECTS else "",
+    )
 
 
-def parse_points(text: str, known_ids: Collection[int]) -> list[Point]:
+def parse_points(text: str, known_ids: Collection[int], *, truncated: bool = False) -> list[Point]:
+    """The usable points of an answer. `truncated`: cut off at the output cap; its complete points count."""
+    if truncated:
+        points = PointStream(known_ids).feed(text)
+        if not points:
+            raise LLMMalformedOutput("the answer was cut off before its first complete point")
+        return points
     value = load_object(text)
     items = value.get("points")
     if not isinstance(items, list):

@@ -4,33 +4,37 @@ Route:
 1. Nothing is sent without budget: BudgetExceeded before the first call when today's tokens are spent.
 2. What the model may read (bot/llm/material.py): in spoiler-free mode only safe sentences.
 3. Small films (material within `direct_max_tokens`): one call over the reviews themselves.
-   Larger films: per-review digests (made once, stored, reused; bot/llm/digests.py), then one call
-   over the digests. Digests that still do not fit are narrowed to a representative selection
-   (bot/llm/selection.py). When today's budget cannot pay for every missing digest, a representative
-   subset is digested and the summary says so (and is not cached).
-4. The model answers in JSON points; each point goes through the guard (bot/llm/guard.py), also
-   while streaming. Too much removed, or any LLM failure: the offline summary, with a note.
+   Larger films: one call over the per-review digests, which the background queue made when the
+   reviews were added (bot/llm/digest_queue.py); never a digest call here, so a cache miss is one
+   call. A review the queue has not read yet is shown by its opening words (and the summary is not
+   cached). Blocks that do not all fit are narrowed to a representative selection (selection.py).
+4. The model answers in JSON points, one or more per aspect. Each point is checked against the
+   reviews it cites (bot/llm/grounding.py: no prompt echo, nothing unsupported, no pasted passages)
+   and goes through the spoiler guard (bot/llm/guard.py), also while streaming: people see each
+   approved point as it arrives, and a progress line before the first. An answer with no usable
+   point is asked again once, stricter; then, or on any LLM failure, the offline summary with a note.
+   The tokens spent are reported either way.
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.llm.breaker import CircuitBreaker
 from bot.llm.budget import DailyBudget
-from bot.llm.client import ChatClient, Message
+from bot.llm.client import ChatClient, Message, Usage
+from bot.llm.digest_queue import DigestWorker
 from bot.llm.digests import Digester
 from bot.llm.errors import LLMContextTooLong, LLMError, unavailable_note
+from bot.llm.grounding import PointChecker, PromptEcho
 from bot.llm.guard import GuardedPoint, GuardFilm, GuardReport, SpoilerGuard
-from bot.llm.material import ReviewMaterial, film_body, material, review_block
+from bot.llm.material import film_body, material, opening, review_block
 from bot.llm.points import RETRY_RESERVE, complete_parsed, generate_points
 from bot.llm.prompts import PromptSet
-from bot.llm.schema import CHECK_SCHEMA, parse_check
+from bot.llm.schema import ASPECTS, CHECK_SCHEMA, Point, parse_check, points_schema
 from bot.llm.selection import Candidate, select_representative
 from bot.llm.spotlight import block, new_key
 from bot.services.reviews import ReviewService
@@ -39,16 +43,21 @@ from bot.spoilers.allowlist import AllowList
 from bot.summarize.offline import SUMMARY_CHAR_LIMIT, summary_header
 from bot.text.safety import neutralise, unsafe_reason
 from bot.text.segments import split_review
-from storage.records import Digest, Film, Review
+from storage.records import Film, Review
 
 log = logging.getLogger(__name__)
 
-MAX_POINTS = 8
+MAX_POINTS = 7  # one per aspect and a verdict: more makes a small model slow and repetitive
+MIN_POINTS = 2
+EXCERPT_WORDS = 60  # a review without a digest yet is shown by this many of its first words
 MAX_DROPPED_SHARE = 0.5  # the guard removing more than this of an answer means: don't trust the rest
 SPOILER_CHECK_MAX_TOKENS = 200
-DIGEST_BLOCK_TOKENS = 150  # a digest in the final prompt, datamarked: for estimating the final call
 TOO_REVEALING = "The LLM's summary gave away too much of the plot, so this is the offline summary."
 NOTHING_SAFE = "Every stored review sentence may reveal the plot, so no LLM summary was written."
+ASPECT_LABELS = {
+    "acting": "Acting", "direction": "Direction", "writing": "Writing", "visuals": "Look",
+    "sound": "Music & sound", "pacing": "Pacing", "tone": "Tone", "plot": "Story", "verdict": "Verdict",
+}
 
 
 class _NothingToShow(Exception):
@@ -56,15 +65,18 @@ class _NothingToShow(Exception):
 
 
 @dataclass(slots=True)
-class _Spend:
-    input_tokens: int = 0
-    output_tokens: int = 0
-    notes: list[str] = field(default_factory=list)
-    complete: bool = True  # False when only part of the reviews could be read (budget)
+class _Spend(Usage):
+    """Tokens of every call for one summary (failed ones too), and notes for the reader."""
 
-    def add(self, input_tokens: int, output_tokens: int) -> None:
-        self.input_tokens += input_tokens
-        self.output_tokens += output_tokens
+    notes: list[str] = field(default_factory=list)
+    complete: bool = True  # False when some reviews were shown by their opening (no digest yet)
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    messages: list[Message]
+    known_ids: list[int]
+    shown: dict[int, str]  # review id -> what the model was shown of it (for the support check)
 
 
 class LLMSummaryEngine:
@@ -81,6 +93,8 @@ class LLMSummaryEngine:
         max_output_tokens: int,
         direct_max_tokens: int,
         spoiler_check: bool = False,
+        text_chars: int | None = None,
+        worker: DigestWorker | None = None,
     ) -> None:
         self._chat = chat
         self._prompts = prompts
@@ -92,10 +106,12 @@ class LLMSummaryEngine:
         self.max_output_tokens = max_output_tokens
         self.direct_max_tokens = direct_max_tokens
         self.spoiler_check = spoiler_check
+        self.text_chars = text_chars  # a per-point length cap in the schema (servers that enforce it)
+        self._echo = PromptEcho(prompts.instruction_texts())
+        self.worker = worker  # the background digest queue (bot/llm/digest_queue.py)
         self.name = f"openai:{chat.model}"
         # The cache key follows the prompts, the guard's threshold and the optional second check.
         self.prompt_version = f"{prompts.version}-t{threshold:.3f}{'-c' if spoiler_check else ''}"
-        self._film_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
     @property
     def breaker(self) -> CircuitBreaker:
@@ -120,10 +136,11 @@ class LLMSummaryEngine:
         try:
             allow = AllowList.for_film(film, reviews, threshold=self.threshold)
             guard = await self._guard(film, reviews, allow)
-            lock = self._film_locks.setdefault(film.id, asyncio.Lock())
-            async with lock:  # two people asking at once: the second reuses the first one's digests
-                messages, known_ids = await self._prepare(film, reviews, mode, guard, allow, requester, spend)
-            return await self._write(film, reviews, mode, guard, messages, known_ids, requester, spend, on_text)
+            prepared = await self._prepare(film, reviews, mode, allow, spend)
+            if on_text is not None:
+                count = len(prepared.known_ids)
+                await on_text(progress_text(summary_header(film, reviews), count))
+            return await self._write(film, reviews, mode, guard, prepared, requester, spend, on_text)
         except _NothingToShow:
             result = await self._offline.summarize(film, reviews, mode=mode, requester=requester)
             return EngineOutput(result.text, result.sources, notes=[NOTHING_SAFE])
@@ -150,43 +167,48 @@ class LLMSummaryEngine:
             film=film_body(film, characters=mode == "spoilers"),
             reviews="\n\n".join(blocks),
             review_count=count,
+            min_points=_min_points(count),
             max_points=MAX_POINTS,
         )
 
     async def _prepare(
-        self,
-        film: Film,
-        reviews: Sequence[Review],
-        mode: Mode,
-        guard: SpoilerGuard,
-        allow: AllowList,
-        requester: Requester,
-        spend: _Spend,
-    ) -> tuple[list[Message], list[int]]:
+        self, film: Film, reviews: Sequence[Review], mode: Mode, allow: AllowList, spend: _Spend
+    ) -> _Prepared:
         key = new_key()
         items = [m for m in (material(r, mode, allow) for r in reviews) if not m.empty]
         if not items:
             raise _NothingToShow
         direct = self._messages(film, mode, key, [i.block(key) for i in items], len(items))
         if self._chat.prompt_tokens(direct) <= min(self.direct_max_tokens, self.input_budget):
-            return direct, [i.review.id for i in items]
+            return _Prepared(direct, [i.review.id for i in items], {i.review.id: i.text for i in items})
 
-        digests = await self._digests(film, items, guard, requester, spend)
+        digests = await self._digester.stored(items)
         blocks: dict[int, str] = {}
+        shown: dict[int, str] = {}
         candidates: list[Candidate] = []
+        waiting = 0
         for item in items:
             digest = digests.get(item.review.id)
-            if digest is None:
+            if digest is not None:
+                said, spoilers = digest.safe_digest, digest.spoiler_digest if mode == "spoilers" else ""
+            else:  # not read by the queue yet: its opening words stand in
+                waiting += 1
+                said, spoilers = opening(item.said, EXCERPT_WORDS), opening(item.spoilers, EXCERPT_WORDS)
+            if not said and not spoilers:
                 continue
-            spoilers = digest.spoiler_digest if mode == "spoilers" else ""
-            if not digest.safe_digest and not spoilers:
-                continue
-            blocks[item.review.id] = review_block(item.review, key, digest.safe_digest, spoilers)
+            blocks[item.review.id] = review_block(item.review, key, said, spoilers)
+            shown[item.review.id] = f"{said} {spoilers}"
             candidates.append(
                 Candidate(
                     item.review.id, item.review.author, item.review.rating,
-                    f"{digest.safe_digest} {spoilers}", self._chat.counter.count(blocks[item.review.id]) + 2,
+                    shown[item.review.id], self._chat.counter.count(blocks[item.review.id]) + 2,
                 )
+            )
+        if waiting:
+            spend.complete = False  # written again once the queue has read every review
+            spend.notes.append(
+                f"{waiting} of {len(items)} reviews are still being read in the background; "
+                "their opening lines were used."
             )
         base = self._chat.prompt_tokens(self._messages(film, mode, key, [], len(candidates)))
         chosen = select_representative(candidates, self.input_budget - base)
@@ -198,53 +220,7 @@ class LLMSummaryEngine:
                 "all of them do not fit in the model's context window."
             )
         messages = self._messages(film, mode, key, [blocks[c.review_id] for c in chosen], len(chosen))
-        return messages, [c.review_id for c in chosen]
-
-    async def _digests(
-        self,
-        film: Film,
-        items: Sequence[ReviewMaterial],
-        guard: SpoilerGuard,
-        requester: Requester,
-        spend: _Spend,
-    ) -> dict[int, Digest]:
-        """Stored digests plus new ones for the reviews missing one (as many as today's budget pays)."""
-        digests = await self._digester.stored(items)
-        missing = [i for i in items if i.review.id not in digests]
-        if missing:
-            affordable = await self._affordable(film, missing, len(items), requester)
-            if len(affordable) < len(missing):
-                spend.complete = False
-                spend.notes.append(
-                    f"Written from {len(digests) + len(affordable)} of {len(items)} reviews: today's LLM "
-                    "token allowance does not cover reading the rest yet."
-                )
-            batch = await self._digester.make(film, affordable, guard, requester)
-            spend.add(batch.input_tokens, batch.output_tokens)
-            digests.update(batch.digests)
-        return digests
-
-    async def _affordable(
-        self, film: Film, missing: Sequence[ReviewMaterial], total: int, requester: Requester
-    ) -> list[ReviewMaterial]:
-        """The missing reviews to digest now: all, or a representative subset today's budget covers.
-
-        Raises BudgetExceeded (before any call) when today's budget covers neither the final call
-        nor, when no review has a digest yet, a single digest.
-        """
-        left = await self._budget.remaining(requester)
-        final = min(self._chat.context_window, 1000 + total * DIGEST_BLOCK_TOKENS + self.max_output_tokens)
-        costs = {i.review.id: self._digester.estimate(film, i) for i in missing}
-        if sum(costs.values()) + final <= left:
-            return list(missing)
-        already = total - len(missing)  # reviews with a stored digest: enough to write from, if need be
-        await self._budget.ensure_available(requester, final + (0 if already else min(costs.values())))
-        candidates = [
-            Candidate(i.review.id, i.review.author, i.review.rating, f"{i.said} {i.spoilers}", costs[i.review.id])
-            for i in missing
-        ]
-        chosen = {c.review_id for c in select_representative(candidates, left - final)}
-        return [i for i in missing if i.review.id in chosen]
+        return _Prepared(messages, [c.review_id for c in chosen], {c.review_id: shown[c.review_id] for c in chosen})
 
     # --- writing ---------------------------------------------------------------------------------
     async def _write(
@@ -253,31 +229,37 @@ class LLMSummaryEngine:
         reviews: Sequence[Review],
         mode: Mode,
         guard: SpoilerGuard,
-        messages: list[Message],
-        known_ids: list[int],
+        prepared: _Prepared,
         requester: Requester,
         spend: _Spend,
         on_text: TextCallback | None,
     ) -> EngineOutput:
         header = summary_header(film, reviews)
+        count = len(prepared.known_ids)
         generated = await generate_points(
             self._chat,
-            messages,
-            known_ids=known_ids,
+            prepared.messages,
+            known_ids=prepared.known_ids,
             max_tokens=self.max_output_tokens,
             requester=requester,
             purpose=f"summary:{mode}",
             guard=guard,
             mode=mode,
             render=lambda shown: render_summary(header, shown),
+            checker=PointChecker(self._echo, prepared.shown),
+            schema=points_schema(
+                min_points=_min_points(count), max_points=MAX_POINTS, aspects=True, text_chars=self.text_chars
+            ),
             on_text=on_text,
+            usage=spend,
         )
-        spend.add(generated.input_tokens, generated.output_tokens)
         report = GuardReport()
-        guarded = [g for g in (guard.check(p, mode, report) for p in generated.value) if g is not None]
-        if self.spoiler_check and mode == "spoiler_free" and guarded:
-            guarded = await self._second_opinion(film, guarded, requester, spend, report)
-        if not guarded or report.dropped_share > MAX_DROPPED_SHARE:
+        kept = [(p, g) for p, g in ((p, guard.check(p, mode, report)) for p in generated.points) if g is not None]
+        # Sentences the checks removed still say how much plot the model tried to give away.
+        revealing = count_reveals(guard, generated.checks.removed, report)
+        if self.spoiler_check and mode == "spoiler_free" and kept:
+            kept = await self._second_opinion(film, kept, requester, spend, report)
+        if not kept or report.dropped_share > MAX_DROPPED_SHARE:
             log.warning(
                 "film %s: the guard removed %d of %d sentences (%s); answering offline",
                 film.id, report.sentences_dropped, report.sentences_in, dict(report.reasons),
@@ -288,20 +270,31 @@ class LLMSummaryEngine:
         if report.sentences_dropped:
             n = report.sentences_dropped
             notes.append(f"The spoiler guard removed {n} sentence{'s' if n != 1 else ''} of the LLM's answer.")
-        sources = list(dict.fromkeys(s for g in guarded for s in g.sources))
+        removed = generated.checks.sentences_dropped - revealing
+        if removed > 0:
+            notes.append(
+                f"{removed} sentence{'s' if removed != 1 else ''} the reviews do not support "
+                f"{'were' if removed != 1 else 'was'} left out."
+            )
+        sources = list(dict.fromkeys(s for _, g in kept for s in g.sources))
         return EngineOutput(
-            render_summary(header, guarded), sources, spend.input_tokens, spend.output_tokens, notes,
+            render_summary(header, kept), sources, spend.input_tokens, spend.output_tokens, notes,
             cacheable=spend.complete,
         )
 
     async def _second_opinion(
-        self, film: Film, guarded: list[GuardedPoint], requester: Requester, spend: _Spend, report: GuardReport
-    ) -> list[GuardedPoint]:
+        self,
+        film: Film,
+        points: list[tuple[Point, GuardedPoint]],
+        requester: Requester,
+        spend: _Spend,
+        report: GuardReport,
+    ) -> list[tuple[Point, GuardedPoint]]:
         """Optional (LLM_SPOILER_CHECK): ask the model which sentences of the draft spoil the film.
 
         A failed check is a failed summary (fail closed): the LLMError reaches the offline fallback.
         """
-        sentences = [(index, span.text) for index, g in enumerate(guarded) for span in split_review(g.text)]
+        sentences = [(index, span.text) for index, (_, g) in enumerate(points) for span in split_review(g.text)]
         key = new_key()
         draft = block("draft", "", key, [(str(n), text) for n, (_, text) in enumerate(sentences, 1)])
         messages = self._prompts.render(
@@ -310,18 +303,17 @@ class LLMSummaryEngine:
         parsed = await complete_parsed(
             self._chat, messages, lambda text: parse_check(text, len(sentences)),
             max_tokens=SPOILER_CHECK_MAX_TOKENS, requester=requester, purpose="spoiler_check",
-            schema=CHECK_SCHEMA,
+            schema=CHECK_SCHEMA, usage=spend,
         )
-        spend.add(parsed.input_tokens, parsed.output_tokens)
         if not parsed.value:
-            return guarded
+            return points
         report.drop("llm_check", len(parsed.value))
         kept: dict[int, list[str]] = {}
         for n, (index, text) in enumerate(sentences, 1):
             if n not in parsed.value:
                 kept.setdefault(index, []).append(text)
         return [
-            GuardedPoint(" ".join(kept[i]), g.sources, g.hidden) for i, g in enumerate(guarded) if i in kept
+            (p, GuardedPoint(" ".join(kept[i]), g.sources, g.hidden)) for i, (p, g) in enumerate(points) if i in kept
         ]
 
     async def _fallback(
@@ -340,14 +332,48 @@ class LLMSummaryEngine:
         )
 
 
-def render_summary(header: str, points: Sequence[GuardedPoint], char_limit: int = SUMMARY_CHAR_LIMIT) -> str:
-    """Header and one bullet per point, within the length limit; mentions and links neutralised."""
+def count_reveals(guard: SpoilerGuard, removed: Sequence[tuple[str, bool]], report: GuardReport) -> int:
+    """Add the sentences the checks removed to `report` as the guard judges them (spoiler-free);
+    returns how many of them the guard would have removed too."""
+    before = report.sentences_dropped
+    for text, flag in removed:
+        guard.check(Point(text, (), flag), "spoiler_free", report)
+    return report.sentences_dropped - before
+
+
+def _min_points(review_count: int) -> int:
+    return min(MIN_POINTS, review_count)
+
+
+def progress_text(header: str, review_count: int) -> str:
+    """What people see while a (slow, local) model reads: the header and what is happening."""
+    return f"{neutralise(header)}\n*Reading {review_count} review{'s' if review_count != 1 else ''}…*"
+
+
+def render_summary(
+    header: str, points: Sequence[tuple[Point, GuardedPoint]], char_limit: int = SUMMARY_CHAR_LIMIT
+) -> str:
+    """Header and one line per aspect (in the order the model gave them, the verdict last), within
+    the length limit; mentions and links neutralised."""
+    order: dict[str, list[str]] = {}
+    for point, guarded in points:
+        aspect = point.aspect if point.aspect in ASPECTS else ""
+        order.setdefault(aspect, []).append(neutralise(guarded.text))
+    if "verdict" in order:
+        order["verdict"] = order.pop("verdict")
     lines = [neutralise(header)]
     used = len(lines[0])
-    for point in points:
-        line = f"• {neutralise(point.text)}"
-        if used + 1 + len(line) > char_limit:
-            break
-        lines.append(line)
-        used += 1 + len(line)
+    for aspect, texts in order.items():
+        label = ASPECT_LABELS.get(aspect)
+        groups = [texts] if label else [[t] for t in texts]  # points without an aspect: one line each
+        for group in groups:
+            line = f"• **{label}**:" if label else "•"
+            for text in group:  # as many of the group's points as fit
+                if used + 1 + len(line) + 1 + len(text) > char_limit:
+                    break
+                line += f" {text}"
+            if line.endswith(":") or line == "•":
+                continue
+            lines.append(line)
+            used += 1 + len(line)
     return "\n".join(lines)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from urllib.parse import urlparse
@@ -12,8 +13,11 @@ from bot.llm.answer_engine import LLMAnswerEngine
 from bot.llm.breaker import CircuitBreaker
 from bot.llm.budget import DailyBudget
 from bot.llm.client import ChatClient, TokenParam
+from bot.llm.digest_queue import DigestWorker
 from bot.llm.digests import DIGEST_MAX_TOKENS, Digester
+from bot.llm.probe import probe
 from bot.llm.prompts import PromptSet
+from bot.llm.schema import POINT_TEXT_CHARS
 from bot.llm.summary_engine import LLMSummaryEngine
 from bot.services.ask import AnswerEngine
 from bot.services.reviews import ReviewService
@@ -67,12 +71,18 @@ async def build_llm_engines(
         per_user=settings.llm_daily_tokens_per_user,
         per_guild=settings.llm_daily_tokens_per_guild,
     )
+    server = await probe(client, settings.openai_base_url)
+    context_window = settings.llm_context_window
+    if server.context_window and server.context_window < context_window:
+        log.info("the server's context is %d tokens; using that", server.context_window)
+        context_window = server.context_window
     chat = ChatClient(
         client,
         model=settings.llm_model,
         counter=counter,
         budget=budget,
-        context_window=settings.llm_context_window,
+        context_window=context_window,
+        retry_timeouts=not server.single_slot,
         timeout=settings.llm_timeout_seconds,
         max_retries=settings.llm_max_retries,
         token_param=token_parameter(settings),
@@ -88,19 +98,33 @@ async def build_llm_engines(
         chat, prompts, store.summaries, engine=engine_name, concurrency=settings.llm_concurrency,
         max_tokens=min(DIGEST_MAX_TOKENS, settings.llm_max_output_tokens),
     )
+    worker = DigestWorker(
+        store.digest_queue, digester, reviews, store.films, threshold=settings.spoiler_threshold
+    )
+    if settings.llm_background_digests:
+        task = asyncio.create_task(worker.run(), name="digest-queue")
+
+        async def stop() -> None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+        stack.push_async_callback(stop)
     summary = LLMSummaryEngine(
         chat, prompts, digester, offline, reviews, budget,
         threshold=settings.spoiler_threshold,
         max_output_tokens=settings.llm_max_output_tokens,
         direct_max_tokens=settings.llm_direct_max_tokens,
         spoiler_check=settings.llm_spoiler_check,
+        worker=worker,
+        text_chars=POINT_TEXT_CHARS if server.local else None,
     )
     answer = LLMAnswerEngine(
         chat, prompts, reviews, store.films, budget,
         threshold=settings.spoiler_threshold, max_output_tokens=settings.llm_max_output_tokens,
     )
     log.info(
-        "LLM engine %s at %s (context %d tokens, prompts %s)",
-        engine_name, settings.openai_base_url or "api.openai.com", settings.llm_context_window, prompts.version,
+        "LLM engine %s at %s (%s server, context %d tokens, prompts %s)",
+        engine_name, settings.openai_base_url or "api.openai.com", server.kind, context_window, prompts.version,
     )
     return summary, answer

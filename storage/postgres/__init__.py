@@ -9,6 +9,7 @@ from typing import TypeVar
 from storage.errors import InvalidInput
 from storage.ports import CatalogueLoader, ImportUnit
 from storage.postgres.db import Conn, PostgresDatabase, redacted
+from storage.postgres.digest_queue import PgDigestQueueRepository
 from storage.postgres.limits import PgLimitsRepository
 from storage.postgres.repos import (
     PgConversationRepository,
@@ -44,6 +45,7 @@ class PostgresStore:
         self.guild_settings = PgGuildSettingsRepository(db)
         self.meta = PgMetaRepository(db)
         self.limits = PgLimitsRepository(db)
+        self.digest_queue = PgDigestQueueRepository(db)
 
     @property
     def location(self) -> str:

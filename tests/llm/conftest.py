@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bot.app import Services, open_services
+from bot.llm.digest_queue import DigestWorker
 from bot.settings import Settings
 from bot.tokens import TokenCounter
 from tests.fakes.fake_openai import ChatRequest, FakeOpenAI
@@ -19,6 +20,7 @@ LLM_DEFAULTS: dict[str, Any] = {
     "llm_timeout_seconds": 0.5,
     "llm_daily_tokens_per_user": 10**9,  # budgets out of the way unless a test sets one
     "llm_daily_tokens_per_guild": 10**9,
+    "llm_background_digests": False,  # tests drain the queue themselves (`digest_worker(services).drain()`)
 }
 
 OpenLLM = Callable[..., AbstractAsyncContextManager[Services]]
@@ -52,6 +54,12 @@ def open_llm(make_settings: Callable[..., Settings], fake: FakeOpenAI) -> OpenLL
 async def llm(open_llm: OpenLLM) -> AsyncIterator[Services]:
     async with open_llm() as services:
         yield services
+
+
+def digest_worker(services: Services) -> DigestWorker:
+    worker = getattr(services.summaries.engine, "worker", None)
+    assert isinstance(worker, DigestWorker)
+    return worker
 
 
 def calls(fake: FakeOpenAI, kind: str | None = None) -> list[ChatRequest]:

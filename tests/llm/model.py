@@ -44,12 +44,47 @@ def points(*items: tuple[str, list[int], bool]) -> str:
     return json.dumps({"points": [{"text": t, "sources": s, "spoiler": f} for t, s, f in items]})
 
 
-SAFE_LINES = (
-    "Reviewers praise the lead performances as precise and warm.",
-    "Most reviewers admire the photography and the careful sense of place.",
-    "Some reviewers found the pacing slow in the middle stretch.",
-    "The score is singled out as understated and effective.",
+SAFE_LINES = (  # each is grounded in the review it cites by `grounded` (two of the review's own words)
+    "Reviewers praise the {0} and the {1}.",
+    "Most reviewers admire the {0} and the {1}.",
+    "Some reviewers note the {0} and the {1}.",
+    "One reviewer singles out the {0} and the {1}.",
 )
+_BLOCK = re.compile(r"^<<review (\d+)\b[^\n]*>>\n(.*?)^<<end review", re.MULTILINE | re.DOTALL)
+_COMMON = frozenset(
+    "this that with from they their there were been have about into than then which what when film movie "
+    "review reviewer reviewers would could should just very much more most some also only even over".split()
+)
+
+
+def shown_text(request: ChatRequest) -> dict[int, str]:
+    """Review id -> the text the request showed of it (data marks removed)."""
+    found: dict[int, str] = {}
+    for rid, body in _BLOCK.findall(data_message(request)):
+        lines = [line.split(": ", 1)[1] for line in body.splitlines() if ": " in line]
+        found[int(rid)] = " ".join(lines).replace("^", " ")
+    return found
+
+
+def shown_spoiler(request: ChatRequest) -> str:
+    """The first sentence of the first `spoilers:` line the request showed ('' when none)."""
+    for line in data_message(request).splitlines():
+        if line.startswith("spoilers: "):
+            words = line.split(": ", 1)[1].replace("^", " ").split()
+            return " ".join(words[:12]).rstrip(",;:!?.") + "."  # a paraphrase, not a pasted passage
+    return ""
+
+
+def two_words(text: str, skip: int = 0) -> tuple[str, str]:
+    """Two distinct plain words of a review (a well-behaved model says what the review says)."""
+    picked = [w for w in dict.fromkeys(re.findall(r"[a-z]{5,}", text.lower())) if w not in _COMMON]
+    picked = picked[skip:] + picked[:skip]
+    padded = [*picked, "craft", "work"]
+    return padded[0], padded[1]
+
+
+def grounded(request: ChatRequest, template: str, review_id: int, skip: int = 0) -> str:
+    return template.format(*two_words(shown_text(request).get(review_id, ""), skip))
 
 
 @dataclass
@@ -58,6 +93,7 @@ class PromptModel:
 
     overrides: dict[str, Callable[[ChatRequest], Behaviour | str]] = field(default_factory=dict)
     calls: Counter[str] = field(default_factory=Counter)
+    summary_lines: list[str] = field(default_factory=list)  # the last summary's points
 
     def __call__(self, request: ChatRequest) -> Behaviour | str:
         kind = kind_of(request)
@@ -66,10 +102,16 @@ class PromptModel:
             return self.overrides[kind](request)
         ids = review_ids(request)
         if kind == "digest":
-            return json.dumps({"safe": f"The reviewer of review {ids[0]} liked the acting and the look.",
+            return json.dumps({"safe": grounded(request, "The reviewer liked the {0} and the {1}.", ids[0]),
                                "spoilers": ""})
         if kind == "check":
             return json.dumps({"spoiler_sentences": []})
         if kind == "answer":
-            return points(("Reviewers say the acting is excellent.", ids[:2], False))
-        return points(*((line, ids[i::4][:3] or ids[:1], False) for i, line in enumerate(SAFE_LINES)))
+            return points((grounded(request, "Reviewers mention the {0} and the {1}.", ids[0]) if ids else
+                           "The reviews do not say.", ids[:1], False))
+        lines = []
+        for i, line in enumerate(SAFE_LINES):
+            cite = (ids[i::4][:1] or ids[:1])
+            lines.append((grounded(request, line, cite[0], skip=2 * i) if cite else line, cite, False))
+        self.summary_lines = [text for text, _, _ in lines]
+        return points(*lines)

@@ -8,17 +8,18 @@ from bot.app import Services
 from bot.errors import BudgetExceeded
 from bot.services.summaries import Requester
 from bot.tokens import TokenCounter
-from tests.fakes.fake_openai import FakeOpenAI, ServerError
+from tests.fakes.fake_openai import ChatRequest, FakeOpenAI, ServerError
 from tests.llm.conftest import OpenLLM, calls, prompt_tokens
-from tests.llm.model import PromptModel, points, review_ids
+from tests.llm.model import PromptModel, grounded, points, review_ids, shown_spoiler
 
 
 async def test_answers_cite_the_reviews_they_use(llm: Services, fake: FakeOpenAI) -> None:
     answer = await llm.ask.ask("Is the acting in Parasite any good?")
-    assert answer.engine == "openai:gpt-4o-mini" and answer.text == "Reviewers say the acting is excellent."
-    assert answer.film is not None and answer.film.title == "Parasite"
     (request,) = calls(fake, "answer")
-    cited = review_ids(request)[:2]
+    said = grounded(request, "Reviewers mention the {0} and the {1}.", review_ids(request)[0])
+    assert answer.engine == "openai:gpt-4o-mini" and answer.text == said
+    assert answer.film is not None and answer.film.title == "Parasite"
+    cited = review_ids(request)[:1]
     assert [s.review_id for s in answer.sources] == cited
     assert all(s.film_label == "Parasite (2019)" and s.author for s in answer.sources)
     assert answer.input_tokens > 0 and answer.as_json()["engine"] == "openai:gpt-4o-mini"
@@ -61,16 +62,18 @@ async def test_spoiler_free_follow_ups_do_not_carry_earlier_spoilers(
     llm: Services, fake: FakeOpenAI, model: PromptModel
 ) -> None:
     model.overrides["answer"] = lambda r: points(
-        ("Reviewers love the two leads.", review_ids(r)[:1], False),
-        ("Borden is really a pair of identical twins.", review_ids(r)[:1], True),
+        (grounded(r, "Reviewers love the {0} and the {1}.", review_ids(r)[0]), review_ids(r)[:1], False),
+        (shown_spoiler(r), review_ids(r), True),
     )
-    first = await llm.ask.ask("How does The Prestige end?", conversation="x", spoilers=True)
-    assert "||Borden is really a pair of identical twins.||" in first.text
+    first = await llm.ask.ask("How does The Prestige end? Is Borden a twin?", conversation="x", spoilers=True)
+    reveal = shown_spoiler(calls(fake, "answer")[0])
+    assert reveal and f"||{reveal}||" in first.text
+    opinion = first.text.split(" ||")[0]
     second = await llm.ask.ask("Is the acting good?", conversation="x")
     request = calls(fake, "answer")[-1]
-    assert "twins" not in request.text, "the spoiler span of the earlier answer stays out"
-    assert "Reviewers love the two leads." in request.text
-    assert "twins" not in second.text and "Spoiler-free" in second.notes[0]
+    assert reveal not in request.text, "the spoiler span of the earlier answer stays out"
+    assert opinion in request.text
+    assert reveal not in second.text and "Spoiler-free" in second.notes[0]
 
 
 async def test_an_llm_failure_gives_the_offline_answer_with_a_note(llm: Services, fake: FakeOpenAI) -> None:
@@ -94,14 +97,18 @@ async def test_questions_across_films_label_each_source(llm: Services, fake: Fak
 
 
 async def test_leaky_answers_are_guarded(llm: Services, model: PromptModel) -> None:
-    model.overrides["answer"] = lambda r: points(
-        ("Reviewers find the film frightening and sad.", review_ids(r)[:1], False),
-        ("Malcolm has been a ghost the whole time.", review_ids(r)[:1], False),
-        ("Reviewers single out the young lead.", review_ids(r)[:1], False),
-    )
-    answer = await llm.ask.ask("Is The Sixth Sense good?")
-    assert answer.text == "Reviewers find the film frightening and sad. Reviewers single out the young lead."
-    assert any("removed 1 sentence" in n for n in answer.notes)
+    lines: list[str] = []
+
+    def leaky(r: ChatRequest) -> str:
+        lines[:] = [grounded(r, "Reviewers find it {0} and {1}.", review_ids(r)[0]),
+                    "Malcolm has been a ghost the whole time.",
+                    grounded(r, "Reviewers single out the {0} and the {1}.", review_ids(r)[0], skip=2)]
+        return points(*((line, review_ids(r)[:1], False) for line in lines))
+
+    model.overrides["answer"] = leaky
+    answer = await llm.ask.ask("Is The Sixth Sense good? How is the acting?")
+    assert answer.text == f"{lines[0]} {lines[2]}"
+    assert "ghost" not in answer.text
 
 
 async def test_the_budget_applies_to_answers(open_llm: OpenLLM, fake: FakeOpenAI) -> None:

@@ -7,18 +7,14 @@ import random
 import re
 from collections import Counter
 
-import pytest
-
 from bot.app import Services
-from bot.errors import BudgetExceeded
 from bot.llm.selection import Candidate, select_representative, stratum
 from bot.services.reviews import ReviewService
-from bot.services.summaries import Requester
 from storage.films import FilmRepository
 from storage.records import Film, FilmInput
 from storage.reviews import ReviewRepository
-from tests.fakes.fake_openai import FakeOpenAI
-from tests.llm.conftest import OpenLLM, calls, prompt_tokens
+from tests.fakes.fake_openai import FakeOpenAI, ServerError
+from tests.llm.conftest import OpenLLM, calls, digest_worker, prompt_tokens
 
 CONTEXT = 4096
 OUTPUT = 400
@@ -72,14 +68,22 @@ def blocks_in(user: str) -> list[int]:
     return [int(i) for i in re.findall(r"^<<review (\d+) \|", user, re.MULTILINE)]
 
 
-async def test_300_reviews_fit_the_budget_and_one_more_costs_two_calls(open_llm: OpenLLM, fake: FakeOpenAI) -> None:
+def review_ids_of(request_user: str) -> set[int]:
+    return set(blocks_in(request_user))
+
+
+async def test_300_reviews_are_digested_in_the_background_and_a_summary_is_one_call(
+    open_llm: OpenLLM, fake: FakeOpenAI
+) -> None:
     async with open_llm(**BIG) as services:
         film = await make_film(services, 300)
         reviews = await services.reviews.for_film(film)
+        await digest_worker(services).drain()
+        assert len(calls(fake, "digest")) >= 300 and calls(fake, "summary") == []
+        fake.reset()
         result = await services.summaries.summarize(film)
         assert result.engine == "openai:gpt-4o-mini", result.notes
-        assert len(calls(fake, "digest")) == 300 and len(calls(fake, "summary")) == 1
-        assert len(fake.requests) == 301
+        assert len(fake.requests) == 1, "a cache miss is one call over the stored digests"
         for request in fake.requests:
             fits = prompt_tokens(request) + request.body["max_tokens"] <= CONTEXT
             assert fits, "never sent a request that cannot fit"
@@ -94,7 +98,6 @@ async def test_300_reviews_fit_the_budget_and_one_more_costs_two_calls(open_llm:
             assert abs(share - size / len(reviews)) < 0.08, (name, picked, population)
         authors = Counter(r.author for r in reviews if r.id in set(chosen))
         assert max(authors.values()) == 1, "voices are spread: nobody is chosen twice while others wait"
-        assert result.input_tokens > sum(prompt_tokens(r) for r in fake.requests) * 0.5
         assert result.as_json()["output_tokens"] == result.output_tokens > 0
 
         fake.reset()
@@ -103,51 +106,57 @@ async def test_300_reviews_fit_the_budget_and_one_more_costs_two_calls(open_llm:
 
         late = ("A late arrival: the acting is superb and the score is lovely.", 5.0, "late")
         await add_reviews(services, film, [late])
+        early = await services.summaries.summarize(film)
+        assert len(fake.requests) == 1 and calls(fake, "digest") == [], "never a digest on the summary path"
+        assert any("still being read in the background" in n for n in early.notes), early.notes
+        fake.reset()
+        assert await digest_worker(services).drain() == 1
         fresh = await services.summaries.summarize(film)
         assert not fresh.cached and fresh.engine == "openai:gpt-4o-mini"
-        assert (len(calls(fake, "digest")), len(calls(fake, "summary"))) == (1, 1), "one digest plus one final"
-        assert len(fake.requests) == 2
+        assert (len(calls(fake, "digest")), len(calls(fake, "summary"))) == (1, 1), "one digest, then one final"
 
 
-async def test_spoilers_mode_digests_only_the_reviews_with_spoilers_again(open_llm: OpenLLM, fake: FakeOpenAI) -> None:
+async def test_reviews_with_spoilers_get_a_second_digest_for_spoilers_mode(open_llm: OpenLLM, fake: FakeOpenAI) -> None:
     async with open_llm(**BIG) as services:
         film = await make_film(services, 40)
-        await services.summaries.summarize(film)
-        assert len(calls(fake, "digest")) == 40
-        fake.reset()
         reviews = await services.reviews.for_film(film)
+        ids = {r.id for r in reviews}
+        await digest_worker(services).drain()
         threshold = services.settings.spoiler_threshold
         with_spoilers = [
             r for r in reviews if any(s.spoiler_score >= threshold or s.author_marked for s in r.sentences)
         ]
         assert 0 < len(with_spoilers) < 40
+        ours = [d for d in calls(fake, "digest") if review_ids_of(d.user) & ids]
+        assert len(ours) == 40 + len(with_spoilers)
+        assert sum("spoilers: " in d.user for d in ours) == len(with_spoilers)
+        fake.reset()
         result = await services.summaries.summarize(film, spoilers=True)
-        assert result.engine == "openai:gpt-4o-mini"
-        digests = calls(fake, "digest")
-        assert len(digests) == len(with_spoilers), "reviews without spoilers share their spoiler-free digest"
-        assert all("spoilers: " in d.user for d in digests)
+        assert result.engine == "openai:gpt-4o-mini" and len(fake.requests) == 1
 
 
-async def test_a_small_budget_reads_a_representative_part_and_says_so(open_llm: OpenLLM, fake: FakeOpenAI) -> None:
-    async with open_llm(**BIG, llm_daily_tokens_per_user=25_000) as services:
-        film = await make_film(services, 60)
-        me = Requester("saver")
-        result = await services.summaries.summarize(film, requester=me)
-        digests = len(calls(fake, "digest"))
-        assert result.engine == "openai:gpt-4o-mini" and 5 < digests < 60
-        assert any(f"Written from {digests} of 60 reviews" in n for n in result.notes), result.notes
-        again = await services.summaries.summarize(film, requester=Requester("other"))
-        assert not again.cached, "a partial summary is not cached"
-
-
-async def test_no_budget_for_even_the_final_call_is_refused_before_any_call(
-    open_llm: OpenLLM, fake: FakeOpenAI
-) -> None:
-    async with open_llm(**BIG, llm_daily_tokens_per_user=2_000) as services:
-        film = await make_film(services, 60)
-        with pytest.raises(BudgetExceeded, match="needs about"):
-            await services.summaries.summarize(film, requester=Requester("poor"))
-        assert fake.requests == []
+async def test_the_queue_survives_a_restart_and_waits_after_a_failure(open_llm: OpenLLM, fake: FakeOpenAI) -> None:
+    async with open_llm(**BIG) as services:
+        film = await make_film(services, 6)
+        worker = digest_worker(services)
+        queued = await worker.pending()
+        assert queued >= 6, "every stored review is queued, the sample's too"
+        fake.script(ServerError(), ServerError())
+        assert await worker.step() is True
+        assert await worker.pending() == queued, "a failed review stays queued"
+    fake.reset()
+    async with open_llm(**BIG) as services:  # a restart: the queue is in the database
+        worker = digest_worker(services)
+        assert await worker.pending() == queued
+        assert await worker.drain() == queued - 1, "the failed one waits before its next try"
+        assert await worker.pending() == 1
+        made = len(calls(fake, "digest"))
+        fake.reset()
+        reviews = await services.reviews.for_film(film)
+        await services.reviews.rescore_film(film)
+        assert await worker.pending() >= len(reviews), "rescored reviews are queued again"
+        await worker.drain()
+        assert calls(fake, "digest") == [] or len(calls(fake, "digest")) < made, "unchanged text is not digested again"
 
 
 def test_selection_prefers_central_reviews_and_spreads_strata() -> None:
@@ -164,18 +173,3 @@ def test_selection_prefers_central_reviews_and_spreads_strata() -> None:
     assert 3 not in chosen, "outliers wait"
     assert [c.review_id for c in select_representative(candidates, 1000)] == [1, 2, 3, 4, 5]
     assert select_representative(candidates, 5) == []
-
-
-async def test_stored_digests_still_serve_when_the_budget_covers_no_new_one(
-    open_llm: OpenLLM, fake: FakeOpenAI
-) -> None:
-    async with open_llm(**BIG) as services:
-        film = await make_film(services, 30)
-        await services.summaries.summarize(film)
-        newcomer = ("A newcomer: the acting is superb and the score is lovely.", 5.0, "new")
-        await add_reviews(services, film, [newcomer])
-    fake.reset()
-    async with open_llm(**BIG, llm_daily_tokens_per_user=CONTEXT + 300) as services:  # the final call, no digest
-        result = await services.summaries.summarize(film, requester=Requester("frugal"))
-        assert calls(fake, "digest") == [] and len(calls(fake, "summary")) == 1
-        assert any("Written from 30 of 31 reviews" in n for n in result.notes), result.notes

@@ -52,7 +52,7 @@ def test_points_parse_forgives_packaging_not_content() -> None:
 
 def test_a_missing_or_odd_spoiler_flag_counts_as_a_spoiler() -> None:
     points = parse_points(
-        json.dumps({"points": [{"text": "a", "sources": []}, {"text": "b", "sources": [], "spoiler": "no"}]}), set()
+        json.dumps({"points": [{"text": "A.", "sources": []}, {"text": "B.", "sources": [], "spoiler": "no"}]}), set()
     )
     assert [p.spoiler for p in points] == [True, True]
 

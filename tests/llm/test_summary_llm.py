@@ -28,15 +28,15 @@ from tests.fakes.fake_openai import (
     Truncated,
 )
 from tests.llm.conftest import OpenLLM, calls
-from tests.llm.model import SAFE_LINES, PromptModel, points, review_ids
+from tests.llm.model import PromptModel, grounded, points, review_ids
 
 
-async def test_the_llm_writes_the_summary_and_says_so(llm: Services, fake: FakeOpenAI) -> None:
+async def test_the_llm_writes_the_summary_and_says_so(llm: Services, fake: FakeOpenAI, model: PromptModel) -> None:
     assert llm.engine_name == "openai:gpt-4o-mini"
     result = await llm.summaries.summarize("Parasite")
     assert result.engine == "openai:gpt-4o-mini" and not result.cached
     assert result.text.startswith("**Parasite (2019)** · 4 reviews")
-    assert all(line in result.text for line in SAFE_LINES)
+    assert model.summary_lines and all(line in result.text for line in model.summary_lines)
     assert result.input_tokens > 500 and result.output_tokens > 10
     data = result.as_json()
     assert (data["engine"], data["input_tokens"], data["cached"]) == ("openai:gpt-4o-mini", result.input_tokens, False)
@@ -142,20 +142,21 @@ async def test_a_429_with_retry_after_is_waited_out_by_the_client(open_llm: Open
 
 
 LEAKY = [
-    ("Reviewers praise the lead performances as precise and warm.", False),
+    ("Reviewers praise the {0} and the {1}.", False),
     ("Mr. Kim stabs Mr. Park at the birthday party.", False),
     ("@everyone the full plot is at https://spoilers.example.com right now.", False),
-    ("Most reviewers admire the photography and the careful sense of place.", False),
+    ("Most reviewers admire the {0} and the {1}.", False),
     ("The housekeeper's husband has been hiding in the bunker for years.", True),
-    ("The score is singled out as understated and effective.", False),
-    ("Some reviewers found the pacing slow in the middle stretch.", False),
-    ("Reviewers call the film a sharp, funny satire about class.", False),
+    ("Some reviewers note the {0} and the {1}.", False),
+    ("One reviewer singles out the {0} and the {1}.", False),
+    ("Reviewers call it {0}, {1}.", False),
 ]
 
 
 def leaky_summary(request: ChatRequest) -> Reply:
     ids = review_ids(request)
-    return Reply(points(*((text, ids[:2], flag) for text, flag in LEAKY)), chunk_chars=25)
+    lines = [(grounded(request, text, ids[0], skip=2 * n), flag) for n, (text, flag) in enumerate(LEAKY)]
+    return Reply(points(*((text, ids[:2], flag) for text, flag in lines)), chunk_chars=25)
 
 
 async def test_the_guard_removes_leaks_and_smuggled_text_from_the_llm(
@@ -172,7 +173,7 @@ async def test_the_guard_removes_leaks_and_smuggled_text_from_the_llm(
     for text in [result.text, *shown]:
         assert "stabs" not in text and "bunker" not in text
         assert "@everyone" not in text and "example.com" not in text and "https" not in text
-    assert "Reviewers call the film a sharp, funny satire about class." in result.text
+    assert grounded(fake.requests[0], LEAKY[-1][0], review_ids(fake.requests[0])[0], skip=14) in result.text
     assert "The spoiler guard removed 3 sentences of the LLM's answer." in result.notes
     assert len(shown) >= 3 and shown[-1] == result.text, "the stream showed guarded points as they came"
 
@@ -181,7 +182,7 @@ async def test_an_answer_that_is_mostly_spoilers_falls_back_offline(
     llm: Services, fake: FakeOpenAI, model: PromptModel
 ) -> None:
     model.overrides["summary"] = lambda r: points(
-        ("Reviewers praise the acting.", review_ids(r)[:1], False),
+        (grounded(r, "Reviewers praise the {0}.", review_ids(r)[0]), review_ids(r)[:1], False),
         ("Mr. Kim stabs Mr. Park at the birthday party.", review_ids(r)[:1], False),
         ("The housekeeper's husband lives in the bunker.", review_ids(r)[:1], True),
     )
@@ -270,8 +271,9 @@ async def test_the_optional_llm_spoiler_check_removes_what_it_flags_and_fails_cl
         result = await services.summaries.summarize("Parasite")
         assert [kind for kind in ("summary", "check") if calls(fake, kind)] == ["summary", "check"]
         (check,) = calls(fake, "check")
-        assert "1: Reviewers^praise^the^lead^performances" in check.user, "the draft goes as marked data"
-        assert SAFE_LINES[1] not in result.text and SAFE_LINES[0] in result.text
+        first, second = model.summary_lines[:2]
+        assert f"1: {datamark(first)}" in check.user, "the draft goes as marked data"
+        assert second not in result.text and first in result.text
         assert "The spoiler guard removed 1 sentence of the LLM's answer." in result.notes
         model.overrides["check"] = lambda r: "no idea"
         failed = await services.summaries.summarize("Se7en")

@@ -19,11 +19,13 @@ from bot.text.chunking import spoiler_markers
 from tests.bot.discord_app.harness import Harness, start_bot
 from tests.fakes.fake_discord import EPHEMERAL, FakeInteraction
 from tests.fakes.fake_openai import ChatRequest, FakeOpenAI, Hang, Reply, ServerError
+from tests.llm.model import review_ids, shown_text, two_words
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 LLM_TIMEOUT = 0.5
 ALLOWANCE = 20_000  # one summary's reservation (its prompt and output cap) fits
-POINT = "Point {i}: reviewers admire the careful craft, the sharp writing and the performances throughout."
+# Grounded in the request's first review (its own words), or the LLM path drops it as unsupported.
+POINT = "Point {i}: reviewers admire the {0} and the {1}, and the {0} throughout the whole {1}."
 
 
 def schema_of(request: ChatRequest) -> str | None:
@@ -41,8 +43,10 @@ class Model:
     def __call__(self, request: ChatRequest) -> Reply | str:
         name = schema_of(request)
         if name == "reviewbot_points":
+            ids = review_ids(request)
+            words = two_words(shown_text(request).get(ids[0], "")) if ids else ("craft", "work")
             points = [
-                {"text": self.prefix + POINT.format(i=i), "sources": [], "spoiler": i % 3 == 2}
+                {"text": self.prefix + POINT.format(*words, i=i), "sources": [], "spoiler": i % 3 == 2}
                 for i in range(self.points)
             ]
             text = json.dumps({"points": points})
@@ -60,6 +64,7 @@ async def llm(tmp_path_factory: Any) -> AsyncIterator[tuple[Harness, FakeOpenAI,
         openai_base_url=openai.base_url,
         llm_max_retries=0,
         llm_timeout_seconds=LLM_TIMEOUT,
+        llm_background_digests=False,  # request counts below are the commands' own
     ) as harness:
         assert harness.services.engine_name.startswith("openai:")
         yield harness, openai, model

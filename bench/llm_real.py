@@ -1,0 +1,221 @@
+"""The LLM path against a real (small, local) model: time to first point, total time, tokens, fallbacks,
+leaks and copied prompt text, per film and mode.
+
+    python -m bench.llm_real --base-url http://127.0.0.1:PORT/v1 [--films N] [--modes spoiler_free,spoilers]
+                             [--spoiler-check] [--timeout 180]
+
+The server comes from /work/shared/realllm (`serve.sh PORT 1.5b`); never run in CI. Films: the bundled
+sample set, plus the real-world set (bench/realworld) when its texts are present. Reviews are added
+first and the background digest queue is drained (timed separately: that is work done when reviews
+are added, not while someone waits for /summary); then each film is summarised in each mode.
+
+Columns: first = seconds to the first guard-approved point on screen; total = seconds to the answer;
+in/out = tokens (the server's count); tok/s = output tokens per second of generation; fb = fell back to
+the offline summary; leaks = spoiler-free summary sentences that match a labelled spoiler sentence
+(sample labels; content-word overlap), or a spoilers-mode one outside ||…||; cov = share of the film's
+aspects (from the offline summary's topics) the summary covers; echo = sentences carrying prompt text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from bot.app import open_services
+from bot.llm.grounding import PromptEcho, content_stems
+from bot.llm.prompts import PromptSet
+from bot.services.summaries import Mode
+from bot.settings import Settings
+from bot.text.segments import split_review
+
+ASPECT_WORDS = {
+    "acting": "act actor actress perform cast role",
+    "direction": "direct director",
+    "writing": "write script dialogu screenplay stori",
+    "visuals": "look cinematographi photographi shot visual imag",
+    "sound": "score music sound soundtrack",
+    "pacing": "pace slow drag length",
+}
+
+
+@dataclass(slots=True)
+class Row:
+    film: str
+    mode: str
+    first: float | None
+    total: float
+    input_tokens: int
+    output_tokens: int
+    fallback: bool
+    leaks: int
+    coverage: float
+    echo: int
+    notes: str
+
+
+def spoiler_labels() -> list[frozenset[str]]:
+    folder = resources.files("bot") / "data" / "sample"
+    found: list[frozenset[str]] = []
+    for name in ("spoiler_labels_a.json", "spoiler_labels_b.json"):
+        data = json.loads((folder / name).read_text(encoding="utf-8"))
+        for value in _strings(data):
+            stems = frozenset(content_stems(value))
+            if len(stems) >= 3:
+                found.append(stems)
+    return found
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    return []
+
+
+def leaks_in(text: str, mode: Mode, labels: list[frozenset[str]]) -> int:
+    count = 0
+    for span in split_review(text):
+        if mode == "spoilers" and span.marked:
+            continue
+        stems = frozenset(content_stems(span.text))
+        if any(len(stems & label) >= max(3, len(label) // 2) for label in labels):
+            count += 1
+    return count
+
+
+def coverage(text: str, reviews_text: str) -> float:
+    said = set(content_stems(reviews_text))
+    mine = set(content_stems(text))
+    wanted = [a for a, words in ASPECT_WORDS.items() if said & set(words.split())]
+    if not wanted:
+        return 1.0
+    return sum(1 for a in wanted if mine & set(ASPECT_WORDS[a].split())) / len(wanted)
+
+
+async def run(args: argparse.Namespace) -> list[Row]:
+    labels = spoiler_labels()
+    echo = PromptEcho(PromptSet.load().instruction_texts())
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings(
+            reviewbot_db=Path(folder) / "bench.db",
+            openai_base_url=args.base_url,
+            llm_model=args.model,
+            llm_timeout_seconds=args.timeout,
+            llm_max_retries=0,
+            llm_context_window=args.context,
+            llm_max_output_tokens=args.max_output,
+            llm_direct_max_tokens=args.direct_max_tokens,
+            llm_spoiler_check=args.spoiler_check,
+            llm_background_digests=False,
+            llm_daily_tokens_per_user=10**9,
+            llm_daily_tokens_per_guild=10**9,
+        )
+        async with open_services(settings) as services:
+            worker = getattr(services.summaries.engine, "worker", None)
+            if worker is not None and not args.skip_digests:
+                started = time.perf_counter()
+                count = await worker.drain()
+                took = time.perf_counter() - started
+                print(
+                    f"digest queue: {count} reviews, {worker.made} digests, {took:.0f} s, "
+                    f"{worker.input_tokens} in / {worker.output_tokens} out tokens"
+                )
+            titles = [t for t in args.titles.split("|") if t]
+            for title in titles[: args.films]:
+                film = await services.films.resolve(title)
+                reviews = await services.reviews.for_film(film)
+                text_all = " ".join(r.text for r in reviews)
+                for mode in args.modes.split(","):
+                    first: list[float] = []
+                    started = time.perf_counter()
+
+                    async def on_text(text: str, started: float = started, first: list[float] = first) -> None:
+                        if not first and "\n•" in text:
+                            first.append(time.perf_counter() - started)
+
+                    result = await services.summaries.summarize(
+                        film, spoilers=mode == "spoilers", on_text=on_text
+                    )
+                    total = time.perf_counter() - started
+                    body = result.text.split("\n", 1)[1] if "\n" in result.text else ""
+                    fallback = result.engine == "offline"
+                    row = Row(
+                        film.label, mode, first[0] if first else None, total, result.input_tokens,
+                        result.output_tokens, fallback, leaks_in(body, mode, labels),
+                        coverage(body, text_all),
+                        sum(1 for s in split_review(body) if echo.echoes(s.text)) if not fallback else 0,
+                        "; ".join(result.notes)[:160],
+                    )
+                    rows.append(row)
+                    print_row(row)
+                    if args.show:
+                        print(result.text, "\n")
+    return rows
+
+
+def print_row(r: Row) -> None:
+    first = f"{r.first:6.1f}" if r.first is not None else "     -"
+    rate = r.output_tokens / r.total if r.total else 0.0
+    print(
+        f"{r.film[:28]:28} {r.mode:12} {first} {r.total:6.1f} {r.input_tokens:6} {r.output_tokens:5} "
+        f"{rate:5.1f} {'yes' if r.fallback else 'no':>3} {r.leaks:5} {r.coverage:4.0%} {r.echo:4}",
+        flush=True,
+    )
+
+
+def summary(rows: list[Row]) -> None:
+    if not rows:
+        return
+    firsts = [r.first for r in rows if r.first is not None]
+    print(
+        f"\n{len(rows)} summaries: fallbacks {sum(r.fallback for r in rows)}/{len(rows)}, "
+        f"leaks {sum(r.leaks for r in rows)}, copied prompt text {sum(r.echo for r in rows)}, "
+        f"median first point {statistics.median(firsts):.1f} s" if firsts else "no point streamed",
+    )
+    print(
+        f"median total {statistics.median(r.total for r in rows):.1f} s, "
+        f"median tokens in/out {statistics.median(r.input_tokens for r in rows):.0f}/"
+        f"{statistics.median(r.output_tokens for r in rows):.0f}, "
+        f"mean coverage {statistics.mean(r.coverage for r in rows):.0%}"
+    )
+
+
+SAMPLE_TITLES = "Parasite|Se7en|The Sixth Sense|The Prestige|Arrival|Get Out|Oldboy|Dune (2021)|Amélie|Dear Comrades!"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--base-url", required=True)
+    parser.add_argument("--model", default="local-model")
+    parser.add_argument("--titles", default=SAMPLE_TITLES, help="films, separated by |")
+    parser.add_argument("--films", type=int, default=99)
+    parser.add_argument("--modes", default="spoiler_free,spoilers")
+    parser.add_argument("--timeout", type=float, default=180.0)
+    parser.add_argument("--context", type=int, default=8192)
+    parser.add_argument("--max-output", type=int, default=450)
+    parser.add_argument("--direct-max-tokens", type=int, default=0)
+    parser.add_argument("--spoiler-check", action="store_true")
+    parser.add_argument("--skip-digests", action="store_true", help="summaries from review openings only")
+    parser.add_argument("--show", action="store_true", help="print each summary")
+    args = parser.parse_args()
+    print(
+        f"{'film':28} {'mode':12} {'first':>6} {'total':>6} {'in':>6} {'out':>5} {'tok/s':>5} "
+        f"{'fb':>3} {'leaks':>5} {'cov':>4} {'echo':>4}"
+    )
+    rows = asyncio.run(run(args))
+    summary(rows)
+
+
+if __name__ == "__main__":
+    main()

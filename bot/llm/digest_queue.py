@@ -1,0 +1,111 @@
+"""The background worker that digests reviews when they are added, so /summary never waits for it.
+
+A trigger (storage/migrations, digest_queue) puts every review whose sentences were stored or
+rescored into a persisted queue; this worker takes them one at a time (a local server has one slot,
+and people asking for summaries should find it free most of the time), makes the digests the summary
+engine needs (spoiler-free, and spoilers for reviews that have spoiler sentences), and removes the
+review from the queue. A failure leaves it queued with a growing wait; a restart picks up where the
+last run stopped. Reviews already digested from the same text cost nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot.llm.digests import Digester
+from bot.llm.errors import LLMError
+from bot.llm.guard import GuardFilm, SpoilerGuard
+from bot.llm.material import material
+from bot.services.reviews import ReviewService
+from bot.services.summaries import Requester
+from bot.spoilers.allowlist import AllowList
+from storage.ports import DigestQueueStore, FilmStore
+
+log = logging.getLogger(__name__)
+
+WORKER = Requester("reviewbot:digests")  # whose tokens these are, in the usage table
+IDLE_SECONDS = 5.0  # how often an empty queue is looked at again
+MAX_WAIT = 3600.0  # the longest a failing review waits before its next try
+
+
+class DigestWorker:
+    def __init__(
+        self,
+        queue: DigestQueueStore,
+        digester: Digester,
+        reviews: ReviewService,
+        films: FilmStore,
+        *,
+        threshold: float,
+        idle_seconds: float = IDLE_SECONDS,
+    ) -> None:
+        self._queue = queue
+        self._digester = digester
+        self._reviews = reviews
+        self._films = films
+        self.threshold = threshold
+        self.idle_seconds = idle_seconds
+        self.made = 0  # digests made by this worker (for logs and the benchmark)
+        self.input_tokens = 0
+        self.output_tokens = 0
+
+    async def step(self) -> bool:
+        """Digest the next queued review. False when nothing is due now."""
+        review_id = await self._queue.next()
+        if review_id is None:
+            return False
+        review = await self._reviews.get(review_id)
+        film = await self._films.get(review.film_id) if review is not None else None
+        if review is None or film is None:
+            await self._queue.done(review_id)
+            return True
+        film_reviews = await self._reviews.for_film(film)
+        allow = AllowList.for_film(film, film_reviews, threshold=self.threshold)
+        items = [material(review, "spoiler_free", allow)]
+        spoilers = material(review, "spoilers", allow)
+        if spoilers.spoilers:
+            items.append(spoilers)
+        missing = [i for i in items if not i.empty and not await self._digester.stored([i])]
+        if missing:
+            context = await self._reviews.context(film, [r.text for r in film_reviews])
+            guard = SpoilerGuard.for_films(
+                self._reviews.detector, [GuardFilm(context, allow, film_reviews, film.logline)],
+                threshold=self.threshold,
+            )
+            try:
+                batch = await self._digester.make(film, missing, guard, WORKER)
+            except LLMError as error:
+                attempts = await self._queue.failed(review_id, error.reason, MAX_WAIT)
+                wait = error.retry_after or min(30.0 * 2.0 ** (attempts - 1), MAX_WAIT)
+                await self._queue.reschedule(review_id, wait)
+                log.warning("digest of review %s failed (%s); next try in %.0f s", review_id, error.reason, wait)
+                return True
+            self.made += batch.made
+            self.input_tokens += batch.input_tokens
+            self.output_tokens += batch.output_tokens
+        await self._queue.done(review_id)
+        return True
+
+    async def drain(self) -> int:
+        """Digest everything due now (tests, the benchmark, `reviewbot` maintenance); how many reviews."""
+        count = 0
+        while await self.step():
+            count += 1
+        return count
+
+    async def run(self) -> None:
+        """Forever: one review at a time, a short sleep when the queue is empty."""
+        while True:
+            try:
+                busy = await self.step()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a bug must not stop every later digest; it is logged and retried later
+                log.exception("digest worker step failed")
+                busy = False
+            if not busy:
+                await asyncio.sleep(self.idle_seconds)
+
+    async def pending(self) -> int:
+        return await self._queue.pending()
