@@ -14,14 +14,17 @@ import pytest
 MIB = 1024**2
 LIMIT_MB = 300
 MEASURE = """
-import resource, sys, time
+import sys, time
 from pathlib import Path
 from bot.importers.json_format import parse_json
 from bot.importers.files import read_text
 started = time.perf_counter()
 parsed = parse_json(read_text(Path(sys.argv[1])))
 elapsed = time.perf_counter() - started
-peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM: this interpreter's own peak. (ru_maxrss would also count the pytest process it was forked
+# from: Linux keeps that high-water mark across exec.)
+status = Path("/proc/self/status").read_text()
+peak_mb = int(next(l for l in status.splitlines() if l.startswith("VmHWM:")).split()[1]) / 1024
 problems = [p.reason for p in parsed.problems][:1]
 print(f"{peak_mb:.0f} {elapsed:.2f} {parsed.unreadable} {len(parsed.reviews)} {problems!r}")
 """
