@@ -169,6 +169,14 @@ class ReviewBot(commands.AutoShardedBot):
             pending = {t for t in pending if not t.done()}
         return pending
 
+    async def close(self) -> None:
+        """discord.py's AutoShardedClient.close assumes `connect` ran (it posts to the event queue
+        `connect` creates): a bot that only logged in (`reviewbot sync`) or never started would
+        fail on its way out. Such a bot gets an empty queue first (nothing reads it)."""
+        if not hasattr(self, "_AutoShardedClient__queue"):
+            self._AutoShardedClient__queue: asyncio.PriorityQueue[Any] = asyncio.PriorityQueue()
+        await super().close()
+
     async def shutdown(self) -> None:
         """Stop taking new work, let work in progress finish (or answer it), then disconnect."""
         if self.closing:

@@ -36,7 +36,8 @@ def test_every_one_shot_command_takes_json() -> None:
     leaves = [leaf for leaf in _leaf_parsers(build_parser()) if leaf not in interactive]
     assert ("watchlist", "list") in leaves and ("privacy", "export") in leaves
     positional = {("reviews", "add"): ["--film", "x", "--text-file", "f"], ("privacy", "export"): ["--user", "u"],
-                  ("privacy", "delete"): ["--user", "u"], ("watchlist", "list"): [], ("db", "check"): []}
+                  ("privacy", "delete"): ["--user", "u"], ("watchlist", "list"): [], ("db", "check"): [],
+                  ("db", "copy"): ["from.db", "to.db"]}
     for leaf in leaves:
         argv = positional.get(leaf, ["x"])
         args = build_parser().parse_args([*leaf, *argv, "--json"])
