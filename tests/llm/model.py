@@ -75,11 +75,24 @@ def shown_spoiler(request: ChatRequest) -> str:
     return ""
 
 
+CRAFT = (
+    "acting", "performance", "performances", "score", "music", "camera", "direction", "script", "pacing",
+    "cinematography", "writing", "dialogue", "editing", "photography", "sound", "visuals", "tension",
+    "atmosphere", "humour", "humor", "craft", "design", "ensemble", "soundtrack", "lighting",
+)
+
+
 def two_words(text: str, skip: int = 0) -> tuple[str, str]:
-    """Two distinct plain words of a review (a well-behaved model says what the review says)."""
-    picked = [w for w in dict.fromkeys(re.findall(r"[a-z]{5,}", text.lower())) if w not in _COMMON]
-    picked = picked[skip:] + picked[:skip]
-    padded = [*picked, "craft", "work"]
+    """Two distinct plain words of a review (a well-behaved model says what the review says): its
+    craft words first, then words it never capitalises (a name, such as a character's, is plot)."""
+    lowered = text.lower()
+    words = dict.fromkeys(re.findall(r"[a-z]{5,}", lowered))
+    craft = [w for w in CRAFT if w in words]
+    capitalised = {w.lower() for w in re.findall(r"\b[A-Z][a-z]{4,}", text)}
+    plain = [w for w in words if w not in _COMMON and w not in capitalised and w not in craft]
+    craft = craft[skip:] + craft[:skip]
+    picked = craft + plain
+    padded = [*picked, *picked[:1], "craft", "work"]  # one word said twice is still what the review says
     return padded[0], padded[1]
 
 
@@ -107,7 +120,7 @@ class PromptModel:
         if kind == "check":
             return json.dumps({"spoiler_sentences": []})
         if kind == "answer":
-            return points((grounded(request, "Reviewers mention the {0} and the {1}.", ids[0]) if ids else
+            return points((grounded(request, "Reviewers praise the {0} and the {1}.", ids[0]) if ids else
                            "The reviews do not say.", ids[:1], False))
         lines = []
         for i, line in enumerate(SAFE_LINES):
