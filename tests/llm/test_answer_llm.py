@@ -58,7 +58,11 @@ async def test_a_small_context_window_drops_old_turns_then_passages(open_llm: Op
             assert prompt_tokens(request) + request.body["max_tokens"] <= 1600
 
 
-@pytest.mark.xfail(reason="known gap after the merge: the spoilers-mode turn's point is dropped by the checks, so the hidden history line this test looks for is never written", strict=False)
+@pytest.mark.xfail(
+    reason="known gap after the merge: the spoilers-mode turn's point is dropped by the checks, so the hidden "
+    "history line this test looks for is never written",
+    strict=False,
+)
 async def test_spoiler_free_follow_ups_do_not_carry_earlier_spoilers(
     llm: Services, fake: FakeOpenAI, model: PromptModel
 ) -> None:
