@@ -140,3 +140,24 @@ def test_stored_scores_markup_and_warnings_keep_sentences_out() -> None:
     assert "after_warning" in reasons[3], "after the author's warning: out, whatever it says"
     assert allow.safe_sentences(stored) == []
     assert [s.idx for s in allow.plot_sentences(stored)] == [0, 1, 2, 3]
+
+
+def test_a_credit_cue_names_only_the_capitalised_run_after_it() -> None:
+    # The cue ignores case, the name run does not: "by Ferrante with Tomas" credits Ferrante only.
+    names = film_names(FILM, ["Directed by Ferrante with Tomas at the centre of it.", "Tomas is calm."])
+    assert "ferrante" in names.people
+    assert "tomas" in names.characters
+
+
+def test_credits_are_read_from_full_names_initials_companies_and_cited_works() -> None:
+    reviews = [
+        "The script came from screenwriter Herman J. Mankowitz, and Paulo Ferrante shot it.",
+        "Ferrante's camera is patient. Paulo Ferrante knows what he is doing.",
+        "It was made at Drinkbox Studios, which also did Harbour Lights (1998), and a Ferrante film never bores.",
+        "At dawn, Marguerite waits at the pier while Oren sleeps.",
+    ]
+    names = film_names(FILM, reviews)
+    assert {"herman", "mankowitz", "paulo", "ferrante", "drinkbox", "harbour", "lights"} <= names.people
+    assert {"marguerite", "oren"} <= names.characters
+    assert classify("Mankowitz's script is sharp and funny.", names).kind is Kind.SAFE
+    assert classify("Marguerite's script is sharp and funny.", names).kind is Kind.PLOT
