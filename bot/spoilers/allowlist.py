@@ -134,6 +134,24 @@ _EXPERIENCE = re.compile(
     re.IGNORECASE,
 )
 _CRAFT_TOPICS = frozenset({"acting", "direction", "look", "sound", "pacing", "writing", "mood", "verdict"})
+# After an author's "spoilers ahead" a sentence is read as plot unless it is plainly about the film as a
+# made thing: every noun phrase it opens with a determiner lands on a craft or film noun, and it is short.
+_FILM_NOUN = (
+    r"(?:film|films|movie|movies|picture|plot|story|script|screenplay|writing|dialogue|dialog|acting|cast|"
+    r"performances?|score|music|soundtrack|sound|sound design|camera|camerawork|cinematography|photography|"
+    r"visuals|effects|editing|edit|pacing|direction|director|tone|mood|runtime|premise|concept|structure|"
+    r"characters|characterization|characterisation|shots|images|imagery|colou?rs?|colou?r part|production|"
+    r"design|sets|costumes|humou?r|jokes|theatre|theater|cinema|screen|audience|viewer|experience|rest|"
+    r"whole thing|craft|filmmaking|technique|style|look|lighting|framing|cuts|runtime|length|hype|genre)"
+)
+_DETERMINED = re.compile(r"\b(?:the|this|its|his|her|their|our)\s+", re.IGNORECASE)
+_DETERMINED_FILM = re.compile(rf"(?:[\w'’-]+\s+){{0,2}}?{_FILM_NOUN}\b", re.IGNORECASE)
+_WARNED_MAX_WORDS = 30
+_LATE = re.compile(
+    r"\b(?:final|finally|last|lastly|end|ends|ending|endings|climax\w*|finale|conclu\w+|twists?|reveals?|"
+    r"revelation|resolution|death|dies|died|dead|kill\w*|fate)\b",
+    re.IGNORECASE,
+)
 
 
 def _words(text: str) -> list[str]:
@@ -190,6 +208,16 @@ def plot_reasons(text: str, names: FilmNames) -> list[str]:
     return reasons
 
 
+def _craft_only(text: str) -> bool:
+    """A short opinion naming a craft aspect or giving a verdict, whose every determined noun phrase
+    ("the plot", "this movie", "the colour part") is about the film as a made thing."""
+    if len(text.split()) > _WARNED_MAX_WORDS or _EDITORIAL.search(text) or _LATE.search(text):
+        return False
+    if not any(r.startswith("aspect:") or r == "verdict" for r in opinion_reasons(text)):
+        return False
+    return all(_DETERMINED_FILM.match(text, m.end()) for m in _DETERMINED.finditer(text))
+
+
 @lru_cache(maxsize=65_536)
 def opinion_reasons(text: str) -> tuple[str, ...]:
     """What makes a sentence an opinion about craft or experience (empty: nothing)."""
@@ -237,7 +265,12 @@ def _classify(text: str, names: FilmNames, marked: bool, warned: bool, detector:
         reasons.append("after_warning")
     if detector:
         reasons.append(detector)
-    reasons += plot_reasons(plain, names)
+    plot = plot_reasons(plain, names)
+    reasons += plot
+    if warned and not marked and not plot and _craft_only(plain):
+        # After a warning the detector's score is raised by the warning itself: a plainly craft-only
+        # verdict ("I would give this movie a 4/5", "the pacing drags") is let through, nothing else.
+        return Classification(Kind.SAFE, (*opinion_reasons(plain), "craft_only_after_warning"))
     if reasons:
         return Classification(Kind.PLOT, tuple(reasons))
     if _EDITORIAL.search(plain):
