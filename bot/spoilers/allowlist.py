@@ -230,7 +230,7 @@ _EVENT_SOFT = re.compile(
     r"arrives|arrived|gets (?:to|back|home|out|away|caught|killed|shot|hurt|married|pregnant|stuck|trapped|"
     r"revenge)|got (?:back|home|out|away|caught|killed|shot|hurt|married|pregnant|stuck|trapped|revenge)|"
     r"manages? to|managed to|tries to|tried to|attempts? to|attempted to|meets|met (?:his|her|their)|"
-    r"kisses|kissed|marries|divorces?|divorced|abandons|abandoned|frames|framed)\b",
+    r"kisses|kissed|marries|divorces?|divorced|abandons|abandoned)\b",
     re.IGNORECASE,
 )
 # Death and fate idioms: "meets his end", "bites the dust", "breathes her last", "is no more".
@@ -394,6 +394,21 @@ def _cue_reasons(text: str) -> tuple[str, ...]:
     return (*reasons, *_passive_reasons(text))
 
 
+_CRAFT_PERSON = re.compile(
+    r"\b(?:director|screenwriter|writer|filmmaker|film-maker|actor|actress|composer|cinematographer|auteur|"
+    r"co-star|editor|producer|performer|writer-director)\b",
+    re.IGNORECASE,
+)
+_PLURAL_PRONOUNS = frozenset({"they", "them", "their", "themselves"})
+_FILM_PLURAL = re.compile(
+    r"\b(?:films|movies|pictures|themes|scenes|shots|sequences|symbols|allegories|metaphors|tropes|images|"
+    r"effects|performances|actors|actresses|filmmakers|directors|writers|critics|reviewers|audiences|viewers|"
+    r"people|fans|studios|songs|jokes|ideas|questions|genres|sets|visuals|stories|books|novels|episodes|"
+    r"sequels|horror films|cinemas|theaters|theatres|memories)\b",
+    re.IGNORECASE,
+)
+
+
 def plot_reasons(text: str, names: FilmNames) -> list[str]:
     """Every sign of plot content in a sentence (empty: none found)."""
     reasons = [*_name_reasons(text, names), *_cue_reasons(text), *_event_reasons(text, names),
@@ -401,10 +416,20 @@ def plot_reasons(text: str, names: FilmNames) -> list[str]:
     pronouns = list(_PRONOUN.finditer(text))
     if pronouns:
         covered = [m.span() for m in _PRONOUN_CRAFT.finditer(text)]
-        # After a person of the craft is named ("Pitt overacts, but he is young"), a pronoun is them.
-        person = next((m.end() for m in _WORD.finditer(text) if m.group(0).lower().strip("'’s") in names.people
-                       and m.group(0)[:1].isupper()), len(text))
-        loose = [p for p in pronouns if p.start() < person and not any(a <= p.start() < b for a, b in covered)]
+        # After a person of the craft is named ("Pitt overacts, but he is young", "the director … he"),
+        # a singular pronoun is them; after a plural thing of the film ("the themes … them", "horror
+        # films … they"), a plural one is that.
+        person = next((m.end() for m in _WORD.finditer(text) if m.group(0)[:1].isupper()
+                       and re.sub(r"['’]s?$", "", m.group(0)).lower() in names.people), len(text))
+        crafter = _CRAFT_PERSON.search(text)
+        person = min(person, crafter.end() if crafter else len(text))
+        things = _FILM_PLURAL.search(text)
+        plural_from = things.end() if things else len(text)
+        loose = [
+            p for p in pronouns
+            if not any(a <= p.start() < b for a, b in covered)
+            and p.start() < (min(plural_from, person) if p.group(0).lower() in _PLURAL_PRONOUNS else person)
+        ]
         if loose:
             reasons.append(f"narration:{loose[0].group(0).lower()}")
     return reasons

@@ -101,3 +101,28 @@ def test_plot_language_fails_closed_without_names(family: str, sentence: str) ->
 def test_craft_opinions_with_the_same_grammar_stay_safe(sentence: str) -> None:
     verdict = classify(sentence, NAMES)
     assert verdict.kind is Kind.SAFE, verdict.reasons
+
+
+@pytest.mark.parametrize(
+    ("sentence", "safe"),
+    [
+        ("The director knows exactly what he is doing with the camera, and it is gorgeous.", True),
+        ("The themes are so rich that I could write about them for days; a great film.", True),
+        ("Good horror films earn their scares, and the sound design here is superb.", True),
+        ("Whitfield's performance is astonishing, and she deserves every award.", True),
+        ("The themes are rich, and she walks away from them in a gorgeous shot.", False),
+        ("The score is lovely when he walks into the sea.", False),
+        ("They are all beautifully shot as they walk into the sea.", False),
+    ],
+)
+def test_pronouns_are_narration_unless_a_craft_person_or_film_things_come_first(sentence: str, safe: bool) -> None:
+    verdict = classify(sentence, NAMES)
+    assert verdict.safe is safe, verdict.reasons
+
+
+def test_a_credited_name_ending_in_s_anchors_its_pronoun() -> None:
+    names = FilmNames(people=frozenset({"welles", "shyamalan"}))
+    for sentence in ("Welles is magnificent, and I think he is the reason to watch.",
+                     "Shyamalan's direction is superb; nobody frames dread like him."):
+        verdict = classify(sentence, names)
+        assert verdict.safe, verdict.reasons
