@@ -160,14 +160,16 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
     ),
     "mood": (
         (r"tens(?:ion|e)\b", 3), (r"suspense\w*", 3), (r"atmospher\w*", 3), (r"tone\b|tonal\w*|tonally\b", 3),
-        (r"mood\w*", 3), (r"dread\b", 3), (r"funny\b|hilari\w*|humou?r\w*|laugh\w*|comed\w*|comic\b", 2),
+        (r"mood\w*", 3), (r"dread\b", 3), (r"funny\b|hilari\w*|humou?r\w*|laugh\w*", 2), (r"comed\w*|comic\b", 1),
         (r"scar(?:y|iest|ier|es|ed)\b|frighten\w*|terrif(?:ying|ied)\b|horrif\w*|jump scares?", 2),
         (r"creep(?:y|ier|iest)\b|eerie\b|unsettl\w*|unnerv\w*|disturb\w*|chill(?:ing|s)?\b", 2),
-        (r"moving\b|emotion\w*|heart\w*|tear\w*|cry|cried|touching\b|poignan\w*|devastat\w*|sad\b|"
-         r"melanchol\w*|bittersweet\b|uplifting\b|warmth\b|feel-good\b", 2),
-        (r"thrill\w*|gripping\b|intens\w*|edge of (?:my|your|the) seat|nail-biting\b|exciting\b|fun\b", 2),
-        (r"feel(?:s|ing)?\b|felt\b|vibes?\b|energy\b|spirit\b|charm\w*|whimsi\w*|dark(?:ly|ness)?\b|bleak\b|"
-         r"grim\b|haunting\b|hope\w*|joy\w*|bleakness\b|menac\w*|claustrophob\w*|oppressive\b", 1),
+        (r"tear-?jerk\w*|\bcry|cried|(?:moved|brought) (?:me )?to tears|melanchol\w*|bittersweet\b|uplifting\b|"
+         r"feel-good\b", 2),
+        (r"edge of (?:my|your|the) seat|nail-biting\b|white-knuckle\b", 2),
+        # Words a film's feeling is described with, but as often its story or the whole film: weak.
+        (r"moving\b|emotion\w*|heart\w*|touching\b|poignan\w*|devastat\w*|thrill\w*|gripping\b|intens\w*|"
+         r"exciting\b|vibes?\b|whimsi\w*|dark(?:ly|ness)?\b|bleak\b|grim\b|haunting\b|bleakness\b|menac\w*|"
+         r"claustrophob\w*|oppressive\b|warmth\b", 1),
     ),
     "verdict": (
         (r"recommend\w*", 3), (r"must[- ]see\b|must[- ]watch\b", 3), (r"masterpiece\w*|masterwork\w*", 3),
@@ -413,6 +415,16 @@ _DOMAIN: dict[str, float] = {
     "gimmicky": -1.8, "prepackaged": -1.5, "unceremoniously": -1.2, "coherent": 1.2, "complaint": -1.5,
     "complaints": -1.5, "insightful": 2.0, "interesting": 1.4, "amazing": 2.6, "trash": -2.0,
     "revolutionary": 2.0, "groundbreaking": 2.6, "ground-breaking": 2.6, "fascinating": 2.4,
+    "issue": -1.0, "issues": -1.0, "gripe": -1.5, "gripes": -1.5, "quibble": -1.0, "quibbles": -1.0,
+    "cringey": -2.0, "cringe-worthy": -2.2, "hokey": -1.6, "hokier": -1.6, "ham-handed": -2.2, "needlessly": -1.4,
+    "irrelevant": -1.4, "incongruous": -1.4, "thuddingly": -1.6, "infuriatingly": -1.8, "half-baked": -2.0,
+    "toothless": -1.8, "lazy": -2.0, "lazily": -2.0, "wobbly": -1.4, "shoddy": -2.2, "botched": -2.2,
+    # What a film makes a viewer feel (fear, shock, unease, grief) describes its effect, not a verdict.
+    **dict.fromkeys(("shocked", "terrified", "uneasy", "disgusted", "upsetting", "cruel", "cruelest", "punishing",
+                     "horrible", "agony", "sorrow", "sadness", "anger", "discomforting", "foreboding",
+                     "suffocating", "helplessness", "uncertainty", "malaise", "insanity", "gore", "gory",
+                     "graphic", "grave", "overwhelmed", "overwhelming", "disturbed", "jolt", "pathetic",
+                     "shocking", "horrifying", "chilly", "malformed", "desperate", "hateful", "evil"), 0.0),
     # Themes and plot, not verdicts.
     **dict.fromkeys(("shock", "shocks", "racism", "racist", "deception", "rage", "turmoil", "sacrifice",
                      "sacrifices", "sacrificed", "heartless", "cutthroat", "destruction", "destructive",
@@ -449,6 +461,13 @@ _PHRASES: tuple[tuple[re.Pattern[str], float], ...] = tuple(
         (r"pulls? (?:it|this) off|pulled (?:it|this) off|makes? sense|pays? off|paid off|ties? up", 1.6),
         (r"a (?:great|good) (?:deal|many|number)|great many|good many|for good|good guys?|as good as dead", 0.0),
         (r"(?:skip (?:it|this))", -2.2),
+        # The film's effect on its viewer, said as praise ("this movie scared me", "it wrecked me").
+        (r"(?:scared|terrified|shook|wrecked|gutted|floored|destroyed|unsettled|haunted|moved|creeped) me\b", 1.8),
+        (r"(?:my|the|one|biggest|main|only|real) (?:issue|problem|gripe|complaint|quibble|flaw)s?\b", -1.8),
+        (r"not for everyone|isn'?t for everyone|not everyone'?s cup of tea|an acquired taste", -0.8),
+        (r"(?:a|such a|total|complete|real) (?:slog|chore|mess|letdown|misfire)", -2.4),
+        (r"(?:earns?|earned) (?:its|every|the) (?:runtime|length|minute|ending|place)", 2.0),
+        (r"(?:settles?|settled|settling) for\b", -1.6), (r"(?:was|is|were|are) a joke\b", -2.0),
         (r"(?:bored|boring) (?:me|to tears)|put me to sleep|fell asleep", -2.4),
     )
 )
@@ -456,6 +475,10 @@ _PHRASES: tuple[tuple[re.Pattern[str], float], ...] = tuple(
 _ALL_PHRASES = re.compile("|".join(f"({pattern.pattern})" for pattern, _ in _PHRASES), re.IGNORECASE)
 _NEGATE = frozenset(vader.NEGATE) | {"no", "hardly", "barely", "neither", "lacks", "lacking", "instead"}
 _BOOSTERS: Mapping[str, float] = vader.BOOSTER_DICT
+_DENIED = re.compile(
+    r"\b(?:don'?t|didn'?t|do not|did not|wouldn'?t|would not|can'?t|cannot|couldn'?t|never|not)(?: (?:really|quite|"
+    r"actually|exactly|necessarily|even|particularly))? (?:think|find|found|say|believe|feel|felt|see|get|consider)\b"
+)
 _N_SCALAR = vader.N_SCALAR
 _WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*|[★☆]")
 # A clause boundary: contrast words and punctuation that separate opinions.
@@ -558,6 +581,10 @@ def _valence(clause: str) -> tuple[float, int]:
             best, best_at = v, m.start()
         masked = masked[: m.start()] + " " * (m.end() - m.start()) + masked[m.end() :]
     words = [(m.group(0).strip("'-"), m.start()) for m in _WORD.finditer(masked)]
+    # "I don't think the camera work was very clever": a negated verb of opinion reaches to the end
+    # of the clause, past VADER's three-word window.
+    denied = _DENIED.search(masked)
+    denied_from = denied.end() if denied else len(masked) + 1
     for i, (word, at) in enumerate(words):
         value = lexicon.get(word, 0.0)
         if not value:
@@ -566,7 +593,8 @@ def _valence(clause: str) -> tuple[float, int]:
         if before and before[-1] in _BOOSTERS:
             boost = _BOOSTERS[before[-1]]
             value += boost if value > 0 else -boost
-        if any(w in _NEGATE or w.endswith("n't") for w in before) or (before and before[-1] == "least"):
+        negated = any(w in _NEGATE or w.endswith("n't") for w in before) or bool(before and before[-1] == "least")
+        if negated != (at >= denied_from + 12):  # the verb's own three-word window is negated already
             value *= _N_SCALAR
         total += value
         if abs(value) > abs(best):
