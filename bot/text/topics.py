@@ -102,13 +102,21 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"cameos?\b", 2), (r"child actors?\b|young actors?\b", 3), (r"oscar-worthy|career-best", 2),
         (r"gives? (?:a|an|her|his|the) [\w-]+(?: [\w-]+)? (?:turn|performance)", 3),
         (r"(?:is|was|are|were) (?:[\w-]+ ){1,2}as (?:the|a|an|his|her|their)\b", 2),  # "X is nice as the physicist"
+        (r"(?:well[- ]|badly[- ]|over-?|under-?)?acted\b", 3), (r"talents?\b|gifted\b", 1), (r"accents?\b", 2),
+        (r"(?:oscar|academy award)s?\b", 2), (r"turn of (?:his|hers|theirs)\b", 2), (r"presence\b", 1),
+        (r"voice (?:work|acting|cast)\b", 3),
     ),
     "direction": (
         (r"direct(?:ion|ing|ed|s|or|ors|orial)?\b", 3), (r"film-?mak\w*", 3), (r"helm(?:ed|s|ing)?\b", 2),
         (r"staging\b|staged\b", 2), (r"auteur\w*", 2), (r"mise[- ]en[- ]sc[eè]ne", 3),
         (r"visions?\b", 1), (r"craft(?:ed|sman\w*)?\b", 1), (r"control\b", 1), (r"hand\b(?= (?:of|behind))", 1),
         (r"(?:hitchcock|fincher|nolan|villeneuve|lynch|peele|kubrick|spielberg|tarantino|scorsese|shyamalan|"
-         r"bong|coppola|anderson|wright|aster|eggers|gerwig|chazelle|cameron|ridley scott)\w*\b", 2),
+         r"bong|coppola|anderson|wright|aster|eggers|gerwig|chazelle|cameron|ridley scott)\w*\b", 1.5),
+        # How scenes are put on screen: execution, style, set pieces, what is shown and what held back.
+        (r"(?:well[- ]|brilliantly |expertly |poorly |badly |masterfully )?execut(?:ed|ion)\b", 2),
+        (r"styl(?:e|ish|istic|istically|ized|ised)\b", 2), (r"set[- ]pieces?\b|action (?:scenes?|sequences?)\b", 2),
+        (r"(?:scene|sequence)s?\b", 1), (r"gratuitous\w*|restrain(?:ed|t)\b|handl(?:es|ed|ing)\b", 1),
+        (r"choreograph\w*", 2), (r"blocking\b", 2),
     ),
     "look": (
         (r"cinematograph\w*", 3), (r"cinematic\b", 1), (r"camera\w*", 2), (r"visual(?:s|ly)?\b", 3),
@@ -125,6 +133,12 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"(?:the|its) look\b", 2), (r"aesthetic\w*", 2), (r"widescreen\b", 2), (r"lens\w*", 2),
         (r"gorgeous\b|stunning\b|sumptuous\b|eye-popping\b|lush\b", 1), (r"scenery\b|landscapes?\b", 2),
         (r"composition\w*", 2), (r"makeup\b|make-up\b", 2), (r"design\b", 1), (r"spectacle\b", 1),
+        (r"film(?:ed|ing)\b(?! (?:of|about))|shot (?:in|on|with)\b", 2), (r"imax\b|70 ?mm\b|35 ?mm\b", 2),
+        (r"(?:back|rear)[- ]?projection\b|matte paintings?\b|practical effects?\b|\w+ effect\b", 2),
+        (r"animat(?:ion|ed|ors?)\b|render(?:ing|ed)\b", 2), (r"shadows?\b|architecture\b|locations?\b", 1),
+        (r"(?:gorgeous|beautiful|stunning|pretty|prettiest|handsome|ugly|ugliest|good-looking|striking) "
+         r"(?:film|movie|picture|thing)s?\b|(?:prettiest|best-looking|ugliest) (?:movies?|films?)\b", 3),
+        (r"technical(?:ly)?\b(?! (?:jargon|terms))", 1), (r"crisp(?:ly)?\b|details?\b", 1),
     ),
     "sound": (
         (r"(?:the|its|a|an|his|her|musical|orchestral|original|film's|movie's|haunting|lovely|beautiful|"
@@ -152,11 +166,11 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"script\w*|screenplay\w*|screenwrit\w*", 3), (r"writ(?:ing|er|ers|ten)\b", 3),
         (r"dialog(?:ue)?s?\b", 3), (r"stor(?:y|ies|ytelling|yline)\b", 2), (r"plot(?:s|ting|ted)?\b", 2),
         (r"characters?\b|characteri[sz]ation\b|character development\b", 2), (r"narrative\w*", 2),
-        (r"structur\w*", 2), (r"twists?\b", 1), (r"premise\b", 2), (r"lines\b", 1), (r"arcs?\b", 2),
+        (r"structur\w*", 2), (r"twists?\b", 1.5), (r"premise\b", 2), (r"lines\b", 1), (r"arcs?\b", 2),
         (r"exposition\b", 3), (r"plot holes?\b|contrived\b|contrivance\w*|clich[eé]\w*", 2),
-        (r"themes?\b|thematic\w*|subtext\b|allegor\w*|metaphor\w*|symbolism\b", 1), (r"adapt\w*|novel\b", 1),
+        (r"themes?\b|thematic\w*|subtext\b|allegor\w*|metaphor\w*|symbol\w*", 1.5), (r"adapt\w*|novel\b", 1),
         (r"predictable\b|twisty\b|convoluted\b", 2), (r"jokes?\b|gags?\b|one-liners?\b|quips?\b", 1),
-        (r"ending\b|endings\b|conclusion\b|finale\b", 1),
+        (r"ending\b|endings\b|conclusion\b|finale\b", 1.5),
     ),
     "mood": (
         (r"tens(?:ion|e)\b", 3), (r"suspense\w*", 3), (r"atmospher\w*", 3), (r"tone\b|tonal\w*|tonally\b", 3),
@@ -177,15 +191,15 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"verdict\b|bottom line\b|in conclusion\b|to sum up\b", 3), (r"classic\b", 2),
         (r"skip (?:it|this)\b|avoid (?:it|this)\b", 3), (r"(?:see|watch|catch) (?:it|this)\b", 2),
         (r"re-?watch\w*|re-?visit\w*|watch (?:it )?again\b", 2), (r"favou?rites?\b", 2),
-        (r"(?:best|worst|greatest|finest) (?:film|movie|picture|thing|horror|thriller|comedy|drama|sci-fi|"
+        (r"(?:best|worst|greatest|finest) (?:film|movie|picture|horror|thriller|comedy|drama|sci-fi|"
          r"western|of (?:the|all|his|her|its|this))\w*", 3),
         (r"\d+(?:\.\d+)?\s?(?:/|out of)\s?(?:10|5|100|four|five|ten)\b|\b(?:one|two|three|four|five) stars?\b|"
          r"\d(?:\.\d)? stars?\b|[★☆]+", 3), (r"grade:|rating:|score:", 3), (r"disappoint\w*", 2),
         (r"overrated\b|underrated\b|overhyped\b|hype\b", 3), (r"(?:loved|love|hated|hate|enjoyed|liked) (?:it|this)\b",
                                                              3),
         (r"(?:a|an) (?:great|good|fine|terrific|excellent|wonderful|brilliant|bad|terrible|awful|mediocre|solid|"
-         r"remarkable|extraordinary|superb|beautiful|perfect|lovely|fantastic|decent|weak|poor|flawed|stunning|"
-         r"gorgeous|powerful|fun|entertaining|impressive|landmark|modern|near-perfect) "
+         r"remarkable|extraordinary|superb|perfect|lovely|fantastic|decent|weak|poor|flawed|"
+         r"powerful|fun|entertaining|impressive|landmark|modern|near-perfect) "
          r"(?:film|movie|picture|watch|piece|work|debut|sequel|thriller|horror|drama|comedy|experience)\b", 2),
         (r"cinema\b|films? of the (?:year|decade)|of all time\b", 2),
         (r"(?:a|an|otherwise) (?:[\w'-]+ ){0,3}(?:film|movie|watch|experience|achievement|triumph|"
@@ -193,6 +207,16 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"(?:it|this|that)(?:'s| is| was)(?: (?:just|simply|really|truly|still))? (?:a |an )?(?:triumph|"
          r"treasure|gem|joy|delight|mess|disappointment|failure|success|achievement|fine|great|good|bad)\b", 2.5),
         (r"(?:ever|i've ever) (?:made|seen)\b|perfect film\b|flawless\b", 2), (r"time capsule\b|timeless\b", 2),
+        # The film as a whole is the subject ("the movie is good", "this one hardly rates"), or the
+        # viewer's liking, watching and expectations are.
+        (r"(?:the|this|that) (?:film|movie|picture|flick|one|thing)(?: is| was| isn't| wasn't| feels| felt| works|"
+         r" remains| hardly| really| certainly| still)\b", 1.5),
+        (r"i (?!feel|felt|look)(?:\w+ ){0,2}(?<!feel )(?<!felt )(?<!feels )(?:hate|hated|love|loved|like|liked|"
+         r"enjoy|enjoyed|dislike|disliked|appreciate|adore|"
+         r"adored|rate|rated|place|care for)\b", 1.5),
+        (r"expectations?\b|(?:watch|see|saw|watched|seen) (?:it|this)\b|go see\b|don'?t miss\b|be missed\b|"
+         r"worth (?:your|the) time\b|wheelhouse\b|(?:continues|continue) to amaze\b", 1.8),
+        (r"(?:the|its|this|a) genre\b|(?:\w+ )?genre\b(?= (?:film|movie|fare|piece|exercise))", 1),
     ),
 }
 _CUE_LIST: tuple[tuple[re.Pattern[str], str, float], ...] = tuple(
@@ -613,7 +637,8 @@ def _aspect_in(text: str) -> tuple[str | None, float, int]:
     for n, (start, end, aspect, weight) in enumerate(_cue_matches(text)):
         if _NAME_AFTER.match(text, end) and text[start].isupper():
             continue  # a capitalised cue word before another capitalised word is a name ("Song Kang-ho")
-        weight += 0.5 if n == 0 and weight >= 1 else 0.0  # the first cue is usually the clause's subject
+        if n == 0 and weight >= 1 and (aspect != "verdict" or weight >= 2):
+            weight += 0.5  # the first cue is usually the clause's subject (a weak verdict cue is not)
         if weight > weights.get(aspect, 0.0):
             where[aspect] = start
         weights[aspect] = max(weights.get(aspect, 0.0), weight) + 0.1 * (aspect in weights)
