@@ -439,6 +439,14 @@ _DOMAIN: dict[str, float] = {
     "gimmicky": -1.8, "prepackaged": -1.5, "unceremoniously": -1.2, "coherent": 1.2, "complaint": -1.5,
     "complaints": -1.5, "insightful": 2.0, "interesting": 1.4, "amazing": 2.6, "trash": -2.0,
     "revolutionary": 2.0, "groundbreaking": 2.6, "ground-breaking": 2.6, "fascinating": 2.4,
+    "incredible": 2.8, "incredibly": 1.0, "exceptional": 2.8, "exceptionally": 2.0, "stellar": 2.8,
+    "phenomenal": 3.0, "tremendous": 2.4, "spectacular": 2.6, "unparalleled": 2.6, "unmatched": 2.4, "epic": 1.6,
+    "legendary": 2.2, "masterstroke": 2.8, "master-stroke": 2.8, "wit": 1.6, "literate": 1.5, "organic": 1.0,
+    "depth": 1.2, "reinvents": 1.8, "reinvented": 1.6, "unique": 1.6, "grounded": 1.0, "meaty": 1.4,
+    "slick": 1.2, "exhilarating": 2.6, "transcendent": 2.6, "transcends": 2.0, "perfection": 2.8,
+    "uninteresting": -2.0, "unremarkable": -1.8, "simplistic": -1.6, "excessive": -1.4, "familiar": -0.4,
+    "over-sold": -1.8, "oversold": -1.8, "over-hyped": -1.8,
+    "safe": 0.0, "rare": 0.8, "vacant": -1.6, "dumbed": -1.8, "nonsensical": -2.0, "tired": -1.2,
     "issue": -1.0, "issues": -1.0, "gripe": -1.5, "gripes": -1.5, "quibble": -1.0, "quibbles": -1.0,
     "cringey": -2.0, "cringe-worthy": -2.2, "hokey": -1.6, "hokier": -1.6, "ham-handed": -2.2, "needlessly": -1.4,
     "irrelevant": -1.4, "incongruous": -1.4, "thuddingly": -1.6, "infuriatingly": -1.8, "half-baked": -2.0,
@@ -491,7 +499,8 @@ _PHRASES: tuple[tuple[re.Pattern[str], float], ...] = tuple(
         (r"not for everyone|isn'?t for everyone|not everyone'?s cup of tea|an acquired taste", -0.8),
         (r"(?:a|such a|total|complete|real) (?:slog|chore|mess|letdown|misfire)", -2.4),
         (r"(?:earns?|earned) (?:its|every|the) (?:runtime|length|minute|ending|place)", 2.0),
-        (r"(?:settles?|settled|settling) for\b", -1.6), (r"(?:was|is|were|are) a joke\b", -2.0),
+        (r"(?:settles?|settled|settling) for\b", -1.6),
+        (r"plays? (?:it )?(?:too )?safe|played (?:it )?safe", -1.6), (r"(?:was|is|were|are) a joke\b", -2.0),
         (r"(?:bored|boring) (?:me|to tears)|put me to sleep|fell asleep", -2.4),
     )
 )
@@ -499,6 +508,10 @@ _PHRASES: tuple[tuple[re.Pattern[str], float], ...] = tuple(
 _ALL_PHRASES = re.compile("|".join(f"({pattern.pattern})" for pattern, _ in _PHRASES), re.IGNORECASE)
 _NEGATE = frozenset(vader.NEGATE) | {"no", "hardly", "barely", "neither", "lacks", "lacking", "instead"}
 _BOOSTERS: Mapping[str, float] = vader.BOOSTER_DICT
+_UNMET = re.compile(
+    r"\b(?:i (?:\w+ )?wish(?:ed)?|if only|(?:would|should|could|might|must) have (?:been|liked|loved|made|had|"
+    r"preferred|used|done|ended|cut)|(?:would'?ve|should'?ve|could'?ve|might'?ve) (?:been|liked|loved|had))\b"
+)
 _DENIED = re.compile(
     r"\b(?:don'?t|didn'?t|do not|did not|wouldn'?t|would not|can'?t|cannot|couldn'?t|never|not)(?: (?:really|quite|"
     r"actually|exactly|necessarily|even|particularly))? (?:think|find|found|say|believe|feel|felt|see|get|consider)\b"
@@ -608,6 +621,8 @@ def _valence(clause: str) -> tuple[float, int]:
     # "I don't think the camera work was very clever": a negated verb of opinion reaches to the end
     # of the clause, past VADER's three-word window.
     denied = _DENIED.search(masked)
+    # "I wish it had been funnier", "it might have been interesting ten years ago": praise that did not happen.
+    unmet = _UNMET.search(masked) is not None
     denied_from = denied.end() if denied else len(masked) + 1
     for i, (word, at) in enumerate(words):
         value = lexicon.get(word, 0.0)
@@ -620,6 +635,8 @@ def _valence(clause: str) -> tuple[float, int]:
         negated = any(w in _NEGATE or w.endswith("n't") for w in before) or bool(before and before[-1] == "least")
         if negated != (at >= denied_from + 12):  # the verb's own three-word window is negated already
             value *= _N_SCALAR
+        if unmet and value > 0:
+            value *= -0.5
         total += value
         if abs(value) > abs(best):
             best, best_at = value, at
