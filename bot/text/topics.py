@@ -124,7 +124,7 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
          r"elegantly|exquisitely|nicely) (?:shot|lit|framed|photographed)\b", 3),
         (r"(?:long|tracking|wide|opening|establishing|single|static|close|crane|aerial|final|closing) shots?\b", 2),
         (r"shots\b", 2), (r"shot (?:on|in) (?:film|digital|\d|black|color|colour|35|70|16|imax)", 3),
-        (r"fram(?:ing|ed|es)\b", 2), (r"colou?r(?:s|ing|ed| palette| grading)?\b", 2), (r"palette\b", 2),
+        (r"fram(?:e|ing|ed|es)\b", 2), (r"colou?r(?:s|ing|ed| palette| grading)?\b", 2), (r"palette\b", 2),
         (r"lighting\b|\blit\b", 2), (r"photograph\w*", 2), (r"black[- ]and[- ]white\b", 2),
         (r"images?\b|imagery\b", 2), (r"production design\w*|set design\w*|sets\b", 3),
         (r"costumes?\b|costume design\w*", 3), (r"(?:special |visual )?effects\b|cgi\b|vfx\b", 3),
