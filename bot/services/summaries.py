@@ -65,7 +65,7 @@ class OfflineEngine:
     def __init__(self, threshold: float) -> None:
         self.threshold = threshold
         # The version changes when the threshold changes, so cached summaries follow it.
-        self.prompt_version = f"aspects-v2-t{threshold:.3f}"
+        self.prompt_version = f"aspects-v3-t{threshold:.3f}"
 
     async def summarize(
         self,

@@ -33,10 +33,11 @@ TOPIC_ORDER = ("acting", "direction", "writing", "look", "sound", "pacing", "moo
 MIN_WORDS, MAX_WORDS = 2, 60
 MAX_QUOTE_CHARS = 400  # a "sentence" longer than this (one with no stops) is no quote
 LABEL_CHARS = 150  # of a film's label in the header (imported titles may be longer)
-PHRASE_WORDS = 14  # a quoted phrase is a few words, not a sentence
-_PHRASE_MIN = 6
+PHRASE_WORDS = 18  # a quoted phrase is a few words, not a sentence
+_PHRASE_MIN = 8
 _MIN_EVIDENCE = 0.3  # |score| of a clause quoted as evidence
 _OVERALL = 0.4  # |score| of an aspect-less clause read as a judgement of the whole film
+_PER_REVIEW = {12: 5, 8: 3, 4: 2}  # phrases per reviewer and aspect, by quotes per side (fewer as space runs out)
 _MIN_CUE = 2.0  # the weight of the clause's own aspect cue ("cinematography", not "vision")
 # An aspect-less judgement is a verdict when it is about the film or the viewer, not about a character.
 _ABOUT_FILM = re.compile(r"\b(?:it|it's|its|this|film|movie|picture|i|i'm|i've|i'd|me|my|we|us)\b", re.I)
@@ -104,7 +105,7 @@ class Stance:
     def polarity(self) -> str:
         pos = sum(e.score for e in self.evidence if e.score > 0)
         neg = -sum(e.score for e in self.evidence if e.score < 0)
-        if pos and neg and min(pos, neg) >= 0.75 * max(pos, neg):  # 1-1, 2-2, 3-4: no side has a majority
+        if pos and neg and min(pos, neg) >= 0.5 * max(pos, neg):  # praise and criticism of like weight
             return "mixed"
         return "pos" if pos >= neg else "neg"
 
@@ -171,10 +172,18 @@ def _phrase(text: str, opinion: Opinion) -> str:
     """A few words of the clause: from its aspect cue to its strongest sentiment word when they are
     close ("the score is superb", "lovely sibling chemistry"), else around the sentiment word.
     Always a verbatim piece of the sentence."""
-    start = opinion.start
-    if 0 <= opinion.aspect_at < start and len(text[opinion.aspect_at : opinion.end].split()) <= PHRASE_WORDS:
+    start, end = opinion.start, opinion.end
+    if 0 <= opinion.aspect_at < start and len(text[opinion.aspect_at : end].split()) <= PHRASE_WORDS:
         start = opinion.aspect_at  # the cue is in the clause before: "the music …, it is memorable"
-    clause = text[start : opinion.end]
+    elif opinion.aspect_at >= end:
+        # The cue is in the clause after: "pretty effective (helped by a musical score)".
+        after = _WORD_SPAN.search(text, opinion.aspect_at)
+        cue_end = after.end() if after else opinion.aspect_at
+        nxt = _WORD_SPAN.search(text, cue_end)
+        cue_end = nxt.end() if nxt and len(text[start:nxt.end()].split()) <= PHRASE_WORDS else cue_end
+        if len(text[start:cue_end].split()) <= PHRASE_WORDS:
+            end = cue_end
+    clause = text[start:end]
     words = [(m.start(), m.end()) for m in _WORD_SPAN.finditer(clause)]
     if not words:
         return ""
@@ -271,7 +280,37 @@ def _evidence(review: Review, sentence: Sentence, people: re.Pattern[str] | None
         previous = found.get(aspect)
         if previous is None or abs(op.score) > abs(previous.score):
             found[aspect] = Evidence(review, sentence, aspect, op.score, phrase)
+    if not found:
+        fallback = _sentence_evidence(review, sentence, opinions, main_aspect)
+        if fallback is not None:
+            found[fallback.aspect] = fallback
     return list(found.values())
+
+
+def _sentence_evidence(
+    review: Review, sentence: Sentence, opinions: tuple[Opinion, ...], main_aspect: str | None
+) -> Evidence | None:
+    """A sentence that holds an opinion none of its clauses carries alone ("It has depth beyond depth.",
+    "Simply exhilarating."): one piece of evidence for the sentence's main aspect, or for the verdict
+    when it names no aspect and judges the film or the viewer's experience (not a character)."""
+    scored = [op for op in opinions if op.polarity is not None]
+    if not scored:
+        return None
+    strongest = max(scored, key=lambda o: abs(o.score))
+    if abs(strongest.score) < _MIN_EVIDENCE:
+        return None
+    text = sentence.text
+    if any(op.aspect_at >= 0 and op.aspect_weight >= 1.5 for op in opinions) and main_aspect is not None:
+        aspect = main_aspect
+    elif _ABOUT_SOMEONE.search(text) and not _ABOUT_FILM.search(text):
+        return None  # "he looks too pathetic to…": about a character, not the film
+    else:
+        aspect = "verdict"
+    if aspect == "verdict" and sentence.idx == 0 and not _VERDICT_STRONG.search(text):
+        return None  # an opening line is no verdict unless it judges the film outright
+    short = len(text.split()) <= PHRASE_WORDS
+    phrase = _tidy(text) if short else _phrase(text, strongest)
+    return Evidence(review, sentence, aspect, strongest.score, phrase) if phrase else None
 
 
 def _number(n: int) -> str:
@@ -403,7 +442,9 @@ def _verdict_line(
     words = {"pos": ("is positive", "are positive"), "neg": ("is negative", "are negative"), "mixed": _TORN}
     for i, lean in enumerate(p for p in order if leans[p]):
         n = len(leans[lean])
-        pool = [s for s in leans[lean] if s.evidence and (s.polarity == lean or lean == "mixed")]
+        # A reviewer's verdict quotes are those that lean their way ("8/10" and "a triumph", not their
+        # one reservation); a reviewer of two minds is quoted on both sides.
+        pool = [s for s in leans[lean] if any(e.polarity == lean or lean == "mixed" for e in s.evidence)]
         evidence = quoter.pick(pool, lean, lead_quotes if i == 0 else _minor(lead_quotes))
         quoted.extend(evidence)
         text = _who(n, total, words[lean]) if i == 0 else _some(n, words[lean])
@@ -497,9 +538,9 @@ def summarize_offline(
     plot_part = _plot_section(plot) if spoilers and plot else None
 
     # Fit the limit: fewer quotes per side first, then fewer aspects (the least discussed go first).
-    for lead_quotes in (8, 4, 3, 2, 1):
+    for lead_quotes in (12, 8, 4, 3, 2, 1):
         for keep in range(len(aspects), -1, -1):
-            quoter = _Quoter(per_review=3 if lead_quotes >= 8 else 2 if lead_quotes >= 4 else 1)
+            quoter = _Quoter(per_review=_PER_REVIEW.get(lead_quotes, 1))
             lines = [header]
             sources: list[int] = []
             for aspect in aspects[:keep]:
