@@ -39,6 +39,7 @@ _MIN_EVIDENCE = 0.3  # |score| of a clause quoted as evidence
 _OVERALL = 0.4  # |score| of an aspect-less clause read as a judgement of the whole film
 _PER_REVIEW = {12: 5, 8: 3, 4: 2}  # phrases per reviewer and aspect, by quotes per side (fewer as space runs out)
 _MIN_CUE = 2.0  # the weight of the clause's own aspect cue ("cinematography", not "vision")
+_NAMED_CUE = 3.0  # a cue that names its aspect outright ("performances", "soundtrack", "screenplay")
 # An aspect-less judgement is a verdict when it is about the film or the viewer, not about a character.
 _ABOUT_FILM = re.compile(r"\b(?:it|it's|its|this|film|movie|picture|i|i'm|i've|i'd|me|my|we|us)\b", re.I)
 _ABOUT_SOMEONE = re.compile(r"\b(?:he|she|they|him|her|his|hers|their|them|you|your)\b", re.I)
@@ -293,13 +294,19 @@ def _sentence_evidence(
     """A sentence that holds an opinion none of its clauses carries alone ("It has depth beyond depth.",
     "Simply exhilarating."): one piece of evidence for the sentence's main aspect, or for the verdict
     when it names no aspect and judges the film or the viewer's experience (not a character)."""
+    text = sentence.text
     scored = [op for op in opinions if op.polarity is not None]
     if not scored:
-        return None
+        # Talk about a craft named outright with no critical word ("The performances are all
+        # first-rate.", "I play its soundtrack at night.") is praise in reviews, weakly held.
+        cued = [op for op in opinions if op.aspect_at >= op.start and op.aspect_weight >= _NAMED_CUE]
+        if not cued or main_aspect is None or main_aspect == "verdict" or sentence.idx == 0:
+            return None
+        phrase = _tidy(text) if len(text.split()) <= PHRASE_WORDS else _phrase(text, cued[0])
+        return Evidence(review, sentence, main_aspect, _MIN_EVIDENCE, phrase) if phrase else None
     strongest = max(scored, key=lambda o: abs(o.score))
     if abs(strongest.score) < _MIN_EVIDENCE:
         return None
-    text = sentence.text
     if any(op.aspect_at >= 0 and op.aspect_weight >= 1.5 for op in opinions) and main_aspect is not None:
         aspect = main_aspect
     elif _ABOUT_SOMEONE.search(text) and not _ABOUT_FILM.search(text):

@@ -447,6 +447,8 @@ _DOMAIN: dict[str, float] = {
     "uninteresting": -2.0, "unremarkable": -1.8, "simplistic": -1.6, "excessive": -1.4, "familiar": -0.4,
     "over-sold": -1.8, "oversold": -1.8, "over-hyped": -1.8,
     "safe": 0.0, "rare": 0.8, "vacant": -1.6, "dumbed": -1.8, "nonsensical": -2.0, "tired": -1.2,
+    "first-rate": 2.6, "top-rate": 2.6, "top-tier": 2.4, "world-class": 2.6, "a-grade": 2.2,
+    "second-rate": -2.0, "third-rate": -2.2, "bottom-tier": -2.0, "half-hearted": -1.8, "phoned-in": -2.0,
     "issue": -1.0, "issues": -1.0, "gripe": -1.5, "gripes": -1.5, "quibble": -1.0, "quibbles": -1.0,
     "cringey": -2.0, "cringe-worthy": -2.2, "hokey": -1.6, "hokier": -1.6, "ham-handed": -2.2, "needlessly": -1.4,
     "irrelevant": -1.4, "incongruous": -1.4, "thuddingly": -1.6, "infuriatingly": -1.8, "half-baked": -2.0,
@@ -526,7 +528,8 @@ _CLAUSE = re.compile(
     re.IGNORECASE,
 )
 _CONTRAST = re.compile(r"^(?:but|yet|however|though|although|still|nevertheless|nonetheless)\b", re.IGNORECASE)
-_CONCESSIVE = re.compile(r"^(?:while|although|though|even if|even though|despite|apart from|aside from|except)\b",
+_CONCESSIVE = re.compile(r"^(?:while|although|though|even if|even though|despite|apart from|aside from|except|"
+                         r"granted|admittedly|sure|yes|true)\b",
                          re.IGNORECASE)
 # Sarcasm we can see: "oh great", "yeah right", "what a treat", scare quotes around praise.
 _SARCASM = re.compile(
