@@ -43,6 +43,7 @@ _NAMED_CUE = 3.0  # a cue that names its aspect outright ("performances", "sound
 # An aspect-less judgement is a verdict when it is about the film or the viewer, not about a character.
 _ABOUT_FILM = re.compile(r"\b(?:it|it's|its|this|film|movie|picture|i|i'm|i've|i'd|me|my|we|us)\b", re.I)
 _ABOUT_SOMEONE = re.compile(r"\b(?:he|she|they|him|her|his|hers|their|them|you|your)\b", re.I)
+_NEGATION = re.compile(r"\b(?:not|no|never|none|nothing|hardly|barely|without)\b|n't\b", re.I)
 _QUESTION = re.compile(r"\?\s*$")
 # Sentences about the review itself ("Plot talk below, hidden for the Discord crowd.") say nothing
 # about the film.
@@ -300,7 +301,7 @@ def _sentence_evidence(
         # Talk about a craft named outright with no critical word ("The performances are all
         # first-rate.", "I play its soundtrack at night.") is praise in reviews, weakly held.
         cued = [op for op in opinions if op.aspect_at >= op.start and op.aspect_weight >= _NAMED_CUE]
-        if not cued or main_aspect is None or main_aspect == "verdict" or sentence.idx == 0:
+        if not cued or main_aspect is None or main_aspect == "verdict" or sentence.idx == 0 or _NEGATION.search(text):
             return None
         phrase = _tidy(text) if len(text.split()) <= PHRASE_WORDS else _phrase(text, cued[0])
         return Evidence(review, sentence, main_aspect, _MIN_EVIDENCE, phrase) if phrase else None

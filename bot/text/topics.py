@@ -254,8 +254,6 @@ def _literal_prefixes(pattern: str) -> list[str] | None:
             if close < 0:
                 return None
             pattern = pattern[close + 1 :]
-    if pattern.startswith("\\d"):
-        return list("0123456789")
     top = _top_level_alternatives(pattern)
     if len(top) > 1:
         found_top: list[str] = []
@@ -265,8 +263,10 @@ def _literal_prefixes(pattern: str) -> list[str] | None:
                 return None
             found_top.extend(prefixes)
         return found_top
+    if pattern.startswith("\\d"):
+        return list("0123456789")
     if pattern.startswith("(?:"):
-        depth, alternatives, start = 0, [], 3
+        depth, alternatives, start, close = 0, [], 3, -1
         for i in range(3, len(pattern)):
             c = pattern[i]
             if c == "\\":
@@ -276,6 +276,7 @@ def _literal_prefixes(pattern: str) -> list[str] | None:
             elif c == ")":
                 if depth == 0:
                     alternatives.append(pattern[start:i])
+                    close = i
                     break
                 depth -= 1
             elif c == "|" and depth == 0:
@@ -283,6 +284,9 @@ def _literal_prefixes(pattern: str) -> list[str] | None:
                 start = i + 1
         else:
             return None
+        if pattern[close + 1 : close + 2] in ("?", "*"):
+            # An optional group ("(?:special )?effects"): the match may also start after it.
+            alternatives.append(pattern[close + 2 :])
         found: list[str] = []
         for alternative in alternatives:
             prefixes = _literal_prefixes(alternative)
@@ -515,6 +519,7 @@ _UNMET = re.compile(
     r"preferred|used|done|ended|cut)|(?:would'?ve|should'?ve|could'?ve|might'?ve) (?:been|liked|loved|had))\b"
 )
 _DENIED = re.compile(
+    r"^\W*(?:none|nothing|nobody|no one|neither|not one)\b|"  # "None of the characters are good."
     r"\b(?:don'?t|didn'?t|do not|did not|wouldn'?t|would not|can'?t|cannot|couldn'?t|never|not)(?: (?:really|quite|"
     r"actually|exactly|necessarily|even|particularly))? (?:think|find|found|say|believe|feel|felt|see|get|consider)\b"
 )
@@ -527,6 +532,7 @@ _CLAUSE = re.compile(
     r"their|this|that|a|an)\b)|\.\s|\(|\))\s*",
     re.IGNORECASE,
 )
+_CONCEDE_ALONE = re.compile(r"\W*(?:granted|sure|yes|true|admittedly|of course|okay|ok)\W*", re.IGNORECASE)
 _CONTRAST = re.compile(r"^(?:but|yet|however|though|although|still|nevertheless|nonetheless)\b", re.IGNORECASE)
 _CONCESSIVE = re.compile(r"^(?:while|although|though|even if|even though|despite|apart from|aside from|except|"
                          r"granted|admittedly|sure|yes|true)\b",
@@ -636,7 +642,7 @@ def _valence(clause: str) -> tuple[float, int]:
             boost = _BOOSTERS[before[-1]]
             value += boost if value > 0 else -boost
         negated = any(w in _NEGATE or w.endswith("n't") for w in before) or bool(before and before[-1] == "least")
-        if negated != (at >= denied_from + 12):  # the verb's own three-word window is negated already
+        if negated or at >= denied_from:  # once, whether the negator is near or denies the whole clause
             value *= _N_SCALAR
         if unmet and value > 0:
             value *= -0.5
@@ -675,11 +681,15 @@ def opinions_in(sentence: str) -> tuple[Opinion, ...]:
     clauses = _clauses(sentence)
     sarcastic = bool(_SARCASM.search(sentence))
     found: list[Opinion] = []
+    conceding = False
     for start, end in clauses:
         text = sentence[start:end]
         total, at = _valence(text)
-        if _CONCESSIVE.match(text):
+        if _CONCEDE_ALONE.fullmatch(text):
+            total, conceding = 0.0, True  # "Granted, …", "Sure, …": what follows is conceded
+        elif conceding or _CONCESSIVE.match(text):
             total *= 0.5  # "while the acting is fine, …": the other clause carries the point
+            conceding = False
         elif _CONTRAST.match(text):
             total *= 1.5  # VADER's "but" rule: what follows weighs more
         if sarcastic and total > 0:

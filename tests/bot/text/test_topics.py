@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.text import topics
 from bot.text.topics import opinion_of, opinions_in, rating_in
 
 
@@ -113,6 +114,10 @@ def test_aspect_without_the_aspects_own_word(sentence: str, aspect: str) -> None
         ("The second half is uninteresting.", "neg"),
         # A negated verb of opinion reaches past VADER's three-word window.
         ("I did not think the camera work was particularly clever.", "neg"),
+        ("I did not think it was good.", "neg"),
+        ("None of the characters are good.", "neg"),
+        ("The performances are all first-rate.", "pos"),
+        ("Granted, the effects are clever, but it is still a letdown.", "neg"),
         # Fear and shock describe a horror film's effect, not a flaw.
         ("I was shocked and terrified from the first scene.", "pos"),
         ("This movie scared me more than any in years.", "pos"),
@@ -125,3 +130,33 @@ def test_aspect_without_the_aspects_own_word(sentence: str, aspect: str) -> None
 )
 def test_polarity_of_review_language(sentence: str, polarity: str) -> None:
     assert opinion_of(sentence)[1] == polarity
+
+
+def _cues_scanned_naively(text: str) -> list[tuple[int, int, str, float]]:
+    """Every cue tried at every word start, in _CUES order (what the first-letters index must equal)."""
+    found: list[tuple[int, int, str, float]] = []
+    end = 0
+    for m in topics._WORD_START.finditer(text.lower()):
+        if m.start() < end:
+            continue
+        for compiled, aspect, weight in topics._CUE_LIST:
+            hit = compiled.match(text, m.start())
+            if hit and hit.end() > m.start():
+                found.append((m.start(), hit.end(), aspect, weight))
+                end = hit.end()
+                break
+    return found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The effects are clever and the execution is superb.",  # cues behind an optional group
+        "Well-acted, beautifully shot, and the special effects hold up.",
+        "Its original score by a jazz drummer drives every scene; the editing is brisk.",
+        "I enjoyed the movie, though the screenplay is thin and the third act drags.",
+        "★★★½ — a gorgeous movie with a miscast lead and a 7/10 script.",
+    ],
+)
+def test_cue_index_finds_what_a_full_scan_finds(text: str) -> None:
+    assert topics._cue_matches(text) == _cues_scanned_naively(text)
