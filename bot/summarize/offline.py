@@ -296,8 +296,8 @@ def _sentence_evidence(
     "Simply exhilarating."): one piece of evidence for the sentence's main aspect, or for the verdict
     when it names no aspect and judges the film or the viewer's experience (not a character)."""
     text = sentence.text
-    scored = [op for op in opinions if op.polarity is not None]
-    if not scored:
+    scored = [op for op in opinions if op.polarity is not None and abs(op.score) >= _MIN_EVIDENCE]
+    if not scored and not any(op.score <= -_MIN_EVIDENCE / 2 for op in opinions):
         # Talk about a craft named outright with no critical word ("The performances are all
         # first-rate.", "I play its soundtrack at night.") is praise in reviews, weakly held.
         cued = [op for op in opinions if op.aspect_at >= op.start and op.aspect_weight >= _NAMED_CUE]
@@ -305,9 +305,9 @@ def _sentence_evidence(
             return None
         phrase = _tidy(text) if len(text.split()) <= PHRASE_WORDS else _phrase(text, cued[0])
         return Evidence(review, sentence, main_aspect, _MIN_EVIDENCE, phrase) if phrase else None
-    strongest = max(scored, key=lambda o: abs(o.score))
-    if abs(strongest.score) < _MIN_EVIDENCE:
+    if not scored:
         return None
+    strongest = max(scored, key=lambda o: abs(o.score))
     if any(op.aspect_at >= 0 and op.aspect_weight >= 1.5 for op in opinions) and main_aspect is not None:
         aspect = main_aspect
     elif _ABOUT_SOMEONE.search(text) and not _ABOUT_FILM.search(text):

@@ -451,6 +451,7 @@ _DOMAIN: dict[str, float] = {
     "uninteresting": -2.0, "unremarkable": -1.8, "simplistic": -1.6, "excessive": -1.4, "familiar": -0.4,
     "over-sold": -1.8, "oversold": -1.8, "over-hyped": -1.8,
     "safe": 0.0, "rare": 0.8, "vacant": -1.6, "dumbed": -1.8, "nonsensical": -2.0, "tired": -1.2,
+    "favourite": 2.0, "favourites": 2.0, "favorites": 2.0, "humour": 2.0, "humourless": -1.8, "humorless": -1.8,
     "first-rate": 2.6, "top-rate": 2.6, "top-tier": 2.4, "world-class": 2.6, "a-grade": 2.2,
     "second-rate": -2.0, "third-rate": -2.2, "bottom-tier": -2.0, "half-hearted": -1.8, "phoned-in": -2.0,
     "issue": -1.0, "issues": -1.0, "gripe": -1.5, "gripes": -1.5, "quibble": -1.0, "quibbles": -1.0,
@@ -532,6 +533,8 @@ _CLAUSE = re.compile(
     r"their|this|that|a|an)\b)|\.\s|\(|\))\s*",
     re.IGNORECASE,
 )
+_FAR_NEGATORS = frozenset({"never", "not", "isn't", "wasn't", "won't", "doesn't", "isnt", "wasnt", "aren't"})
+_COPULAS = frozenset({"be", "is", "was", "are", "were", "been", "one", "the", "a", "an", "most"})
 _CONCEDE_ALONE = re.compile(r"\W*(?:granted|sure|yes|true|admittedly|of course|okay|ok)\W*", re.IGNORECASE)
 _CONTRAST = re.compile(r"^(?:but|yet|however|though|although|still|nevertheless|nonetheless)\b", re.IGNORECASE)
 _CONCESSIVE = re.compile(r"^(?:while|although|though|even if|even though|despite|apart from|aside from|except|"
@@ -641,7 +644,14 @@ def _valence(clause: str) -> tuple[float, int]:
         if before and before[-1] in _BOOSTERS:
             boost = _BOOSTERS[before[-1]]
             value += boost if value > 0 else -boost
-        negated = any(w in _NEGATE or w.endswith("n't") for w in before) or bool(before and before[-1] == "least")
+        # VADER's window is three words; "never" and "not" before a copula reach a little further
+        # ("it will never be one of my favourites", "is not the most original").
+        wider = [w for w, _ in words[max(0, i - 5) : max(0, i - 3)]]
+        negated = (
+            any(w in _NEGATE or w.endswith("n't") for w in before)
+            or bool(before and before[-1] == "least")
+            or (any(w in _FAR_NEGATORS for w in wider) and any(w in _COPULAS for w in before + wider))
+        )
         if negated or at >= denied_from:  # once, whether the negator is near or denies the whole clause
             value *= _N_SCALAR
         if unmet and value > 0:

@@ -116,6 +116,7 @@ def test_aspect_without_the_aspects_own_word(sentence: str, aspect: str) -> None
         ("I did not think the camera work was particularly clever.", "neg"),
         ("I did not think it was good.", "neg"),
         ("None of the characters are good.", "neg"),
+        ("It will never be one of my favourite films.", "neg"),
         ("The performances are all first-rate.", "pos"),
         ("Granted, the effects are clever, but it is still a letdown.", "neg"),
         # Fear and shock describe a horror film's effect, not a flaw.
