@@ -111,7 +111,7 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"staging\b|staged\b", 2), (r"auteur\w*", 2), (r"mise[- ]en[- ]sc[eè]ne", 3),
         (r"visions?\b", 1), (r"craft(?:ed|sman\w*)?\b", 1), (r"control\b", 1), (r"hand\b(?= (?:of|behind))", 1),
         (r"(?:hitchcock|fincher|nolan|villeneuve|lynch|peele|kubrick|spielberg|tarantino|scorsese|shyamalan|"
-         r"bong|coppola|anderson|wright|aster|eggers|gerwig|chazelle|cameron|ridley scott)\w*\b", 1.5),
+         r"bong|coppola|anderson|wright|aster|eggers|gerwig|chazelle|cameron|ridley scott)\w*\b", 1),
         # How scenes are put on screen: execution, style, set pieces, what is shown and what held back.
         (r"(?:well[- ]|brilliantly |expertly |poorly |badly |masterfully )?execut(?:ed|ion)\b", 2),
         (r"styl(?:e|ish|istic|istically|ized|ised)\b", 2), (r"set[- ]pieces?\b|action (?:scenes?|sequences?)\b", 2),
