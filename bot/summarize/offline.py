@@ -38,6 +38,7 @@ _PHRASE_MIN = 8
 _MIN_EVIDENCE = 0.3  # |score| of a clause quoted as evidence
 _OVERALL = 0.4  # |score| of an aspect-less clause read as a judgement of the whole film
 _PER_REVIEW = {12: 5, 8: 3, 4: 2}  # phrases per reviewer and aspect, by quotes per side (fewer as space runs out)
+_VERDICT_PER_REVIEW, _VERDICT_QUOTES = 2, 6
 _MIN_CUE = 2.0  # the weight of the clause's own aspect cue ("cinematography", not "vision")
 _NAMED_CUE = 3.0  # a cue that names its aspect outright ("performances", "soundtrack", "screenplay")
 # An aspect-less judgement is a verdict when it is about the film or the viewer, not about a character.
@@ -68,6 +69,7 @@ _VERDICT_STRONG = re.compile(
 )
 _LEAD_JUNK = re.compile(r"^[\s,;:\-–—(\"“'‘]*(?:(?:and|but|yet|so|or|though|although|while|however|which|that|"
                         r"still|also|because|as|even|if|then|plus)\b[\s,]*)*", re.I)
+_LEAD_CONJUNCTION = re.compile(r"^[\s,;:\-–—(\"“'‘]*(?:(?:and|but|yet|or|plus)\b[\s,]*)*", re.I)
 _TRAIL_JUNK = re.compile(r"[\s,;:\-–—(\"“'‘]*(?:\b(?:and|but|or|the|a|an|of|to|with|as|that|which|its|his|her|"
                          r"their|in|on|for|by|is|was|are)\b[\s,;:\-–—]*)*$", re.I)
 _WORD_SPAN = re.compile(r"\S+")
@@ -208,6 +210,12 @@ def _phrase(text: str, opinion: Opinion) -> str:
             last += 1
         if last - first + 1 < _PHRASE_MIN and first > 0:
             first -= 1
+    # Start where a reader would: at the clause's start when it fits, else after the nearest comma
+    # ("in the grand scheme of things…", not "the grand scheme of things…").
+    for j in range(first, max(-1, last - PHRASE_WORDS), -1):
+        if j == 0 or clause[words[j - 1][1] - 1] in ",;:—–(":
+            first = j
+            break
     if first > 0 and clause[words[first - 1][0] : words[first - 1][1]].lower() in _DETERMINERS:
         first -= 1
     piece = _tidy(clause[words[first][0] : words[last][1]])
@@ -215,9 +223,10 @@ def _phrase(text: str, opinion: Opinion) -> str:
     return f"{piece}…" if piece and cut else piece  # the sentence goes on: say so
 
 
-def _tidy(piece: str) -> str:
-    """A quoted piece without dangling conjunctions, articles or punctuation at its ends."""
-    piece = _LEAD_JUNK.sub("", piece)
+def _tidy(piece: str, *, whole: bool = False) -> str:
+    """A quoted piece without dangling conjunctions, articles or punctuation at its ends. A whole
+    sentence keeps its opening words ("That said, …", "Then again, …") but for a leading "and"/"but"."""
+    piece = (_LEAD_CONJUNCTION if whole else _LEAD_JUNK).sub("", piece)
     piece = _TRAIL_JUNK.sub("", piece)
     piece = piece.strip(" .,;:!?-–—\"“”'‘’()")
     return piece if len(piece.split()) >= 2 or len(piece) >= 6 else ""
@@ -276,7 +285,7 @@ def _evidence(review: Review, sentence: Sentence, people: re.Pattern[str] | None
         ):
             continue  # an opening line is no verdict unless it judges the film outright
         short = len(sentence.text.split()) <= PHRASE_WORDS and len(opinions) <= 2
-        phrase = _tidy(sentence.text) if short else _phrase(sentence.text, op)
+        phrase = _tidy(sentence.text, whole=True) if short else _phrase(sentence.text, op)
         if not phrase:
             continue
         previous = found.get(aspect)
@@ -303,7 +312,7 @@ def _sentence_evidence(
         cued = [op for op in opinions if op.aspect_at >= op.start and op.aspect_weight >= _NAMED_CUE]
         if not cued or main_aspect is None or main_aspect == "verdict" or sentence.idx == 0 or _NEGATION.search(text):
             return None
-        phrase = _tidy(text) if len(text.split()) <= PHRASE_WORDS else _phrase(text, cued[0])
+        phrase = _tidy(text, whole=True) if len(text.split()) <= PHRASE_WORDS else _phrase(text, cued[0])
         return Evidence(review, sentence, main_aspect, _MIN_EVIDENCE, phrase) if phrase else None
     if not scored:
         return None
@@ -317,7 +326,7 @@ def _sentence_evidence(
     if aspect == "verdict" and sentence.idx == 0 and not _VERDICT_STRONG.search(text):
         return None  # an opening line is no verdict unless it judges the film outright
     short = len(text.split()) <= PHRASE_WORDS
-    phrase = _tidy(text) if short else _phrase(text, strongest)
+    phrase = _tidy(text, whole=True) if short else _phrase(text, strongest)
     return Evidence(review, sentence, aspect, strongest.score, phrase) if phrase else None
 
 
@@ -453,7 +462,10 @@ def _verdict_line(
         # A reviewer's verdict quotes are those that lean their way ("8/10" and "a triumph", not their
         # one reservation); a reviewer of two minds is quoted on both sides.
         pool = [s for s in leans[lean] if any(e.polarity == lean or lean == "mixed" for e in s.evidence)]
-        evidence = quoter.pick(pool, lean, lead_quotes if i == 0 else _minor(lead_quotes))
+        # A verdict is a line, not a list: at most two phrases a reviewer, six in all.
+        per_review, quoter.per_review = quoter.per_review, min(quoter.per_review, _VERDICT_PER_REVIEW)
+        evidence = quoter.pick(pool, lean, min(_VERDICT_QUOTES, lead_quotes if i == 0 else _minor(lead_quotes)))
+        quoter.per_review = per_review
         quoted.extend(evidence)
         text = _who(n, total, words[lean]) if i == 0 else _some(n, words[lean])
         parts.append(_with_quotes(text + (" overall" if i == 0 else ""), evidence))
