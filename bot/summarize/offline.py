@@ -92,6 +92,7 @@ class Evidence:
     aspect: str
     score: float
     phrase: str
+    rating: bool = False  # a stated rating ("8/10"): the plainest verdict, quoted first
 
     @property
     def polarity(self) -> str:
@@ -116,7 +117,7 @@ class Stance:
     def top(self, polarity: str | None, count: int) -> list[Evidence]:
         """The strongest `count` opinions of this polarity (any, when it has none of it)."""
         pool = [e for e in self.evidence if polarity is None or e.polarity == polarity] or self.evidence
-        return sorted(pool, key=lambda e: -abs(e.score))[:count]
+        return sorted(pool, key=lambda e: (not e.rating, -abs(e.score)))[:count]
 
 
 @dataclass(slots=True)
@@ -241,7 +242,7 @@ def _rating_evidence(review: Review, sentence: Sentence) -> Evidence | None:
     score = (rating - 3) / 2  # 5 -> 1.0, 1 -> -1.0
     if abs(score) < 0.2:
         score = 0.2 if rating >= 3 else -0.2
-    return Evidence(review, sentence, "verdict", score, found.group(0).strip())
+    return Evidence(review, sentence, "verdict", score, found.group(0).strip(), rating=True)
 
 
 def _people(film: Film) -> re.Pattern[str] | None:
