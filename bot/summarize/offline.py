@@ -45,6 +45,10 @@ _NAMED_CUE = 3.0  # a cue that names its aspect outright ("performances", "sound
 _ABOUT_FILM = re.compile(r"\b(?:it|it's|its|this|film|movie|picture|i|i'm|i've|i'd|me|my|we|us)\b", re.I)
 _ABOUT_SOMEONE = re.compile(r"\b(?:he|she|they|him|her|his|hers|their|them|you|your)\b", re.I)
 _NEGATION = re.compile(r"\b(?:not|no|never|none|nothing|hardly|barely|without)\b|n't\b", re.I)
+_NAMED_EVENT = re.compile(
+    r"\b(?:[Aa]fter|[Ww]hen|[Oo]nce|[Bb]efore|[Uu]ntil|[Aa]s soon as|[Bb]y the time)\s+(?:[A-Z][\w'’-]+\s+){1,3}"
+    r"(?:(?:is|was|are|were|gets|got|has|had|finally|then)\b|\w+(?:s|ed)\b)"
+)
 _QUESTION = re.compile(r"\?\s*$")
 # Sentences about the review itself ("Plot talk below, hidden for the Discord crowd.") say nothing
 # about the film.
@@ -153,8 +157,11 @@ def _unsafe(text: str) -> bool:
 @lru_cache(maxsize=32768)
 def _plot_cue(text: str) -> bool:
     """Belt and braces over the allow-list: any death, twist or ending cue makes a sentence plot
-    ("it all looks so real except the car at the end")."""
-    return bool(lexicon.DEATH.search(text) or lexicon.TWIST.search(text) or lexicon.ENDING.search(text))
+    ("it all looks so real except the car at the end"), and a named someone in a time clause
+    ("after Mara is crowned", "when Ben finally leaves"): that is narration of events, whoever the
+    name belongs to."""
+    return bool(lexicon.DEATH.search(text) or lexicon.TWIST.search(text) or lexicon.ENDING.search(text)
+                or _NAMED_EVENT.search(text))
 
 
 def _usable(sentence: Sentence) -> bool:

@@ -160,3 +160,15 @@ def test_each_side_of_a_reviewer_of_two_minds_is_quoted() -> None:
     writing = next(line for line in text.splitlines() if line.startswith("**Writing**"))
     assert "of two minds" in writing
     assert "sharp and witty" in writing and "clumsy and dull" in writing
+
+
+def test_a_named_someone_in_a_time_clause_is_plot_even_inside_praise() -> None:
+    """The allow-list may take a character's name for a person of the craft (no facts were imported);
+    an event told about a name ("after Mara is crowned") still stays out of spoiler-free text."""
+    film = Film(id=1, title="The Lighthouse Keeper", year=2021, cast=("Mara Quill",))  # "Mara": a person of the craft
+    event = "The meadow scenes are gorgeous and unsettling after Mara is crowned queen of the valley."
+    reviews = [review(1, f"The cinematography is superb. {event}"), review(2, "The cinematography is lovely.")]
+    free = summarize_offline(film, reviews, spoilers=False, threshold=THRESHOLD).text
+    assert "crowned" not in free and "Mara" not in free
+    full = summarize_offline(film, reviews, spoilers=True, threshold=THRESHOLD).text
+    assert "crowned" not in _HIDDEN.sub("", full)
