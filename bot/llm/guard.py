@@ -58,6 +58,9 @@ PROMPT_ECHO_SHARE = 0.7  # a sentence whose content words are mostly one of our 
 PROMPT_ECHO_WORDS = 4
 _SCAFFOLDING = re.compile(r"<<|>>|\|\s*key\s+[0-9a-f]{8}\b|\bdata key\b|\{\{|\}\}", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"\{\{[^}]*\}\}")
+# Markdown a model may put around a sentence (a code fence, a heading, a quote, a bullet): not words.
+# Judged with it, the sentence's first word would look like a capitalised word mid-sentence (a name).
+_BLOCK_MARKUP = re.compile(r"^(?:\s*(?:`{3,}[a-z]*|#{1,6}|>|[-*+•](?=\s)|\d{1,2}[.)](?=\s)))+\s*|\s*`{3,}\s*$")
 # Plot reasons a premise may carry: a sentence naming the film's set-up in the logline's own words.
 _PREMISE_REASONS = ("role", "narration", "unknown_name", "character")
 # Words that say nothing about a plot: never part of a film's spoiler lexicon.
@@ -281,8 +284,9 @@ class SpoilerGuard:
             return None
         kept: list[tuple[str, bool]] = []  # (sentence, hide)
         for span in spans:
+            judged = dataclasses.replace(span, text=without_markup(span.text))
             bad = self.unusable(span.text)
-            spoiler = None if bad else self.spoiler_reason(span, mode)
+            spoiler = None if bad else self.spoiler_reason(judged, mode)
             if bad or (spoiler and mode == "spoiler_free"):
                 report.drop(bad or spoiler or "")
                 continue
@@ -307,6 +311,11 @@ class SpoilerGuard:
             else:
                 safe.append(span.text)
         return " ".join(safe), " ".join(spoilers), dropped
+
+
+def without_markup(sentence: str) -> str:
+    """The sentence without the block markdown around it (what is shown is neutralised apart)."""
+    return _BLOCK_MARKUP.sub("", sentence).strip() or sentence
 
 
 def _join(sentences: Sequence[tuple[str, bool]]) -> str:

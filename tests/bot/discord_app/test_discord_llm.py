@@ -89,9 +89,6 @@ async def test_summary_streams_with_throttled_edits(llm: tuple[Harness, FakeOpen
     assert "||Point 2:" in description and WRITING not in json.dumps(final.body)
 
 
-@pytest.mark.xfail(
-    reason="known gap after the merge: the fenced /ask answer is judged unusable and answered offline", strict=False
-)
 async def test_markup_from_the_model_cannot_swallow_the_bots_own(llm: tuple[Harness, FakeOpenAI, Model]) -> None:
     """Issue 12, hole 10: a ``` in generated text put the spoiler bars inside a code block."""
     h, _, model = llm
