@@ -226,13 +226,14 @@ class SpoilerGuard:
 
     def spoiler_reason(self, span: SentenceSpan, mode: Mode = "spoilers") -> str | None:
         """Why this sentence counts as a spoiler ('markup', 'plot', 'no_opinion', 'detector', 'lexicon',
-        'similar'), or None. In spoiler-free mode a sentence must also be an opinion (the allow-list's
-        anchor): a model's sentence that only tells what happens is plot, cue words or not."""
+        'similar'), or None. A sentence must also be an opinion (the allow-list's anchor): a model's
+        sentence that only tells what happens is plot, cue words or not. In spoilers mode that means
+        hidden behind `||…||` ("the woman he saw fall was not the woman he followed" has no cue word)."""
         if span.marked or span.warned:
             return "markup"
         if self.plot_reasons(span.text):
             return "plot"
-        if mode == "spoiler_free" and not opinion_reasons(span.text):
+        if not opinion_reasons(span.text):
             return "no_opinion"
         alone = dataclasses.replace(span, idx=0)  # position in our own text means nothing
         if any(self.detector.score_span(alone, 1, False, c).score >= self.threshold for c in self.contexts):
