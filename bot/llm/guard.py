@@ -175,6 +175,8 @@ class SpoilerGuard:
         self._known = [(s, self._words(s)) for s in known_spoilers if s.strip()]
         self._premise = " ".join(loglines).lower()
         lexicon_from = known_spoilers if lexicon_sentences is None else lexicon_sentences
+        # The film's revealing sentences (what its reviews give away): shown to the model-as-checker.
+        self.revealing: tuple[str, ...] = tuple(s for s in lexicon_from if s.strip())
         self._lexicon = spoiler_lexicon(lexicon_from, safe_sentences) - self._people
         self._prompt = [_content_words(s) for s in prompt_text]
 
