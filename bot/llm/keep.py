@@ -14,6 +14,7 @@ caught here), and never when the first answer already needed a second try.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
@@ -113,3 +114,30 @@ async def retry_stricter(
 
 def first_answer(generated: Generated, guard: SpoilerGuard, mode: Mode) -> Kept:
     return guard_points(guard, generated.points, generated.checks, mode)
+
+
+FILLED_NOTE = (
+    "Too few of the LLM's points could be used, so the aspects it did not cover are from the offline summary."
+)
+_LABEL = re.compile(r"^(?:•\s*)?\*\*([^*]+)\*\*:")
+
+
+def fill_from_offline(llm_text: str, offline_text: str, char_limit: int) -> tuple[str, int]:
+    """The LLM's lines (header first), then the offline summary's lines for aspects the LLM did not
+    cover, as many as fit in `char_limit`; returns (text, offline lines added). The offline text is
+    already safe for the mode (the allow-list chose its sentences) and neutralised by the caller."""
+    lines = llm_text.splitlines()
+    covered = {m.group(1).strip().lower() for m in map(_LABEL.match, lines) if m}
+    used = len(llm_text)
+    added = 0
+    for line in offline_text.splitlines()[1:]:  # its own header line is the same film's
+        label = _LABEL.match(line)
+        if not line.strip() or (label and label.group(1).strip().lower() in covered):
+            continue
+        line = f"• {line}" if label and not line.startswith("•") else line  # the LLM's lines' style
+        if used + 1 + len(line) > char_limit:
+            continue
+        lines.append(line)
+        used += 1 + len(line)
+        added += 1
+    return "\n".join(lines), added

@@ -31,7 +31,7 @@ from bot.llm.digests import Digester
 from bot.llm.errors import LLMContextTooLong, LLMError, unavailable_note
 from bot.llm.grounding import PointChecker, PromptEcho
 from bot.llm.guard import GuardedPoint, GuardFilm, GuardReport, SpoilerGuard
-from bot.llm.keep import first_answer, retry_stricter
+from bot.llm.keep import FILLED_NOTE, fill_from_offline, first_answer, retry_stricter
 from bot.llm.material import film_body, material, opening, review_block
 from bot.llm.points import RETRY_RESERVE, generate_points
 from bot.llm.prompts import PromptSet
@@ -267,7 +267,7 @@ class LLMSummaryEngine:
         kept, report, revealing = answer.points, answer.report, answer.revealing
         if self.spoiler_check and mode == "spoiler_free" and kept:
             kept = await self._second_opinion(film, kept, guard, requester, spend, report)
-        if len(kept) < needed:
+        if not kept:
             log.warning(
                 "film %s: %d usable points after the guard removed %d of %d sentences (%s); answering offline",
                 film.id, len(kept), report.sentences_dropped, report.sentences_in, dict(report.reasons),
@@ -285,9 +285,15 @@ class LLMSummaryEngine:
                 f"{'were' if removed != 1 else 'was'} left out."
             )
         sources = list(dict.fromkeys(s for _, g in kept for s in g.sources))
+        text = render_summary(header, kept)
+        if len(kept) < needed:  # too few to stand alone: the offline summary fills the other aspects
+            offline = await self._fallback(film, reviews, mode, requester, "", spend)
+            text, added = fill_from_offline(text, offline.text, SUMMARY_CHAR_LIMIT)
+            if added:
+                notes.append(FILLED_NOTE)
+                sources += [s for s in offline.sources if s not in sources]
         return EngineOutput(
-            render_summary(header, kept), sources, spend.input_tokens, spend.output_tokens, notes,
-            cacheable=spend.complete,
+            text, sources, spend.input_tokens, spend.output_tokens, notes, cacheable=spend.complete
         )
 
     async def _second_opinion(
