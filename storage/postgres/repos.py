@@ -47,18 +47,26 @@ _FILM_COLUMNS = (
     "f.runtime_minutes, f.genres, f.logline, f.imdb_id, f.is_stub"
 )
 _HIT = "t.film_id, f.title, f.year, t.title AS matched, t.norm"
+# Films with their aliases, in one round trip ($1: an array of ids).
+_FILMS_BY_ID = (
+    f"SELECT {_FILM_COLUMNS}, ARRAY(SELECT a.title FROM film_titles a WHERE a.film_id = f.id AND a.kind = 'alias' "
+    "GROUP BY a.title ORDER BY min(a.id)) AS aliases FROM films f WHERE f.id = ANY($1::bigint[])"
+)
+# Names having a term of each group: every term ($1 word, $2 end: the word followed by U+0001 for
+# the word itself, by U+10FFFF for a prefix) is a range scan of film_title_words' primary key; a
+# name counts if it matched at least $4 distinct groups ($3). The first $5 by id.
+_FIND_WORDS = (
+    f"SELECT {_HIT} FROM (SELECT w.title_id FROM unnest($1::text[], $2::text[], $3::int[]) AS q(word, word_end, grp) "
+    "JOIN film_title_words w ON w.word >= q.word AND w.word < q.word_end "
+    "GROUP BY w.title_id HAVING count(DISTINCT q.grp) >= $4 ORDER BY w.title_id LIMIT $5) m "
+    "JOIN film_titles t ON t.id = m.title_id JOIN films f ON f.id = t.film_id ORDER BY t.id"
+)
 
 
 def tsquery_term(term: Term) -> str:
     """A word as a quoted tsquery lexeme (so &, |, ! and : in it are just characters)."""
     quoted = "'" + term.word.replace("\\", "\\\\").replace("'", "''") + "'"
     return quoted + ":*" if term.prefix else quoted
-
-
-def tsquery(query: WordQuery) -> str:
-    """`('dear') & ('comrads' | 'comrades' | 'comrads':*)`, for to_tsquery."""
-    groups = ["(" + " | ".join(dict.fromkeys(tsquery_term(t) for t in g)) + ")" for g in query.groups if g]
-    return (" & " if query.match_all else " | ").join(groups)
 
 
 def _film(row: asyncpg.Record, aliases: Iterable[str] = ()) -> Film:
@@ -81,22 +89,16 @@ class PgFilmRepository:
         self._db = db
 
     async def get(self, film_id: int) -> Film | None:
-        row = await self._db.fetchrow(f"SELECT {_FILM_COLUMNS} FROM films f WHERE f.id = $1", film_id)
-        if row is None:
-            return None
-        aliases = await self._db.fetch(
-            "SELECT title FROM film_titles WHERE film_id = $1 AND kind = 'alias' GROUP BY title ORDER BY min(id)",
-            film_id,
-        )
-        return _film(row, (a["title"] for a in aliases))
+        rows = await self._db.fetch(_FILMS_BY_ID, [film_id])
+        return _film(rows[0], rows[0]["aliases"]) if rows else None
 
     async def get_many(self, film_ids: Iterable[int]) -> list[Film]:
-        films = []
-        for film_id in dict.fromkeys(film_ids):
-            film = await self.get(film_id)
-            if film is not None:
-                films.append(film)
-        return films
+        """In the order asked, each once, missing ones left out: one round trip for them all."""
+        wanted = list(dict.fromkeys(film_ids))
+        if not wanted:
+            return []
+        found = {r["id"]: _film(r, r["aliases"]) for r in await self._db.fetch(_FILMS_BY_ID, wanted)}
+        return [found[i] for i in wanted if i in found]
 
     async def count(self) -> int:
         return int(await self._db.fetchval("SELECT count(*) FROM films"))
@@ -121,18 +123,24 @@ class PgFilmRepository:
         return [_hit(r) for r in rows]
 
     async def find_words(self, query: WordQuery, limit: int) -> list[TitleHit]:
-        text = tsquery(query)
-        if not text:
+        """The first `limit` names (by id, as FTS5 returns them on SQLite) with a term of every group
+        (or, match_all=False, of any group): one range scan of film_title_words per term."""
+        words: list[str] = []
+        groups: list[int] = []
+        ends: list[str] = []
+        for number, group in enumerate(g for g in query.groups if g):
+            for term in dict.fromkeys(group):
+                words.append(term.word)
+                groups.append(number)
+                ends.append(term.word + ("\U0010ffff" if term.prefix else "\x01"))
+        if not words:
             return []
-        rows = await self._db.fetch(
-            f"SELECT {_HIT} FROM (SELECT id FROM film_titles WHERE words @@ to_tsquery('simple', $1) "
-            "ORDER BY id LIMIT $2) m JOIN film_titles t ON t.id = m.id JOIN films f ON f.id = t.film_id ORDER BY t.id",
-            text, limit,
-        )
+        needed = len(set(groups)) if query.match_all else 1
+        rows = await self._db.fetch(_FIND_WORDS, words, ends, groups, needed, limit)
         return [_hit(r) for r in rows]
 
     async def vocabulary(self) -> list[str]:
-        rows = await self._db.fetch("SELECT word FROM ts_stat('SELECT words FROM film_titles')")
+        rows = await self._db.fetch("SELECT DISTINCT word FROM film_title_words")
         return [str(r[0]) for r in rows]
 
     async def popular(self, limit: int) -> list[TitleHit]:
