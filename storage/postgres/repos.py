@@ -53,13 +53,17 @@ _FILMS_BY_ID = (
     "GROUP BY a.title ORDER BY min(a.id)) AS aliases FROM films f WHERE f.id = ANY($1::bigint[])"
 )
 # Names having a term of each group: every term ($1 word, $2 end: the word followed by U+0001 for
-# the word itself, by U+10FFFF for a prefix) is a range scan of film_title_words' primary key; a
-# name counts if it matched at least $4 distinct groups ($3). The first $5 by id.
+# the word itself, by U+10FFFF for a prefix) is an index-only range scan of film_title_words' primary
+# key; a name counts if it matched at least $4 distinct groups ($3); the first $5 by id. The hits are
+# materialised and the names fetched by id: left to itself, the planner walks every word row in
+# title order (for the ORDER BY … LIMIT) and tests each against the terms, 45 ms at 34k words.
 _FIND_WORDS = (
-    f"SELECT {_HIT} FROM (SELECT w.title_id FROM unnest($1::text[], $2::text[], $3::int[]) AS q(word, word_end, grp) "
-    "JOIN film_title_words w ON w.word >= q.word AND w.word < q.word_end "
-    "GROUP BY w.title_id HAVING count(DISTINCT q.grp) >= $4 ORDER BY w.title_id LIMIT $5) m "
-    "JOIN film_titles t ON t.id = m.title_id JOIN films f ON f.id = t.film_id ORDER BY t.id"
+    "WITH hits AS MATERIALIZED (SELECT w.title_id, q.grp FROM unnest($1::text[], $2::text[], $3::int[]) "
+    "AS q(word, word_end, grp) CROSS JOIN LATERAL (SELECT x.title_id FROM film_title_words x "
+    "WHERE x.word >= q.word AND x.word < q.word_end) w) "
+    f"SELECT {_HIT} FROM film_titles t JOIN films f ON f.id = t.film_id WHERE t.id = ANY(ARRAY("
+    "SELECT title_id FROM hits GROUP BY title_id HAVING count(DISTINCT grp) >= $4 ORDER BY title_id LIMIT $5)) "
+    "ORDER BY t.id"
 )
 
 
