@@ -7,12 +7,9 @@ several processes write at once.
 
 from __future__ import annotations
 
-import asyncio
 import builtins
 import hashlib
 import json
-import time
-import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -39,7 +36,7 @@ from storage.records import (
     WatchlistEntry,
 )
 from storage.search import Term, WordQuery
-from storage.single_flight import KeyedLocks, key_text
+from storage.single_flight import LEASE_SECONDS, KeyedLocks, key_text, leased
 from storage.users import REDACTED
 
 _FILM_COLUMNS = (
@@ -642,40 +639,38 @@ async def delete_user_conversations_in(conn: Conn, user_id: str) -> tuple[int, i
 
 
 # --- the rest ------------------------------------------------------------------------------------
-LEASE_SECONDS = 120.0  # longer than an LLM call with its retries; a dead holder frees the key after it
-LEASE_WAIT_SECONDS = 150.0  # then a waiter makes the call itself: availability over one extra call
-LEASE_POLL_SECONDS = 0.05
-
-
 class PgSummaryRepository:
-    def __init__(self, db: PostgresDatabase) -> None:
+    def __init__(self, db: PostgresDatabase, *, lease_seconds: float = LEASE_SECONDS) -> None:
         self._db = db
+        self._lease_seconds = lease_seconds
         self._in_flight = KeyedLocks()  # one waiter per process polls the lease, not every request
 
     @asynccontextmanager
     async def single_flight(self, key: SummaryKey) -> AsyncIterator[None]:
-        """A lease row per (film, mode, engine, prompt): taken when free or expired, deleted when
-        done. No connection is held during the (long) LLM call, and a crashed holder's lease expires."""
+        """A lease row per (film, mode, engine, prompt), renewed while the call runs (see
+        storage/single_flight.py). No connection is held during the (long) LLM call."""
         name = key_text(key.film_id, key.mode, key.engine, key.prompt_version)
-        async with self._in_flight.hold(name):
-            holder: str | None = uuid.uuid4().hex
-            deadline = time.monotonic() + LEASE_WAIT_SECONDS
-            while await self._db.fetchval(
-                "INSERT INTO summary_leases (key, holder, expires_at) "
-                "VALUES ($1, $2, now() + make_interval(secs => $3)) "
-                "ON CONFLICT (key) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at "
-                "WHERE summary_leases.expires_at < now() RETURNING holder",
-                name, holder, LEASE_SECONDS,
-            ) != holder:
-                if time.monotonic() > deadline:
-                    holder = None
-                    break
-                await asyncio.sleep(LEASE_POLL_SECONDS)
-            try:
-                yield
-            finally:
-                if holder is not None:
-                    await self._db.execute("DELETE FROM summary_leases WHERE key = $1 AND holder = $2", name, holder)
+        async with self._in_flight.hold(name), leased(self, name, seconds=self._lease_seconds):
+            yield
+
+    # LeaseTable: the lease rows (storage/single_flight.py)
+    async def take(self, name: str, holder: str, seconds: float) -> bool:
+        taken = await self._db.fetchval(
+            "INSERT INTO summary_leases (key, holder, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3)) "
+            "ON CONFLICT (key) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at "
+            "WHERE summary_leases.expires_at < now() RETURNING holder",
+            name, holder, seconds,
+        )
+        return bool(taken == holder)
+
+    async def renew(self, name: str, holder: str, seconds: float) -> bool:
+        return await self._db.execute(
+            "UPDATE summary_leases SET expires_at = now() + make_interval(secs => $3) WHERE key = $1 AND holder = $2",
+            name, holder, seconds,
+        ) == 1
+
+    async def release(self, name: str, holder: str) -> None:
+        await self._db.execute("DELETE FROM summary_leases WHERE key = $1 AND holder = $2", name, holder)
 
     async def get(self, key: SummaryKey) -> CachedSummary | None:
         row = await self._db.fetchrow(
