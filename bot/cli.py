@@ -312,7 +312,8 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             from bot.terminal import db_commands
 
             return await db_commands.run(settings, args)
-        async with open_services(settings) as services:
+        # The chat runs for a while and warms up what it will need; a one-shot command does not.
+        async with open_services(settings, warm=args.command in (None, "chat")) as services:
             return await handlers[args.command](services, args)
     except ReviewBotError as error:
         message = unescape_markdown(error.message)  # written for Discord: a title's markup escaped
