@@ -312,6 +312,11 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             from bot.terminal import db_commands
 
             return await db_commands.run(settings, args)
+        if args.command not in (None, "chat"):
+            # A one-shot command exits when it has answered: a digest started meanwhile would only
+            # take the (often single) server slot from the summary being waited for, then be cut off.
+            # The chat and the Discord bot run the queue.
+            settings = settings.model_copy(update={"llm_background_digests": False})
         async with open_services(settings) as services:
             return await handlers[args.command](services, args)
     except ReviewBotError as error:

@@ -18,6 +18,7 @@ from bot.services.importer import ImportReport
 from bot.services.reviews import masked_text
 from bot.services.summaries import Requester
 from bot.terminal import render
+from bot.terminal.progress import ProgressPrinter
 
 
 def _read_text(path: str) -> str:
@@ -40,7 +41,9 @@ async def chat(services: Services, args: argparse.Namespace) -> int:
 
 
 async def summary(services: Services, args: argparse.Namespace) -> int:
-    result = await services.summaries.summarize(args.film, spoilers=args.spoilers)
+    # Status lines go to stderr, so `--json` output stays clean.
+    status = ProgressPrinter(lambda line: print(line, file=sys.stderr, flush=True))
+    result = await services.summaries.summarize(args.film, spoilers=args.spoilers, on_text=status)
     if args.json:
         _print_json(result.as_json())
     else:
