@@ -42,7 +42,10 @@ from tests.llm.test_many_reviews import make_film
 
 TIMEOUT = 0.15  # LLM_TIMEOUT_SECONDS in these tests
 RETRIES = 1  # LLM_MAX_RETRIES: one more attempt for 429, 5xx, timeouts and refused connections
-MARGIN = 0.3  # our own work around the calls (database, guard, offline summary), on a busy machine
+# Our own work around the calls (database, guard, offline summary). Generous because the suite shares two cores
+# with everything else (0.3 s failed at load average 10); still far below the waits it guards against (a 30 s
+# Retry-After, a hung stream).
+MARGIN = 2.0
 ANSWER = points(("Reviewers praise the two leads and the rain-soaked city.", [1], False))
 PAUSED_SUMMARY = "The LLM is unavailable right now (paused after repeated failures); this is the offline summary."
 PAUSED_ANSWER = "The LLM is unavailable right now (paused after repeated failures); this is the offline answer."
@@ -199,7 +202,7 @@ async def test_after_n_failures_calls_stop_reaching_the_provider_until_a_trial_s
         assert summary.engine == "offline" and summary.notes == [PAUSED_SUMMARY]
         assert "Verdict" in summary.text and not summary.cached
         assert answer.engine == "offline" and answer.notes[0] == PAUSED_ANSWER and answer.sources
-        assert elapsed < 0.3, elapsed
+        assert elapsed < MARGIN, elapsed
 
         clock.advance(59)
         await services.summaries.summarize("Se7en")
