@@ -274,7 +274,8 @@ def _evidence(review: Review, sentence: Sentence, people: re.Pattern[str] | None
             continue
         # Evidence needs a cue of its own in the clause (or a clear verdict): a stray positive word in
         # a plot summary ("celebrated linguist") is no opinion on anything.
-        aspect = op.aspect if op.aspect_at >= 0 and op.aspect_weight >= _MIN_CUE * 0.8 else None
+        strong = op.aspect_weight >= _MIN_CUE * 0.8 or (op.aspect == "verdict" and op.aspect_weight >= 1.5)
+        aspect = op.aspect if op.aspect_at >= 0 and strong else None  # "and I loved every minute": a verdict
         clause = sentence.text[op.start : op.end]
         named = people.search(clause) if people is not None and aspect is None else None
         if named is not None:

@@ -104,7 +104,11 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"(?:is|was|are|were) (?:[\w-]+ ){1,2}as (?:the|a|an|his|her|their)\b", 2),  # "X is nice as the physicist"
         (r"(?:well[- ]|badly[- ]|over-?|under-?)?acted\b", 3), (r"talents?\b|gifted\b", 1), (r"accents?\b", 2),
         (r"(?:oscar|academy award)s?\b", 2), (r"turn of (?:his|hers|theirs)\b", 2), (r"presence\b", 1),
-        (r"voice (?:work|acting|cast)\b", 3),
+        (r"voice (?:work|acting|cast)\b", 3), (r"charisma\w*|charismatic\b", 2), (r"debut\w*\b", 1.5),
+        # A person judged "in this movie" is an actor; "his character" is what the actor made of it.
+        (r"(?:he|she|he's|she's)\b(?= (?:\w+ ){0,3}in (?:this|the) (?:movie|film|role|part)\b)", 2.5),
+        (r"(?:his|her|their) (?:own )?characters?\b(?! (?:arc|development|is written|was written))", 2),
+        (r"deserves? (?:\w+ )?(?:recognition|praise|mention|awards?|an oscar|a nomination)", 2),
     ),
     "direction": (
         (r"direct(?:ion|ing|ed|s|or|ors|orial)?\b", 3), (r"film-?mak\w*", 3), (r"helm(?:ed|s|ing)?\b", 2),
@@ -167,7 +171,11 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"dialog(?:ue)?s?\b", 3), (r"stor(?:y|ies|ytelling|yline)\b", 2), (r"plot(?:s|ting|ted)?\b", 2),
         (r"characters?\b|characteri[sz]ation\b|character development\b", 2), (r"narrative\w*", 2),
         (r"structur\w*", 2), (r"twists?\b", 1.5), (r"premise\b", 2), (r"lines\b", 1), (r"arcs?\b", 2),
-        (r"exposition\b", 3), (r"plot holes?\b|contrived\b|contrivance\w*|clich[eé]\w*", 2),
+        (r"exposition\b", 3),
+        (r"tropes?\b|conceit\b|narration\b|flashbacks?\b|motivations?\b|open-ended\b|concept\b|satir\w*|"
+         r"commentary\b|source material\b|the book\b", 2),
+        (r"logic\b|depth\b|complexity\b|myster(?:y|ies)\b|ideas?\b|lessons?\b|message\b|moral\b|"
+         r"depiction\b|subver\w*", 1), (r"plot holes?\b|contrived\b|contrivance\w*|clich[eé]\w*", 2),
         (r"themes?\b|thematic\w*|subtext\b|allegor\w*|metaphor\w*|symbol\w*", 1.5), (r"adapt\w*|novel\b", 1),
         (r"predictable\b|twisty\b|convoluted\b", 2), (r"jokes?\b|gags?\b|one-liners?\b|quips?\b", 1),
         (r"ending\b|endings\b|conclusion\b|finale\b", 1.5),
@@ -216,7 +224,7 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
          r"adored|rate|rated|place|care for)\b", 1.5),
         (r"expectations?\b|(?:watch|see|saw|watched|seen) (?:it|this)\b|go see\b|don'?t miss\b|be missed\b|"
          r"worth (?:your|the) time\b|wheelhouse\b|(?:continues|continue) to amaze\b", 1.8),
-        (r"(?:the|its|this|a) genre\b|(?:\w+ )?genre\b(?= (?:film|movie|fare|piece|exercise))", 1),
+
     ),
 }
 _CUE_LIST: tuple[tuple[re.Pattern[str], str, float], ...] = tuple(

@@ -94,6 +94,12 @@ def test_rating_in(text: str, rating: float | None) -> None:
         ("The animation is crisp and full of little details.", "look"),
         # "feel" describes the story as often as a mood: no mood cue by itself.
         ("The romance feels rushed and unearned in the script.", "writing"),
+        # A person judged "in this movie", and what an actor made of "his character".
+        ("She's excellent in this movie.", "acting"),
+        ("He connects with his character like nobody else.", "acting"),
+        # Story-telling words that are not "story": tropes, conceits, narration.
+        ("It lays bare the tropes with glee.", "writing"),
+        ("An infuriatingly silly conceit.", "writing"),
         # The film or the viewer as subject, with no craft named: a verdict.
         ("The movie is simply superb.", "verdict"),
         ("I enjoyed it far more than I expected to.", "verdict"),
