@@ -222,6 +222,9 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"i (?!feel|felt|look)(?:\w+ ){0,2}(?<!feel )(?<!felt )(?<!feels )(?:hate|hated|love|loved|like|liked|"
          r"enjoy|enjoyed|dislike|disliked|appreciate|adore|"
          r"adored|rate|rated|place|care for)\b", 1.5),
+        (r"the kind of (?:movie|film)\b|holds? up\b|(?:still|continues to) (?:holds?|works?|stands?)\b|"
+         r"the (?:\w+ )?(?:superior|better|best|weaker|inferior|lesser|greater) (?:film|movie)\b|franchise\b", 2),
+        (r"(?:modern |today'?s |most |general |mainstream )?(?:audiences?|viewers?)\b|(?:movies|films)\b(?!')", 1),
         (r"expectations?\b|(?:watch|see|saw|watched|seen) (?:it|this)\b|go see\b|don'?t miss\b|be missed\b|"
          r"worth (?:your|the) time\b|wheelhouse\b|(?:continues|continue) to amaze\b", 1.8),
 
@@ -564,6 +567,7 @@ _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10
 # is full of faintly coloured words, so ours is wider).
 _NEUTRAL = 0.2
 _NO_CUE_ASPECT = "writing"
+_SHORT_VERDICT = 3  # words
 _MIXED = 0.4  # praise and criticism within this ratio of each other: "mixed"
 _ELONGATED = re.compile(r"([a-z])\1{2,}")  # "BOOOOORING" is read as "boring"
 _NAME_AFTER = re.compile(r"\s+[A-Z][a-z]")
@@ -750,7 +754,8 @@ def _main_aspect(sentence: str, opinions: tuple[Opinion, ...]) -> str | None:
                 best = rival
         return best
     if any(op.polarity for op in opinions):
-        return _NO_CUE_ASPECT
+        # "Superb in every way.", "It is vital.": a judgement too short to be about anything but the film.
+        return "verdict" if len(sentence.split()) <= _SHORT_VERDICT else _NO_CUE_ASPECT
     return None
 
 

@@ -103,6 +103,9 @@ def test_rating_in(text: str, rating: float | None) -> None:
         # The film or the viewer as subject, with no craft named: a verdict.
         ("The movie is simply superb.", "verdict"),
         ("I enjoyed it far more than I expected to.", "verdict"),
+        ("Thirty years on, it still holds up.", "verdict"),
+        ("I think the first one was the better film.", "verdict"),
+        ("Simply superb.", "verdict"),
         # A weak verdict cue loses to a real aspect in the same sentence.
         ("The movie is carried by its screenplay, which is sharp.", "writing"),
     ],
