@@ -474,7 +474,11 @@ _DOMAIN: dict[str, float] = {
                      "horrible", "agony", "sorrow", "sadness", "anger", "discomforting", "foreboding",
                      "suffocating", "helplessness", "uncertainty", "malaise", "insanity", "gore", "gory",
                      "graphic", "grave", "overwhelmed", "overwhelming", "disturbed", "jolt", "pathetic",
-                     "shocking", "horrifying", "chilly", "malformed", "desperate", "hateful", "evil"), 0.0),
+                     "shocking", "horrifying", "chilly", "malformed", "desperate", "hateful", "evil", "darkest",
+                     "darker", "disturbance", "struck", "wars", "witch", "scares", "exposed", "distort",
+                     "shattered", "fire", "drunk", "reluctant", "reluctance", "worries", "disappear", "lower",
+                     "catharsis", "stakes", "agony", "terror", "terrors", "destruction"), 0.0),
+    "tension": 0.8, "tensions": 0.6, "suspense": 1.0,
     # Themes and plot, not verdicts.
     **dict.fromkeys(("shock", "shocks", "racism", "racist", "deception", "rage", "turmoil", "sacrifice",
                      "sacrifices", "sacrificed", "heartless", "cutthroat", "destruction", "destructive",
@@ -517,7 +521,12 @@ _PHRASES: tuple[tuple[re.Pattern[str], float], ...] = tuple(
         (r"not for everyone|isn'?t for everyone|not everyone'?s cup of tea|an acquired taste", -0.8),
         (r"(?:a|such a|total|complete|real) (?:slog|chore|mess|letdown|misfire)", -2.4),
         (r"(?:earns?|earned) (?:its|every|the) (?:runtime|length|minute|ending|place)", 2.0),
-        (r"(?:settles?|settled|settling) for\b", -1.6),
+        (r"(?:settles?|settled|settling) for\b", -1.6), (r"hard to (?:ignore|forget|shake|beat|fault)", 1.8),
+        # Reservations said as comparison or doubt: less than it could be, less than hoped.
+        (r"(?:a (?:little|lot|bit) )?less (?:funny|interesting|effective|impressive|engaging|enjoyable|good)|"
+         r"(?:won'?t|doesn'?t|didn'?t|not) (?:have )?as much\b|expectations (?:were|are) higher|"
+         r"(?:i )?(?:love|like|liked|loved|enjoy|enjoyed) (?:it|this) (?:a (?:little|lot|bit) )?less\b", -1.4),
+        (r"(?:don'?t|do not) know (?:if|whether)|not sure (?:if|whether)|hard to say (?:if|whether)", -0.8),
         (r"plays? (?:it )?(?:too )?safe|played (?:it )?safe", -1.6), (r"(?:was|is|were|are) a joke\b", -2.0),
         (r"(?:bored|boring) (?:me|to tears)|put me to sleep|fell asleep", -2.4),
     )

@@ -136,6 +136,9 @@ def test_aspect_without_the_aspects_own_word(sentence: str, aspect: str) -> None
         ("I wish the ending had been braver and more interesting.", "neg"),
         ("The film plays it safe.", "neg"),
         ("It is a slog.", "neg"),
+        # Reservations said as comparison or doubt.
+        ("It is a good film, but my expectations were higher.", "mixed"),
+        ("The set pieces are tense and the tension never lets go.", "pos"),
     ],
 )
 def test_polarity_of_review_language(sentence: str, polarity: str) -> None:
