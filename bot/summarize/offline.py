@@ -546,7 +546,11 @@ def summarize_offline(
                 continue  # cheap checks first: the allow-list's reading costs more
             use = policy(review, sentence)
             if use != "safe":
-                if use == "plot" and spoilers and len(sentence.text) <= MAX_QUOTE_CHARS:
+                # An editor's note is no plot, whatever the allow-list made of it ("Thanks to the studio
+                # for the screener." names a role).
+                if use == "plot" and spoilers and len(sentence.text) <= MAX_QUOTE_CHARS and not _EDITORIAL.search(
+                    sentence.text
+                ):
                     plot.append((review, sentence))
                 continue
             if rated is not None:
