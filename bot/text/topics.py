@@ -480,6 +480,12 @@ _DOMAIN: dict[str, float] = {
                      "shattered", "fire", "drunk", "reluctant", "reluctance", "worries", "disappear", "lower",
                      "catharsis", "stakes", "agony", "terror", "terrors", "destruction"), 0.0),
     "tension": 0.8, "tensions": 0.6, "suspense": 1.0,
+    # Who is in the story and what they win, save or love: plot, not a judgement of the film.
+    **dict.fromkeys(("friend", "friends", "hero", "heroes", "heroine", "heroic", "lover", "lovers", "romance",
+                     "kiss", "kisses", "freedom", "peace", "win", "wins", "won", "winning", "rescue", "rescues",
+                     "save", "saved", "saves", "justice", "party", "truth", "celebration", "reward",
+                     "rewards"), 0.0),
+    "f**k": -2.0, "f*ck": -2.0,
     # Themes and plot, not verdicts.
     **dict.fromkeys(("shock", "shocks", "racism", "racist", "deception", "rage", "turmoil", "sacrifice",
                      "sacrifices", "sacrificed", "heartless", "cutthroat", "destruction", "destructive",
@@ -522,7 +528,12 @@ _PHRASES: tuple[tuple[re.Pattern[str], float], ...] = tuple(
         (r"not for everyone|isn'?t for everyone|not everyone'?s cup of tea|an acquired taste", -0.8),
         (r"(?:a|such a|total|complete|real) (?:slog|chore|mess|letdown|misfire)", -2.4),
         (r"(?:earns?|earned) (?:its|every|the) (?:runtime|length|minute|ending|place)", 2.0),
-        (r"(?:settles?|settled|settling) for\b", -1.6), (r"hard to (?:ignore|forget|shake|beat|fault)", 1.8),
+        (r"(?:settles?|settled|settling) for\b", -1.6),
+        (r"(?:works?|worked|reads?|read|looks?|looked) better on paper", -1.8), (r"made (?:it |things )?worse", -1.8),
+        (r"(?:not|no) (?:a |an )?(?:real|proper|true|genuine|clear)\b", -1.4),
+        (r"only (?:a (?:little|tiny) (?:bit )?|a bit |slightly |mildly |moderately |somewhat |marginally )"
+         r"(?:interesting|good|clever|funny|better|effective|engaging|entertaining)", -1.2),
+        (r"hard to (?:ignore|forget|shake|beat|fault)", 1.8),
         # Reservations said as comparison or doubt: less than it could be, less than hoped.
         (r"(?:a (?:little|lot|bit) )?less (?:funny|interesting|effective|impressive|engaging|enjoyable|good)|"
          r"(?:won'?t|doesn'?t|didn'?t|not) (?:have )?as much\b|expectations (?:were|are) higher|"
@@ -537,8 +548,8 @@ _ALL_PHRASES = re.compile("|".join(f"({pattern.pattern})" for pattern, _ in _PHR
 _NEGATE = frozenset(vader.NEGATE) | {"no", "hardly", "barely", "neither", "lacks", "lacking", "instead"}
 _BOOSTERS: Mapping[str, float] = vader.BOOSTER_DICT
 _UNMET = re.compile(
-    r"\b(?:i (?:\w+ )?wish(?:ed)?|if only|(?:would|should|could|might|must) have (?:been|liked|loved|made|had|"
-    r"preferred|used|done|ended|cut)|(?:would'?ve|should'?ve|could'?ve|might'?ve) (?:been|liked|loved|had))\b"
+    r"\b(?:i (?:\w+ )?wish(?:ed)?|if only|(?:would|should|could|might|must) have (?:been|liked|loved|made|make|had|"
+    r"preferred|used|done|ended|end|cut)|(?:would'?ve|should'?ve|could'?ve|might'?ve) (?:been|liked|loved|had))\b"
 )
 _DENIED = re.compile(
     r"^\W*(?:none|nothing|nobody|no one|neither|not one)\b|"  # "None of the characters are good."

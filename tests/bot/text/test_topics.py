@@ -135,6 +135,11 @@ def test_aspect_without_the_aspects_own_word(sentence: str, aspect: str) -> None
         ("My biggest problem is the dialogue.", "neg"),
         ("I wish the ending had been braver and more interesting.", "neg"),
         ("The film plays it safe.", "neg"),
+        ("The chase works better on paper than on screen.", "neg"),
+        ("The lead is not a real actor.", "neg"),
+        ("The finale is only mildly interesting.", "neg"),
+        # Who the story's heroes and friends are judges nothing.
+        ("The writing makes her friends and the hero feel like people.", "pos"),
         ("It is a slog.", "neg"),
         # Reservations said as comparison or doubt.
         ("It is a good film, but my expectations were higher.", "mixed"),
