@@ -121,6 +121,9 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"styl(?:e|ish|istic|istically|ized|ised)\b", 2), (r"set[- ]pieces?\b|action (?:scenes?|sequences?)\b", 2),
         (r"(?:scene|sequence)s?\b", 1), (r"gratuitous\w*|restrain(?:ed|t)\b|handl(?:es|ed|ing)\b", 1),
         (r"choreograph\w*", 2), (r"blocking\b", 2),
+        # How violence and scares are shown is a director's choice.
+        (r"violen(?:ce|t)\b|gor(?:e|y)\b|r-rat(?:ing|ed)\b|rated r\b|jump[- ]scares?\b", 1.5),
+        (r"(?:cinematic|directorial|film) (?:mind|eye|instincts?|sensibilit\w+)\b|(?:a|his|her|new) eye\b", 2),
     ),
     "look": (
         (r"cinematograph\w*", 3), (r"cinematic\b", 1), (r"camera\w*", 2), (r"visual(?:s|ly)?\b", 3),
@@ -183,11 +186,14 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
     "mood": (
         (r"tens(?:ion|e)\b", 3), (r"suspense\w*", 3), (r"atmospher\w*", 3), (r"tone\b|tonal\w*|tonally\b", 3),
         (r"mood\w*", 3), (r"dread\b", 3), (r"funny\b|hilari\w*|humou?r\w*|laugh\w*", 2), (r"comed\w*|comic\b", 1),
-        (r"scar(?:y|iest|ier|es|ed)\b|frighten\w*|terrif(?:ying|ied)\b|horrif\w*|jump scares?", 2),
+        (r"scar(?:y|iest|ier|es|ed)\b|frighten\w*|terrif(?:ying|ied)\b|horrif\w*", 2),
         (r"creep(?:y|ier|iest)\b|eerie\b|unsettl\w*|unnerv\w*|disturb\w*|chill(?:ing|s)?\b", 2),
         (r"tear-?jerk\w*|\bcry|cried|(?:moved|brought) (?:me )?to tears|melanchol\w*|bittersweet\b|uplifting\b|"
          r"feel-good\b", 2),
-        (r"edge of (?:my|your|the) seat|nail-biting\b|white-knuckle\b", 2),
+        (r"edge[- ]of[- ](?:my|your|the)[- ]seat|nail-biting\b|white-knuckle\b|hard to watch\b|"
+         r"difficult to watch\b|too much to bear\b|(?:my|the) (?:gut|stomach|spine)\b|goose-?bumps\b|"
+         r"(?:couldn'?t|could not|can'?t) breathe\b", 2),
+        (r"fear\b|unease\b|uneasy\b|anxiety\b|agony\b|sorrow\b|grief\b|terror\b", 1.5),
         # Words a film's feeling is described with, but as often its story or the whole film: weak.
         (r"moving\b|emotion\w*|heart\w*|touching\b|poignan\w*|devastat\w*|thrill\w*|gripping\b|intens\w*|"
          r"exciting\b|vibes?\b|whimsi\w*|dark(?:ly|ness)?\b|bleak\b|grim\b|haunting\b|bleakness\b|menac\w*|"

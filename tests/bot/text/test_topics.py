@@ -92,6 +92,9 @@ def test_rating_in(text: str, rating: float | None) -> None:
         ("Filmed in IMAX, the desert swallows the screen.", "look"),
         ("This is one gorgeous movie.", "look"),
         ("The animation is crisp and full of little details.", "look"),
+        # How violence is shown is direction; what it does to the viewer's body is mood.
+        ("The violence is never gratuitous.", "direction"),
+        ("It left a knot in my stomach for days.", "mood"),
         # "feel" describes the story as often as a mood: no mood cue by itself.
         ("The romance feels rushed and unearned in the script.", "writing"),
         # A person judged "in this movie", and what an actor made of "his character".
