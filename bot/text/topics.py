@@ -135,6 +135,8 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"lighting\b|\blit\b", 2), (r"photograph\w*", 2), (r"black[- ]and[- ]white\b", 2),
         (r"images?\b|imagery\b", 2), (r"production design\w*|set design\w*|sets\b", 3),
         (r"costumes?\b|costume design\w*", 3), (r"(?:special |visual )?effects\b|cgi\b|vfx\b", 3),
+        (r"look(?:s|ed)? (?:just as |so |very |really |too |a bit |rather )?(?:fresh|fake|ridiculous|outdated|"
+         r"modern|real|like real|plasticky|artificial|expensive|cheap)\b|colou?rful\b|psychedelic\b|lights\b", 2),
         (r"looks? (?:gorgeous|stunning|beautiful|great|amazing|incredible|fantastic|cheap|dated|terrific|good|"
          r"bad|ugly|lovely|wonderful|striking|superb|fabulous|sumptuous|real|dull|flat|muddy)", 3),
         (r"(?:the|its) look\b", 2), (r"aesthetic\w*", 2), (r"widescreen\b", 2), (r"lens\w*", 2),
@@ -216,7 +218,8 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
          r"powerful|fun|entertaining|impressive|landmark|modern|near-perfect) "
          r"(?:film|movie|picture|watch|piece|work|debut|sequel|thriller|horror|drama|comedy|experience)\b", 2),
         (r"cinema\b|films? of the (?:year|decade)|of all time\b", 2),
-        (r"(?:a|an|otherwise) (?:[\w'-]+ ){0,3}(?:film|movie|watch|experience|achievement|triumph|"
+        (r"(?:a|an|otherwise) (?!(?:\w+ )?(?:gorgeous|beautiful|stunning|pretty|handsome|ugly|good-looking|striking) )"
+         r"(?:[\w'-]+ ){0,3}(?:film|movie|watch|experience|achievement|triumph|"
          r"showing|sequel|piece of (?:work|cinema|filmmaking))\b(?! about| that| where| in which| with)", 1.5),
         (r"(?:it|this|that)(?:'s| is| was)(?: (?:just|simply|really|truly|still))? (?:a |an )?(?:triumph|"
          r"treasure|gem|joy|delight|mess|disappointment|failure|success|achievement|fine|great|good|bad)\b", 2.5),
