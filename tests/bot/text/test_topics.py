@@ -181,3 +181,17 @@ def _cues_scanned_naively(text: str) -> list[tuple[int, int, str, float]]:
 )
 def test_cue_index_finds_what_a_full_scan_finds(text: str) -> None:
     assert topics._cue_matches(text) == _cues_scanned_naively(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "it falls flat, and the second half is too long; not worth it, though it holds up.",
+        "my biggest problem: it plays it safe and settles for a slog — i wish it had been braver.",
+        "one of the best films of the year, a tour de force that is worth the wait (see it!)",
+    ],
+)
+def test_phrases_tried_at_word_starts_find_what_a_full_scan_finds(text: str) -> None:
+    full = [(m.start(), m.end(), m.lastindex) for m in topics._ALL_PHRASES.finditer(text)]
+    assert [(m.start(), m.end(), m.lastindex) for m in topics._phrase_matches(text)] == full
+    assert full  # the examples do hold phrases
