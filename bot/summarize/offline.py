@@ -265,10 +265,15 @@ def _people(film: Film) -> re.Pattern[str] | None:
 
 
 def _evidence(review: Review, sentence: Sentence, people: re.Pattern[str] | None = None) -> list[Evidence]:
-    """The sentence's opinions as evidence, one per aspect (the strongest clause for it)."""
+    """The sentence's opinions as evidence, one per aspect and side (the strongest clause for it):
+    "I like it fine, but it will never be a favourite" is a verdict each way, each quoted by its clause."""
     opinions = opinions_in(sentence.text)
     main_aspect, _ = opinion_of(sentence.text)
-    found: dict[str, Evidence] = {}
+    found: dict[tuple[str, bool], Evidence] = {}
+    sides: dict[str, set[bool]] = {}
+    for op in opinions:
+        if op.polarity is not None and op.aspect is not None:
+            sides.setdefault(op.aspect, set()).add(op.score > 0)
     for op in opinions:
         if op.polarity is None:
             continue
@@ -293,17 +298,19 @@ def _evidence(review: Review, sentence: Sentence, people: re.Pattern[str] | None
             sentence.text
         ):
             continue  # an opening line is no verdict unless it judges the film outright
-        short = len(sentence.text.split()) <= PHRASE_WORDS and len(opinions) <= 2
+        both_ways = len(sides.get(aspect, ())) == 2
+        short = len(sentence.text.split()) <= PHRASE_WORDS and len(opinions) <= 2 and not both_ways
         phrase = _tidy(sentence.text, whole=True) if short else _phrase(sentence.text, op)
         if not phrase:
             continue
-        previous = found.get(aspect)
+        key = (aspect, op.score > 0 if both_ways else True)
+        previous = found.get(key)
         if previous is None or abs(op.score) > abs(previous.score):
-            found[aspect] = Evidence(review, sentence, aspect, op.score, phrase)
+            found[key] = Evidence(review, sentence, aspect, op.score, phrase)
     if not found:
         fallback = _sentence_evidence(review, sentence, opinions, main_aspect)
         if fallback is not None:
-            found[fallback.aspect] = fallback
+            return [fallback]
     return list(found.values())
 
 
@@ -477,7 +484,21 @@ def _verdict_line(
         quoter.per_review = per_review
         quoted.extend(evidence)
         text = _who(n, total, words[lean]) if i == 0 else _some(n, words[lean])
-        parts.append(_with_quotes(text + (" overall" if i == 0 else ""), evidence))
+        part = _with_quotes(text + (" overall" if i == 0 else ""), evidence)
+        # Positive overall but with a reservation said in a verdict sentence ("I like it fine, but it
+        # isn't one of my favourites"), or the other way round: said, with the reservation quoted.
+        if lean in ("pos", "neg"):
+            other = "neg" if lean == "pos" else "pos"
+            torn = [s for s in leans[lean] if any(e.polarity == other and not e.rating for e in s.evidence)]
+            if torn:
+                aside = quoter.pick(torn, other, 1 if len(torn) == 1 else 2)
+                quoted.extend(aside)
+                k = len(torn)
+                who = ("though" if n == 1 else "both" if k == n == 2 else "all" if k == n else
+                       "one of them" if k == 1 else f"{_number(k)} of them")
+                but = "with reservations" if lean == "pos" else "granting some merit"
+                part += ", " + _with_quotes(f"{who} {but}", aside) if aside else ""
+        parts.append(part)
     ratings = [r.rating for r in reviews if r.rating is not None]
     if ratings:
         high = sum(1 for r in ratings if r >= 3.5)

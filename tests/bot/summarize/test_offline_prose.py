@@ -172,3 +172,14 @@ def test_a_named_someone_in_a_time_clause_is_plot_even_inside_praise() -> None:
     assert "crowned" not in free and "Mara" not in free
     full = summarize_offline(film, reviews, spoilers=True, threshold=THRESHOLD).text
     assert "crowned" not in _HIDDEN.sub("", full)
+
+
+def test_a_positive_verdict_with_a_reservation_says_so() -> None:
+    reviews = [
+        review(1, "The acting is superb. I like it fine, but it will never be one of my favourite films.", rating=4),
+        review(2, "The acting is lovely. Highly recommended.", rating=4.5),
+    ]
+    text = summarize_offline(FILM, reviews, spoilers=False, threshold=THRESHOLD).text
+    verdict = next(line for line in text.splitlines() if line.startswith("**Verdict**"))
+    assert "Both reviewers are positive overall" in verdict
+    assert "one of them with reservations (“" in verdict and "favourite" in verdict
