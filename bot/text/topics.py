@@ -598,6 +598,7 @@ _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10
 _NEUTRAL = 0.2
 _NO_CUE_ASPECT = "writing"
 _SHORT_VERDICT = 3  # words
+_COMPARED = 0.3  # weight of a judgement of what the film is compared with ("… than the ham-fisted prequels")
 _MIXED = 0.4  # praise and criticism within this ratio of each other: "mixed"
 _ELONGATED = re.compile(r"([a-z])\1{2,}")  # "BOOOOORING" is read as "boring"
 _NAME_AFTER = re.compile(r"\s+[A-Z][a-z]")
@@ -696,6 +697,9 @@ def _valence(clause: str) -> tuple[float, int]:
     # "I wish it had been funnier", "it might have been interesting ten years ago": praise that did not happen.
     unmet = _UNMET.search(masked) is not None
     denied_from = denied.end() if denied else len(masked) + 1
+    # "more subtle than the ham-fisted prequels": what a film is compared with is not the film.
+    than = re.search(r"\bthan\b", masked)
+    than_from = than.end() if than else len(masked) + 1
     for i, (word, at) in enumerate(words):
         value = lexicon.get(word, 0.0)
         if not value:
@@ -716,6 +720,8 @@ def _valence(clause: str) -> tuple[float, int]:
             value *= _N_SCALAR
         if unmet and value > 0:
             value *= -0.5
+        if at >= than_from:
+            value *= _COMPARED
         total += value
         if abs(value) > abs(best):
             best, best_at = value, at

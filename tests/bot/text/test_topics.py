@@ -144,6 +144,8 @@ def test_aspect_without_the_aspects_own_word(sentence: str, aspect: str) -> None
         # Who the story's heroes and friends are judges nothing.
         ("The writing makes her friends and the hero feel like people.", "pos"),
         ("It is a slog.", "neg"),
+        # What the film is compared with is not the film.
+        ("The score is far more subtle than the ham-fisted, clumsy music of the original.", "pos"),
         # Reservations said as comparison or doubt.
         ("It is a good film, but my expectations were higher.", "mixed"),
         ("The set pieces are tense and the tension never lets go.", "pos"),
