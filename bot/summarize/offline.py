@@ -158,7 +158,7 @@ def _unsafe(text: str) -> bool:
 def _plot_cue(text: str) -> bool:
     """Belt and braces over the allow-list: any death, twist or ending cue makes a sentence plot
     ("it all looks so real except the car at the end"), and a named someone in a time clause
-    ("after Mara is crowned", "when Ben finally leaves"): that is narration of events, whoever the
+    ("after Mara wins the race", "when Ben finally leaves"): that is narration of events, whoever the
     name belongs to."""
     return bool(lexicon.DEATH.search(text) or lexicon.TWIST.search(text) or lexicon.ENDING.search(text)
                 or _NAMED_EVENT.search(text))
@@ -188,7 +188,7 @@ def _phrase(text: str, opinion: Opinion) -> str:
     if 0 <= opinion.aspect_at < start and len(text[opinion.aspect_at : end].split()) <= PHRASE_WORDS:
         start = opinion.aspect_at  # the cue is in the clause before: "the music …, it is memorable"
     elif opinion.aspect_at >= end:
-        # The cue is in the clause after: "pretty effective (helped by a musical score)".
+        # The cue is in the clause after: "gripping (thanks to a pounding score)".
         after = _WORD_SPAN.search(text, opinion.aspect_at)
         cue_end = after.end() if after else opinion.aspect_at
         nxt = _WORD_SPAN.search(text, cue_end)
@@ -219,7 +219,7 @@ def _phrase(text: str, opinion: Opinion) -> str:
         if last - first + 1 < _PHRASE_MIN and first > 0:
             first -= 1
     # Start where a reader would: at the clause's start when it fits, else after the nearest comma
-    # ("in the grand scheme of things…", not "the grand scheme of things…").
+    # ("on the whole it is a joy…", not "the whole it is a joy…").
     for j in range(first, max(-1, last - PHRASE_WORDS), -1):
         if j == 0 or clause[words[j - 1][1] - 1] in ",;:—–(":
             first = j
@@ -266,7 +266,7 @@ def _people(film: Film) -> re.Pattern[str] | None:
 
 def _evidence(review: Review, sentence: Sentence, people: re.Pattern[str] | None = None) -> list[Evidence]:
     """The sentence's opinions as evidence, one per aspect and side (the strongest clause for it):
-    "I like it fine, but it will never be a favourite" is a verdict each way, each quoted by its clause."""
+    "I enjoyed it, but I won't watch it again" is a verdict each way, each quoted by its clause."""
     opinions = opinions_in(sentence.text)
     main_aspect, _ = opinion_of(sentence.text)
     found: dict[tuple[str, bool], Evidence] = {}
@@ -323,7 +323,7 @@ def _sentence_evidence(
     text = sentence.text
     scored = [op for op in opinions if op.polarity is not None and abs(op.score) >= _MIN_EVIDENCE]
     if not scored and not any(op.score <= -_MIN_EVIDENCE / 2 for op in opinions):
-        # Talk about a craft named outright with no critical word ("The performances are all
+        # Talk about a craft named outright with no critical word ("Every performance here is
         # first-rate.", "I play its soundtrack at night.") is praise in reviews, weakly held.
         cued = [op for op in opinions if op.aspect_at >= op.start and op.aspect_weight >= _NAMED_CUE]
         if not cued or main_aspect is None or main_aspect == "verdict" or sentence.idx == 0 or _NEGATION.search(text):
@@ -485,8 +485,8 @@ def _verdict_line(
         quoted.extend(evidence)
         text = _who(n, total, words[lean]) if i == 0 else _some(n, words[lean])
         part = _with_quotes(text + (" overall" if i == 0 else ""), evidence)
-        # Positive overall but with a reservation said in a verdict sentence ("I like it fine, but it
-        # isn't one of my favourites"), or the other way round: said, with the reservation quoted.
+        # Positive overall but with a reservation said in a verdict sentence ("I enjoyed it, but I
+        # won't watch it again"), or the other way round: said, with the reservation quoted.
         if lean in ("pos", "neg"):
             other = "neg" if lean == "pos" else "pos"
             torn = [s for s in leans[lean] if any(e.polarity == other and not e.rating for e in s.evidence)]

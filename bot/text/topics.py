@@ -546,6 +546,7 @@ _PHRASES: tuple[tuple[re.Pattern[str], float], ...] = tuple(
         # Reservations said as comparison or doubt: less than it could be, less than hoped.
         (r"(?:a (?:little|lot|bit) )?less (?:funny|interesting|effective|impressive|engaging|enjoyable|good)|"
          r"(?:won'?t|doesn'?t|didn'?t|not) (?:have )?as much\b|expectations (?:were|are) higher|"
+         r"(?:hoped|expected|wanted|wished) for (?:more|better|much more|far more)|"
          r"(?:i )?(?:love|like|liked|loved|enjoy|enjoyed) (?:it|this) (?:a (?:little|lot|bit) )?less\b", -1.4),
         (r"(?:don'?t|do not) know (?:if|whether)|not sure (?:if|whether)|hard to say (?:if|whether)", -0.8),
         (r"plays? (?:it )?(?:too )?safe|played (?:it )?safe", -1.6), (r"(?:was|is|were|are) a joke\b", -2.0),
@@ -561,9 +562,10 @@ _UNMET = re.compile(
     r"preferred|used|done|ended|end|cut)|(?:would'?ve|should'?ve|could'?ve|might'?ve) (?:been|liked|loved|had))\b"
 )
 _DENIED = re.compile(
-    r"^\W*(?:none|nothing|nobody|no one|neither|not one)\b|"  # "None of the characters are good."
+    r"^\W*(?:none|nothing|nobody|no one|neither|not one)\b|"  # "None of the jokes are funny."
     r"\b(?:don'?t|didn'?t|do not|did not|wouldn'?t|would not|can'?t|cannot|couldn'?t|never|not)(?: (?:really|quite|"
-    r"actually|exactly|necessarily|even|particularly))? (?:think|find|found|say|believe|feel|felt|see|get|consider)\b"
+    r"actually|exactly|necessarily|even|particularly))? "
+    r"(?:think|thought|find|found|say|believe|feel|felt|see|get|consider)\b"
 )
 _N_SCALAR = vader.N_SCALAR
 _WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*|[★☆]")
@@ -598,7 +600,7 @@ _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10
 _NEUTRAL = 0.2
 _NO_CUE_ASPECT = "writing"
 _SHORT_VERDICT = 3  # words
-_COMPARED = 0.3  # weight of a judgement of what the film is compared with ("… than the ham-fisted prequels")
+_COMPARED = 0.3  # weight of a judgement of what the film is compared with ("… than the clumsy original")
 _MIXED = 0.4  # praise and criticism within this ratio of each other: "mixed"
 _ELONGATED = re.compile(r"([a-z])\1{2,}")  # "BOOOOORING" is read as "boring"
 _NAME_AFTER = re.compile(r"\s+[A-Z][a-z]")
@@ -691,13 +693,13 @@ def _valence(clause: str) -> tuple[float, int]:
             best, best_at = v, m.start()
         masked = masked[: m.start()] + " " * (m.end() - m.start()) + masked[m.end() :]
     words = [(m.group(0).strip("'-"), m.start()) for m in _WORD.finditer(masked)]
-    # "I don't think the camera work was very clever": a negated verb of opinion reaches to the end
+    # "I don't think the jokes are all that funny": a negated verb of opinion reaches to the end
     # of the clause, past VADER's three-word window.
     denied = _DENIED.search(masked)
-    # "I wish it had been funnier", "it might have been interesting ten years ago": praise that did not happen.
+    # "I wish it had been funnier", "it could have been tense": praise that did not happen.
     unmet = _UNMET.search(masked) is not None
     denied_from = denied.end() if denied else len(masked) + 1
-    # "more subtle than the ham-fisted prequels": what a film is compared with is not the film.
+    # "sharper than the clumsy original": what a film is compared with is not the film.
     than = re.search(r"\bthan\b", masked)
     than_from = than.end() if than else len(masked) + 1
     for i, (word, at) in enumerate(words):
@@ -709,7 +711,7 @@ def _valence(clause: str) -> tuple[float, int]:
             boost = _BOOSTERS[before[-1]]
             value += boost if value > 0 else -boost
         # VADER's window is three words; "never" and "not" before a copula reach a little further
-        # ("it will never be one of my favourites", "is not the most original").
+        # ("it is not one of my favourites", "is not the most original").
         wider = [w for w, _ in words[max(0, i - 5) : max(0, i - 3)]]
         negated = (
             any(w in _NEGATE or w.endswith("n't") for w in before)

@@ -93,16 +93,16 @@ def test_rating_in(text: str, rating: float | None) -> None:
         ("This is one gorgeous movie.", "look"),
         ("The animation is crisp and full of little details.", "look"),
         # How violence is shown is direction; what it does to the viewer's body is mood.
-        ("The violence is never gratuitous.", "direction"),
+        ("The violence is shown with restraint.", "direction"),
         ("It left a knot in my stomach for days.", "mood"),
         # "feel" describes the story as often as a mood: no mood cue by itself.
         ("The romance feels rushed and unearned in the script.", "writing"),
         # A person judged "in this movie", and what an actor made of "his character".
-        ("She's excellent in this movie.", "acting"),
-        ("He connects with his character like nobody else.", "acting"),
+        ("He is terrific in this film.", "acting"),
+        ("She finds the sadness in her character without a word.", "acting"),
         # Story-telling words that are not "story": tropes, conceits, narration.
-        ("It lays bare the tropes with glee.", "writing"),
-        ("An infuriatingly silly conceit.", "writing"),
+        ("The tropes are all here, turned inside out.", "writing"),
+        ("The central conceit never convinces.", "writing"),
         # The film or the viewer as subject, with no craft named: a verdict.
         ("The movie is simply superb.", "verdict"),
         ("I enjoyed it far more than I expected to.", "verdict"),
@@ -125,21 +125,21 @@ def test_aspect_without_the_aspects_own_word(sentence: str, aspect: str) -> None
         ("An exceptional, stellar debut.", "pos"),
         ("The second half is uninteresting.", "neg"),
         # A negated verb of opinion reaches past VADER's three-word window.
-        ("I did not think the camera work was particularly clever.", "neg"),
+        ("I never thought the camera work was particularly clever.", "neg"),
         ("I did not think it was good.", "neg"),
-        ("None of the characters are good.", "neg"),
-        ("It will never be one of my favourite films.", "neg"),
-        ("The performances are all first-rate.", "pos"),
-        ("Granted, the effects are clever, but it is still a letdown.", "neg"),
+        ("None of the jokes are funny.", "neg"),
+        ("Still, it is not one of my favourites.", "neg"),
+        ("Every performance here is first-rate.", "pos"),
+        ("Granted, the effects are clever, but the whole is a letdown.", "neg"),
         # Fear and shock describe a horror film's effect, not a flaw.
-        ("I was shocked and terrified from the first scene.", "pos"),
+        ("The first scene left me terrified and shocked.", "pos"),
         ("This movie scared me more than any in years.", "pos"),
         # Complaints said as nouns, and unmet wishes.
         ("My biggest problem is the dialogue.", "neg"),
         ("I wish the ending had been braver and more interesting.", "neg"),
         ("The film plays it safe.", "neg"),
-        ("The chase works better on paper than on screen.", "neg"),
-        ("The lead is not a real actor.", "neg"),
+        ("The heist reads better on paper.", "neg"),
+        ("This is not a real performance, just posing.", "neg"),
         ("The finale is only mildly interesting.", "neg"),
         # Who the story's heroes and friends are judges nothing.
         ("The writing makes her friends and the hero feel like people.", "pos"),
@@ -147,7 +147,7 @@ def test_aspect_without_the_aspects_own_word(sentence: str, aspect: str) -> None
         # What the film is compared with is not the film.
         ("The score is far more subtle than the ham-fisted, clumsy music of the original.", "pos"),
         # Reservations said as comparison or doubt.
-        ("It is a good film, but my expectations were higher.", "mixed"),
+        ("It is a good film, but I had hoped for more.", "mixed"),
         ("The set pieces are tense and the tension never lets go.", "pos"),
     ],
 )
