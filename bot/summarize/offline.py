@@ -35,7 +35,7 @@ MAX_QUOTE_CHARS = 400  # a "sentence" longer than this (one with no stops) is no
 LABEL_CHARS = 150  # of a film's label in the header (imported titles may be longer)
 PHRASE_WORDS = 18  # a quoted phrase is a few words, not a sentence
 _PHRASE_MIN = 8
-_MIN_EVIDENCE = 0.3  # |score| of a clause quoted as evidence
+_MIN_EVIDENCE = 0.25  # |score| of a clause quoted as evidence
 _OVERALL = 0.4  # |score| of an aspect-less clause read as a judgement of the whole film
 _PER_REVIEW = {12: 5, 8: 3, 4: 2}  # phrases per reviewer and aspect, by quotes per side (fewer as space runs out)
 _VERDICT_PER_REVIEW, _VERDICT_QUOTES = 2, 6
@@ -158,7 +158,7 @@ def _unsafe(text: str) -> bool:
 def _plot_cue(text: str) -> bool:
     """Belt and braces over the allow-list: any death, twist or ending cue makes a sentence plot
     ("it all looks so real except the car at the end"), and a named someone in a time clause
-    ("after Mara is crowned", "when Ben finally leaves"): that is narration of events, whoever the
+    ("after Mara wins the race", "when Ben finally leaves"): that is narration of events, whoever the
     name belongs to."""
     return bool(lexicon.DEATH.search(text) or lexicon.TWIST.search(text) or lexicon.ENDING.search(text)
                 or _NAMED_EVENT.search(text))
@@ -188,7 +188,7 @@ def _phrase(text: str, opinion: Opinion) -> str:
     if 0 <= opinion.aspect_at < start and len(text[opinion.aspect_at : end].split()) <= PHRASE_WORDS:
         start = opinion.aspect_at  # the cue is in the clause before: "the music …, it is memorable"
     elif opinion.aspect_at >= end:
-        # The cue is in the clause after: "pretty effective (helped by a musical score)".
+        # The cue is in the clause after: "gripping (thanks to a pounding score)".
         after = _WORD_SPAN.search(text, opinion.aspect_at)
         cue_end = after.end() if after else opinion.aspect_at
         nxt = _WORD_SPAN.search(text, cue_end)
@@ -219,7 +219,7 @@ def _phrase(text: str, opinion: Opinion) -> str:
         if last - first + 1 < _PHRASE_MIN and first > 0:
             first -= 1
     # Start where a reader would: at the clause's start when it fits, else after the nearest comma
-    # ("in the grand scheme of things…", not "the grand scheme of things…").
+    # ("on the whole it is a joy…", not "the whole it is a joy…").
     for j in range(first, max(-1, last - PHRASE_WORDS), -1):
         if j == 0 or clause[words[j - 1][1] - 1] in ",;:—–(":
             first = j
@@ -265,16 +265,22 @@ def _people(film: Film) -> re.Pattern[str] | None:
 
 
 def _evidence(review: Review, sentence: Sentence, people: re.Pattern[str] | None = None) -> list[Evidence]:
-    """The sentence's opinions as evidence, one per aspect (the strongest clause for it)."""
+    """The sentence's opinions as evidence, one per aspect and side (the strongest clause for it):
+    "I enjoyed it, but I won't watch it again" is a verdict each way, each quoted by its clause."""
     opinions = opinions_in(sentence.text)
     main_aspect, _ = opinion_of(sentence.text)
-    found: dict[str, Evidence] = {}
+    found: dict[tuple[str, bool], Evidence] = {}
+    sides: dict[str, set[bool]] = {}
+    for op in opinions:
+        if op.polarity is not None and op.aspect is not None:
+            sides.setdefault(op.aspect, set()).add(op.score > 0)
     for op in opinions:
         if op.polarity is None:
             continue
         # Evidence needs a cue of its own in the clause (or a clear verdict): a stray positive word in
         # a plot summary ("celebrated linguist") is no opinion on anything.
-        aspect = op.aspect if op.aspect_at >= 0 and op.aspect_weight >= _MIN_CUE * 0.8 else None
+        strong = op.aspect_weight >= _MIN_CUE * 0.8 or (op.aspect == "verdict" and op.aspect_weight >= 1.5)
+        aspect = op.aspect if op.aspect_at >= 0 and strong else None  # "and I loved every minute": a verdict
         clause = sentence.text[op.start : op.end]
         named = people.search(clause) if people is not None and aspect is None else None
         if named is not None:
@@ -292,17 +298,19 @@ def _evidence(review: Review, sentence: Sentence, people: re.Pattern[str] | None
             sentence.text
         ):
             continue  # an opening line is no verdict unless it judges the film outright
-        short = len(sentence.text.split()) <= PHRASE_WORDS and len(opinions) <= 2
+        both_ways = len(sides.get(aspect, ())) == 2
+        short = len(sentence.text.split()) <= PHRASE_WORDS and len(opinions) <= 2 and not both_ways
         phrase = _tidy(sentence.text, whole=True) if short else _phrase(sentence.text, op)
         if not phrase:
             continue
-        previous = found.get(aspect)
+        key = (aspect, op.score > 0 if both_ways else True)
+        previous = found.get(key)
         if previous is None or abs(op.score) > abs(previous.score):
-            found[aspect] = Evidence(review, sentence, aspect, op.score, phrase)
+            found[key] = Evidence(review, sentence, aspect, op.score, phrase)
     if not found:
         fallback = _sentence_evidence(review, sentence, opinions, main_aspect)
         if fallback is not None:
-            found[fallback.aspect] = fallback
+            return [fallback]
     return list(found.values())
 
 
@@ -315,7 +323,7 @@ def _sentence_evidence(
     text = sentence.text
     scored = [op for op in opinions if op.polarity is not None and abs(op.score) >= _MIN_EVIDENCE]
     if not scored and not any(op.score <= -_MIN_EVIDENCE / 2 for op in opinions):
-        # Talk about a craft named outright with no critical word ("The performances are all
+        # Talk about a craft named outright with no critical word ("Every performance here is
         # first-rate.", "I play its soundtrack at night.") is praise in reviews, weakly held.
         cued = [op for op in opinions if op.aspect_at >= op.start and op.aspect_weight >= _NAMED_CUE]
         if not cued or main_aspect is None or main_aspect == "verdict" or sentence.idx == 0 or _NEGATION.search(text):
@@ -476,7 +484,21 @@ def _verdict_line(
         quoter.per_review = per_review
         quoted.extend(evidence)
         text = _who(n, total, words[lean]) if i == 0 else _some(n, words[lean])
-        parts.append(_with_quotes(text + (" overall" if i == 0 else ""), evidence))
+        part = _with_quotes(text + (" overall" if i == 0 else ""), evidence)
+        # Positive overall but with a reservation said in a verdict sentence ("I enjoyed it, but I
+        # won't watch it again"), or the other way round: said, with the reservation quoted.
+        if lean in ("pos", "neg"):
+            other = "neg" if lean == "pos" else "pos"
+            torn = [s for s in leans[lean] if any(e.polarity == other and not e.rating for e in s.evidence)]
+            if torn:
+                aside = quoter.pick(torn, other, 1 if len(torn) == 1 else 2)
+                quoted.extend(aside)
+                k = len(torn)
+                who = ("though" if n == 1 else "both" if k == n == 2 else "all" if k == n else
+                       "one of them" if k == 1 else f"{_number(k)} of them")
+                but = "with reservations" if lean == "pos" else "granting some merit"
+                part += ", " + _with_quotes(f"{who} {but}", aside) if aside else ""
+        parts.append(part)
     ratings = [r.rating for r in reviews if r.rating is not None]
     if ratings:
         high = sum(1 for r in ratings if r >= 3.5)
@@ -545,7 +567,11 @@ def summarize_offline(
                 continue  # cheap checks first: the allow-list's reading costs more
             use = policy(review, sentence)
             if use != "safe":
-                if use == "plot" and spoilers and len(sentence.text) <= MAX_QUOTE_CHARS:
+                # An editor's note is no plot, whatever the allow-list made of it ("Thanks to the studio
+                # for the screener." names a role).
+                if use == "plot" and spoilers and len(sentence.text) <= MAX_QUOTE_CHARS and not _EDITORIAL.search(
+                    sentence.text
+                ):
                     plot.append((review, sentence))
                 continue
             if rated is not None:

@@ -141,14 +141,14 @@ def test_an_opinion_with_no_aspect_counts_towards_the_verdict() -> None:
 
 def test_a_craft_named_with_no_critical_word_is_quoted_as_praise_but_never_a_denial() -> None:
     reviews = [
-        review(1, "The plot moves quickly. And the performances are all first-rate."),
+        review(1, "The plot moves quickly. Every performance here is first-rate."),
         review(2, "It moves along. The soundtrack plays in my car most mornings."),
-        review(3, "It moves along. The lead is not a real actor."),
+        review(3, "It moves along. This is not a real performance, just posing."),
     ]
     text = summarize_offline(FILM, reviews, spoilers=False, threshold=THRESHOLD).text
-    assert "“the performances are all first-rate”" in text
+    assert "“Every performance here is first-rate”" in text
     assert "soundtrack plays in my car" in text
-    assert "not a real actor" not in text or "criticises" in text
+    assert "not a real performance" not in text or "criticises" in text
 
 
 def test_each_side_of_a_reviewer_of_two_minds_is_quoted() -> None:
@@ -164,11 +164,22 @@ def test_each_side_of_a_reviewer_of_two_minds_is_quoted() -> None:
 
 def test_a_named_someone_in_a_time_clause_is_plot_even_inside_praise() -> None:
     """The allow-list may take a character's name for a person of the craft (no facts were imported);
-    an event told about a name ("after Mara is crowned") still stays out of spoiler-free text."""
+    an event told about a name ("after Mara wins the race") still stays out of spoiler-free text."""
     film = Film(id=1, title="The Lighthouse Keeper", year=2021, cast=("Mara Quill",))  # "Mara": a person of the craft
-    event = "The meadow scenes are gorgeous and unsettling after Mara is crowned queen of the valley."
+    event = "The meadow scenes are gorgeous and unsettling after Mara wins the village race."
     reviews = [review(1, f"The cinematography is superb. {event}"), review(2, "The cinematography is lovely.")]
     free = summarize_offline(film, reviews, spoilers=False, threshold=THRESHOLD).text
-    assert "crowned" not in free and "Mara" not in free
+    assert "village race" not in free and "Mara" not in free
     full = summarize_offline(film, reviews, spoilers=True, threshold=THRESHOLD).text
-    assert "crowned" not in _HIDDEN.sub("", full)
+    assert "village race" not in _HIDDEN.sub("", full)
+
+
+def test_a_positive_verdict_with_a_reservation_says_so() -> None:
+    reviews = [
+        review(1, "The acting is superb. It is pleasant enough, but it is not one of my favourites.", rating=4),
+        review(2, "The acting is lovely. Highly recommended.", rating=4.5),
+    ]
+    text = summarize_offline(FILM, reviews, spoilers=False, threshold=THRESHOLD).text
+    verdict = next(line for line in text.splitlines() if line.startswith("**Verdict**"))
+    assert "Both reviewers are positive overall" in verdict
+    assert "one of them with reservations (“" in verdict and "favourite" in verdict

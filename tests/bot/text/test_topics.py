@@ -92,11 +92,23 @@ def test_rating_in(text: str, rating: float | None) -> None:
         ("Filmed in IMAX, the desert swallows the screen.", "look"),
         ("This is one gorgeous movie.", "look"),
         ("The animation is crisp and full of little details.", "look"),
+        # How violence is shown is direction; what it does to the viewer's body is mood.
+        ("The violence is shown with restraint.", "direction"),
+        ("It left a knot in my stomach for days.", "mood"),
         # "feel" describes the story as often as a mood: no mood cue by itself.
         ("The romance feels rushed and unearned in the script.", "writing"),
+        # A person judged "in this movie", and what an actor made of "his character".
+        ("He is terrific in this film.", "acting"),
+        ("She finds the sadness in her character without a word.", "acting"),
+        # Story-telling words that are not "story": tropes, conceits, narration.
+        ("The tropes are all here, turned inside out.", "writing"),
+        ("The central conceit never convinces.", "writing"),
         # The film or the viewer as subject, with no craft named: a verdict.
         ("The movie is simply superb.", "verdict"),
         ("I enjoyed it far more than I expected to.", "verdict"),
+        ("Thirty years on, it still holds up.", "verdict"),
+        ("I think the first one was the better film.", "verdict"),
+        ("Simply superb.", "verdict"),
         # A weak verdict cue loses to a real aspect in the same sentence.
         ("The movie is carried by its screenplay, which is sharp.", "writing"),
     ],
@@ -113,20 +125,30 @@ def test_aspect_without_the_aspects_own_word(sentence: str, aspect: str) -> None
         ("An exceptional, stellar debut.", "pos"),
         ("The second half is uninteresting.", "neg"),
         # A negated verb of opinion reaches past VADER's three-word window.
-        ("I did not think the camera work was particularly clever.", "neg"),
+        ("I never thought the camera work was particularly clever.", "neg"),
         ("I did not think it was good.", "neg"),
-        ("None of the characters are good.", "neg"),
-        ("It will never be one of my favourite films.", "neg"),
-        ("The performances are all first-rate.", "pos"),
-        ("Granted, the effects are clever, but it is still a letdown.", "neg"),
+        ("None of the jokes are funny.", "neg"),
+        ("Still, it is not one of my favourites.", "neg"),
+        ("Every performance here is first-rate.", "pos"),
+        ("Granted, the effects are clever, but the whole is a letdown.", "neg"),
         # Fear and shock describe a horror film's effect, not a flaw.
-        ("I was shocked and terrified from the first scene.", "pos"),
+        ("The first scene left me terrified and shocked.", "pos"),
         ("This movie scared me more than any in years.", "pos"),
         # Complaints said as nouns, and unmet wishes.
         ("My biggest problem is the dialogue.", "neg"),
         ("I wish the ending had been braver and more interesting.", "neg"),
         ("The film plays it safe.", "neg"),
+        ("The heist reads better on paper.", "neg"),
+        ("This is not a real performance, just posing.", "neg"),
+        ("The finale is only mildly interesting.", "neg"),
+        # Who the story's heroes and friends are judges nothing.
+        ("The writing makes her friends and the hero feel like people.", "pos"),
         ("It is a slog.", "neg"),
+        # What the film is compared with is not the film.
+        ("The score is far more subtle than the ham-fisted, clumsy music of the original.", "pos"),
+        # Reservations said as comparison or doubt.
+        ("It is a good film, but I had hoped for more.", "mixed"),
+        ("The set pieces are tense and the tension never lets go.", "pos"),
     ],
 )
 def test_polarity_of_review_language(sentence: str, polarity: str) -> None:
@@ -161,3 +183,17 @@ def _cues_scanned_naively(text: str) -> list[tuple[int, int, str, float]]:
 )
 def test_cue_index_finds_what_a_full_scan_finds(text: str) -> None:
     assert topics._cue_matches(text) == _cues_scanned_naively(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "it falls flat, and the second half is too long; not worth it, though it holds up.",
+        "my biggest problem: it plays it safe and settles for a slog — i wish it had been braver.",
+        "one of the best films of the year, a tour de force that is worth the wait (see it!)",
+    ],
+)
+def test_phrases_tried_at_word_starts_find_what_a_full_scan_finds(text: str) -> None:
+    full = [(m.start(), m.end(), m.lastindex) for m in topics._ALL_PHRASES.finditer(text)]
+    assert [(m.start(), m.end(), m.lastindex) for m in topics._phrase_matches(text)] == full
+    assert full  # the examples do hold phrases
