@@ -286,7 +286,9 @@ _NOT_AGENT = frozenset(
     newspaper clover flower tower shower tiger burger sugar lever sweater slipper wrapper blender folder
     holder trigger dagger hammer drawer container printer heater counter encounter quarter laughter
     slaughter daughter disorder supper copper pepper proper upper litter glitter twitter bumper chapter
-    character flicker sticker ticker poker
+    character flicker sticker ticker poker screener streamer broadcaster distributor publisher server
+    browser filter sampler speaker headliner crowd-pleaser tearjerker page-turner nail-biter potboiler
+    slasher sleeper stinker clunker howler dinner supper number barometer thermometer odometer calendar
     historian comedian guardian median civilian musician physician technician magician vegetarian
     politician librarian pedestrian barbarian veteran
     moment element argument instrument document experiment comment present current event content intent

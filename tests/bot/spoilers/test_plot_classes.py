@@ -126,3 +126,12 @@ def test_a_credited_name_ending_in_s_anchors_its_pronoun() -> None:
                      "Shyamalan's direction is superb; nobody frames dread like him."):
         verdict = classify(sentence, names)
         assert verdict.safe, verdict.reasons
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["Thanks to the studio for the screener, and the score is lovely.", "The trailer undersells a superb film.",
+     "Her career-best performance anchors the film.", "The streamer's transfer looks gorgeous."],
+)
+def test_things_with_agent_endings_are_not_people_of_the_story(sentence: str) -> None:
+    assert not any(r.startswith("role") for r in classify(sentence, NAMES).reasons), sentence
