@@ -437,14 +437,25 @@ def plot_reasons(text: str, names: FilmNames) -> list[str]:
     return reasons
 
 
-def _craft_only(text: str) -> bool:
+def _craft_only(text: str, names: FilmNames) -> bool:
     """A short opinion naming a craft aspect or giving a verdict, whose every determined noun phrase
     ("the plot", "this movie", "the colour part") is about the film as a made thing."""
     if len(text.split()) > _WARNED_MAX_WORDS or _EDITORIAL.search(text) or _LATE.search(text):
         return False
     if not any(r.startswith("aspect:") or r == "verdict" for r in opinion_reasons(text)):
         return False
-    return all(_DETERMINED_FILM.match(text, m.end()) for m in _DETERMINED.finditer(text))
+    return all(_DETERMINED_FILM.match(text, m.end()) or _credited(text, m.end(), names)
+               for m in _DETERMINED.finditer(text))
+
+
+def _credited(text: str, at: int, names: FilmNames) -> bool:
+    """The determined phrase at `at` is the film's title or a credited person ("the Joker" in a review of
+    *Joker*), or "this one" (the film)."""
+    if re.match(r"one\b", text[at:], re.IGNORECASE) and text[max(0, at - 5) : at].lower().startswith("this"):
+        return True
+    word = _WORD.match(text, at)
+    return bool(word and word.group(0)[:1].isupper()
+                and re.sub(r"['’]s?$", "", word.group(0)).lower() in names.people)
 
 
 @lru_cache(maxsize=65_536)
@@ -496,7 +507,7 @@ def _classify(text: str, names: FilmNames, marked: bool, warned: bool, detector:
         reasons.append(detector)
     plot = plot_reasons(plain, names)
     reasons += plot
-    if warned and not marked and not plot and _craft_only(plain):
+    if warned and not marked and not plot and _craft_only(plain, names):
         # After a warning the detector's score is raised by the warning itself: a plainly craft-only
         # verdict ("I would give this movie a 4/5", "the pacing drags") is let through, nothing else.
         return Classification(Kind.SAFE, (*opinion_reasons(plain), "craft_only_after_warning"))

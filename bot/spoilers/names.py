@@ -64,9 +64,8 @@ _CRAFT_NOUN = (
     r"(?:performance|performances|acting|turn|work|direction|directing|film|films|movie|camera|camerawork|"
     r"cinematography|photography|score|music|soundtrack|script|screenplay|writing|dialogue|editing|design|"
     r"costumes?|career|filmography|oeuvre|style|vision|touch|eye|best|debut|portrayal|role|casting|chops|"
-    r"delivery|presence|comedic|dramatic|craft|talent|range|filmmaking|staging|framing|handling|approach|"
-    r"expression|signature|trademark|hallmarks?|latest|masterpiece|classic|picture|pictures|features?|"
-    r"shots?|compositions?|lens|images?|visuals|lines|voice|voice work|face|eyes|physicality|screen presence)"
+    r"delivery|presence|comedic|dramatic|craft|talent|range|filmmaking|staging|framing|signature|trademark|"
+    r"hallmarks?|latest|masterpiece|camera|compositions?|lens|visuals|voice work|physicality|screen presence)"
 )
 _CRAFT_BEFORE = (
     r"(?:directed|written|shot|scored|played|portrayed|performed|edited|produced|photographed|lensed|"
@@ -162,7 +161,7 @@ def _run_pattern(flags_before: str, flags_after: str) -> tuple[re.Pattern[str], 
 
 
 _CRAFT_BY_BEFORE, _CRAFT_BY_AFTER = _run_pattern(_CRAFT_BEFORE, _CRAFT_AFTER)
-_CRAFT_POSSESSIVE = re.compile(rf"(?P<run>{_NAME_RUN.pattern})['’]s?\s+(?:\w+\s+)?{_CRAFT_NOUN}\b")
+_CRAFT_POSSESSIVE = re.compile(rf"(?P<run>{_NAME_RUN.pattern})['’]s?\s+(?:[\w-]+\s+)?{_CRAFT_NOUN}\b")
 _ACTOR_AS = re.compile(rf"(?P<actor>{_RUN})\s+(?:is\s+|was\s+)?as\s+(?:the\s+)?(?P<role>{_RUN})")
 _ROLE_ACTOR = re.compile(rf"(?P<role>{_RUN})\s*\((?:played by\s+)?(?P<actor>{_RUN})\)")
 _ROLE_PLAYED_BY = re.compile(rf"(?P<role>{_RUN}),?\s+(?:played|portrayed)\s+by\s+(?P<actor>{_RUN})")

@@ -195,3 +195,11 @@ def test_credits_are_read_from_full_names_initials_companies_and_cited_works() -
     assert {"marguerite", "oren"} <= names.characters
     assert classify("Mankowitz's script is sharp and funny.", names).kind is Kind.SAFE
     assert classify("Marguerite's script is sharp and funny.", names).kind is Kind.PLOT
+
+
+def test_a_characters_face_voice_or_lines_do_not_make_them_a_credit() -> None:
+    reviews = ["At dawn, Oren's face says everything.", "You hear Marguerite's voice on the tape.",
+               "I loved Oren's lines about the sea.", "Dana Whitfield's all-in performance is the film."]
+    names = film_names(FILM, reviews)
+    assert {"oren", "marguerite"} <= names.characters
+    assert {"dana", "whitfield"} <= names.people
