@@ -91,6 +91,7 @@ class FilmNames:
     characters: frozenset[str] = frozenset()
     people: frozenset[str] = frozenset()
     name_like: frozenset[str] = frozenset()  # every word the reviews write as a name
+    titles: tuple[str, ...] = ()  # the film's titles as written: the film, never an event ("Get Out")
 
     def is_character(self, token: str) -> bool:
         return token.lower().strip("'’") in self.characters
@@ -214,8 +215,13 @@ def film_names(film: Film | None, review_texts: Iterable[str]) -> FilmNames:
         fact_characters = {t for name in film.characters for t in _tokens(name) if len(t) > 2} - STOPWORDS
     people = (people - characters) | public | (things - characters)
     inferred = (name_like - people) | characters
+    titles: tuple[str, ...] = ()
+    if film is not None:
+        titles = tuple(sorted({t for t in (film.title, film.original_title, *film.aliases) if t and t.strip()},
+                              key=len, reverse=True))
     return FilmNames(
         characters=frozenset(((inferred - STOPWORDS - NOT_NAMES) | fact_characters) - public),
         people=frozenset(people - fact_characters),
         name_like=name_like,
+        titles=titles,
     )
