@@ -124,7 +124,8 @@ _EDITORIAL = re.compile(
     re.IGNORECASE,
 )
 _VERDICT = re.compile(
-    r"\b\d(?:[.,]\d)?\s*(?:/|out of)\s*(?:5|10|100|five|ten)\b|\b(?:\d|one|two|three|four|five)(?:\.5)?\s+stars?\b|"
+    r"\b\d{1,3}(?:[.,]\d+)?\s*(?:/|out of)\s*(?:5|10|100|five|ten)\b|"
+    r"\b(?:\d|one|two|three|four|five)(?:\.5)?\s+stars?\b|"
     r"\b(?:recommend\w*|must[- ]see|worth (?:it|seeing|watching|a watch|your time)|skip it|see it|watch it|"
     r"masterpiece|classic|favou?rite|overrated|underrated|disappoint\w*|highly|essential)\b",
     re.IGNORECASE,
@@ -135,7 +136,15 @@ _EXPERIENCE = re.compile(
     r"affecting|harrowing|heartbreaking|heartfelt|tense|gripping|fun|funny|hilarious|beautiful|bleak|grim|"
     r"absorbing|engrossing|entertaining|thought-provoking|memorable|forgettable|unforgettable|"
     r"(?:single|singles|singled) out|prais\w*|admir\w*|commend\w*|applaud\w*|highlight\w*|criticis\w*|"
-    r"criticiz\w*|complain\w*|fault\w*|enjoy\w*|lov(?:e|es|ed)|lik(?:e|es|ed)|dislik\w*|hat(?:e|es|ed))\b",
+    r"criticiz\w*|complain\w*|fault\w*|enjoy\w*|lov(?:e|es|ed)|lik(?:e|es|ed)|dislik\w*|hat(?:e|es|ed)|"
+    r"incredibl[ey]|exhilarat\w*|breathless\w*|thrill\w*|amaz\w*|astonish\w*|astound\w*|stunn\w*|"
+    r"mesmeri[sz]\w*|captivat\w*|riveting|compelling|deft\w*|insightful|imaginative|unimaginative|clever\w*|"
+    r"smart|intelligent|ambitious|inventive|original|derivative|predictable|clich\w*|tedious|boring|bored|"
+    r"dull|overlong|bloated|over-?sold|over-?hyped|overblown|pretentious|shallow|hollow|powerful|"
+    r"haunting|devastating|exciting|excited|scared (?:me|us)|scares (?:me|us)|freaked|creepy|chilling|"
+    r"realistic|convincing|unconvincing|believable|unbelievable|well[- ]made|deserves? (?:special |every |all )?"
+    r"(?:recognition|praise|credit|awards?|an oscar|the oscar|attention)|has (?:style|depth|heart|soul)|"
+    r"continues? to (?:amaze|impress|hold up)|holds? up|rewatchable|worth (?:seeing|watching|it))\b",
     re.IGNORECASE,
 )
 _CRAFT_TOPICS = frozenset({"acting", "direction", "look", "sound", "pacing", "writing", "mood", "verdict"})

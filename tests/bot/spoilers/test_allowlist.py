@@ -220,3 +220,19 @@ def test_spoilers_mode_hides_every_plot_sentence_whatever_its_detector_score() -
     hidden = [s.idx for s in allow.plot_sentences(stored)]
     assert 1 in hidden and 2 in hidden, "plot below the threshold is still hidden in spoilers mode"
     assert 3 not in hidden, "an instruction is dropped, never shown even hidden"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["10/10", "7.5/10, easily.", "Holy crap, this movie scared me.", "So deft and surprising.",
+     "It has depth beyond depth.", "Every level of it was unimaginative.", "The thing was rather over-sold."],
+)
+def test_plain_verdicts_and_reactions_are_opinions(sentence: str) -> None:
+    verdict = classify(sentence)
+    assert verdict.kind is Kind.SAFE, verdict.reasons
+
+
+def test_a_reaction_word_never_excuses_plot() -> None:
+    for sentence in ("The thrilling chase ends with the brother's death.", "It is amazing when the boat sinks.",
+                     "The haunting final scene shows the twins reunited."):
+        assert classify(sentence).kind is Kind.PLOT, sentence
