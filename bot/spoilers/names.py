@@ -64,8 +64,8 @@ _CRAFT_NOUN = (
     r"(?:performance|performances|acting|turn|work|direction|directing|film|films|movie|camera|camerawork|"
     r"cinematography|photography|score|music|soundtrack|script|screenplay|writing|dialogue|editing|design|"
     r"costumes?|career|filmography|oeuvre|style|vision|touch|eye|best|debut|portrayal|role|casting|chops|"
-    r"delivery|presence|comedic|dramatic|craft|talent|range|filmmaking|staging|framing|signature|trademark|"
-    r"hallmarks?|latest|masterpiece|camera|compositions?|lens|visuals|voice work|physicality|screen presence)"
+    r"delivery|presence|comedic|dramatic|craft|talent|range|filmmaking|staging|framing|compositions?|lens|"
+    r"visuals|voice work|physicality|screen presence)"
 )
 _CRAFT_BEFORE = (
     r"(?:directed|written|shot|scored|played|portrayed|performed|edited|produced|photographed|lensed|"
@@ -78,8 +78,8 @@ _CRAFT_BEFORE = (
 _CRAFT_AFTER = (
     r"(?:plays|played|portrays|portrayed|stars|starred|directs|directed|wrote|writes|scored|shot|gives|gave|"
     r"delivers|delivered|turns in|turned in|is cast|was cast|co-stars|co-wrote|helms|helmed|acts|acted|"
-    r"nails|carries|sells|brings|lends|commands|embodies|inhabits|channels|film|films|movie|movies|picture|"
-    r"pictures|joint|vehicle|regular|regulars|veteran|alum|alumnus|fans?|filmography|oeuvre|canon)"
+    r"nails|carries|sells|brings|lends|commands|embodies|inhabits|channels|joint|vehicle|regular|regulars|"
+    r"veteran|alum|alumnus|filmography|oeuvre)"
 )
 _CHARACTER_BEFORE = r"(?:the character of|character of|characters? named|named|called|the role of|role of)"
 

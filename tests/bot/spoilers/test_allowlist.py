@@ -187,7 +187,7 @@ def test_credits_are_read_from_full_names_initials_companies_and_cited_works() -
     reviews = [
         "The script came from screenwriter Herman J. Mankowitz, and Paulo Ferrante shot it.",
         "Ferrante's camera is patient. Paulo Ferrante knows what he is doing.",
-        "It was made at Drinkbox Studios, which also did Harbour Lights (1998), and a Ferrante film never bores.",
+        "It was made at Drinkbox Studios, which also did Harbour Lights (1998), and Ferrante never bores.",
         "At dawn, Marguerite waits at the pier while Oren sleeps.",
     ]
     names = film_names(FILM, reviews)
@@ -236,3 +236,12 @@ def test_a_reaction_word_never_excuses_plot() -> None:
     for sentence in ("The thrilling chase ends with the brother's death.", "It is amazing when the boat sinks.",
                      "The haunting final scene shows the twins reunited."):
         assert classify(sentence).kind is Kind.PLOT, sentence
+
+
+def test_a_franchise_character_named_in_a_film_phrase_stays_a_character() -> None:
+    # "the best Batman film", "Batman fans", "Batman's latest": the character of a franchise, not a credit.
+    reviews = ["It is the best Batman film in years.", "Batman fans will love it, and Batman's latest is dark.",
+               "Later, Batman leaves Gotham for good."]
+    names = film_names(Film(3, "The Night City", 2020), reviews)
+    assert "batman" in names.characters
+    assert classify("Batman leaves Gotham, and the score is superb.", names).kind is Kind.PLOT
