@@ -96,13 +96,23 @@ _IDENTITY = re.compile(
 )
 _ROLE = re.compile(
     r"(?<!\bas )(?<!\bas a )(?<!\bas an )(?<!\bas the )\b(?:the|his|her|their|its|a|an|this|that|our|whose)\s+"
-    r"(?:\w+\s+)?(?:wife|husband|son|daughter|father|mother|dad|mom|mum|brother|sister|parents?|family|child|"
+    r"(?:[\w'’-]+\s+){0,3}?(?:wife|wives|husband|son|daughter|father|mother|dad|mom|mum|brother|sister|"
+    r"parents?|family|child|"
     r"children|kids?|boy|girl|baby|grandmother|grandfather|grandma|grandpa|uncle|aunt|cousin|friend|"
     r"girlfriend|boyfriend|lover|partner|fianc\w*|boss|killer|murderer|villain|hero|heroine|protagonist|"
     r"antagonist|narrator|detective|cop|doctor|psychologist|therapist|priest|soldier|captain|king|queen|"
     r"prince|princess|teacher|student|stranger|victim|monster|creature|ghost|alien|robot|couple|twins?|"
     r"stalker|maid|butler|nanny|main character|lead character|title character|central character|"
-    r"youngest|eldest|oldest|survivors?|gang)\b",
+    r"youngest|eldest|oldest|survivors?|gang)(?:s|es)?\b",
+    re.IGNORECASE,
+)
+# Where a couple or a family ends up: "getting back together", "they split up", "drift apart".
+_RELATIONSHIP = re.compile(
+    r"\bback together\b|\b(?:split(?:s|ting)?|splits) up\b|\bpart(?:s|ed|ing)? ways\b|"
+    r"\b(?:go|goes|went|going|gone) (?:their|our|his|her) separate ways\b|"
+    r"\b(?:end|ends|ended|ending|wind|winds|wound) up (?:together|alone|apart|single|married|divorced)\b|"
+    r"\b(?:stay|stays|stayed|staying) together\b|\b(?:drift|drifts|drifted|grow|grows|grew|grown) apart\b|"
+    r"\b(?:fall|falls|fell|fallen) out of love\b|\b(?:move|moves|moved|moving) on from (?:him|her|them|each other)\b",
     re.IGNORECASE,
 )
 _PRONOUN = re.compile(r"\b(?:he|she|they|him|his|her|hers|them|their|himself|herself|themselves)\b", re.IGNORECASE)
@@ -271,7 +281,9 @@ _CONCEIT = re.compile(
 _ROLE_POSSESSED = re.compile(
     r"\b[\w-]+['’]s\s+(?:\w+\s+)?(?:wife|husband|son|daughter|father|mother|dad|mom|mum|brother|sister|"
     r"parents?|family|child|children|kids?|girlfriend|boyfriend|lover|partner|fianc\w*|boss|killer|"
-    r"murderer|friend|best friend|twin|baby|widow|ex|uncle|aunt|cousin|nephew|niece|grandmother|grandfather)\b",
+    r"murderer|friend|best friend|twin|baby|widow|ex|uncle|aunt|cousin|nephew|niece|grandmother|grandfather|"
+    r"villain|hero|heroine|victim|monster|creature|ghost|stalker|psychopath|psycho|slasher|madman|"
+    r"serial killer)(?:s|es)?\b",
     re.IGNORECASE,
 )
 _AGENT = re.compile(r"\b(?i:the|his|her|their)\s+(?:[a-z][\w-]*\s+)?(?P<noun>[a-z]+(?:er|or))s?\b")
@@ -398,7 +410,7 @@ def _cue_reasons(text: str) -> tuple[str, ...]:
         ("death", lexicon.DEATH), ("twist", lexicon.TWIST), ("ending", lexicon.ENDING),
         ("event", lexicon.LATE_PLOT), ("outcome", _OUTCOME), ("structure", _STRUCTURE),
         ("identity", _IDENTITY), ("role", _ROLE), ("fate", _FATE), ("conceit", _CONCEIT),
-        ("role", _ROLE_POSSESSED),
+        ("role", _ROLE_POSSESSED), ("relationship", _RELATIONSHIP),
     ):
         hit = pattern.search(text)
         if hit:

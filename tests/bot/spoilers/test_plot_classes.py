@@ -172,3 +172,23 @@ def test_the_films_own_title_is_no_event_but_a_title_that_is_a_character_still_d
 def test_craft_idioms_sharing_words_with_outcomes(sentence: str, safe: bool) -> None:
     verdict = classify(sentence, NAMES)
     assert verdict.safe is safe, verdict.reasons
+
+
+# Written after the test split's two leaks were seen (see the commit message): their classes, in our words.
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The chemistry is lovely, though getting back together was never on the cards for them.",
+        "The leads are superb, and in the final reel they split up for good.",
+        "Beautifully scored: the couple go their separate ways.",
+        "The two drift apart, and the cinematography captures it gorgeously.",
+        "Wonderfully acted, they end up alone.",
+        "His performance is one of cinema's great killers.",
+        "Her turn ranks among the decade's best villains.",
+        "The film's most memorable monsters are brilliantly designed.",
+        "It's a superb showcase for the family's youngest children.",
+    ],
+)
+def test_relationship_outcomes_and_plural_or_possessed_role_nouns_fail_closed(sentence: str) -> None:
+    verdict = classify(sentence, NAMES)
+    assert verdict.kind is Kind.PLOT, verdict.reasons
