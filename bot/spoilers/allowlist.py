@@ -38,7 +38,7 @@ from storage.records import Film, Review, Sentence
 
 # Part of every cache key of text built from the allow-list's output (offline summaries): bump it when
 # a rule changes which sentences are safe, so cached summaries are rebuilt.
-ALLOWLIST_VERSION = 2
+ALLOWLIST_VERSION = 3
 
 
 class Kind(enum.StrEnum):
@@ -89,19 +89,30 @@ _IDENTITY = re.compile(
     r"\b(?:real|true|secret|hidden|other|double|alter) (?:name|identity|nature|self|life|ego|father|mother|parent)s?\b|"
     r"\b(?:his|her|their|its) (?:own |real |biological |long-lost |estranged |dead |late )?"
     r"(?:father|mother|dad|mom|mum|son|daughter|brother|sister|wife|husband|lover|twin|child|parents?|family)\b|"
-    r"\b(?:related to|the same person|split personality|imagin\w*|hallucinat\w*|dream(?:ing|ed|t)? (?:it|the|all)|"
+    r"\b(?:related to|the same person|split personality|imagined|imagining (?:it|things|the|that)|"
+    r"(?:his|her|their) (?:own )?imagination|hallucinat\w*|dream(?:ing|ed|t)? (?:it|the|all)|"
     r"purgatory|afterlife|been dead|was dead|in (?:his|her|their) head|not real|never real|all in)\b",
     re.IGNORECASE,
 )
 _ROLE = re.compile(
     r"(?<!\bas )(?<!\bas a )(?<!\bas an )(?<!\bas the )\b(?:the|his|her|their|its|a|an|this|that|our|whose)\s+"
-    r"(?:\w+\s+)?(?:wife|husband|son|daughter|father|mother|dad|mom|mum|brother|sister|parents?|family|child|"
+    r"(?:[\w'’-]+\s+){0,3}?(?:wife|wives|husband|son|daughter|father|mother|dad|mom|mum|brother|sister|"
+    r"parents?|family|child|"
     r"children|kids?|boy|girl|baby|grandmother|grandfather|grandma|grandpa|uncle|aunt|cousin|friend|"
     r"girlfriend|boyfriend|lover|partner|fianc\w*|boss|killer|murderer|villain|hero|heroine|protagonist|"
     r"antagonist|narrator|detective|cop|doctor|psychologist|therapist|priest|soldier|captain|king|queen|"
     r"prince|princess|teacher|student|stranger|victim|monster|creature|ghost|alien|robot|couple|twins?|"
     r"stalker|maid|butler|nanny|main character|lead character|title character|central character|"
-    r"youngest|eldest|oldest|survivors?|gang)\b",
+    r"youngest|eldest|oldest|survivors?|gang)(?:s|es)?\b",
+    re.IGNORECASE,
+)
+# Where a couple or a family ends up: "getting back together", "they split up", "drift apart".
+_RELATIONSHIP = re.compile(
+    r"\bback together\b|\b(?:split(?:s|ting)?|splits) up\b|\bpart(?:s|ed|ing)? ways\b|"
+    r"\b(?:go|goes|went|going|gone) (?:their|our|his|her) separate ways\b|"
+    r"\b(?:end|ends|ended|ending|wind|winds|wound) up (?:together|alone|apart|single|married|divorced)\b|"
+    r"\b(?:stay|stays|stayed|staying) together\b|\b(?:drift|drifts|drifted|grow|grows|grew|grown) apart\b|"
+    r"\b(?:fall|falls|fell|fallen) out of love\b|\b(?:move|moves|moved|moving) on from (?:him|her|them|each other)\b",
     re.IGNORECASE,
 )
 _PRONOUN = re.compile(r"\b(?:he|she|they|him|his|her|hers|them|their|himself|herself|themselves)\b", re.IGNORECASE)
@@ -123,7 +134,8 @@ _EDITORIAL = re.compile(
     re.IGNORECASE,
 )
 _VERDICT = re.compile(
-    r"\b\d(?:[.,]\d)?\s*(?:/|out of)\s*(?:5|10|100|five|ten)\b|\b(?:\d|one|two|three|four|five)(?:\.5)?\s+stars?\b|"
+    r"\b\d{1,3}(?:[.,]\d+)?\s*(?:/|out of)\s*(?:5|10|100|five|ten)\b|"
+    r"\b(?:\d|one|two|three|four|five)(?:\.5)?\s+stars?\b|"
     r"\b(?:recommend\w*|must[- ]see|worth (?:it|seeing|watching|a watch|your time)|skip it|see it|watch it|"
     r"masterpiece|classic|favou?rite|overrated|underrated|disappoint\w*|highly|essential)\b",
     re.IGNORECASE,
@@ -134,7 +146,15 @@ _EXPERIENCE = re.compile(
     r"affecting|harrowing|heartbreaking|heartfelt|tense|gripping|fun|funny|hilarious|beautiful|bleak|grim|"
     r"absorbing|engrossing|entertaining|thought-provoking|memorable|forgettable|unforgettable|"
     r"(?:single|singles|singled) out|prais\w*|admir\w*|commend\w*|applaud\w*|highlight\w*|criticis\w*|"
-    r"criticiz\w*|complain\w*|fault\w*|enjoy\w*|lov(?:e|es|ed)|lik(?:e|es|ed)|dislik\w*|hat(?:e|es|ed))\b",
+    r"criticiz\w*|complain\w*|fault\w*|enjoy\w*|lov(?:e|es|ed)|lik(?:e|es|ed)|dislik\w*|hat(?:e|es|ed)|"
+    r"incredibl[ey]|exhilarat\w*|breathless\w*|thrill\w*|amaz\w*|astonish\w*|astound\w*|stunn\w*|"
+    r"mesmeri[sz]\w*|captivat\w*|riveting|compelling|deft\w*|insightful|imaginative|unimaginative|clever\w*|"
+    r"smart|intelligent|ambitious|inventive|original|derivative|predictable|clich\w*|tedious|boring|bored|"
+    r"dull|overlong|bloated|over-?sold|over-?hyped|overblown|pretentious|shallow|hollow|powerful|"
+    r"haunting|devastating|exciting|excited|scared (?:me|us)|scares (?:me|us)|freaked|creepy|chilling|"
+    r"realistic|convincing|unconvincing|believable|unbelievable|well[- ]made|deserves? (?:special |every |all )?"
+    r"(?:recognition|praise|credit|awards?|an oscar|the oscar|attention)|has (?:style|depth|heart|soul)|"
+    r"continues? to (?:amaze|impress|hold up)|holds? up|rewatchable|worth (?:seeing|watching|it))\b",
     re.IGNORECASE,
 )
 _CRAFT_TOPICS = frozenset({"acting", "direction", "look", "sound", "pacing", "writing", "mood", "verdict"})
@@ -261,7 +281,9 @@ _CONCEIT = re.compile(
 _ROLE_POSSESSED = re.compile(
     r"\b[\w-]+['’]s\s+(?:\w+\s+)?(?:wife|husband|son|daughter|father|mother|dad|mom|mum|brother|sister|"
     r"parents?|family|child|children|kids?|girlfriend|boyfriend|lover|partner|fianc\w*|boss|killer|"
-    r"murderer|friend|best friend|twin|baby|widow|ex|uncle|aunt|cousin|nephew|niece|grandmother|grandfather)\b",
+    r"murderer|friend|best friend|twin|baby|widow|ex|uncle|aunt|cousin|nephew|niece|grandmother|grandfather|"
+    r"villain|hero|heroine|victim|monster|creature|ghost|stalker|psychopath|psycho|slasher|madman|"
+    r"serial killer)(?:s|es)?\b",
     re.IGNORECASE,
 )
 _AGENT = re.compile(r"\b(?i:the|his|her|their)\s+(?:[a-z][\w-]*\s+)?(?P<noun>[a-z]+(?:er|or))s?\b")
@@ -286,7 +308,9 @@ _NOT_AGENT = frozenset(
     newspaper clover flower tower shower tiger burger sugar lever sweater slipper wrapper blender folder
     holder trigger dagger hammer drawer container printer heater counter encounter quarter laughter
     slaughter daughter disorder supper copper pepper proper upper litter glitter twitter bumper chapter
-    character flicker sticker ticker poker
+    character flicker sticker ticker poker screener streamer broadcaster distributor publisher server
+    browser filter sampler speaker headliner crowd-pleaser tearjerker page-turner nail-biter potboiler
+    slasher sleeper stinker clunker howler dinner supper number barometer thermometer odometer calendar
     historian comedian guardian median civilian musician physician technician magician vegetarian
     politician librarian pedestrian barbarian veteran
     moment element argument instrument document experiment comment present current event content intent
@@ -386,7 +410,7 @@ def _cue_reasons(text: str) -> tuple[str, ...]:
         ("death", lexicon.DEATH), ("twist", lexicon.TWIST), ("ending", lexicon.ENDING),
         ("event", lexicon.LATE_PLOT), ("outcome", _OUTCOME), ("structure", _STRUCTURE),
         ("identity", _IDENTITY), ("role", _ROLE), ("fate", _FATE), ("conceit", _CONCEIT),
-        ("role", _ROLE_POSSESSED),
+        ("role", _ROLE_POSSESSED), ("relationship", _RELATIONSHIP),
     ):
         hit = pattern.search(text)
         if hit:
@@ -409,10 +433,39 @@ _FILM_PLURAL = re.compile(
 )
 
 
+# Craft idioms that share words with outcomes: masked before the cue patterns read a sentence.
+_CRAFT_IDIOM = re.compile(
+    r"\b(?:wins?|won|winning)\s+(?:an?|the|two|three|four|five|several|many|multiple|\d+)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:awards?|oscars?|prizes?|globes?|emmys?|baftas?|palme|academy awards?|nominations?)\b"
+    r"|\b(?:becomes?|became|become|becoming)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+)?(?:classic|standard|"
+    r"favou?rite|staple|benchmark|masterpiece|hit|phenomenon|touchstone|template)\b"
+    r"|\b(?:fails?|failed|failing)\s+to\s+(?:live up|deliver|engage|connect|land|earn|justify|impress|hold|sustain|"
+    r"convince|excite|move|grip|scare|entertain|find its|make (?:an?|any) (?:impact|impression))\b"
+    r"|\b(?:loses?|lost|losing)\s+(?:its|their)\s+(?:way|steam|momentum|footing|focus|grip|nerve|edge|charm|"
+    r"thread|bite|spark)\b"
+    r"|\b(?:revenge|slasher|horror|heist|war|crime|monster|zombie|disaster|action|superhero|spy|murder|"
+    r"mystery|survival|prison|escape|rescue)[- ](?:films?|movies?|genre|thrillers?|pictures?|flicks?|"
+    r"dramas?|subgenre|tropes?|stories|tales?|fare|classics?|cinema)\b",
+    re.IGNORECASE,
+)
+
+
+def _masked(text: str, names: FilmNames) -> str:
+    """The text the cue patterns read: the film's own title ("Get Out", "Oldboy") and craft idioms
+    ("won an Oscar", "a revenge film") replaced by neutral words, so they are no event."""
+    for title in names.titles:
+        if len(title) >= 3:
+            # Not "the film": a title can be a character too ("Logan escapes"), and the film as doer
+            # would excuse the event; a neutral word keeps the event's other cues working.
+            text = re.sub(rf"(?<![\w-]){re.escape(title)}(?![\w-])", "Titleword", text)
+    return _CRAFT_IDIOM.sub("film", text)
+
+
 def plot_reasons(text: str, names: FilmNames) -> list[str]:
     """Every sign of plot content in a sentence (empty: none found)."""
-    reasons = [*_name_reasons(text, names), *_cue_reasons(text), *_event_reasons(text, names),
-               *_agent_reasons(text, names)]
+    cues = _masked(text, names)
+    reasons = [*_name_reasons(text, names), *_cue_reasons(cues), *_event_reasons(cues, names),
+               *_agent_reasons(cues, names)]
     pronouns = list(_PRONOUN.finditer(text))
     if pronouns:
         covered = [m.span() for m in _PRONOUN_CRAFT.finditer(text)]
@@ -435,14 +488,25 @@ def plot_reasons(text: str, names: FilmNames) -> list[str]:
     return reasons
 
 
-def _craft_only(text: str) -> bool:
+def _craft_only(text: str, names: FilmNames) -> bool:
     """A short opinion naming a craft aspect or giving a verdict, whose every determined noun phrase
     ("the plot", "this movie", "the colour part") is about the film as a made thing."""
     if len(text.split()) > _WARNED_MAX_WORDS or _EDITORIAL.search(text) or _LATE.search(text):
         return False
     if not any(r.startswith("aspect:") or r == "verdict" for r in opinion_reasons(text)):
         return False
-    return all(_DETERMINED_FILM.match(text, m.end()) for m in _DETERMINED.finditer(text))
+    return all(_DETERMINED_FILM.match(text, m.end()) or _credited(text, m.end(), names)
+               for m in _DETERMINED.finditer(text))
+
+
+def _credited(text: str, at: int, names: FilmNames) -> bool:
+    """The determined phrase at `at` is the film's title or a credited person ("the Joker" in a review of
+    *Joker*), or "this one" (the film)."""
+    if re.match(r"one\b", text[at:], re.IGNORECASE) and text[max(0, at - 5) : at].lower().startswith("this"):
+        return True
+    word = _WORD.match(text, at)
+    return bool(word and word.group(0)[:1].isupper()
+                and re.sub(r"['’]s?$", "", word.group(0)).lower() in names.people)
 
 
 @lru_cache(maxsize=65_536)
@@ -494,7 +558,7 @@ def _classify(text: str, names: FilmNames, marked: bool, warned: bool, detector:
         reasons.append(detector)
     plot = plot_reasons(plain, names)
     reasons += plot
-    if warned and not marked and not plot and _craft_only(plain):
+    if warned and not marked and not plot and _craft_only(plain, names):
         # After a warning the detector's score is raised by the warning itself: a plainly craft-only
         # verdict ("I would give this movie a 4/5", "the pacing drags") is let through, nothing else.
         return Classification(Kind.SAFE, (*opinion_reasons(plain), "craft_only_after_warning"))

@@ -47,7 +47,22 @@ _ADDRESS = re.compile(
     rf"|\bif\s+you\s*(?:'re|are)\s+(?:an?\s+|the\s+)?(?:\w+\s+){{0,2}}{_MACHINE}\b"
     rf"|\byou\s*(?:'re|are)\s+(?:now\s+)?(?:an?\s+|the\s+)(?:\w+\s+){{0,2}}{_MACHINE}\b"
     rf"|\bto\s+(?:the|any|all)\s+{_MACHINE}\s+(?:reading|processing|summari[sz]ing|writing|parsing)\b"
-    rf"|^\W*{_MACHINE}\s*[,:;!\-–—]",
+    rf"|^\W*{_MACHINE}\s*[,:;!\-–—]"
+    # "As the summary writer, …", "As an AI, …": the reader is cast as the machine.
+    rf"|\bas\s+(?:the|an?|this|my|our)\s+(?:\w+\s+)?{_MACHINE}\s*[,:]"
+    # "Whoever compiles these reviews", "to whoever processes this".
+    r"|\bwhoever\s+(?:is\s+)?(?:compil|read|process|summari|writ|aggregat|collect|scrap|pars|feed|handl|digest)\w*"
+    r"\s+(?:these|this|the|all|my)\b"
+    # "When you summarise this", "When summarizing", "If this is being summarized".
+    r"|\b(?:when|while|if|before|as|once)\s+(?:you\s+(?:are\s+|'re\s+)?)?(?:summari[sz]\w*|condens\w*|digest(?:ing)?|"
+    r"process(?:ing)?|pars(?:e|ing)|rewrit\w*|paraphras\w*|recap(?:ping)?)\s+(?:this|these|the|it|my|reviews?)\b"
+    r"|\bwhen\s+summari[sz]ing\b"
+    r"|\bif\s+(?:this|it)\s+(?:is|gets|was|has been)\s+(?:being\s+)?(?:summari[sz]ed|processed|parsed|"
+    r"read by (?:an?|the) \w+|fed (?:to|into))\b"
+    # "Pretend you are a critic who spoils …", "Act as a spoiler bot".
+    rf"|\b(?:pretend|imagine)\s+(?:that\s+)?you\s*(?:'re|are)\s+(?:now\s+)?(?:an?|the)\s+(?:\w+\s+){{0,2}}"
+    rf"(?:{_MACHINE}|critic|reviewer|writer|narrator|spoiler\w*)\b"
+    rf"|\b(?:act|behave|role-?play)\s+(?:as|like)\s+(?:an?|the)\s+(?:\w+\s+){{0,2}}(?:{_MACHINE}|spoiler\w*)\b",
     re.IGNORECASE,
 )
 _ROLE_TAG = re.compile(
@@ -64,14 +79,19 @@ _OVERRIDE = re.compile(
     r"restrictions?|filters?|programming|orders|guardrails?|settings|spoiler (?:rules?|policy|filter))\b"
     r"|\b(?:system|developer|hidden|original|initial)\s+(?:prompt|message|instructions?)\b"
     r"|\bnew\s+(?:instructions?|rules?|task|orders|directive)\b|\bprompt injection\b|\bjail\s?br[eo]a?k"
-    r"|\bdo anything now\b|\b(?:developer|god|admin|debug|unrestricted)\s+mode\b",
+    r"|\bdo anything now\b|\b(?:developer|god|admin|debug|unrestricted)\s+mode\b"
+    r"|\b(?:ignor\w*|disregard\w*|forget)\s+(?:all\s+|any\s+)?(?:everything|anything|all)\s+"
+    r"(?:you\s+(?:were|have been|'ve been)\s+(?:told|given|taught)|above|before|else)\b"
+    r"|\b(?:ignor\w*|disregard\w*|forget)\s+(?:the\s+|your\s+|all\s+|any\s+)?(?:prior|previous|earlier|above|"
+    r"preceding|original)\s+(?:\w+\s+)?(?:guidance|advice|text|context|messages?|input|content)\b",
     re.IGNORECASE,
 )
 _OUTPUT_VERB = (
     r"(?:say|says|state|write|reply|respond|answer|output|print|tell|include|mention|add|repeat|append|"
     r"begin|start|end|finish|close|open|summari[sz]e|describe|explain|reveal|disclose|list|translate|insert|"
     r"put|copy|return|produce|generate|format|label|mark|call|refer|spell|type|emit|echo|declare|announce|"
-    r"confirm|admit|claim|report|give away|let (?:the )?(?:readers?|users?|people|everyone) know|"
+    r"confirm|admit|claim|report|give away|let (?:the )?(?:readers?|users?|people|everyone) know|paraphrase|"
+    r"rephrase|recount|spell out|lead with|open with|spoil|"
     r"make sure|ensure|be sure|pretend|act as|role-?play)"
 )
 _CLAUSE_HEAD = re.compile(
@@ -86,7 +106,9 @@ _OUTPUT_REF = re.compile(
     r"|\b(?:your|the|this|that|each|every)\s+(?:own\s+)?(?:summary|summaries|answer|reply|response|output|"
     r"results?|digest|points?|bullet|text|verdict section|overview|recap|write-?up|message|post)\b"
     r"|\b(?:readers?|users?|the user|everyone|the channel|the server|people reading)\b"
-    r"|\b(?:respond|reply|answer|start|begin|end|finish)\s+(?:with|by|using)\b"
+    r"|\b(?:respond|reply|answer)\s+(?:only\s+|just\s+|solely\s+|simply\s+)?(?:with|by|using)\b"
+    r"|\b(?:start|begin|end|finish|open|close|lead)\s+(?:it\s+|(?:your|the)\s+\w+\s+)?with\s+(?:the\s+|a\s+|its\s+)?"
+    r"(?:twist|ending|end|reveal|spoilers?|line|words?|phrase|sentence|name|fact|death|killer)\b"
     r"|\b(?:verbatim|word for word|in (?:all )?caps|in bold|in full|as a fact|as fact|plainly|explicitly)\b"
     r"|\bat the (?:start|beginning|end|top|bottom) of\b"
     r"|\b(?:what|who|how)\s+(?:the\s+)?(?:main character|protagonist|hero|heroine|twist|ending|killer|villain)\b",
@@ -99,8 +121,10 @@ _OBLIGATION = re.compile(
     rf"|\b(?:i|we)\s+(?:want|need|would like|'d like|require|ask|command|order|instruct)\s+(?:you|the \w+)\s+to\b"
     r"|\b(?:your|the)\s+(?:task|job|role|instructions?|goal|mission|purpose)\s+(?:is|are|now is)\b"
     r"|\b(?:could|can|would|will)\s+you\s+(?:please\s+)?" + _OUTPUT_VERB + r"\b"
-    r"|\bthe\s+(?:summary|answer|reply|response|output|digest)\s+(?:must|should|shall|needs to|has to|"
-    r"will|is to|ought to)\b"
+    r"|\b(?:the|your|any|every|each|this)\s+(?:summary|summaries|answer|reply|response|output|digest|recap|"
+    r"overview|write-?up)\s+(?:must|should|shall|needs to|has to|will|is to|ought to|had better)\b"
+    rf"|\b{_MACHINE}\s+(?:\w+\s+){{0,3}}(?:must|should|shall|will|needs? to|has to|is to|ought to)\s+"
+    rf"(?:now\s+|also\s+)?{_OUTPUT_VERB}\b"
     r"|\bdo\s+not\s+(?:hide|wrap|flag|censor|filter|mark|omit|redact)\b|\bdon'?t\s+(?:hide|wrap|flag|censor|"
     r"filter|mark|omit|redact)\b",
     re.IGNORECASE,
@@ -110,6 +134,16 @@ _OBLIGATION = re.compile(
 # Text dressed as a model's output or a prompt's machinery: JSON objects, template placeholders.
 _FAKE_OUTPUT = re.compile(
     r"\{\s*\"\w+\"\s*:|\"(?:points|text|sources|spoiler|safe|spoilers|spoiler_sentences)\"\s*:|\{\{|\}\}|<\|[a-z_]+\|>",
+    re.IGNORECASE,
+)
+# Talk about the spoiler flag or a sentence's classification: "set spoiler to false", "mark every point as
+# safe", "the following line is not a spoiler:".
+_FLAG = re.compile(
+    r"\b(?:spoiler|spoilers|spoiler[ _]flag|is_spoiler|flag)\s*(?:to|=|:|as|is|should be)\s*(?:false|true|no|0|off)\b"
+    r"|\b(?:treat|mark|label|flag|consider|classify|tag|count)\s+(?:\w+\s+){0,4}?as\s+(?:safe|not (?:a )?spoilers?|"
+    r"non-?spoilers?|spoiler-?free|spoiler\s*(?:=|:)?\s*false)\b"
+    r"|\b(?:the following|this|the next)\s+(?:line|sentence|part|bit|point|text|fact)\s+is\s+(?:not a spoiler|safe|"
+    r"spoiler-?free|no spoiler)\s*[:\-–—]",
     re.IGNORECASE,
 )
 
@@ -137,6 +171,8 @@ def instruction_reasons(sentence: str) -> tuple[str, ...]:
         reasons.append("output_obligation")
     if _FAKE_OUTPUT.search(text):
         reasons.append("fake_output")
+    if _FLAG.search(text):
+        reasons.append("spoiler_flag")
     return tuple(reasons)
 
 

@@ -64,9 +64,8 @@ _CRAFT_NOUN = (
     r"(?:performance|performances|acting|turn|work|direction|directing|film|films|movie|camera|camerawork|"
     r"cinematography|photography|score|music|soundtrack|script|screenplay|writing|dialogue|editing|design|"
     r"costumes?|career|filmography|oeuvre|style|vision|touch|eye|best|debut|portrayal|role|casting|chops|"
-    r"delivery|presence|comedic|dramatic|craft|talent|range|filmmaking|staging|framing|handling|approach|"
-    r"expression|signature|trademark|hallmarks?|latest|masterpiece|classic|picture|pictures|features?|"
-    r"shots?|compositions?|lens|images?|visuals|lines|voice|voice work|face|eyes|physicality|screen presence)"
+    r"delivery|presence|comedic|dramatic|craft|talent|range|filmmaking|staging|framing|compositions?|lens|"
+    r"visuals|voice work|physicality|screen presence)"
 )
 _CRAFT_BEFORE = (
     r"(?:directed|written|shot|scored|played|portrayed|performed|edited|produced|photographed|lensed|"
@@ -79,8 +78,8 @@ _CRAFT_BEFORE = (
 _CRAFT_AFTER = (
     r"(?:plays|played|portrays|portrayed|stars|starred|directs|directed|wrote|writes|scored|shot|gives|gave|"
     r"delivers|delivered|turns in|turned in|is cast|was cast|co-stars|co-wrote|helms|helmed|acts|acted|"
-    r"nails|carries|sells|brings|lends|commands|embodies|inhabits|channels|film|films|movie|movies|picture|"
-    r"pictures|joint|vehicle|regular|regulars|veteran|alum|alumnus|fans?|filmography|oeuvre|canon)"
+    r"nails|carries|sells|brings|lends|commands|embodies|inhabits|channels|joint|vehicle|regular|regulars|"
+    r"veteran|alum|alumnus|filmography|oeuvre)"
 )
 _CHARACTER_BEFORE = r"(?:the character of|character of|characters? named|named|called|the role of|role of)"
 
@@ -92,6 +91,7 @@ class FilmNames:
     characters: frozenset[str] = frozenset()
     people: frozenset[str] = frozenset()
     name_like: frozenset[str] = frozenset()  # every word the reviews write as a name
+    titles: tuple[str, ...] = ()  # the film's titles as written: the film, never an event ("Get Out")
 
     def is_character(self, token: str) -> bool:
         return token.lower().strip("'’") in self.characters
@@ -162,7 +162,7 @@ def _run_pattern(flags_before: str, flags_after: str) -> tuple[re.Pattern[str], 
 
 
 _CRAFT_BY_BEFORE, _CRAFT_BY_AFTER = _run_pattern(_CRAFT_BEFORE, _CRAFT_AFTER)
-_CRAFT_POSSESSIVE = re.compile(rf"(?P<run>{_NAME_RUN.pattern})['’]s?\s+(?:\w+\s+)?{_CRAFT_NOUN}\b")
+_CRAFT_POSSESSIVE = re.compile(rf"(?P<run>{_NAME_RUN.pattern})['’]s?\s+(?:[\w-]+\s+)?{_CRAFT_NOUN}\b")
 _ACTOR_AS = re.compile(rf"(?P<actor>{_RUN})\s+(?:is\s+|was\s+)?as\s+(?:the\s+)?(?P<role>{_RUN})")
 _ROLE_ACTOR = re.compile(rf"(?P<role>{_RUN})\s*\((?:played by\s+)?(?P<actor>{_RUN})\)")
 _ROLE_PLAYED_BY = re.compile(rf"(?P<role>{_RUN}),?\s+(?:played|portrayed)\s+by\s+(?P<actor>{_RUN})")
@@ -215,8 +215,13 @@ def film_names(film: Film | None, review_texts: Iterable[str]) -> FilmNames:
         fact_characters = {t for name in film.characters for t in _tokens(name) if len(t) > 2} - STOPWORDS
     people = (people - characters) | public | (things - characters)
     inferred = (name_like - people) | characters
+    titles: tuple[str, ...] = ()
+    if film is not None:
+        titles = tuple(sorted({t for t in (film.title, film.original_title, *film.aliases) if t and t.strip()},
+                              key=len, reverse=True))
     return FilmNames(
         characters=frozenset(((inferred - STOPWORDS - NOT_NAMES) | fact_characters) - public),
         people=frozenset(people - fact_characters),
         name_like=name_like,
+        titles=titles,
     )
