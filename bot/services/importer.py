@@ -32,6 +32,7 @@ from bot.importers.json_format import parse_json
 from bot.importers.progress import Progress, Throttle
 from bot.importers.records import ParsedFile, ReviewRow, WatchlistRow
 from bot.services.films import FilmService
+from bot.services.meta_keys import SAMPLE_META_KEY
 from bot.services.reviews import CORPUS_SAMPLE, ReviewService
 from bot.spoilers.detector import CorpusCounts, build_context, tokens
 from storage.normalize import normalize_title, title_variants
@@ -41,7 +42,6 @@ from storage.records import Film, FilmInput, ReviewInput, Sentence, TitleHit, co
 __all__ = ["ImportReport", "ImportService", "Progress", "sample_files"]
 
 log = logging.getLogger(__name__)
-SAMPLE_META_KEY = "sample_data_loaded"
 # Measured: a 26 MB reviews CSV (50,000 reviews) peaks at about 250 MB of memory and takes 80-95 s
 # (spoiler scoring ~1 ms and writing 0.4-0.8 ms per review); importing it again takes ~9 s. Every good
 # row is held until the one transaction, so files are capped; a split file imports safely part by

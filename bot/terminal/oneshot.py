@@ -8,16 +8,19 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from bot.app import Services
 from bot.errors import InvalidInput
-from bot.services.importer import ImportReport
-from bot.services.reviews import masked_text
-from bot.services.summaries import Requester
 from bot.terminal import render
+from bot.terminal.progress import ProgressPrinter
+
+# Each command imports the services it calls when it runs (bot/app.py builds them on first use):
+# `reviewbot film` never loads the spoiler detector, the summarizer or the importer.
+if TYPE_CHECKING:
+    from bot.app import Services
+    from bot.services.importer import ImportReport
 
 
 def _read_text(path: str) -> str:
@@ -40,7 +43,9 @@ async def chat(services: Services, args: argparse.Namespace) -> int:
 
 
 async def summary(services: Services, args: argparse.Namespace) -> int:
-    result = await services.summaries.summarize(args.film, spoilers=args.spoilers)
+    # Status lines go to stderr, so `--json` output stays clean.
+    status = ProgressPrinter(lambda line: print(line, file=sys.stderr, flush=True))
+    result = await services.summaries.summarize(args.film, spoilers=args.spoilers, on_text=status)
     if args.json:
         _print_json(result.as_json())
     else:
@@ -85,6 +90,8 @@ async def reviews(services: Services, args: argparse.Namespace) -> int:
         return 0
     if args.reviews_command != "list":
         raise InvalidInput("Use `reviewbot reviews list FILM` or `reviewbot reviews add --film FILM --text-file F`.")
+    from bot.services.reviews import masked_text
+
     found = await services.films.resolve(args.film)
     stored = await services.reviews.for_film(found)
     threshold = services.settings.spoiler_threshold
@@ -127,6 +134,8 @@ async def watchlist(services: Services, args: argparse.Namespace) -> int:
 
 
 async def ask(services: Services, args: argparse.Namespace) -> int:
+    from bot.services.summaries import Requester
+
     answer = await services.ask.ask(
         args.question, film=args.film, conversation=args.conversation and f"cli:{args.conversation}",
         spoilers=args.spoilers, requester=Requester("terminal"),

@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from bot.services.ask import Answer
-from bot.services.films import FilmFacts
-from bot.services.importer import ImportReport
-from bot.services.summaries import SummaryResult
-from bot.services.watchlist import WatchlistChange
 from bot.text.markdown import unescape_markdown
-from storage.records import WatchlistEntry
+
+if TYPE_CHECKING:  # the results' types only: a one-shot command imports just the service it calls
+    from bot.services.ask import Answer
+    from bot.services.films import FilmFacts
+    from bot.services.importer import ImportReport
+    from bot.services.summaries import SummaryResult
+    from bot.services.watchlist import WatchlistChange
+    from storage.records import WatchlistEntry
 
 # Bold and spoiler spans; a backslash escape (`\*`, `\|`, see bot/text/markdown.py) is one unit
 # inside them, so an escaped bar or star in a title never ends the span it sits in.

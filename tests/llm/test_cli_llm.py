@@ -17,13 +17,18 @@ from tests.llm.model import kind_of
 
 
 async def reviewbot(*args: str, env: dict[str, str], cwd: Path) -> dict[str, Any]:
+    return (await reviewbot_err(*args, env=env, cwd=cwd))[0]
+
+
+async def reviewbot_err(*args: str, env: dict[str, str], cwd: Path) -> tuple[dict[str, Any], str]:
+    """The JSON on stdout and what went to stderr (status lines while the model works)."""
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", *args, env=env, cwd=cwd,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 0, err.decode()
-    return dict(json.loads(out))
+    return dict(json.loads(out)), err.decode()
 
 
 async def test_summary_and_ask_json_name_the_engine_and_tokens(tmp_path: Path, fake: FakeOpenAI) -> None:
@@ -36,7 +41,8 @@ async def test_summary_and_ask_json_name_the_engine_and_tokens(tmp_path: Path, f
         # The scripted server error below must meet the summary's call, not a background digest's.
         "LLM_BACKGROUND_DIGESTS": "false",
     }
-    first = await reviewbot("summary", "Parasite", "--json", env=env, cwd=tmp_path)
+    first, status = await reviewbot_err("summary", "Parasite", "--json", env=env, cwd=tmp_path)
+    assert "Reading " in status and "point" in status, "progress goes to stderr, never into the JSON"
     assert first["engine"] == "openai:llama3.1:8b" and first["cached"] is False
     assert first["input_tokens"] > 0 and first["output_tokens"] > 0
     assert first["film"]["title"] == "Parasite" and first["summary"].startswith("**Parasite (2019)**")
