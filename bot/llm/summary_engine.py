@@ -266,6 +266,8 @@ class LLMSummaryEngine:
             )
         kept, report, revealing = answer.points, answer.report, answer.revealing
         if self.spoiler_check and mode == "spoiler_free" and kept:
+            if on_text is not None:  # the points wait for the check; say what is happening meanwhile
+                await on_text(checking_text(header, len(kept)))
             kept = await self._second_opinion(film, kept, guard, requester, spend, report)
         if not kept:
             log.warning(
@@ -343,6 +345,12 @@ def _min_points(review_count: int) -> int:
 def progress_text(header: str, review_count: int) -> str:
     """What people see while a (slow, local) model reads: the header and what is happening."""
     return f"{neutralise(header)}\n*Reading {review_count} review{'s' if review_count != 1 else ''}…*"
+
+
+def checking_text(header: str, points: int) -> str:
+    """What people see while the model's second check reads the draft (its points are not shown
+    before: the check may remove some)."""
+    return f"{neutralise(header)}\n*Checking {points} point{'s' if points != 1 else ''} for spoilers…*"
 
 
 def render_summary(
