@@ -22,7 +22,7 @@ from bot.llm.client import ChatClient, JsonSchema, Message, Usage
 from bot.llm.errors import LLMMalformedOutput
 from bot.llm.grounding import CheckReport, PointChecker
 from bot.llm.guard import GuardedPoint, GuardReport, SpoilerGuard
-from bot.llm.points import Generated
+from bot.llm.points import RETRY_MESSAGE, STRICTER_MESSAGE, Generated
 from bot.llm.schema import Point, parse_points
 from bot.services.summaries import Mode, Requester
 
@@ -35,6 +35,14 @@ STRICTER_SPOILERS = (
     "from, names no character and tells nothing of what happens in the story. Reply with only the JSON "
     "object."
 )
+
+_FIELD = re.compile(r"\{[a-z_]+\}")
+
+
+def retry_texts() -> list[str]:
+    """Our retry instructions' own words (fields removed): like the prompt files, no answer may carry
+    them (bot/llm/grounding.PromptEcho); a small model asked again is the likeliest to echo them."""
+    return [_FIELD.sub(" ", text) for text in (RETRY_MESSAGE, STRICTER_MESSAGE, STRICTER_SPOILERS)]
 
 
 @dataclass(slots=True)

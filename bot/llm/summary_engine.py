@@ -31,7 +31,7 @@ from bot.llm.digests import Digester
 from bot.llm.errors import LLMContextTooLong, LLMError, unavailable_note
 from bot.llm.grounding import PointChecker, PromptEcho
 from bot.llm.guard import GuardedPoint, GuardFilm, GuardReport, SpoilerGuard
-from bot.llm.keep import FILLED_NOTE, fill_from_offline, first_answer, retry_stricter
+from bot.llm.keep import FILLED_NOTE, fill_from_offline, first_answer, retry_stricter, retry_texts
 from bot.llm.material import film_body, material, opening, review_block
 from bot.llm.points import RETRY_RESERVE, generate_points
 from bot.llm.prompts import PromptSet
@@ -107,7 +107,7 @@ class LLMSummaryEngine:
         self.direct_max_tokens = direct_max_tokens
         self.spoiler_check = spoiler_check
         self.text_chars = text_chars  # a per-point length cap in the schema (servers that enforce it)
-        self._echo = PromptEcho(prompts.instruction_texts())
+        self._echo = PromptEcho([*prompts.instruction_texts(), *retry_texts()])
         self.worker = worker  # the background digest queue (bot/llm/digest_queue.py)
         self.name = f"openai:{chat.model}"
         # The cache key follows the prompts, the guard's threshold and the optional second check.
