@@ -12,6 +12,7 @@ from bot.settings import Settings
 from tests.fakes.fake_openai import ChatRequest, FakeOpenAI, Hang
 from tests.llm.conftest import OpenLLM, calls
 from tests.llm.model import PromptModel, grounded, points, review_ids
+from tests.storage.conftest import fetchval
 
 COST = re.compile(r"checked the answer for spoilers \((\d+) tokens in, (\d+) out\)")
 
@@ -78,6 +79,10 @@ async def test_a_summary_check_sees_the_known_spoilers_and_removes_only_what_it_
         assert "The spoiler guard removed 1 sentence of the LLM's answer." in result.notes
         (cost,) = [m for m in map(COST.search, result.notes) if m]
         assert int(cost.group(1)) > 0 and int(cost.group(2)) > 0, "what the check cost is reported"
+        recorded = await fetchval(
+            services.store, "SELECT sum(input_tokens) FROM llm_usage WHERE purpose = ?", "spoiler_check"
+        )
+        assert recorded == int(cost.group(1)), "and recorded under its own purpose"
         assert not [t for t in shown if "•" in t], "no point is shown before the check has read it"
         assert any(re.search(r"\*Checking \d+ points for spoilers…\*", t) for t in shown), shown
 
