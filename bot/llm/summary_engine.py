@@ -11,8 +11,11 @@ Route:
 4. The model answers in JSON points, one or more per aspect. Each point is checked against the
    reviews it cites (bot/llm/grounding.py: no prompt echo, nothing unsupported, no pasted passages)
    and goes through the spoiler guard (bot/llm/guard.py), also while streaming: people see each
-   approved point as it arrives, and a progress line before the first. An answer with no usable
-   point is asked again once, stricter; then, or on any LLM failure, the offline summary with a note.
+   approved point as it arrives, and a progress line before the first. What the guard approves is
+   kept (bot/llm/keep.py); an answer with too few usable points is asked again once, stricter; too few
+   still: the offline summary fills the aspects they miss; none at all, or any LLM failure: the offline
+   summary with a note. In spoiler-free mode the model then checks the draft for spoilers
+   (LLM_SPOILER_CHECK, bot/llm/spoiler_check.py; nothing is streamed before it; it fails closed).
    The tokens spent are reported either way.
 """
 
