@@ -19,7 +19,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from bot.llm.client import ChatClient, JsonSchema, Message, Usage
-from bot.llm.errors import LLMMalformedOutput
+from bot.llm.errors import LLMError, LLMMalformedOutput
 from bot.llm.grounding import CheckReport, PointChecker
 from bot.llm.guard import GuardedPoint, GuardReport, SpoilerGuard
 from bot.llm.points import RETRY_MESSAGE, STRICTER_MESSAGE, Generated
@@ -99,7 +99,7 @@ async def retry_stricter(
 ) -> Kept:
     """One more call with the stricter instruction; whichever answer keeps more points.
 
-    An unusable second answer keeps the first; other LLM errors (timeout, budget) propagate.
+    A failed second call (unusable, timed out, refused) keeps the first answer's points.
     """
     retry = [
         *messages,
@@ -113,6 +113,9 @@ async def retry_stricter(
         points = parse_points(completion.text, known_ids, truncated=completion.truncated)
     except LLMMalformedOutput as error:
         log.info("the stricter %s retry was unusable too (%s)", purpose, error.detail)
+        return first
+    except LLMError as error:  # timed out, refused…: what the first answer had is still good
+        log.warning("the stricter %s retry failed (%s); keeping the first answer's points", purpose, error.reason)
         return first
     checks = CheckReport()
     usable = [c for c in (checker.check(p, checks) for p in points) if c is not None]

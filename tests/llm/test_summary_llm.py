@@ -336,3 +336,23 @@ async def test_a_retry_that_echoes_our_stricter_instruction_shows_none_of_it(
     assert len(calls(fake, "summary")) == 2, "asked once more, stricter"
     assert "own words" not in result.text and "Every point" not in result.text, result.text
     assert "stabs" not in result.text
+
+
+async def test_a_stricter_retry_that_times_out_keeps_the_first_answers_good_point(
+    llm: Services, fake: FakeOpenAI, model: PromptModel
+) -> None:
+    def answer(r: ChatRequest) -> str | Hang:
+        if "Write the answer again" in r.messages[-1]["content"]:
+            return Hang(seconds=5)
+        return points(
+            (grounded(r, "Reviewers praise the {0}.", review_ids(r)[0]), review_ids(r)[:1], False),
+            ("Mr. Kim stabs Mr. Park at the birthday party.", review_ids(r)[:1], False),
+        )
+
+    model.overrides["summary"] = answer
+    result = await llm.summaries.summarize("Parasite")
+    first = calls(fake, "summary")[0]
+    assert len(calls(fake, "summary")) >= 2, "the stricter retry was asked"
+    assert result.engine == "openai:gpt-4o-mini", result.notes
+    assert grounded(first, "Reviewers praise the {0}.", review_ids(first)[0]) in result.text
+    assert "stabs" not in result.text and FILLED_NOTE in result.notes
