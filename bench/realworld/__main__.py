@@ -36,6 +36,7 @@ from bench.realworld.data import INDEX, EvalFilm, film_records, load, texts_dir
 from bench.realworld.score import Answer, covered, leaked, leaks_into, outside_spoiler_bars
 from bot.app import Services, open_services
 from bot.importers.json_format import parse_json
+from bot.llm.keep import FILLED_NOTE
 from bot.settings import Settings
 from bot.text.topics import opinion_of
 
@@ -59,6 +60,7 @@ class Tally:
     sent_to_model: int = 0
     summaries: int = 0
     fallbacks: int = 0
+    filled: int = 0  # LLM summaries with too few usable points, completed from the offline summary
     seconds: float = 0.0
     tokens_in: int = 0
     tokens_out: int = 0
@@ -171,6 +173,8 @@ async def score_film(film: EvalFilm, tally: Tally, *, full_facts: bool, fake: An
                 tally.check_tokens_out += int(cost.group(2))
         if fake is not None and result.engine == "offline":
             tally.fallbacks += 1
+        if fake is not None and FILLED_NOTE in result.notes:
+            tally.filled += 1
     shown = leaked(spoilers, free.text)
     tally.sf_leaks += len(shown)
     tally.sf_films_leaking += bool(shown)
@@ -263,7 +267,7 @@ def print_report(results: dict[str, Tally], films: list[EvalFilm], split: str) -
             f"{t.planted_outside_sp}/{t.planted}" if llm else "-",
             pct(t.planted - t.planted_shown_sf, t.planted) if llm else "-",
             str(t.sent_to_model) if llm else "-",
-            f"{t.fallbacks}/{t.summaries}" if llm else "-",
+            f"{t.fallbacks}/{t.summaries} (+{t.filled} filled)" if llm else "-",
             f"{t.checks} ({t.check_tokens_in}/{t.check_tokens_out})" if llm else "-",
         ))
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]

@@ -18,7 +18,7 @@ from bot.llm.client import ChatClient, JsonSchema, Message, Usage
 from bot.llm.errors import LLMError, unavailable_note
 from bot.llm.grounding import PointChecker, PromptEcho
 from bot.llm.guard import GuardedPoint, GuardFilm, SpoilerGuard
-from bot.llm.keep import first_answer
+from bot.llm.keep import first_answer, retry_texts
 from bot.llm.material import film_body, film_fields
 from bot.llm.points import RETRY_RESERVE, generate_points
 from bot.llm.prompts import PromptSet
@@ -63,7 +63,7 @@ class LLMAnswerEngine:
         self._budget = budget
         self.threshold = threshold
         self.max_output_tokens = max_output_tokens
-        self._echo = echo or PromptEcho(prompts.instruction_texts())
+        self._echo = echo or PromptEcho([*prompts.instruction_texts(), *retry_texts()])
         self._schema = schema
         self.spoiler_check = spoiler_check  # the model as a second checker of spoiler-free answers
         self.name = f"openai:{chat.model}"

@@ -19,10 +19,10 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from bot.llm.client import ChatClient, JsonSchema, Message, Usage
-from bot.llm.errors import LLMMalformedOutput
+from bot.llm.errors import LLMError, LLMMalformedOutput
 from bot.llm.grounding import CheckReport, PointChecker
 from bot.llm.guard import GuardedPoint, GuardReport, SpoilerGuard
-from bot.llm.points import Generated
+from bot.llm.points import RETRY_MESSAGE, STRICTER_MESSAGE, Generated
 from bot.llm.schema import Point, parse_points
 from bot.services.summaries import Mode, Requester
 
@@ -35,6 +35,14 @@ STRICTER_SPOILERS = (
     "from, names no character and tells nothing of what happens in the story. Reply with only the JSON "
     "object."
 )
+
+_FIELD = re.compile(r"\{[a-z_]+\}")
+
+
+def retry_texts() -> list[str]:
+    """Our retry instructions' own words (fields removed): like the prompt files, no answer may carry
+    them (bot/llm/grounding.PromptEcho); a small model asked again is the likeliest to echo them."""
+    return [_FIELD.sub(" ", text) for text in (RETRY_MESSAGE, STRICTER_MESSAGE, STRICTER_SPOILERS)]
 
 
 @dataclass(slots=True)
@@ -91,7 +99,7 @@ async def retry_stricter(
 ) -> Kept:
     """One more call with the stricter instruction; whichever answer keeps more points.
 
-    An unusable second answer keeps the first; other LLM errors (timeout, budget) propagate.
+    A failed second call (unusable, timed out, refused) keeps the first answer's points.
     """
     retry = [
         *messages,
@@ -105,6 +113,9 @@ async def retry_stricter(
         points = parse_points(completion.text, known_ids, truncated=completion.truncated)
     except LLMMalformedOutput as error:
         log.info("the stricter %s retry was unusable too (%s)", purpose, error.detail)
+        return first
+    except LLMError as error:  # timed out, refused…: what the first answer had is still good
+        log.warning("the stricter %s retry failed (%s); keeping the first answer's points", purpose, error.reason)
         return first
     checks = CheckReport()
     usable = [c for c in (checker.check(p, checks) for p in points) if c is not None]

@@ -11,8 +11,11 @@ Route:
 4. The model answers in JSON points, one or more per aspect. Each point is checked against the
    reviews it cites (bot/llm/grounding.py: no prompt echo, nothing unsupported, no pasted passages)
    and goes through the spoiler guard (bot/llm/guard.py), also while streaming: people see each
-   approved point as it arrives, and a progress line before the first. An answer with no usable
-   point is asked again once, stricter; then, or on any LLM failure, the offline summary with a note.
+   approved point as it arrives, and a progress line before the first. What the guard approves is
+   kept (bot/llm/keep.py); an answer with too few usable points is asked again once, stricter; too few
+   still: the offline summary fills the aspects they miss; none at all, or any LLM failure: the offline
+   summary with a note. In spoiler-free mode the model then checks the draft for spoilers
+   (LLM_SPOILER_CHECK, bot/llm/spoiler_check.py; nothing is streamed before it; it fails closed).
    The tokens spent are reported either way.
 """
 
@@ -31,7 +34,7 @@ from bot.llm.digests import Digester
 from bot.llm.errors import LLMContextTooLong, LLMError, unavailable_note
 from bot.llm.grounding import PointChecker, PromptEcho
 from bot.llm.guard import GuardedPoint, GuardFilm, GuardReport, SpoilerGuard
-from bot.llm.keep import FILLED_NOTE, fill_from_offline, first_answer, retry_stricter
+from bot.llm.keep import FILLED_NOTE, fill_from_offline, first_answer, retry_stricter, retry_texts
 from bot.llm.material import film_body, material, opening, review_block
 from bot.llm.points import RETRY_RESERVE, generate_points
 from bot.llm.prompts import PromptSet
@@ -107,7 +110,7 @@ class LLMSummaryEngine:
         self.direct_max_tokens = direct_max_tokens
         self.spoiler_check = spoiler_check
         self.text_chars = text_chars  # a per-point length cap in the schema (servers that enforce it)
-        self._echo = PromptEcho(prompts.instruction_texts())
+        self._echo = PromptEcho([*prompts.instruction_texts(), *retry_texts()])
         self.worker = worker  # the background digest queue (bot/llm/digest_queue.py)
         self.name = f"openai:{chat.model}"
         # The cache key follows the prompts, the guard's threshold and the optional second check.
@@ -266,6 +269,8 @@ class LLMSummaryEngine:
             )
         kept, report, revealing = answer.points, answer.report, answer.revealing
         if self.spoiler_check and mode == "spoiler_free" and kept:
+            if on_text is not None:  # the points wait for the check; say what is happening meanwhile
+                await on_text(checking_text(header, len(kept)))
             kept = await self._second_opinion(film, kept, guard, requester, spend, report)
         if not kept:
             log.warning(
@@ -343,6 +348,12 @@ def _min_points(review_count: int) -> int:
 def progress_text(header: str, review_count: int) -> str:
     """What people see while a (slow, local) model reads: the header and what is happening."""
     return f"{neutralise(header)}\n*Reading {review_count} review{'s' if review_count != 1 else ''}…*"
+
+
+def checking_text(header: str, points: int) -> str:
+    """What people see while the model's second check reads the draft (its points are not shown
+    before: the check may remove some)."""
+    return f"{neutralise(header)}\n*Checking {points} point{'s' if points != 1 else ''} for spoilers…*"
 
 
 def render_summary(

@@ -3,7 +3,8 @@
 The services stream a preview (`on_text`) while an LLM writes: first the header and "*Reading 12
 reviews…*", then the guard-approved points so far. Discord edits its reply with each preview; the
 terminal cannot edit what it printed, so it prints a status line whenever the stage changes
-("Reading 12 reviews…", "1 point so far…", "2 points so far…") and the whole answer at the end.
+("Reading 12 reviews…", "1 point so far…", "2 points so far…", or "Checking 4 points for spoilers…"
+when the model's second spoiler check holds them back) and the whole answer at the end.
 The offline engine answers at once and sends no preview: nothing is printed then.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-_READING = re.compile(r"^\*(Reading \d+ reviews?…)\*$")
+_READING = re.compile(r"^\*((?:Reading \d+ reviews?|Checking \d+ points? for spoilers)…)\*$")
 
 
 def progress_line(preview: str) -> str:

@@ -133,8 +133,9 @@ async def test_with_spoilers_reveals_stay_hidden_and_links_and_pings_still_go(
     services, film = voyage_llm
     result = await services.summaries.summarize(film, spoilers=True)
     visible = re.sub(r"(?<!\\)\|\|.*?(?<!\\)\|\|", "", result.text)
-    # Never shown. (Known gap since the allow-list, guard and grounding met: the model's reveal is
-    # dropped rather than shown hidden; spoilers mode should keep it behind ||…||.)
+    # Never shown bare. No review says it (the injected ones are kept out of the prompt), so the
+    # grounding checks drop it as an invented ending; a reveal a review does say is kept behind ||…||
+    # (test_injection_phrasings.py).
     assert "Morrow dies" not in visible
     for marker in ("@everyone", "<@", "http", "discord.gg", "ignore", "pwned"):
         assert marker not in result.text.lower()

@@ -314,3 +314,45 @@ async def test_a_title_with_markup_cannot_open_or_close_the_headers_spans(llm: S
     header = result.text.splitlines()[0]
     assert header.startswith("**\\|\\|Hidden\\*\\* \\<@") and header.count("**") == 2, header
     assert len(header) < 220 and "…" in header, "a long imported title is cut"
+
+
+async def test_a_retry_that_echoes_our_stricter_instruction_shows_none_of_it(
+    llm: Services, fake: FakeOpenAI, model: PromptModel
+) -> None:
+    echo = (
+        "Every point is one short sentence in your own words about what the reviewers think of the film's "
+        "craft (acting, direction, writing, look, sound, pacing, tone) or their verdict."
+    )
+
+    def answer(r: ChatRequest) -> str:
+        good = (grounded(r, "Reviewers praise the {0}.", review_ids(r)[0]), review_ids(r)[:1], False)
+        retried = "Write the answer again" in r.messages[-1]["content"]
+        return points(good, (echo, review_ids(r)[:1], False)) if retried else points(
+            good, ("Mr. Kim stabs Mr. Park at the birthday party.", review_ids(r)[:1], False)
+        )
+
+    model.overrides["summary"] = answer
+    result = await llm.summaries.summarize("Parasite")
+    assert len(calls(fake, "summary")) == 2, "asked once more, stricter"
+    assert "own words" not in result.text and "Every point" not in result.text, result.text
+    assert "stabs" not in result.text
+
+
+async def test_a_stricter_retry_that_times_out_keeps_the_first_answers_good_point(
+    llm: Services, fake: FakeOpenAI, model: PromptModel
+) -> None:
+    def answer(r: ChatRequest) -> str | Hang:
+        if "Write the answer again" in r.messages[-1]["content"]:
+            return Hang(seconds=5)
+        return points(
+            (grounded(r, "Reviewers praise the {0}.", review_ids(r)[0]), review_ids(r)[:1], False),
+            ("Mr. Kim stabs Mr. Park at the birthday party.", review_ids(r)[:1], False),
+        )
+
+    model.overrides["summary"] = answer
+    result = await llm.summaries.summarize("Parasite")
+    first = calls(fake, "summary")[0]
+    assert len(calls(fake, "summary")) >= 2, "the stricter retry was asked"
+    assert result.engine == "openai:gpt-4o-mini", result.notes
+    assert grounded(first, "Reviewers praise the {0}.", review_ids(first)[0]) in result.text
+    assert "stabs" not in result.text and FILLED_NOTE in result.notes
