@@ -44,7 +44,7 @@ from bot.llm.spoiler_check import SpoilerChecker
 from bot.llm.spotlight import new_key
 from bot.services.reviews import ReviewService
 from bot.services.summaries import EngineOutput, Mode, OfflineEngine, Requester, TextCallback
-from bot.spoilers.allowlist import AllowList
+from bot.spoilers.allowlist import ALLOWLIST_VERSION, AllowList
 from bot.summarize.offline import SUMMARY_CHAR_LIMIT, summary_header
 from bot.text.safety import neutralise, unsafe_reason
 from storage.records import Film, Review
@@ -113,8 +113,11 @@ class LLMSummaryEngine:
         self._echo = PromptEcho([*prompts.instruction_texts(), *retry_texts()])
         self.worker = worker  # the background digest queue (bot/llm/digest_queue.py)
         self.name = f"openai:{chat.model}"
-        # The cache key follows the prompts, the guard's threshold and the optional second check.
-        self.prompt_version = f"{prompts.version}-t{threshold:.3f}{'-c' if spoiler_check else ''}"
+        # The cache key follows the prompts, the allow-list the guard applies, its threshold and the second check:
+        # a summary cached under older rules is made again when any of them changes.
+        self.prompt_version = (
+            f"{prompts.version}-a{ALLOWLIST_VERSION}-t{threshold:.3f}{'-c' if spoiler_check else ''}"
+        )
 
     @property
     def breaker(self) -> CircuitBreaker:

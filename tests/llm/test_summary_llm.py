@@ -10,6 +10,7 @@ from bot.app import Services
 from bot.errors import BudgetExceeded
 from bot.llm.keep import FILLED_NOTE
 from bot.llm.spotlight import datamark
+from bot.llm import summary_engine
 from bot.llm.summary_engine import NOTHING_SAFE
 from bot.services.summaries import Requester
 from bot.spoilers.allowlist import AllowList
@@ -91,6 +92,19 @@ async def test_cache_hits_cost_no_call_and_new_or_deleted_reviews_invalidate_tha
     assert not (await llm.summaries.summarize("Parasite")).cached
     assert len(fake.requests) == 4
 
+
+
+async def test_cached_llm_summaries_are_made_again_when_the_allow_list_changes(
+    open_llm: OpenLLM, fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A summary cached under older spoiler rules must not outlive them: the allow-list version is in its key."""
+    async with open_llm() as services:
+        assert not (await services.summaries.summarize("Parasite")).cached
+        assert (await services.summaries.summarize("Parasite")).cached
+    monkeypatch.setattr(summary_engine, "ALLOWLIST_VERSION", summary_engine.ALLOWLIST_VERSION + 1)
+    async with open_llm() as services:
+        assert not (await services.summaries.summarize("Parasite")).cached
+    assert len(fake.requests) == 2
 
 FAILURES: list[tuple[list[Behaviour], str, int]] = [
     ([RateLimit(retry_after=None)], "rate limited", 1),
