@@ -8,9 +8,9 @@ import pytest
 
 from bot.app import Services
 from bot.errors import BudgetExceeded
+from bot.llm import summary_engine
 from bot.llm.keep import FILLED_NOTE
 from bot.llm.spotlight import datamark
-from bot.llm import summary_engine
 from bot.llm.summary_engine import NOTHING_SAFE
 from bot.services.summaries import Requester
 from bot.spoilers.allowlist import AllowList
