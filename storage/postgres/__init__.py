@@ -54,11 +54,8 @@ class PostgresStore:
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[ImportUnit]:
-        try:
-            async with self.db.transaction() as conn:
-                yield _PgImportUnit(conn)
-        finally:
-            self.films.forget_names_stamp()  # an import may have added names
+        async with self.db.transaction() as conn:
+            yield _PgImportUnit(conn)
 
     async def load_catalogue(self, load: Callable[[CatalogueLoader], T]) -> T:
         """`load(loader)` in a worker thread, staging with COPY on one connection, all in one
@@ -68,7 +65,6 @@ class PostgresStore:
             loader = PgImdbLoader(conn, loop)
             await loader.create_staging()
             result = await asyncio.to_thread(load, loader)
-        self.films.forget_names_stamp()
         await self.db.execute("ANALYZE films")
         await self.db.execute("ANALYZE film_titles")
         await self.db.execute("ANALYZE film_title_words")

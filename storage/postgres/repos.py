@@ -10,7 +10,6 @@ from __future__ import annotations
 import builtins
 import hashlib
 import json
-import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -40,7 +39,6 @@ from storage.search import Term, WordQuery
 from storage.single_flight import LEASE_SECONDS, KeyedLocks, key_text, leased
 from storage.users import REDACTED
 
-NAMES_STAMP_SECONDS = 1.0
 _FILM_COLUMNS = (
     "f.id, f.title, f.year, f.original_title, f.directors, f.cast_members, f.characters, "
     "f.runtime_minutes, f.genres, f.logline, f.imdb_id, f.is_stub"
@@ -90,7 +88,6 @@ def _hit(row: asyncpg.Record) -> TitleHit:
 class PgFilmRepository:
     def __init__(self, db: PostgresDatabase) -> None:
         self._db = db
-        self._stamp: tuple[int, float] | None = None  # (names_stamp, when read)
 
     async def get(self, film_id: int) -> Film | None:
         rows = await self._db.fetch(_FILMS_BY_ID, [film_id])
@@ -166,17 +163,7 @@ class PgFilmRepository:
         return hits
 
     async def names_stamp(self) -> int:
-        """The newest name's id, read at most once per NAMES_STAMP_SECONDS: the service layer checks
-        it before every typo look-up (is the vocabulary stale?), and on PostgreSQL that check was a
-        round trip of its own. Names added through this process forget it at once; names added by
-        another process are noticed within NAMES_STAMP_SECONDS."""
-        now = time.monotonic()
-        if self._stamp is None or now - self._stamp[1] >= NAMES_STAMP_SECONDS:
-            self._stamp = (int(await self._db.fetchval("SELECT coalesce(max(id), 0) FROM film_titles")), now)
-        return self._stamp[0]
-
-    def forget_names_stamp(self) -> None:
-        self._stamp = None
+        return int(await self._db.fetchval("SELECT coalesce(max(id), 0) FROM film_titles"))
 
     async def find_by_title_year(self, title: str, year: int | None) -> Film | None:
         rows = await self._db.fetch(
@@ -212,7 +199,6 @@ class PgFilmRepository:
     async def add(self, film: FilmInput) -> Film:
         async with self._db.transaction() as conn:
             film_id = await add_film_in(conn, film)
-        self.forget_names_stamp()
         stored = await self.get(film_id)
         assert stored is not None
         return stored
@@ -224,7 +210,6 @@ class PgFilmRepository:
             created = film_id is None
             if film_id is None:
                 film_id = await add_film_in(conn, FilmInput(title=title, year=year, is_stub=True))
-        self.forget_names_stamp()
         film = await self.get(film_id)
         assert film is not None
         return film, created

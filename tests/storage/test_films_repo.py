@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
-from storage.backends import open_store
 from storage.normalize import normalize_title, title_variants
 from storage.ports import FilmStore, Store
-from storage.postgres import PostgresStore
 from storage.records import FilmInput, ReviewInput
 from storage.search import Term, WordQuery
 from tests.storage.conftest import execute
@@ -191,23 +187,6 @@ async def test_names_stamp_moves_when_names_are_added(films: FilmStore) -> None:
     empty = await films.names_stamp()
     await films.add(FilmInput(title="Arrival", year=2016))
     assert await films.names_stamp() > empty
-
-
-async def test_names_stamp_sees_another_process_s_names_within_a_second(store: Store) -> None:
-    """PostgreSQL reads the stamp at most once a second (it is checked before every typo look-up):
-    names another process adds are seen within that second, this process's own at once."""
-    before = await store.films.names_stamp()
-    target = store.db.url if isinstance(store, PostgresStore) else store.db.path  # type: ignore[attr-defined]
-    other = await open_store(target)
-    try:
-        await other.films.add(FilmInput(title="Arrival", year=2016))
-    finally:
-        await other.close()
-    await asyncio.sleep(1.05)
-    seen = await store.films.names_stamp()
-    assert seen > before
-    await store.films.add(FilmInput(title="Nomadland", year=2020))
-    assert await store.films.names_stamp() > seen
 
 
 async def test_a_full_record_completes_the_stub_it_replaces(store: Store, films: FilmStore) -> None:
