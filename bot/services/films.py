@@ -277,9 +277,14 @@ class FilmService:
             if hit.film_id not in scored or scored[hit.film_id][1] < score:
                 scored[hit.film_id] = (hit, score)
 
-        for hit in [] if exact_known_missing else await self._films.find_exact(norm):
+        exact: list[TitleHit] = []
+        if exact_known_missing:
+            prefixed = await self._films.find_prefix(norm, limit)
+        else:
+            exact, prefixed = await self._films.find_exact_and_prefix(norm, limit)
+        for hit in exact:
             offer(hit, 100.0)
-        for hit in await self._films.find_prefix(norm, limit):
+        for hit in prefixed:
             offer(hit, 95.0 - min(len(hit.norm) - len(norm), 40) * 0.1)
         query_words = norm.split()
         # Names containing the words (and typo corrections) only when exact and prefix matches have
