@@ -487,24 +487,9 @@ class PgWatchlistRepository:
 
     async def add(self, user_id: str, scope: str, film_id: int, *, max_size: int) -> str:
         """'added', 'exists' or 'full'. The size check and the insert run under a lock on the
-        list, so adds from several processes at once never pass the limit together."""
-        async with self._db.transaction() as conn:
-            await conn.execute("SELECT pg_advisory_xact_lock(hashtext('watchlist:' || $1 || ':' || $2))",
-                               user_id, scope)
-            if await conn.fetchval(
-                "SELECT 1 FROM watchlist_entries WHERE user_id = $1 AND scope = $2 AND film_id = $3",
-                user_id, scope, film_id,
-            ):
-                return "exists"
-            count = await conn.fetchval(
-                "SELECT count(*) FROM watchlist_entries WHERE user_id = $1 AND scope = $2", user_id, scope
-            )
-            if int(count) >= max_size:
-                return "full"
-            await conn.execute(
-                "INSERT INTO watchlist_entries (user_id, scope, film_id) VALUES ($1,$2,$3)", user_id, scope, film_id
-            )
-            return "added"
+        list, so adds from several processes at once never pass the limit together: one call of
+        watchlist_add (migration 0006), one round trip."""
+        return str(await self._db.fetchval("SELECT watchlist_add($1, $2, $3, $4)", user_id, scope, film_id, max_size))
 
     async def remove(self, user_id: str, scope: str, film_id: int) -> bool:
         return await self._db.execute(
