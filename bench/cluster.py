@@ -64,6 +64,7 @@ class BurstResult:
     cpu_postgres: float  # PostgreSQL's backends for this database
     seconds: float
     load: tuple[float, float]  # 1-minute load average before and after
+    errors: int  # lines the bots logged at WARNING or above during the burst (late answers, failures)
 
 
 async def _burst(url: str, n: int, split: bool) -> BurstResult:
@@ -103,6 +104,7 @@ async def _burst(url: str, n: int, split: bool) -> BurstResult:
         with suppress(TimeoutError):
             await discord.wait_for(lambda: all(ix.callbacks for ix in warm), 30)
         backends = await postgres_backends(url)
+        logged_before = sum(len(b.stderr_lines) for b in bots)
         load_before = os.getloadavg()[0]
         cpu_before = (time.process_time(), sum(cpu_seconds(b.pid) for b in bots),
                       sum(cpu_seconds(p) for p in backends))
@@ -123,6 +125,7 @@ async def _burst(url: str, n: int, split: bool) -> BurstResult:
         return BurstResult(
             done / elapsed, acks, n - done, cpu_after[0] - cpu_before[0], cpu_after[1] - cpu_before[1],
             cpu_after[2] - cpu_before[2], elapsed, (load_before, os.getloadavg()[0]),
+            sum(len(b.stderr_lines) for b in bots) - logged_before,
         )
 
 
@@ -136,7 +139,7 @@ async def cluster_burst(url: str, n: int) -> list[str]:
         return (f"| {name} | {r.rate:.0f} | {pct(r.acks, 50):.0f} | {pct(r.acks, 99):.0f} | {r.unanswered} | "
                 f"{r.cpu_bots * per:.1f} | {r.cpu_postgres * per:.1f} | {r.cpu_generator * per:.1f} | "
                 f"{(r.cpu_bots + r.cpu_postgres + r.cpu_generator) / r.seconds:.2f} | "
-                f"{r.load[0]:.1f} → {r.load[1]:.1f} |")
+                f"{r.load[0]:.1f} → {r.load[1]:.1f} | {r.errors} |")
 
     return [
         f"Burst on PostgreSQL: {n} interactions at once (/film, /watchlist add, autocomplete; servers on "
@@ -144,8 +147,8 @@ async def cluster_burst(url: str, n: int) -> list[str]:
         "interaction for the bot process(es), PostgreSQL's backends serving them, and the load generator "
         "(this process: the fake Discord); 'cores busy' is their CPU over the burst's wall time:", "",
         "| bot | interactions/s | ack p50 ms | ack p99 ms | unanswered | bot CPU ms | PostgreSQL CPU ms | "
-        "generator CPU ms | cores busy | load average |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "generator CPU ms | cores busy | load average | lines logged |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
         row("one process (shards 0-1)", one),
         row("two processes (shard 0, shard 1)", two),
         "", f"Two processes against one: **{ratio:.2f}×** (target ≥ 1.6×: {'met' if ratio >= 1.6 else 'NOT met'}).",
