@@ -71,7 +71,11 @@ async def _burst(url: str, n: int, split: bool) -> BurstResult:
     """The burst through one or two bot processes, with the CPU each side spent on it."""
     async with FakeDiscord(shard_count=2) as discord, FakeOpenAI() as llm, AsyncExitStack() as stack:
         channels = [discord.add_guild(f"Server {s}", shard=s)["channel_id"] for s in (0, 1)]
-        env: dict[str, str] = {"REVIEWBOT_LOAD_SAMPLE": "false", "DISCORD_WRITE_RATE_PER_MINUTE": "0"}
+        # No background digests: the burst is about interactions (no LLM). With them on, each bot
+        # process worked through the 10,000 bench reviews' digest queue against the fake model during
+        # the burst (thousands of warnings logged), and two processes just meant two such workers.
+        env: dict[str, str] = {"REVIEWBOT_LOAD_SAMPLE": "false", "DISCORD_WRITE_RATE_PER_MINUTE": "0",
+                               "LLM_BACKGROUND_DIGESTS": "false"}
         await sync(bot_env(url, discord, llm, **env), discord)
         ranges = [["--shard-ids", "0", "--shard-count", "2"], ["--shard-ids", "1", "--shard-count", "2"]]
         bots: list[LiveBot] = []
