@@ -55,11 +55,16 @@ async def postgres_lookups(sqlite_db: Path, url: str, samples: int) -> list[str]
     from storage.copy import copy_database
 
     copied = await copy_database(sqlite_db, url)
+    load = os.getloadavg()[0]
+    trip_before = await round_trips(url, samples)
     on_sqlite = await lookups_on(sqlite_db, samples, seed=11)
     on_pg = await lookups_on(url, samples, seed=11)
+    trip_after = await round_trips(url, samples)
     lines = [
         f"Look-ups on PostgreSQL beside SQLite (same queries; catalogue copied with `db copy`: {copied.rows:,} rows "
-        f"in {copied.seconds:.0f} s):", "",
+        f"in {copied.seconds:.0f} s). Load average {load:.1f} → {os.getloadavg()[0]:.1f}; a bare `SELECT 1` round "
+        f"trip through asyncpg, p50 / p99 ms: {trip_before.p50:.2f} / {trip_before.p99:.2f} before, "
+        f"{trip_after.p50:.2f} / {trip_after.p99:.2f} after (the server's and the machine's contention):", "",
         "| measurement | SQLite p50 / p99 ms | PostgreSQL p50 / p99 ms | p99 ratio (target ≤ 2×) |",
         "|---|---:|---:|---:|",
     ]
@@ -68,6 +73,22 @@ async def postgres_lookups(sqlite_db: Path, url: str, samples: int) -> list[str]
         lines.append(f"| {lite.name} | {lite.p50:.2f} / {lite.p99:.2f} | {pg.p50:.2f} / {pg.p99:.2f} | "
                      f"{ratio:.2f}× {'✓' if ratio <= 2 else '✗'} |")
     return lines
+
+
+async def round_trips(url: str, n: int) -> Latency:
+    """`SELECT 1` n times on one connection: what a PostgreSQL query costs before any work."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        samples = []
+        for _ in range(n):
+            started = time.perf_counter()
+            await conn.fetchval("SELECT 1")
+            samples.append((time.perf_counter() - started) * 1000)
+    finally:
+        await conn.close()
+    return Latency("SELECT 1", samples)
 
 
 def main() -> None:

@@ -209,7 +209,9 @@ class FilmService:
         film = await self.find_named(text, year=year)
         if film is not None:
             return film
-        ranked = await self._rank(norm, limit=10)
+        # Without a year, find_named has just asked for the exact name (norm is its first variant)
+        # and found nothing: the ranking need not ask again (one round trip less on PostgreSQL).
+        ranked = await self._rank(norm, limit=10, exact_known_missing=year is None)
         if year is not None:
             ranked = [(h, s) for h, s in ranked if h.year == year]
         if not ranked:
@@ -264,7 +266,7 @@ class FilmService:
         the best known (IMDb votes)."""
         return [_choice(hit) for hit in await self._films.popular(limit)]
 
-    async def _rank(self, norm: str, *, limit: int) -> list[tuple[TitleHit, float]]:
+    async def _rank(self, norm: str, *, limit: int, exact_known_missing: bool = False) -> list[tuple[TitleHit, float]]:
         scored: dict[int, tuple[TitleHit, float]] = {}
 
         def offer(hit: TitleHit, score: float) -> None:
@@ -275,9 +277,14 @@ class FilmService:
             if hit.film_id not in scored or scored[hit.film_id][1] < score:
                 scored[hit.film_id] = (hit, score)
 
-        for hit in await self._films.find_exact(norm):
+        exact: list[TitleHit] = []
+        if exact_known_missing:
+            prefixed = await self._films.find_prefix(norm, limit)
+        else:
+            exact, prefixed = await self._films.find_exact_and_prefix(norm, limit)
+        for hit in exact:
             offer(hit, 100.0)
-        for hit in await self._films.find_prefix(norm, limit):
+        for hit in prefixed:
             offer(hit, 95.0 - min(len(hit.norm) - len(norm), 40) * 0.1)
         query_words = norm.split()
         # Names containing the words (and typo corrections) only when exact and prefix matches have

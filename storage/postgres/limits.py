@@ -36,34 +36,15 @@ class PgLimitsRepository:
         return float(row[0]) - now, float(row[1])
 
     async def start_cooldown(self, user_id: str, kind: str, seconds: float, now: float) -> tuple[float, float]:
-        async with self._db.transaction() as conn:
-            await _lock(conn, "cooldown", user_id, kind)
-            row = await conn.fetchrow(
-                "SELECT until, seconds FROM cooldowns WHERE user_id = $1 AND kind = $2", user_id, kind
-            )
-            if row is not None and row[0] > now:
-                return float(row[0]) - now, float(row[1])
-            await conn.execute(
-                "INSERT INTO cooldowns (user_id, kind, until, seconds) VALUES ($1,$2,$3,$4) "
-                "ON CONFLICT (user_id, kind) DO UPDATE SET until = excluded.until, seconds = excluded.seconds",
-                user_id, kind, now + seconds, seconds,
-            )
-            return 0.0, seconds
+        """Locked check-and-start in one round trip (cooldown_start, migration 0007)."""
+        row = await self._db.fetchrow("SELECT * FROM cooldown_start($1, $2, $3, $4)", user_id, kind, seconds, now)
+        assert row is not None
+        return float(row[0]), float(row[1])
 
     async def hit(self, user_id: str, kind: str, limit: int, window: float, now: float) -> float:
-        async with self._db.transaction() as conn:
-            await _lock(conn, "rate", user_id, kind)
-            await conn.execute(
-                "DELETE FROM rate_hits WHERE user_id = $1 AND kind = $2 AND at <= $3", user_id, kind, now - window
-            )
-            row = await conn.fetchrow(
-                "SELECT count(*), min(at) FROM rate_hits WHERE user_id = $1 AND kind = $2", user_id, kind
-            )
-            count, oldest = (int(row[0]), row[1]) if row else (0, None)
-            if count >= limit and oldest is not None:
-                return max(float(oldest) + window - now, 0.001)
-            await conn.execute("INSERT INTO rate_hits (user_id, kind, at) VALUES ($1,$2,$3)", user_id, kind, now)
-            return 0.0
+        """Locked count-and-charge in one round trip (rate_hit, migration 0007): the seconds to
+        wait, or 0 when this hit was counted."""
+        return float(await self._db.fetchval("SELECT rate_hit($1, $2, $3, $4, $5)", user_id, kind, limit, window, now))
 
 
 class PgUsageReservations:

@@ -440,11 +440,12 @@ class FakeDiscord:
                                     app_permissions=app_permissions)
 
     async def autocomplete(
-        self, name: str, focused: str, *, user: JSON | None = None, dm: bool = False, permissions: int | None = None,
-        **options: Any,
+        self, name: str, focused: str, *, user: JSON | None = None, channel_id: str | None = None, dm: bool = False,
+        permissions: int | None = None, **options: Any,
     ) -> FakeInteraction:
+        """Typing into an option (`focused`) of a command, in `channel_id` (default: the first server's)."""
         data = self._command_data(name, options, focused=focused)
-        return await self._interact(4, data, user=user, dm=dm, permissions=permissions)
+        return await self._interact(4, data, user=user, channel_id=channel_id, dm=dm, permissions=permissions)
 
     async def press(
         self, message_id: str, custom_id: str, *, user: JSON | None = None, app_permissions: int | None = None
