@@ -38,11 +38,13 @@ from pathlib import Path
 
 from bench.realworld.data import EvalFilm
 from bot.app import open_services
+from bot.llm.digest_queue import DigestWorker
 from bot.llm.grounding import PromptEcho, content_stems
 from bot.llm.prompts import PromptSet
 from bot.services.summaries import Mode
 from bot.settings import Settings
 from bot.text.segments import split_review
+from storage.ports import DigestQueueStore
 
 ASPECT_WORDS = {
     "acting": "act actor actress perform cast role",
@@ -184,8 +186,11 @@ async def run(args: argparse.Namespace) -> list[Row]:
                         await import_film(services, entry.record, full_facts=args.facts == "full")
             worker = getattr(services.summaries.engine, "worker", None)
             if worker is not None and not args.skip_digests:
+                wanted: set[int] = set()
+                for entry in films:
+                    wanted |= {r.id for r in await services.reviews.for_film(await services.films.resolve(entry.title))}
                 started = time.perf_counter()
-                count = await worker.drain()
+                count = await drain_for(services.store.digest_queue, worker, wanted)
                 took = time.perf_counter() - started
                 print(
                     f"digest queue: {count} reviews, {worker.made} digests, {took:.0f} s, "
@@ -228,6 +233,18 @@ async def run(args: argparse.Namespace) -> list[Row]:
                     if args.show:
                         print(result.text, "\n", flush=True)
     return rows
+
+
+async def drain_for(queue: DigestQueueStore, worker: DigestWorker, wanted: set[int]) -> int:
+    """Digest the queued reviews of the films in this run; the others are taken off the queue."""
+    count = 0
+    while (review_id := await queue.next()) is not None:
+        if review_id in wanted:
+            await worker.step()  # takes the same review from the queue
+            count += 1
+        else:
+            await queue.done(review_id)
+    return count
 
 
 def score_leaks(entry: BenchFilm, body: str, mode: Mode, labels: list[frozenset[str]]) -> int:

@@ -71,15 +71,28 @@ def points_schema(
 
 POINTS_SCHEMA = points_schema()
 ANSWER_SCHEMA = points_schema(min_points=1, max_points=4)
-DIGEST_SCHEMA = JsonSchema(
-    "reviewbot_digest",
-    {
-        "type": "object",
-        "properties": {"safe": {"type": "string"}, "spoilers": {"type": "string"}},
-        "required": ["safe", "spoilers"],
-        "additionalProperties": False,
-    },
-)
+DIGEST_TEXT_CHARS = 320  # each digest field: two sentences of at most 40 words, with room
+
+
+def digest_schema(text_chars: int | None = None) -> JsonSchema:
+    """The digest answer's schema. `text_chars` caps each field for servers that enforce it (local
+    ones): a small model otherwise rambles on in the `safe` string until the output cap cuts the
+    JSON off, and the review's opening words stand in for a digest."""
+    text: dict[str, Any] = {"type": "string"}
+    if text_chars:
+        text["maxLength"] = text_chars
+    return JsonSchema(
+        "reviewbot_digest",
+        {
+            "type": "object",
+            "properties": {"safe": text, "spoilers": dict(text)},
+            "required": ["safe", "spoilers"],
+            "additionalProperties": False,
+        },
+    )
+
+
+DIGEST_SCHEMA = digest_schema()
 CHECK_SCHEMA = JsonSchema(
     "reviewbot_spoiler_check",
     {

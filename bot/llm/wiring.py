@@ -17,7 +17,7 @@ from bot.llm.digest_queue import DigestWorker
 from bot.llm.digests import DIGEST_MAX_TOKENS, Digester
 from bot.llm.probe import probe
 from bot.llm.prompts import PromptSet
-from bot.llm.schema import POINT_TEXT_CHARS
+from bot.llm.schema import DIGEST_TEXT_CHARS, POINT_TEXT_CHARS
 from bot.llm.summary_engine import LLMSummaryEngine
 from bot.services.ask import AnswerEngine
 from bot.services.reviews import ReviewService
@@ -97,6 +97,7 @@ async def build_llm_engines(
     digester = Digester(
         chat, prompts, store.summaries, engine=engine_name, concurrency=settings.llm_concurrency,
         max_tokens=min(DIGEST_MAX_TOKENS, settings.llm_max_output_tokens),
+        text_chars=DIGEST_TEXT_CHARS if server.local else None,
     )
     worker = DigestWorker(
         store.digest_queue, digester, reviews, store.films, threshold=settings.spoiler_threshold
