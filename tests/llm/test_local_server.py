@@ -1,0 +1,77 @@
+"""Knowing the server (bot/llm/probe.py): what a llama.cpp, Ollama or vLLM-style server says about
+itself at start-up decides the context size, the length caps in the schemas (a local server's
+grammar enforces them: no pasted paragraph, no digest rambling until the output cap) and whether a
+timed-out request is sent again (never to a single-slot server: it is still working on the first)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from openai import AsyncOpenAI
+
+from bot.llm.probe import ServerInfo, probe
+from bot.llm.schema import DIGEST_TEXT_CHARS, POINT_TEXT_CHARS
+from bot.llm.summary_engine import LLMSummaryEngine
+from tests.fakes.fake_openai import FakeOpenAI, Hang
+from tests.llm.conftest import OpenLLM, calls, digest_worker
+
+LLAMA_CPP = {"/props": {"default_generation_settings": {"n_ctx": 4096}, "total_slots": 1}}
+
+
+def schema_of(request: Any) -> dict[str, Any]:
+    return dict(request.body["response_format"]["json_schema"]["schema"])
+
+
+@pytest.mark.parametrize(
+    ("endpoints", "info"),
+    [
+        (LLAMA_CPP, ServerInfo("llama.cpp", 4096, 1)),
+        ({"/api/version": {"version": "0.5.7"}}, ServerInfo("ollama")),
+        ({"/v1/models": {"data": [{"id": "m", "max_model_len": 16384}]}}, ServerInfo("openai-compatible", 16384)),
+        ({}, ServerInfo("openai-compatible")),
+    ],
+)
+async def test_probe(fake: FakeOpenAI, endpoints: dict[str, Any], info: ServerInfo) -> None:
+    fake.endpoints.update(endpoints)
+    async with AsyncOpenAI(api_key="x", base_url=fake.base_url) as client:
+        assert await probe(client, fake.base_url) == info
+    assert info.single_slot == (info.kind in ("llama.cpp", "ollama"))
+
+
+async def test_a_local_server_gets_length_caps_and_its_own_context_size(open_llm: OpenLLM, fake: FakeOpenAI) -> None:
+    fake.endpoints.update(LLAMA_CPP)
+    async with open_llm(llm_context_window=32768) as services:
+        await digest_worker(services).drain()
+        await services.summaries.summarize("Se7en")
+        engine = services.summaries.engine
+        assert isinstance(engine, LLMSummaryEngine)
+        assert engine.input_budget < 4096, "the server's 4,096 tokens, not the setting's 32,768"
+    digest = calls(fake, "digest")[0]
+    assert {f["maxLength"] for f in schema_of(digest)["properties"].values()} == {DIGEST_TEXT_CHARS}
+    summary = calls(fake, "summary")[0]
+    text = schema_of(summary)["properties"]["points"]["items"]["properties"]["text"]
+    assert text["maxLength"] == POINT_TEXT_CHARS
+
+
+async def test_a_hosted_style_server_gets_no_length_keywords(open_llm: OpenLLM, fake: FakeOpenAI) -> None:
+    async with open_llm() as services:
+        await digest_worker(services).drain()
+        await services.summaries.summarize("Se7en")
+    for request in calls(fake, "digest")[:1] + calls(fake, "summary"):
+        assert "maxLength" not in str(schema_of(request))
+
+
+@pytest.mark.parametrize(("slots", "requests"), [(1, 1), (4, 2)])
+async def test_a_timeout_is_never_sent_again_to_a_single_slot_server(
+    open_llm: OpenLLM, fake: FakeOpenAI, slots: int, requests: int
+) -> None:
+    fake.endpoints["/props"] = {"default_generation_settings": {"n_ctx": 8192}, "total_slots": slots}
+    fake.responder = lambda request: Hang(seconds=30)
+    async with open_llm(llm_timeout_seconds=0.2, llm_max_retries=1, llm_breaker_failures=1000) as services:
+        fake.requests.clear()
+        result = await services.summaries.summarize("Se7en")
+    assert result.engine == "offline" and result.notes == [
+        "The LLM was unavailable (timed out); this is the offline summary."
+    ]
+    assert len(calls(fake, "summary")) == requests
