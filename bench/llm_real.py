@@ -37,14 +37,16 @@ from importlib import resources
 from pathlib import Path
 
 from bench.realworld.data import EvalFilm
-from bot.app import open_services
+from bot.app import Services, open_services
 from bot.llm.digest_queue import DigestWorker
 from bot.llm.grounding import PromptEcho, content_stems
 from bot.llm.prompts import PromptSet
-from bot.services.summaries import Mode
+from bot.llm.summary_engine import LLMSummaryEngine
+from bot.services.summaries import Mode, SummaryResult, TextCallback
 from bot.settings import Settings
 from bot.text.segments import split_review
 from storage.ports import DigestQueueStore
+from storage.records import Film
 
 ASPECT_WORDS = {
     "acting": "act actor actress perform cast role",
@@ -215,15 +217,13 @@ async def run(args: argparse.Namespace) -> list[Row]:
                         if not first and "\n•" in text:
                             first.append(time.perf_counter() - started)
 
-                    result = await services.summaries.summarize(
-                        film, spoilers=mode == "spoilers", on_text=on_text
-                    )
+                    result = await summarize_in(services, film, mode, on_text)
                     total = time.perf_counter() - started
                     body = result.text.split("\n", 1)[1] if "\n" in result.text else ""
                     fallback = result.engine == "offline"
                     row = Row(
                         film.label, mode, first[0] if first else None, total, result.input_tokens,
-                        result.output_tokens, fallback, score_leaks(entry, body, mode, labels),
+                        result.output_tokens, fallback, score_leaks(entry, body, base_mode(mode), labels),
                         score_coverage(entry, body, text_all),
                         sum(1 for s in split_review(body) if echo.echoes(s.text)) if not fallback else 0,
                         "; ".join(result.notes)[:160], result.text,
@@ -233,6 +233,27 @@ async def run(args: argparse.Namespace) -> list[Row]:
                     if args.show:
                         print(result.text, "\n", flush=True)
     return rows
+
+
+def base_mode(mode: str) -> Mode:
+    return "spoilers" if mode == "spoilers" else "spoiler_free"
+
+
+async def summarize_in(services: Services, film: Film, mode: str, on_text: TextCallback) -> SummaryResult:
+    """`mode` is spoiler_free, spoilers, or `checked`: spoiler-free with LLM_SPOILER_CHECK on for this
+    one summary (so one run, with one set of digests, compares the two)."""
+    engine = services.summaries.engine
+    checked = mode == "checked" and isinstance(engine, LLMSummaryEngine) and not engine.spoiler_check
+    if checked:
+        assert isinstance(engine, LLMSummaryEngine)
+        engine.spoiler_check, version = True, engine.prompt_version
+        engine.prompt_version = f"{version}-c"  # its own cache key
+    try:
+        return await services.summaries.summarize(film, spoilers=mode == "spoilers", on_text=on_text)
+    finally:
+        if checked:
+            assert isinstance(engine, LLMSummaryEngine)
+            engine.spoiler_check, engine.prompt_version = False, version
 
 
 async def drain_for(queue: DigestQueueStore, worker: DigestWorker, wanted: set[int]) -> int:
@@ -305,7 +326,10 @@ def main() -> None:
     )
     parser.add_argument("--facts", choices=["full", "title"], default="full", help="real-world import facts")
     parser.add_argument("--json", type=Path, help="also write the rows (with each summary) to this file")
-    parser.add_argument("--modes", default="spoiler_free,spoilers")
+    parser.add_argument(
+        "--modes", default="spoiler_free,spoilers",
+        help="spoiler_free, spoilers, checked (spoiler-free with the model as a second spoiler checker)",
+    )
     parser.add_argument("--timeout", type=float, default=180.0)
     parser.add_argument("--context", type=int, default=8192)
     parser.add_argument("--max-output", type=int, default=450)
