@@ -29,6 +29,7 @@ import argparse
 import asyncio
 import dataclasses
 import json
+import logging
 import statistics
 import tempfile
 import time
@@ -231,7 +232,7 @@ async def run(args: argparse.Namespace) -> list[Row]:
                     rows.append(row)
                     print_row(row)
                     if args.show:
-                        print(result.text, "\n", flush=True)
+                        print(result.text, *(f"  [{n}]" for n in result.notes), "", sep="\n", flush=True)
     return rows
 
 
@@ -338,6 +339,9 @@ def main() -> None:
     parser.add_argument("--skip-digests", action="store_true", help="summaries from review openings only")
     parser.add_argument("--show", action="store_true", help="print each summary")
     args = parser.parse_args()
+    if args.show:  # why answers were unusable, retried or dropped
+        logging.basicConfig(level=logging.WARNING, format="  (%(name)s) %(message)s")
+        logging.getLogger("bot.llm").setLevel(logging.INFO)
     print(
         f"{'film':28} {'mode':12} {'first':>6} {'total':>6} {'in':>6} {'out':>5} {'tok/s':>5} "
         f"{'fb':>3} {'leaks':>5} {'cov':>4} {'echo':>4}"

@@ -175,6 +175,8 @@ async def generate_points(
             attempt_messages = retry_messages(messages, error, STRICTER_MESSAGE if stricter else RETRY_MESSAGE)
             shown.clear()
             continue
+        if report.sentences_dropped:
+            log.info("%s: the checks removed %s", purpose, report.describe())
         return Generated([p for p, _ in usable], input_tokens, output_tokens, attempt, report)
     raise AssertionError("unreachable")  # pragma: no cover
 

@@ -181,6 +181,31 @@ def point_from(item: object, known_ids: Collection[int]) -> Point | None:
     )
 
 
+_WORD = re.compile(r"\w+")
+
+
+def _same_words(text: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(text.lower()))
+
+
+class _Repeats:
+    """Small models repeat a point word for word (three identical points in one answer were seen):
+    the second and later copies are left out, also of sentences repeated inside a point."""
+
+    def __init__(self) -> None:
+        self._seen: set[tuple[str, ...]] = set()
+
+    def first_time(self, point: Point) -> Point | None:
+        sentences = [s for s in re.split(r"(?<=[.!?…])\s+", point.text) if s]
+        fresh = [s for s in sentences if _same_words(s) not in self._seen]
+        if not fresh:
+            return None
+        self._seen.update(_same_words(s) for s in fresh)
+        if len(fresh) == len(sentences):
+            return point
+        return Point(" ".join(fresh), point.sources, point.spoiler, point.aspect)
+
+
 def parse_points(text: str, known_ids: Collection[int], *, truncated: bool = False) -> list[Point]:
     """The usable points of an answer. `truncated`: cut off at the output cap; its complete points count."""
     if truncated:
@@ -192,7 +217,11 @@ def parse_points(text: str, known_ids: Collection[int], *, truncated: bool = Fal
     items = value.get("points")
     if not isinstance(items, list):
         raise LLMMalformedOutput("no 'points' list")
-    points = [p for p in (point_from(item, known_ids) for item in items) if p is not None]
+    repeats = _Repeats()
+    points = [
+        q for q in (repeats.first_time(p) for p in (point_from(i, known_ids) for i in items) if p is not None)
+        if q is not None
+    ]
     if not points:
         raise LLMMalformedOutput(f"no usable points among {len(items)} item(s)")
     return points
@@ -230,6 +259,7 @@ class PointStream:
         self._pos: int | None = None
         self._done = False
         self._decoder = json.JSONDecoder()
+        self._repeats = _Repeats()
 
     def feed(self, delta: str) -> list[Point]:
         self._buffer += delta
@@ -256,6 +286,7 @@ class PointStream:
                 break  # not complete yet
             self._pos = end
             point = point_from(item, self._known)
+            point = self._repeats.first_time(point) if point is not None else None
             if point is not None:
                 found.append(point)
         return found
