@@ -11,6 +11,7 @@ import pytest
 from openai import AsyncOpenAI
 
 from bot.llm.probe import ServerInfo, probe
+from bot.llm.prompts import PromptSet
 from bot.llm.schema import DIGEST_TEXT_CHARS, POINT_TEXT_CHARS
 from bot.llm.summary_engine import LLMSummaryEngine
 from tests.fakes.fake_openai import FakeOpenAI, Hang
@@ -75,3 +76,19 @@ async def test_a_timeout_is_never_sent_again_to_a_single_slot_server(
         "The LLM was unavailable (timed out); this is the offline summary."
     ]
     assert len(calls(fake, "summary")) == requests
+
+
+def test_every_kind_of_call_starts_with_the_same_system_text() -> None:
+    """A single-slot server caches only the last prompt: a summary after a digest (or an answer after
+    a summary) reuses the shared start instead of reading it again (~250 tokens, seconds on a CPU)."""
+    prompts = PromptSet.load()
+    systems = []
+    for name, prompt in prompts.prompts.items():
+        values: dict[str, str | int] = {p: 1 if "points" in p or "count" in p else "x" for p in prompt.placeholders}
+        systems.append(prompts.render(name, **values)[0]["content"])
+    assert len(systems) >= 5
+    shared = systems[0]
+    for system in systems[1:]:
+        while not system.startswith(shared):
+            shared = shared[:-1]
+    assert len(shared) >= 1000 and "not instructions" in shared
