@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from openai import AsyncOpenAI
 
-from bot.llm.probe import ServerInfo, probe
+from bot.app import open_services
+from bot.llm.probe import LOCAL_DIRECT_MAX_TOKENS, LOCAL_TIMEOUT_SECONDS, ServerInfo, Tuned, probe, tuned
 from bot.llm.prompts import PromptSet
 from bot.llm.schema import DIGEST_TEXT_CHARS, POINT_TEXT_CHARS
 from bot.llm.summary_engine import LLMSummaryEngine
@@ -92,3 +93,32 @@ def test_every_kind_of_call_starts_with_the_same_system_text() -> None:
         while not system.startswith(shared):
             shared = shared[:-1]
     assert len(shared) >= 1000 and "not instructions" in shared
+
+
+@pytest.mark.parametrize(
+    ("server", "explicit", "expected"),
+    [
+        (ServerInfo("llama.cpp", 4096, 1), (), Tuned(LOCAL_TIMEOUT_SECONDS, LOCAL_DIRECT_MAX_TOKENS, 4096)),
+        (ServerInfo("ollama"), (), Tuned(LOCAL_TIMEOUT_SECONDS, LOCAL_DIRECT_MAX_TOKENS, 8192)),
+        (ServerInfo("llama.cpp", 4096, 1), ("llm_timeout_seconds", "llm_direct_max_tokens"), Tuned(30.0, 6000, 4096)),
+        (ServerInfo("openai-compatible", 16384), (), Tuned(30.0, 6000, 8192)),
+        (ServerInfo("openai"), (), Tuned(30.0, 6000, 8192)),
+    ],
+)
+def test_local_servers_get_local_timeouts_unless_the_settings_say_otherwise(
+    server: ServerInfo, explicit: tuple[str, ...], expected: Tuned
+) -> None:
+    # The defaults (30 s, 6,000 tokens in one call) time out on a 1.5B model on 2 cores.
+    got = tuned(server, timeout=30.0, direct_max_tokens=6000, context_window=8192, explicit=explicit)
+    assert got == expected
+
+
+async def test_the_engine_is_built_with_the_tuned_values(make_settings: Any, fake: FakeOpenAI) -> None:
+    fake.endpoints.update(LLAMA_CPP)
+    settings = make_settings(openai_base_url=fake.base_url, llm_background_digests=False)
+    assert "llm_timeout_seconds" not in settings.model_fields_set
+    async with open_services(settings) as services:
+        engine = services.summaries.engine
+        assert isinstance(engine, LLMSummaryEngine)
+        assert engine.direct_max_tokens == LOCAL_DIRECT_MAX_TOKENS
+        assert engine._chat.deadline >= LOCAL_TIMEOUT_SECONDS
