@@ -194,6 +194,8 @@ async def run(args: argparse.Namespace) -> list[Row]:
                     wanted |= {r.id for r in await services.reviews.for_film(await services.films.resolve(entry.title))}
                 started = time.perf_counter()
                 count = await drain_for(services.store.digest_queue, worker, wanted)
+                if worker.warm is not None and not args.cold:  # as the bot's queue does when it runs empty
+                    await worker.warm()
                 took = time.perf_counter() - started
                 print(
                     f"digest queue: {count} reviews, {worker.made} digests, {took:.0f} s, "
@@ -336,6 +338,7 @@ def main() -> None:
     parser.add_argument("--max-output", type=int, default=450)
     parser.add_argument("--direct-max-tokens", type=int, default=0)
     parser.add_argument("--spoiler-check", action="store_true")
+    parser.add_argument("--cold", action="store_true", help="no prompt-cache warm-up after the digests")
     parser.add_argument("--skip-digests", action="store_true", help="summaries from review openings only")
     parser.add_argument("--show", action="store_true", help="print each summary")
     args = parser.parse_args()

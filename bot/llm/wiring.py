@@ -123,6 +123,8 @@ async def build_llm_engines(
         worker=worker,
         text_chars=POINT_TEXT_CHARS if server.local else None,
     )
+    if server.single_slot:  # the worker runs once the start-up is done: set before it first looks
+        worker.warm = summary.warm
     answer = LLMAnswerEngine(
         chat, prompts, reviews, store.films, budget,
         threshold=settings.spoiler_threshold, max_output_tokens=settings.llm_max_output_tokens,

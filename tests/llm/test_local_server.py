@@ -5,6 +5,7 @@ timed-out request is sent again (never to a single-slot server: it is still work
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -122,3 +123,38 @@ async def test_the_engine_is_built_with_the_tuned_values(make_settings: Any, fak
         assert isinstance(engine, LLMSummaryEngine)
         assert engine.direct_max_tokens == LOCAL_DIRECT_MAX_TOKENS
         assert engine._chat.deadline >= LOCAL_TIMEOUT_SECONDS
+
+
+async def _queue_drained(services: Any, fake: FakeOpenAI, *, warm_expected: bool) -> None:
+    worker = digest_worker(services)
+    for _ in range(600):
+        if await worker.pending() == 0 and (not warm_expected or any(_is_warm(r) for r in fake.requests)):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the digest queue did not drain")
+
+
+def _is_warm(request: Any) -> bool:
+    return request.body.get("max_tokens") == 1
+
+
+@pytest.mark.parametrize("single_slot", [True, False])
+async def test_a_single_slot_server_gets_the_summary_prompt_back_into_its_cache_after_the_digests(
+    open_llm: OpenLLM, fake: FakeOpenAI, single_slot: bool
+) -> None:
+    if single_slot:
+        fake.endpoints.update(LLAMA_CPP)
+    async with open_llm(llm_background_digests=True) as services:
+        await _queue_drained(services, fake, warm_expected=single_slot)
+        await asyncio.sleep(0.2)  # a warm-up that should not come has time to
+        warm = [r for r in fake.requests if _is_warm(r)]
+        digests = calls(fake, "digest")
+        fake.requests.clear()
+        await services.summaries.summarize("Se7en")
+    if not single_slot:
+        assert warm == []
+        return
+    assert len(warm) == 1, "once, when the queue ran empty"
+    assert digests and fake.requests, "after the digests, before the summary"
+    (summary,) = calls(fake, "summary")
+    assert warm[0].messages[0] == summary.messages[0], "exactly the system prompt the summary sends"
