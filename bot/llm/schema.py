@@ -160,6 +160,24 @@ def _ids(value: object, known: Collection[int]) -> tuple[int, ...] | None:
     return tuple(dict.fromkeys(i for i in ids if i in known))  # invented ids are dropped
 
 
+# "Review 8 also gives …", "with reviews 6 and 7 mentioning …": the 1.5B model wrote the ids meant for
+# `sources` into the text, where they mean nothing to a reader. They become "one reviewer", "two reviewers".
+_REVIEW_IDS = re.compile(
+    r"\b(?:the\s+)?(review(?:er)?s?)\s+(?:#|no\.?\s*|number\s+)?(\d+(?:(?:\s*,\s*|\s+and\s+|\s*&\s*)\d+)*)\b",
+    re.IGNORECASE,
+)
+_COUNT_WORDS = ("", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def _without_review_ids(text: str) -> str:
+    def words(match: re.Match[str]) -> str:
+        count = len(re.findall(r"\d+", match.group(2)))
+        said = f"{_COUNT_WORDS[count] if count < len(_COUNT_WORDS) else 'several'} reviewer{'s' if count > 1 else ''}"
+        return said.capitalize() if match.group(0)[0].isupper() else said
+
+    return _REVIEW_IDS.sub(words, text)
+
+
 def point_from(item: object, known_ids: Collection[int]) -> Point | None:
     """A Point from one JSON item, or None when the item is not a usable point."""
     if not isinstance(item, dict):
@@ -167,7 +185,7 @@ def point_from(item: object, known_ids: Collection[int]) -> Point | None:
     text = item.get("text")
     if not isinstance(text, str) or len(text) > MAX_POINT_CHARS:
         return None
-    text = complete_sentences(" ".join(text.split()))
+    text = complete_sentences(_without_review_ids(" ".join(text.split())))
     if not text:
         return None
     sources = _ids(item.get("sources", []), known_ids)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bot.llm.schema import PointStream, parse_points
 
 
@@ -31,3 +33,21 @@ def test_the_stream_drops_the_same_repeats_as_the_final_parse() -> None:
     stream = PointStream({1})
     streamed = [p for i in range(0, len(answer), 7) for p in stream.feed(answer[i : i + 7])]
     assert streamed == parse_points(answer, {1})
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("Review 8 also gives a score of 4.5 out of 5.", "One reviewer also gives a score of 4.5 out of 5."),
+        (
+            "All praise the writing, with reviews 6 and 7 calling it the star.",
+            "All praise the writing, with two reviewers calling it the star.",
+        ),
+        ("The reviewer #3 liked the score.", "One reviewer liked the score."),
+        ("Three reviews praise the score.", "Three reviews praise the score."),
+    ],
+)
+def test_review_ids_written_into_the_text_become_words(text: str, shown: str) -> None:
+    # The 1.5B model wrote the ids meant for `sources` into its sentences ("Review 8 also gives …").
+    (point,) = parse_points(_answer(text), {1})
+    assert point.text == shown
