@@ -314,6 +314,8 @@ class LLMSummaryEngine:
         if not parsed.value:
             return points
         report.drop("llm_check", len(parsed.value))
+        flagged = [sentences[n - 1][1][:80] for n in sorted(parsed.value)]
+        log.info("film %s: the model-as-checker flagged %s", film.id, flagged)
         kept: dict[int, list[str]] = {}
         for n, (index, text) in enumerate(sentences, 1):
             if n not in parsed.value:
