@@ -206,19 +206,33 @@ def _same_words(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(text.lower()))
 
 
+NEAR_REPEAT = 0.75  # share of words two sentences have in common (of all the words of both) to be one
+
+
 class _Repeats:
-    """Small models repeat a point word for word (three identical points in one answer were seen):
-    the second and later copies are left out, also of sentences repeated inside a point."""
+    """Small models repeat themselves: one point three times word for word (0.5B), or the same
+    sentence under two aspects with one word changed ("The writing is described as bleak, …" /
+    "The sound is described as bleak, …", 1.5B). Later copies of a sentence are left out, and a
+    point with nothing new is dropped."""
 
     def __init__(self) -> None:
-        self._seen: set[tuple[str, ...]] = set()
+        self._seen: list[frozenset[str]] = []
+
+    def _repeat(self, words: frozenset[str]) -> bool:
+        if len(words) < 5:
+            return any(words == seen for seen in self._seen)
+        return any(len(words & seen) >= NEAR_REPEAT * len(words | seen) for seen in self._seen)
 
     def first_time(self, point: Point) -> Point | None:
         sentences = [s for s in re.split(r"(?<=[.!?…])\s+", point.text) if s]
-        fresh = [s for s in sentences if _same_words(s) not in self._seen]
+        fresh = []
+        for sentence in sentences:
+            words = frozenset(_same_words(sentence))
+            if not self._repeat(words):
+                fresh.append(sentence)
+                self._seen.append(words)
         if not fresh:
             return None
-        self._seen.update(_same_words(s) for s in fresh)
         if len(fresh) == len(sentences):
             return point
         return Point(" ".join(fresh), point.sources, point.spoiler, point.aspect)

@@ -51,3 +51,12 @@ def test_review_ids_written_into_the_text_become_words(text: str, shown: str) ->
     # The 1.5B model wrote the ids meant for `sources` into its sentences ("Review 8 also gives …").
     (point,) = parse_points(_answer(text), {1})
     assert point.text == shown
+
+
+def test_the_same_sentence_under_another_aspect_is_a_repeat() -> None:
+    # The 1.5B model for Se7en: the writing point again as the sound point, one word changed.
+    writing = "The writing is described as bleak, brilliant, and impossible to forget, with the countdown praised."
+    sound = "The sound is described as bleak, brilliant, and impossible to forget, with the countdown praised."
+    other = "The score is described as loud, with low strings and brass."
+    points = parse_points(_answer(writing, sound, other), {1})
+    assert [p.text for p in points] == [writing, other]
