@@ -29,6 +29,7 @@ import argparse
 import asyncio
 import dataclasses
 import json
+import logging
 import statistics
 import tempfile
 import time
@@ -37,12 +38,16 @@ from importlib import resources
 from pathlib import Path
 
 from bench.realworld.data import EvalFilm
-from bot.app import open_services
+from bot.app import Services, open_services
+from bot.llm.digest_queue import DigestWorker
 from bot.llm.grounding import PromptEcho, content_stems
 from bot.llm.prompts import PromptSet
-from bot.services.summaries import Mode
+from bot.llm.summary_engine import LLMSummaryEngine
+from bot.services.summaries import Mode, SummaryResult, TextCallback
 from bot.settings import Settings
 from bot.text.segments import split_review
+from storage.ports import DigestQueueStore
+from storage.records import Film
 
 ASPECT_WORDS = {
     "acting": "act actor actress perform cast role",
@@ -184,8 +189,13 @@ async def run(args: argparse.Namespace) -> list[Row]:
                         await import_film(services, entry.record, full_facts=args.facts == "full")
             worker = getattr(services.summaries.engine, "worker", None)
             if worker is not None and not args.skip_digests:
+                wanted: set[int] = set()
+                for entry in films:
+                    wanted |= {r.id for r in await services.reviews.for_film(await services.films.resolve(entry.title))}
                 started = time.perf_counter()
-                count = await worker.drain()
+                count = await drain_for(services.store.digest_queue, worker, wanted)
+                if worker.warm is not None and not args.cold:  # as the bot's queue does when it runs empty
+                    await worker.warm()
                 took = time.perf_counter() - started
                 print(
                     f"digest queue: {count} reviews, {worker.made} digests, {took:.0f} s, "
@@ -210,15 +220,13 @@ async def run(args: argparse.Namespace) -> list[Row]:
                         if not first and "\n•" in text:
                             first.append(time.perf_counter() - started)
 
-                    result = await services.summaries.summarize(
-                        film, spoilers=mode == "spoilers", on_text=on_text
-                    )
+                    result = await summarize_in(services, film, mode, on_text)
                     total = time.perf_counter() - started
                     body = result.text.split("\n", 1)[1] if "\n" in result.text else ""
                     fallback = result.engine == "offline"
                     row = Row(
                         film.label, mode, first[0] if first else None, total, result.input_tokens,
-                        result.output_tokens, fallback, score_leaks(entry, body, mode, labels),
+                        result.output_tokens, fallback, score_leaks(entry, body, base_mode(mode), labels),
                         score_coverage(entry, body, text_all),
                         sum(1 for s in split_review(body) if echo.echoes(s.text)) if not fallback else 0,
                         "; ".join(result.notes)[:160], result.text,
@@ -226,8 +234,41 @@ async def run(args: argparse.Namespace) -> list[Row]:
                     rows.append(row)
                     print_row(row)
                     if args.show:
-                        print(result.text, "\n", flush=True)
+                        print(result.text, *(f"  [{n}]" for n in result.notes), "", sep="\n", flush=True)
     return rows
+
+
+def base_mode(mode: str) -> Mode:
+    return "spoilers" if mode == "spoilers" else "spoiler_free"
+
+
+async def summarize_in(services: Services, film: Film, mode: str, on_text: TextCallback) -> SummaryResult:
+    """`mode` is spoiler_free, spoilers, or `checked`: spoiler-free with LLM_SPOILER_CHECK on for this
+    one summary (so one run, with one set of digests, compares the two)."""
+    engine = services.summaries.engine
+    checked = mode == "checked" and isinstance(engine, LLMSummaryEngine) and not engine.spoiler_check
+    if checked:
+        assert isinstance(engine, LLMSummaryEngine)
+        engine.spoiler_check, version = True, engine.prompt_version
+        engine.prompt_version = f"{version}-c"  # its own cache key
+    try:
+        return await services.summaries.summarize(film, spoilers=mode == "spoilers", on_text=on_text)
+    finally:
+        if checked:
+            assert isinstance(engine, LLMSummaryEngine)
+            engine.spoiler_check, engine.prompt_version = False, version
+
+
+async def drain_for(queue: DigestQueueStore, worker: DigestWorker, wanted: set[int]) -> int:
+    """Digest the queued reviews of the films in this run; the others are taken off the queue."""
+    count = 0
+    while (review_id := await queue.next()) is not None:
+        if review_id in wanted:
+            await worker.step()  # takes the same review from the queue
+            count += 1
+        else:
+            await queue.done(review_id)
+    return count
 
 
 def score_leaks(entry: BenchFilm, body: str, mode: Mode, labels: list[frozenset[str]]) -> int:
@@ -288,15 +329,22 @@ def main() -> None:
     )
     parser.add_argument("--facts", choices=["full", "title"], default="full", help="real-world import facts")
     parser.add_argument("--json", type=Path, help="also write the rows (with each summary) to this file")
-    parser.add_argument("--modes", default="spoiler_free,spoilers")
+    parser.add_argument(
+        "--modes", default="spoiler_free,spoilers",
+        help="spoiler_free, spoilers, checked (spoiler-free with the model as a second spoiler checker)",
+    )
     parser.add_argument("--timeout", type=float, default=180.0)
     parser.add_argument("--context", type=int, default=8192)
     parser.add_argument("--max-output", type=int, default=450)
     parser.add_argument("--direct-max-tokens", type=int, default=0)
     parser.add_argument("--spoiler-check", action="store_true")
+    parser.add_argument("--cold", action="store_true", help="no prompt-cache warm-up after the digests")
     parser.add_argument("--skip-digests", action="store_true", help="summaries from review openings only")
     parser.add_argument("--show", action="store_true", help="print each summary")
     args = parser.parse_args()
+    if args.show:  # why answers were unusable, retried or dropped
+        logging.basicConfig(level=logging.WARNING, format="  (%(name)s) %(message)s")
+        logging.getLogger("bot.llm").setLevel(logging.INFO)
     print(
         f"{'film':28} {'mode':12} {'first':>6} {'total':>6} {'in':>6} {'out':>5} {'tok/s':>5} "
         f"{'fb':>3} {'leaks':>5} {'cov':>4} {'echo':>4}"

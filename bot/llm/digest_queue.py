@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from bot.llm.digests import Digester
 from bot.llm.errors import LLMError
@@ -39,6 +40,7 @@ class DigestWorker:
         *,
         threshold: float,
         idle_seconds: float = IDLE_SECONDS,
+        warm: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self._queue = queue
         self._digester = digester
@@ -46,6 +48,9 @@ class DigestWorker:
         self._films = films
         self.threshold = threshold
         self.idle_seconds = idle_seconds
+        # Called when the queue runs empty after work (single-slot local servers): puts the summary
+        # prompt back into the server's prompt cache, which the digests displaced.
+        self.warm = warm
         self.made = 0  # digests made by this worker (for logs and the benchmark)
         self.input_tokens = 0
         self.output_tokens = 0
@@ -96,14 +101,18 @@ class DigestWorker:
 
     async def run(self) -> None:
         """Forever: one review at a time, a short sleep when the queue is empty."""
+        worked = False
         while True:
             try:
                 busy = await self.step()
+                if worked and not busy and self.warm is not None:
+                    await self.warm()
             except asyncio.CancelledError:
                 raise
             except Exception:  # a bug must not stop every later digest; it is logged and retried later
                 log.exception("digest worker step failed")
                 busy = False
+            worked = busy
             if not busy:
                 await asyncio.sleep(self.idle_seconds)
 

@@ -23,7 +23,7 @@ from bot.llm.guard import SpoilerGuard
 from bot.llm.material import ReviewMaterial, film_body
 from bot.llm.points import RETRY_RESERVE, complete_parsed
 from bot.llm.prompts import PromptSet
-from bot.llm.schema import DIGEST_SCHEMA, parse_digest
+from bot.llm.schema import digest_schema, parse_digest
 from bot.llm.spotlight import new_key
 from bot.services.summaries import Requester
 from storage.ports import SummaryStore
@@ -57,6 +57,7 @@ class Digester:
         engine: str,
         concurrency: int,
         max_tokens: int = DIGEST_MAX_TOKENS,
+        text_chars: int | None = None,
     ) -> None:
         self._chat = chat
         self._prompts = prompts
@@ -65,6 +66,7 @@ class Digester:
         self._version = prompts.file_version("review_digest")
         self._semaphore = asyncio.Semaphore(concurrency)
         self.max_tokens = max_tokens
+        self._schema = digest_schema(text_chars)  # text_chars: a length cap local servers enforce
 
     def version(self, item: ReviewMaterial) -> str:
         return f"{self._version}:{_kind(item)}"
@@ -130,7 +132,7 @@ class Digester:
                 try:
                     parsed = await complete_parsed(
                         self._chat, messages, parse_digest, max_tokens=self.max_tokens,
-                        requester=requester, purpose="digest", schema=DIGEST_SCHEMA,
+                        requester=requester, purpose="digest", schema=self._schema,
                     )
                     safe, spoilers = parsed.value
                     input_tokens, output_tokens = parsed.input_tokens, parsed.output_tokens

@@ -163,6 +163,7 @@ async def generate_points(
             points = parse_points(completion.text, known_ids, truncated=completion.truncated)
             usable = [c for c in (checked(p, report) for p in points) if c is not None]
             if not usable:
+                log.info("%s: every point removed: %s", purpose, [t[:90] for t, _ in report.removed])
                 raise _NoUsablePoints(
                     f"no usable points among {len(points)}: {report.describe() or 'all withheld as spoilers'}",
                     reason_text=_plain_reasons(report),
@@ -175,6 +176,8 @@ async def generate_points(
             attempt_messages = retry_messages(messages, error, STRICTER_MESSAGE if stricter else RETRY_MESSAGE)
             shown.clear()
             continue
+        if report.sentences_dropped:
+            log.info("%s: the checks removed %s: %s", purpose, report.describe(), [t[:90] for t, _ in report.removed])
         return Generated([p for p, _ in usable], input_tokens, output_tokens, attempt, report)
     raise AssertionError("unreachable")  # pragma: no cover
 

@@ -14,6 +14,7 @@ it), its context size caps ours, and a single-slot server never gets a timed-out
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
@@ -23,6 +24,12 @@ from openai import AsyncOpenAI
 
 log = logging.getLogger(__name__)
 PROBE_TIMEOUT = 3.0
+# What a local server gets when the settings leave these at their (hosted-API) defaults. Measured with
+# Qwen2.5 1.5B on 2 CPU cores (bench/RESULTS.md, issue 10): a summary prompt of ~2,000 tokens is read
+# at 30-90 tokens/s, so 30 s times out; and a one-call summary over whole reviews (up to 6,000 tokens)
+# means minutes before the first word, while the stored digests keep the prompt short.
+LOCAL_TIMEOUT_SECONDS = 180.0
+LOCAL_DIRECT_MAX_TOKENS = 1200
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +45,29 @@ class ServerInfo:
     @property
     def single_slot(self) -> bool:
         return self.slots == 1 or self.kind == "ollama"  # Ollama queues requests per model by default
+
+
+@dataclass(frozen=True, slots=True)
+class Tuned:
+    timeout: float
+    direct_max_tokens: int
+    context_window: int
+
+
+def tuned(server: ServerInfo, *, timeout: float, direct_max_tokens: int, context_window: int,
+          explicit: Collection[str] = ()) -> Tuned:
+    """The settings adjusted to the server: its own context size when smaller than ours; for a local
+    server, a longer timeout and a smaller one-call limit unless the settings (`explicit`: the names
+    of the settings that were given) say otherwise."""
+    if server.context_window and server.context_window < context_window:
+        log.info("the server's context is %d tokens; using that", server.context_window)
+        context_window = server.context_window
+    if server.local:
+        if "llm_timeout_seconds" not in explicit:
+            timeout = max(timeout, LOCAL_TIMEOUT_SECONDS)
+        if "llm_direct_max_tokens" not in explicit:
+            direct_max_tokens = min(direct_max_tokens, LOCAL_DIRECT_MAX_TOKENS)
+    return Tuned(timeout, direct_max_tokens, context_window)
 
 
 def _root(base_url: str) -> str:

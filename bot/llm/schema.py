@@ -71,15 +71,28 @@ def points_schema(
 
 POINTS_SCHEMA = points_schema()
 ANSWER_SCHEMA = points_schema(min_points=1, max_points=4)
-DIGEST_SCHEMA = JsonSchema(
-    "reviewbot_digest",
-    {
-        "type": "object",
-        "properties": {"safe": {"type": "string"}, "spoilers": {"type": "string"}},
-        "required": ["safe", "spoilers"],
-        "additionalProperties": False,
-    },
-)
+DIGEST_TEXT_CHARS = 320  # each digest field: two sentences of at most 40 words, with room
+
+
+def digest_schema(text_chars: int | None = None) -> JsonSchema:
+    """The digest answer's schema. `text_chars` caps each field for servers that enforce it (local
+    ones): a small model otherwise rambles on in the `safe` string until the output cap cuts the
+    JSON off, and the review's opening words stand in for a digest."""
+    text: dict[str, Any] = {"type": "string"}
+    if text_chars:
+        text["maxLength"] = text_chars
+    return JsonSchema(
+        "reviewbot_digest",
+        {
+            "type": "object",
+            "properties": {"safe": text, "spoilers": dict(text)},
+            "required": ["safe", "spoilers"],
+            "additionalProperties": False,
+        },
+    )
+
+
+DIGEST_SCHEMA = digest_schema()
 CHECK_SCHEMA = JsonSchema(
     "reviewbot_spoiler_check",
     {
@@ -147,6 +160,24 @@ def _ids(value: object, known: Collection[int]) -> tuple[int, ...] | None:
     return tuple(dict.fromkeys(i for i in ids if i in known))  # invented ids are dropped
 
 
+# "Review 8 also gives …", "with reviews 6 and 7 mentioning …": the 1.5B model wrote the ids meant for
+# `sources` into the text, where they mean nothing to a reader. They become "one reviewer", "two reviewers".
+_REVIEW_IDS = re.compile(
+    r"\b(?:the\s+)?(review(?:er)?s?)\s+(?:#|no\.?\s*|number\s+)?(\d+(?:(?:\s*,\s*|\s+and\s+|\s*&\s*)\d+)*)\b",
+    re.IGNORECASE,
+)
+_COUNT_WORDS = ("", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def _without_review_ids(text: str) -> str:
+    def words(match: re.Match[str]) -> str:
+        count = len(re.findall(r"\d+", match.group(2)))
+        said = f"{_COUNT_WORDS[count] if count < len(_COUNT_WORDS) else 'several'} reviewer{'s' if count > 1 else ''}"
+        return said.capitalize() if match.group(0)[0].isupper() else said
+
+    return _REVIEW_IDS.sub(words, text)
+
+
 def point_from(item: object, known_ids: Collection[int]) -> Point | None:
     """A Point from one JSON item, or None when the item is not a usable point."""
     if not isinstance(item, dict):
@@ -154,7 +185,7 @@ def point_from(item: object, known_ids: Collection[int]) -> Point | None:
     text = item.get("text")
     if not isinstance(text, str) or len(text) > MAX_POINT_CHARS:
         return None
-    text = complete_sentences(" ".join(text.split()))
+    text = complete_sentences(_without_review_ids(" ".join(text.split())))
     if not text:
         return None
     sources = _ids(item.get("sources", []), known_ids)
@@ -168,6 +199,45 @@ def point_from(item: object, known_ids: Collection[int]) -> Point | None:
     )
 
 
+_WORD = re.compile(r"\w+")
+
+
+def _same_words(text: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(text.lower()))
+
+
+NEAR_REPEAT = 0.75  # share of words two sentences have in common (of all the words of both) to be one
+
+
+class _Repeats:
+    """Small models repeat themselves: one point three times word for word (0.5B), or the same
+    sentence under two aspects with one word changed ("The writing is described as bleak, …" /
+    "The sound is described as bleak, …", 1.5B). Later copies of a sentence are left out, and a
+    point with nothing new is dropped."""
+
+    def __init__(self) -> None:
+        self._seen: list[frozenset[str]] = []
+
+    def _repeat(self, words: frozenset[str]) -> bool:
+        if len(words) < 5:
+            return any(words == seen for seen in self._seen)
+        return any(len(words & seen) >= NEAR_REPEAT * len(words | seen) for seen in self._seen)
+
+    def first_time(self, point: Point) -> Point | None:
+        sentences = [s for s in re.split(r"(?<=[.!?…])\s+", point.text) if s]
+        fresh = []
+        for sentence in sentences:
+            words = frozenset(_same_words(sentence))
+            if not self._repeat(words):
+                fresh.append(sentence)
+                self._seen.append(words)
+        if not fresh:
+            return None
+        if len(fresh) == len(sentences):
+            return point
+        return Point(" ".join(fresh), point.sources, point.spoiler, point.aspect)
+
+
 def parse_points(text: str, known_ids: Collection[int], *, truncated: bool = False) -> list[Point]:
     """The usable points of an answer. `truncated`: cut off at the output cap; its complete points count."""
     if truncated:
@@ -179,7 +249,11 @@ def parse_points(text: str, known_ids: Collection[int], *, truncated: bool = Fal
     items = value.get("points")
     if not isinstance(items, list):
         raise LLMMalformedOutput("no 'points' list")
-    points = [p for p in (point_from(item, known_ids) for item in items) if p is not None]
+    repeats = _Repeats()
+    points = [
+        q for q in (repeats.first_time(p) for p in (point_from(i, known_ids) for i in items) if p is not None)
+        if q is not None
+    ]
     if not points:
         raise LLMMalformedOutput(f"no usable points among {len(items)} item(s)")
     return points
@@ -217,6 +291,7 @@ class PointStream:
         self._pos: int | None = None
         self._done = False
         self._decoder = json.JSONDecoder()
+        self._repeats = _Repeats()
 
     def feed(self, delta: str) -> list[Point]:
         self._buffer += delta
@@ -243,6 +318,7 @@ class PointStream:
                 break  # not complete yet
             self._pos = end
             point = point_from(item, self._known)
+            point = self._repeats.first_time(point) if point is not None else None
             if point is not None:
                 found.append(point)
         return found

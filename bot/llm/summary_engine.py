@@ -154,6 +154,12 @@ class LLMSummaryEngine:
             log.warning("LLM summary of film %s failed (%s); answering offline", film.id, error.reason)
             return await self._fallback(film, reviews, mode, requester, unavailable_note(error), spend)
 
+    async def warm(self) -> bool:
+        """Put the spoiler-free summary's system prompt (the most asked-for) into a single-slot
+        server's prompt cache (bot/llm/client.py ChatClient.warm)."""
+        system = self._messages(Film(0, "", None), "spoiler_free", "", [], MIN_POINTS)[0]  # as for most films
+        return await self._chat.warm([system, {"role": "user", "content": "."}])
+
     # --- preparing the prompt -------------------------------------------------------------------
     async def _guard(self, film: Film, reviews: Sequence[Review], allow: AllowList) -> SpoilerGuard:
         context = await self._reviews.context(film, [r.text for r in reviews])
@@ -322,6 +328,7 @@ class LLMSummaryEngine:
         )
         if result.flagged:
             report.drop("llm_check", result.flagged)
+            log.info("film %s: the model-as-checker removed %d sentences", film.id, result.flagged)
         spend.notes.append(result.note())
         return [
             (p, dataclasses.replace(g, text=text))

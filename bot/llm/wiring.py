@@ -15,9 +15,9 @@ from bot.llm.budget import DailyBudget
 from bot.llm.client import ChatClient, TokenParam
 from bot.llm.digest_queue import DigestWorker
 from bot.llm.digests import DIGEST_MAX_TOKENS, Digester
-from bot.llm.probe import probe
+from bot.llm.probe import probe, tuned
 from bot.llm.prompts import PromptSet
-from bot.llm.schema import POINT_TEXT_CHARS
+from bot.llm.schema import DIGEST_TEXT_CHARS, POINT_TEXT_CHARS
 from bot.llm.summary_engine import LLMSummaryEngine
 from bot.services.ask import AnswerEngine
 from bot.services.reviews import ReviewService
@@ -72,10 +72,13 @@ async def build_llm_engines(
         per_guild=settings.llm_daily_tokens_per_guild,
     )
     server = await probe(client, settings.openai_base_url)
-    context_window = settings.llm_context_window
-    if server.context_window and server.context_window < context_window:
-        log.info("the server's context is %d tokens; using that", server.context_window)
-        context_window = server.context_window
+    fit = tuned(
+        server, timeout=settings.llm_timeout_seconds, direct_max_tokens=settings.llm_direct_max_tokens,
+        context_window=settings.llm_context_window, explicit=settings.model_fields_set,
+    )
+    context_window = fit.context_window
+    if fit.timeout != settings.llm_timeout_seconds:
+        client = client.with_options(timeout=fit.timeout)  # the same connection pool, closed above
     chat = ChatClient(
         client,
         model=settings.llm_model,
@@ -83,7 +86,7 @@ async def build_llm_engines(
         budget=budget,
         context_window=context_window,
         retry_timeouts=not server.single_slot,
-        timeout=settings.llm_timeout_seconds,
+        timeout=fit.timeout,
         max_retries=settings.llm_max_retries,
         token_param=token_parameter(settings),
         response_format=settings.llm_response_format,
@@ -97,6 +100,7 @@ async def build_llm_engines(
     digester = Digester(
         chat, prompts, store.summaries, engine=engine_name, concurrency=settings.llm_concurrency,
         max_tokens=min(DIGEST_MAX_TOKENS, settings.llm_max_output_tokens),
+        text_chars=DIGEST_TEXT_CHARS if server.local else None,
     )
     worker = DigestWorker(
         store.digest_queue, digester, reviews, store.films, threshold=settings.spoiler_threshold
@@ -114,18 +118,21 @@ async def build_llm_engines(
         chat, prompts, digester, offline, reviews, budget,
         threshold=settings.spoiler_threshold,
         max_output_tokens=settings.llm_max_output_tokens,
-        direct_max_tokens=settings.llm_direct_max_tokens,
+        direct_max_tokens=fit.direct_max_tokens,
         spoiler_check=settings.llm_spoiler_check,
         worker=worker,
         text_chars=POINT_TEXT_CHARS if server.local else None,
     )
+    if server.single_slot:  # the worker runs once the start-up is done: set before it first looks
+        worker.warm = summary.warm
     answer = LLMAnswerEngine(
         chat, prompts, reviews, store.films, budget,
         threshold=settings.spoiler_threshold, max_output_tokens=settings.llm_max_output_tokens,
         spoiler_check=settings.llm_spoiler_check,
     )
     log.info(
-        "LLM engine %s at %s (%s server, context %d tokens, prompts %s)",
-        engine_name, settings.openai_base_url or "api.openai.com", server.kind, context_window, prompts.version,
+        "LLM engine %s at %s (%s server, context %d tokens, timeout %.0f s, one call up to %d tokens, prompts %s)",
+        engine_name, settings.openai_base_url or "api.openai.com", server.kind, context_window, fit.timeout,
+        fit.direct_max_tokens, prompts.version,
     )
     return summary, answer

@@ -213,6 +213,9 @@ class FakeOpenAI:
         self.responder = responder
         self.model = model
         self.requests: list[ChatRequest] = []
+        # Other GET endpoints a real server answers, path -> JSON: llama.cpp's `/props`, Ollama's
+        # `/api/version`, ... (what bot/llm/probe.py asks at start-up). Anything else is a 404.
+        self.endpoints: dict[str, Any] = {}
         self._queue: list[Behaviour] = []
         self._closing = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -223,6 +226,7 @@ class FakeOpenAI:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_get("/v1/models", self._models)
+        app.router.add_get("/{path:.*}", self._endpoint)
         # handler_cancellation: a handler still busy (a `Hang`) is cancelled when its client goes away.
         self._runner = web.AppRunner(
             app, handle_signals=False, access_log=None, handler_cancellation=True, shutdown_timeout=0.5
@@ -260,7 +264,14 @@ class FakeOpenAI:
 
     # handlers
     async def _models(self, request: web.Request) -> web.Response:
+        if request.path in self.endpoints:
+            return web.json_response(self.endpoints[request.path])
         return web.json_response({"object": "list", "data": [{"id": self.model, "object": "model"}]})
+
+    async def _endpoint(self, request: web.Request) -> web.Response:
+        if request.path not in self.endpoints:
+            return _error(404, f"no endpoint {request.path}", "not_found_error")
+        return web.json_response(self.endpoints[request.path])
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         try:

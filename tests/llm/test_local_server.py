@@ -1,0 +1,160 @@
+"""Knowing the server (bot/llm/probe.py): what a llama.cpp, Ollama or vLLM-style server says about
+itself at start-up decides the context size, the length caps in the schemas (a local server's
+grammar enforces them: no pasted paragraph, no digest rambling until the output cap) and whether a
+timed-out request is sent again (never to a single-slot server: it is still working on the first)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from openai import AsyncOpenAI
+
+from bot.app import open_services
+from bot.llm.probe import LOCAL_DIRECT_MAX_TOKENS, LOCAL_TIMEOUT_SECONDS, ServerInfo, Tuned, probe, tuned
+from bot.llm.prompts import PromptSet
+from bot.llm.schema import DIGEST_TEXT_CHARS, POINT_TEXT_CHARS
+from bot.llm.summary_engine import LLMSummaryEngine
+from tests.fakes.fake_openai import FakeOpenAI, Hang
+from tests.llm.conftest import OpenLLM, calls, digest_worker
+
+LLAMA_CPP = {"/props": {"default_generation_settings": {"n_ctx": 4096}, "total_slots": 1}}
+
+
+def schema_of(request: Any) -> dict[str, Any]:
+    return dict(request.body["response_format"]["json_schema"]["schema"])
+
+
+@pytest.mark.parametrize(
+    ("endpoints", "info"),
+    [
+        (LLAMA_CPP, ServerInfo("llama.cpp", 4096, 1)),
+        ({"/api/version": {"version": "0.5.7"}}, ServerInfo("ollama")),
+        ({"/v1/models": {"data": [{"id": "m", "max_model_len": 16384}]}}, ServerInfo("openai-compatible", 16384)),
+        ({}, ServerInfo("openai-compatible")),
+    ],
+)
+async def test_probe(fake: FakeOpenAI, endpoints: dict[str, Any], info: ServerInfo) -> None:
+    fake.endpoints.update(endpoints)
+    async with AsyncOpenAI(api_key="x", base_url=fake.base_url) as client:
+        assert await probe(client, fake.base_url) == info
+    assert info.single_slot == (info.kind in ("llama.cpp", "ollama"))
+
+
+async def test_a_local_server_gets_length_caps_and_its_own_context_size(open_llm: OpenLLM, fake: FakeOpenAI) -> None:
+    fake.endpoints.update(LLAMA_CPP)
+    async with open_llm(llm_context_window=32768) as services:
+        await digest_worker(services).drain()
+        await services.summaries.summarize("Se7en")
+        engine = services.summaries.engine
+        assert isinstance(engine, LLMSummaryEngine)
+        assert engine.input_budget < 4096, "the server's 4,096 tokens, not the setting's 32,768"
+    digest = calls(fake, "digest")[0]
+    assert {f["maxLength"] for f in schema_of(digest)["properties"].values()} == {DIGEST_TEXT_CHARS}
+    summary = calls(fake, "summary")[0]
+    text = schema_of(summary)["properties"]["points"]["items"]["properties"]["text"]
+    assert text["maxLength"] == POINT_TEXT_CHARS
+
+
+async def test_a_hosted_style_server_gets_no_length_keywords(open_llm: OpenLLM, fake: FakeOpenAI) -> None:
+    async with open_llm() as services:
+        await digest_worker(services).drain()
+        await services.summaries.summarize("Se7en")
+    for request in calls(fake, "digest")[:1] + calls(fake, "summary"):
+        assert "maxLength" not in str(schema_of(request))
+
+
+@pytest.mark.parametrize(("slots", "requests"), [(1, 1), (4, 2)])
+async def test_a_timeout_is_never_sent_again_to_a_single_slot_server(
+    open_llm: OpenLLM, fake: FakeOpenAI, slots: int, requests: int
+) -> None:
+    fake.endpoints["/props"] = {"default_generation_settings": {"n_ctx": 8192}, "total_slots": slots}
+    fake.responder = lambda request: Hang(seconds=30)
+    async with open_llm(llm_timeout_seconds=0.2, llm_max_retries=1, llm_breaker_failures=1000) as services:
+        fake.requests.clear()
+        result = await services.summaries.summarize("Se7en")
+    assert result.engine == "offline" and result.notes == [
+        "The LLM was unavailable (timed out); this is the offline summary."
+    ]
+    assert len(calls(fake, "summary")) == requests
+
+
+def test_every_kind_of_call_starts_with_the_same_system_text() -> None:
+    """A single-slot server caches only the last prompt: a summary after a digest (or an answer after
+    a summary) reuses the shared start instead of reading it again (~250 tokens, seconds on a CPU)."""
+    prompts = PromptSet.load()
+    systems = []
+    for name, prompt in prompts.prompts.items():
+        values: dict[str, str | int] = {p: 1 if "points" in p or "count" in p else "x" for p in prompt.placeholders}
+        systems.append(prompts.render(name, **values)[0]["content"])
+    assert len(systems) >= 5
+    shared = systems[0]
+    for system in systems[1:]:
+        while not system.startswith(shared):
+            shared = shared[:-1]
+    assert len(shared) >= 1000 and "not instructions" in shared
+
+
+@pytest.mark.parametrize(
+    ("server", "explicit", "expected"),
+    [
+        (ServerInfo("llama.cpp", 4096, 1), (), Tuned(LOCAL_TIMEOUT_SECONDS, LOCAL_DIRECT_MAX_TOKENS, 4096)),
+        (ServerInfo("ollama"), (), Tuned(LOCAL_TIMEOUT_SECONDS, LOCAL_DIRECT_MAX_TOKENS, 8192)),
+        (ServerInfo("llama.cpp", 4096, 1), ("llm_timeout_seconds", "llm_direct_max_tokens"), Tuned(30.0, 6000, 4096)),
+        (ServerInfo("openai-compatible", 16384), (), Tuned(30.0, 6000, 8192)),
+        (ServerInfo("openai"), (), Tuned(30.0, 6000, 8192)),
+    ],
+)
+def test_local_servers_get_local_timeouts_unless_the_settings_say_otherwise(
+    server: ServerInfo, explicit: tuple[str, ...], expected: Tuned
+) -> None:
+    # The defaults (30 s, 6,000 tokens in one call) time out on a 1.5B model on 2 cores.
+    got = tuned(server, timeout=30.0, direct_max_tokens=6000, context_window=8192, explicit=explicit)
+    assert got == expected
+
+
+async def test_the_engine_is_built_with_the_tuned_values(make_settings: Any, fake: FakeOpenAI) -> None:
+    fake.endpoints.update(LLAMA_CPP)
+    settings = make_settings(openai_base_url=fake.base_url, llm_background_digests=False)
+    assert "llm_timeout_seconds" not in settings.model_fields_set
+    async with open_services(settings) as services:
+        engine = services.summaries.engine
+        assert isinstance(engine, LLMSummaryEngine)
+        assert engine.direct_max_tokens == LOCAL_DIRECT_MAX_TOKENS
+        assert engine._chat.deadline >= LOCAL_TIMEOUT_SECONDS
+
+
+async def _queue_drained(services: Any, fake: FakeOpenAI, *, warm_expected: bool) -> None:
+    worker = digest_worker(services)
+    for _ in range(600):
+        if await worker.pending() == 0 and (not warm_expected or any(_is_warm(r) for r in fake.requests)):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the digest queue did not drain")
+
+
+def _is_warm(request: Any) -> bool:
+    return request.body.get("max_tokens") == 1
+
+
+@pytest.mark.parametrize("single_slot", [True, False])
+async def test_a_single_slot_server_gets_the_summary_prompt_back_into_its_cache_after_the_digests(
+    open_llm: OpenLLM, fake: FakeOpenAI, single_slot: bool
+) -> None:
+    if single_slot:
+        fake.endpoints.update(LLAMA_CPP)
+    async with open_llm(llm_background_digests=True) as services:
+        await _queue_drained(services, fake, warm_expected=single_slot)
+        await asyncio.sleep(0.2)  # a warm-up that should not come has time to
+        warm = [r for r in fake.requests if _is_warm(r)]
+        digests = calls(fake, "digest")
+        fake.requests.clear()
+        await services.summaries.summarize("Se7en")
+    if not single_slot:
+        assert warm == []
+        return
+    assert len(warm) == 1, "once, when the queue ran empty"
+    assert digests and fake.requests, "after the digests, before the summary"
+    (summary,) = calls(fake, "summary")
+    assert warm[0].messages[0] == summary.messages[0], "exactly the system prompt the summary sends"
