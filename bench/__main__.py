@@ -86,6 +86,10 @@ def main() -> None:
         "PostgreSQL beside SQLite (target: p99 within 2× of SQLite), then the burst through one bot process against "
         "two on shard ranges (bench.cluster; target ≥ 1.6×)",
     )
+    parser.add_argument(
+        "--lookups-only", action="store_true",
+        help="with --db: only the look-up table on both backends (no SQLite table, watchlist or bursts)",
+    )
     args = parser.parse_args()
     n_titles = SIZES[args.size]
     n_reviews = args.reviews or min(n_titles, 1_000_000)
@@ -103,6 +107,10 @@ def main() -> None:
             f"target < 120 s and < 500 MB for 1M titles). {report.reviews:,} reviews inserted in "
             f"{report.review_seconds:.1f} s. Total {time.monotonic() - started:.0f} s.", "",
         ]
+    if args.lookups_only and args.db:
+        lines += asyncio.run(postgres_lookups(db, args.db, args.samples))
+        print("\n".join(lines))
+        return
     results = asyncio.run(run_all(db, n=args.samples, users=args.users, per_user=args.per_user))
     lines += table(results["latencies"], results["like"])  # type: ignore[arg-type]
     watch = results["watchlist"]

@@ -4,22 +4,30 @@ leaks and copied prompt text, per film and mode.
     python -m bench.llm_real --base-url http://127.0.0.1:PORT/v1 [--films N] [--modes spoiler_free,spoilers]
                              [--spoiler-check] [--timeout 180]
 
+    REVIEWBOT_REALWORLD_TEXTS=/work/realworld-texts python -m bench.llm_real --base-url ... \
+        --realworld dev --films 3          # real-world films of the dev split (or test, or slugs a,b)
+
 The server comes from /work/shared/realllm (`serve.sh PORT 1.5b`); never run in CI. Films: the bundled
-sample set, plus the real-world set (bench/realworld) when its texts are present. Reviews are added
-first and the background digest queue is drained (timed separately: that is work done when reviews
-are added, not while someone waits for /summary); then each film is summarised in each mode.
+sample set, or with --realworld the real-world set of issue 7 (bench/realworld; its texts must be
+present). Reviews are added first and the background digest queue is drained (timed separately: that
+is work done when reviews are added, not while someone waits for /summary); then each film is
+summarised in each mode.
 
 Columns: first = seconds to the first guard-approved point on screen; total = seconds to the answer;
 in/out = tokens (the server's count); tok/s = output tokens per second of generation; fb = fell back to
 the offline summary; leaks = spoiler-free summary sentences that match a labelled spoiler sentence
 (sample labels; content-word overlap), or a spoilers-mode one outside ||…||; cov = share of the film's
 aspects (from the offline summary's topics) the summary covers; echo = sentences carrying prompt text.
+Real-world films: leaks = sentences labelled `spoiler` by us that the spoiler-free summary carries (or
+that stand outside ||…|| in spoilers mode), bench/realworld/score.py's matching; cov = share of the
+labelled key opinions the summary matches.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import statistics
 import tempfile
@@ -28,6 +36,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from bench.realworld.data import EvalFilm
 from bot.app import open_services
 from bot.llm.grounding import PromptEcho, content_stems
 from bot.llm.prompts import PromptSet
@@ -58,6 +67,7 @@ class Row:
     coverage: float
     echo: int
     notes: str
+    text: str = ""
 
 
 def spoiler_labels() -> list[frozenset[str]]:
@@ -102,26 +112,76 @@ def coverage(text: str, reviews_text: str) -> float:
     return sum(1 for a in wanted if mine & set(ASPECT_WORDS[a].split())) / len(wanted)
 
 
+@dataclass(slots=True)
+class BenchFilm:
+    """One film to summarise: how to find it, and how to score its summaries."""
+
+    title: str
+    spoilers: list[str] | None = None  # labelled spoiler sentences (real-world films); None: sample labels
+    opinions: list[str] | None = None  # key-opinion patterns (real-world films)
+    record: EvalFilm | None = None  # the real-world film, imported before the run
+
+
+def realworld_films(which: str, count: int) -> list[BenchFilm]:
+    """Real-world films (bench/realworld) with their texts present: a split name or slugs a,b."""
+    from bench.realworld.data import INDEX, film_records, load, texts_dir
+
+    films = load(film_records(INDEX, []), texts_dir())
+    slugs = [w for w in which.split(",") if w]
+    if which in ("dev", "test"):
+        chosen = [f for f in films if f.split == which and f.reviews]
+    else:
+        chosen = [f for f in films if f.slug in slugs and f.reviews]
+    if not chosen:
+        raise SystemExit(f"no real-world film '{which}' has its texts in {texts_dir()}")
+    return [
+        BenchFilm(
+            f"{f.title} ({f.year})" if f.year else f.title, f.spoiler_sentences(),
+            [k["pattern"] for r in f.reviews for k in r.key_opinions], f,
+        )
+        for f in chosen[:count]
+    ]
+
+
+def settings_for(args: argparse.Namespace, folder: str) -> Settings:
+    realworld = bool(args.realworld)
+    return Settings(
+        _env_file=None,
+        reviewbot_db=Path(folder) / "bench.db",
+        reviewbot_load_sample=not realworld,
+        max_review_chars=60_000 if realworld else 6000,  # critics' essays run long
+        openai_base_url=args.base_url,
+        openai_api_key="bench",
+        llm_model=args.model,
+        llm_timeout_seconds=args.timeout,
+        llm_max_retries=0,
+        llm_context_window=args.context,
+        llm_max_output_tokens=args.max_output,
+        llm_direct_max_tokens=args.direct_max_tokens,
+        llm_spoiler_check=args.spoiler_check,
+        llm_background_digests=False,
+        llm_breaker_failures=1000,
+        llm_daily_tokens_per_user=10**9,
+        llm_daily_tokens_per_guild=10**9,
+    )
+
+
 async def run(args: argparse.Namespace) -> list[Row]:
     labels = spoiler_labels()
     echo = PromptEcho(PromptSet.load().instruction_texts())
     rows: list[Row] = []
+    if args.realworld:
+        films = realworld_films(args.realworld, args.films)
+    else:
+        films = [BenchFilm(t) for t in args.titles.split("|") if t][: args.films]
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(
-            reviewbot_db=Path(folder) / "bench.db",
-            openai_base_url=args.base_url,
-            llm_model=args.model,
-            llm_timeout_seconds=args.timeout,
-            llm_max_retries=0,
-            llm_context_window=args.context,
-            llm_max_output_tokens=args.max_output,
-            llm_direct_max_tokens=args.direct_max_tokens,
-            llm_spoiler_check=args.spoiler_check,
-            llm_background_digests=False,
-            llm_daily_tokens_per_user=10**9,
-            llm_daily_tokens_per_guild=10**9,
-        )
-        async with open_services(settings) as services:
+        async with open_services(settings_for(args, folder)) as services:
+            if args.realworld:
+                from bench.realworld.__main__ import import_film
+
+                for entry in films:
+                    if entry.record is not None:
+                        await import_film(services, entry.record, full_facts=args.facts == "full")
             worker = getattr(services.summaries.engine, "worker", None)
             if worker is not None and not args.skip_digests:
                 started = time.perf_counter()
@@ -129,18 +189,24 @@ async def run(args: argparse.Namespace) -> list[Row]:
                 took = time.perf_counter() - started
                 print(
                     f"digest queue: {count} reviews, {worker.made} digests, {took:.0f} s, "
-                    f"{worker.input_tokens} in / {worker.output_tokens} out tokens"
+                    f"{worker.input_tokens} in / {worker.output_tokens} out tokens",
+                    flush=True,
                 )
-            titles = [t for t in args.titles.split("|") if t]
-            for title in titles[: args.films]:
-                film = await services.films.resolve(title)
+            for entry in films:
+                film = await services.films.resolve(entry.title)
                 reviews = await services.reviews.for_film(film)
                 text_all = " ".join(r.text for r in reviews)
                 for mode in args.modes.split(","):
                     first: list[float] = []
+                    progress: list[float] = []
                     started = time.perf_counter()
 
-                    async def on_text(text: str, started: float = started, first: list[float] = first) -> None:
+                    async def on_text(
+                        text: str, started: float = started, first: list[float] = first,
+                        progress: list[float] = progress,
+                    ) -> None:
+                        if not progress:
+                            progress.append(time.perf_counter() - started)
                         if not first and "\n•" in text:
                             first.append(time.perf_counter() - started)
 
@@ -152,16 +218,33 @@ async def run(args: argparse.Namespace) -> list[Row]:
                     fallback = result.engine == "offline"
                     row = Row(
                         film.label, mode, first[0] if first else None, total, result.input_tokens,
-                        result.output_tokens, fallback, leaks_in(body, mode, labels),
-                        coverage(body, text_all),
+                        result.output_tokens, fallback, score_leaks(entry, body, mode, labels),
+                        score_coverage(entry, body, text_all),
                         sum(1 for s in split_review(body) if echo.echoes(s.text)) if not fallback else 0,
-                        "; ".join(result.notes)[:160],
+                        "; ".join(result.notes)[:160], result.text,
                     )
                     rows.append(row)
                     print_row(row)
                     if args.show:
-                        print(result.text, "\n")
+                        print(result.text, "\n", flush=True)
     return rows
+
+
+def score_leaks(entry: BenchFilm, body: str, mode: Mode, labels: list[frozenset[str]]) -> int:
+    if entry.spoilers is None:
+        return leaks_in(body, mode, labels)
+    from bench.realworld.score import leaked, outside_spoiler_bars
+
+    return len(leaked(entry.spoilers, body if mode == "spoiler_free" else outside_spoiler_bars(body)))
+
+
+def score_coverage(entry: BenchFilm, body: str, reviews_text: str) -> float:
+    if not entry.opinions:
+        return coverage(body, reviews_text)
+    from bench.realworld.score import covered
+
+    hits = covered(entry.opinions, body)
+    return sum(hits) / len(hits)
 
 
 def print_row(r: Row) -> None:
@@ -200,6 +283,11 @@ def main() -> None:
     parser.add_argument("--model", default="local-model")
     parser.add_argument("--titles", default=SAMPLE_TITLES, help="films, separated by |")
     parser.add_argument("--films", type=int, default=99)
+    parser.add_argument(
+        "--realworld", default="", help="real-world films instead of the sample: dev, test, or slugs a,b"
+    )
+    parser.add_argument("--facts", choices=["full", "title"], default="full", help="real-world import facts")
+    parser.add_argument("--json", type=Path, help="also write the rows (with each summary) to this file")
     parser.add_argument("--modes", default="spoiler_free,spoilers")
     parser.add_argument("--timeout", type=float, default=180.0)
     parser.add_argument("--context", type=int, default=8192)
@@ -215,6 +303,8 @@ def main() -> None:
     )
     rows = asyncio.run(run(args))
     summary(rows)
+    if args.json:
+        args.json.write_text(json.dumps([dataclasses.asdict(r) for r in rows], indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -312,8 +312,14 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             from bot.terminal import db_commands
 
             return await db_commands.run(settings, args)
+        one_shot = args.command not in (None, "chat")
+        if one_shot:
+            # A one-shot command exits when it has answered: a digest started meanwhile would only
+            # take the (often single) server slot from the summary being waited for, then be cut off.
+            # The chat and the Discord bot run the queue.
+            settings = settings.model_copy(update={"llm_background_digests": False})
         # The chat runs for a while and warms up what it will need; a one-shot command does not.
-        async with open_services(settings, warm=args.command in (None, "chat")) as services:
+        async with open_services(settings, warm=not one_shot) as services:
             return await handlers[args.command](services, args)
     except ReviewBotError as error:
         message = unescape_markdown(error.message)  # written for Discord: a title's markup escaped

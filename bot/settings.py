@@ -79,7 +79,9 @@ class Settings(BaseSettings):
     # Films whose review text fits in this many prompt tokens are summarised in one call; larger ones
     # through per-review digests (each review read once, then reused).
     llm_direct_max_tokens: int = Field(default=6000, ge=0)
-    llm_spoiler_check: bool = False  # a second LLM pass over spoiler-free drafts (one extra call)
+    # The model as a second spoiler checker of spoiler-free summaries and /ask answers (one extra
+    # call each; it can only remove sentences; a failed check answers offline).
+    llm_spoiler_check: bool = True
     # Circuit breaker: after this many provider failures in a row (timeouts, 5xx, 429, refused
     # connections) LLM calls pause for the cool-down and everyone gets the offline answer at once;
     # then one trial call decides (a failed trial doubles the pause, up to 10 minutes).

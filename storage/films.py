@@ -95,11 +95,14 @@ class FilmRepository:
 
         Not ordered by bm25: ranking every match of a common word costs more than the caller's
         own fuzzy ranking of the few it needs (the index returns them in rowid order)."""
+        text = fts5_query(query)
+        if not text:
+            return []  # no terms: nothing to find (an empty MATCH is a syntax error)
         rows = await self._db.fetchall(
             "SELECT t.film_id, f.title, f.year, t.title AS matched, t.norm FROM "
             "(SELECT rowid FROM film_words WHERE film_words MATCH ? LIMIT ?) m "
             "JOIN film_titles t ON t.id = m.rowid JOIN films f ON f.id = t.film_id",
-            (fts5_query(query), limit),
+            (text, limit),
         )
         return [_hit(r) for r in rows]
 

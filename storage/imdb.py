@@ -133,13 +133,15 @@ class ImdbLoader:
         )
         say("indexing titles")
         # Names that no longer match the film (a retitled film on re-import) go; current ones are
-        # inserted unless present (UNIQUE(film_id, norm)), so a re-run rewrites nothing unchanged.
+        # inserted unless present (UNIQUE(film_id, norm)), so a re-run rewrites nothing unchanged. (A
+        # NULL original title in the NOT IN list made it NULL for every name: old names stayed.)
         conn.execute(
             """
             DELETE FROM film_titles WHERE kind IN ('title', 'original') AND film_id IN (
                 SELECT f.id FROM films f JOIN imdb_basics b ON b.tconst = f.imdb_id)
             AND title NOT IN (SELECT f.title FROM films f WHERE f.id = film_titles.film_id
-                              UNION SELECT f.original_title FROM films f WHERE f.id = film_titles.film_id)
+                              UNION SELECT f.original_title FROM films f WHERE f.id = film_titles.film_id
+                              AND f.original_title IS NOT NULL)
             """
         )
         for column, kind, expression in (

@@ -3,27 +3,50 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from storage.db import Database
 from storage.records import CachedSummary, Digest, SummaryKey
-from storage.single_flight import KeyedLocks, key_text
+from storage.single_flight import LEASE_SECONDS, KeyedLocks, key_text, leased
 
 __all__ = ["Digest", "SummaryKey", "SummaryRepository"]
 
 
 class SummaryRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, lease_seconds: float = LEASE_SECONDS) -> None:
         self._db = db
-        # SQLite is one machine's database: one process serves it, so an in-process lock is the
-        # whole single-flight (storage/postgres/repos.py adds a lease row across processes).
+        self._lease_seconds = lease_seconds
+        # One waiter per process polls the lease, the others queue on this lock.
         self._in_flight = KeyedLocks()
 
     @asynccontextmanager
     async def single_flight(self, key: SummaryKey) -> AsyncIterator[None]:
-        async with self._in_flight.hold(key_text(key.film_id, key.mode, key.engine, key.prompt_version)):
+        """An in-process lock, then a lease row renewed while the call runs (storage/single_flight.py):
+        a `reviewbot` command summarising beside the running bot on the same file makes no
+        duplicate call either."""
+        name = key_text(key.film_id, key.mode, key.engine, key.prompt_version)
+        async with self._in_flight.hold(name), leased(self, name, seconds=self._lease_seconds):
             yield
+
+    # LeaseTable: the lease rows (unix times: the processes sharing a file share a clock)
+    async def take(self, name: str, holder: str, seconds: float) -> bool:
+        now = time.time()
+        return await self._db.execute(
+            "INSERT INTO summary_leases (key, holder, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE "
+            "SET holder = excluded.holder, expires_at = excluded.expires_at WHERE summary_leases.expires_at < ?",
+            (name, holder, now + seconds, now),
+        ) == 1
+
+    async def renew(self, name: str, holder: str, seconds: float) -> bool:
+        return await self._db.execute(
+            "UPDATE summary_leases SET expires_at = ? WHERE key = ? AND holder = ?",
+            (time.time() + seconds, name, holder),
+        ) == 1
+
+    async def release(self, name: str, holder: str) -> None:
+        await self._db.execute("DELETE FROM summary_leases WHERE key = ? AND holder = ?", (name, holder))
 
     async def get(self, key: SummaryKey) -> CachedSummary | None:
         row = await self._db.fetchone(

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import sys
 import tempfile
 import time
@@ -38,6 +39,7 @@ from bot.importers.json_format import parse_json
 from bot.settings import Settings
 from bot.text.topics import opinion_of
 
+CHECK_NOTE = re.compile(r"checked the answer for spoilers \((\d+) tokens in, (\d+) out\)")
 MAX_REVIEW_CHARS = 60_000  # critics' essays run long; the bot's default limit is for what people type
 
 
@@ -60,6 +62,9 @@ class Tally:
     seconds: float = 0.0
     tokens_in: int = 0
     tokens_out: int = 0
+    checks: int = 0  # the model's second spoiler checks (LLM_SPOILER_CHECK)
+    check_tokens_in: int = 0
+    check_tokens_out: int = 0
     details: list[str] = field(default_factory=list)
 
 
@@ -102,6 +107,12 @@ async def import_film(services: Services, film: EvalFilm, *, full_facts: bool) -
     return await services.films.resolve(f"{film.title} ({film.year})" if film.year else film.title)
 
 
+def is_check(request: Any) -> bool:
+    from tests.llm.model import kind_of
+
+    return kind_of(request) == "check"
+
+
 def planted_responder(film: EvalFilm) -> Callable[[Any], Any]:
     """A hostile model: a few true opinion points from the reviews it was sent, then every planted
     reveal of the film, each marked as no spoiler."""
@@ -139,7 +150,11 @@ async def score_film(film: EvalFilm, tally: Tally, *, full_facts: bool, fake: An
             db_film = await import_film(services, film, full_facts=full_facts)
             started = time.perf_counter()
             free = await services.summaries.summarize(db_film, spoilers=False)
-            sent = "\n".join(r.text.replace("^", " ") for r in fake.requests) if fake is not None else ""
+            # What the summary was written from (the second checker is shown the film's known spoilers
+            # on purpose: it can only remove sentences, never write any).
+            sent = "\n".join(
+                r.text.replace("^", " ") for r in fake.requests if not is_check(r)
+            ) if fake is not None else ""
             if fake is not None:
                 fake.requests.clear()
             full = await services.summaries.summarize(db_film, spoilers=True)
@@ -148,6 +163,12 @@ async def score_film(film: EvalFilm, tally: Tally, *, full_facts: bool, fake: An
     for result in (free, full):
         tally.tokens_in += result.input_tokens
         tally.tokens_out += result.output_tokens
+        for note in result.notes:
+            cost = CHECK_NOTE.search(note)
+            if cost:
+                tally.checks += 1
+                tally.check_tokens_in += int(cost.group(1))
+                tally.check_tokens_out += int(cost.group(2))
         if fake is not None and result.engine == "offline":
             tally.fallbacks += 1
     shown = leaked(spoilers, free.text)
@@ -230,7 +251,8 @@ def print_report(results: dict[str, Tally], films: list[EvalFilm], split: str) -
     reviews = sum(len(f.reviews) for f in films)
     print(f"real-world set, split '{split}': {len(films)} films, {reviews} reviews with text present")
     header = ("run", "films", "spoiler sents", "SF leaks", "films leaking", "SP outside ||",
-              "coverage", "planted kept SF", "planted outside ||", "removed", "spoilers to model", "fallbacks")
+              "coverage", "planted kept SF", "planted outside ||", "removed", "spoilers to model", "fallbacks",
+              "checks (tokens in/out)")
     rows = []
     for name, t in results.items():
         llm = name.startswith("llm")
@@ -242,6 +264,7 @@ def print_report(results: dict[str, Tally], films: list[EvalFilm], split: str) -
             pct(t.planted - t.planted_shown_sf, t.planted) if llm else "-",
             str(t.sent_to_model) if llm else "-",
             f"{t.fallbacks}/{t.summaries}" if llm else "-",
+            f"{t.checks} ({t.check_tokens_in}/{t.check_tokens_out})" if llm else "-",
         ))
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:

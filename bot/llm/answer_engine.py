@@ -17,12 +17,14 @@ from bot.llm.budget import DailyBudget
 from bot.llm.client import ChatClient, JsonSchema, Message, Usage
 from bot.llm.errors import LLMError, unavailable_note
 from bot.llm.grounding import PointChecker, PromptEcho
-from bot.llm.guard import GuardedPoint, GuardFilm, GuardReport, SpoilerGuard
-from bot.llm.material import film_fields
+from bot.llm.guard import GuardedPoint, GuardFilm, SpoilerGuard
+from bot.llm.keep import first_answer
+from bot.llm.material import film_body, film_fields
 from bot.llm.points import RETRY_RESERVE, generate_points
 from bot.llm.prompts import PromptSet
 from bot.llm.schema import ANSWER_SCHEMA
-from bot.llm.spotlight import block, clean, new_key
+from bot.llm.spoiler_check import SpoilerChecker
+from bot.llm.spotlight import block, clean, datamark, new_key
 from bot.services.ask import OFFLINE_ANSWER_NOTE, Answer, AnswerContext, Passage, SourceRef
 from bot.services.reviews import ReviewService
 from bot.services.summaries import Mode, Requester, TextCallback
@@ -35,7 +37,6 @@ from storage.records import Film, Turn
 
 log = logging.getLogger(__name__)
 
-MAX_DROPPED_SHARE = 0.5
 TOO_REVEALING = "The LLM's answer gave away too much of the plot, so this is the offline answer."
 NOTHING_SHOWABLE = "The stored reviews and film facts have nothing on that I can safely show."
 
@@ -53,6 +54,7 @@ class LLMAnswerEngine:
         max_output_tokens: int,
         echo: PromptEcho | None = None,
         schema: JsonSchema = ANSWER_SCHEMA,
+        spoiler_check: bool = False,
     ) -> None:
         self._chat = chat
         self._prompts = prompts
@@ -63,6 +65,7 @@ class LLMAnswerEngine:
         self.max_output_tokens = max_output_tokens
         self._echo = echo or PromptEcho(prompts.instruction_texts())
         self._schema = schema
+        self.spoiler_check = spoiler_check  # the model as a second checker of spoiler-free answers
         self.name = f"openai:{chat.model}"
 
     @property
@@ -96,15 +99,32 @@ class LLMAnswerEngine:
                 render=lambda shown: render_answer([g for _, g in shown]),
                 checker=checker,
                 schema=self._schema,
-                on_text=on_text,
+                # Nothing is shown before the second check has read it (it may remove what was shown).
+                on_text=None if self.spoiler_check and mode == "spoiler_free" else on_text,
                 usage=usage,
             )
-        except LLMError as error:
+            # The guard judges each sentence on its own: what it approves is kept, however much else
+            # the model tried to slip in (bot/llm/keep.py); none left: generate_points already asked
+            # again, stricter, and the answer is offline.
+            kept = first_answer(generated, guard, mode)
+            report = kept.report
+            guarded = [g for _, g in kept.points]
+            notes = []
+            if guarded and self.spoiler_check and mode == "spoiler_free":
+                check = await SpoilerChecker(self._chat, self._prompts).check(
+                    _facts_body(context), guard.revealing, guarded, requester=requester, usage=usage,
+                )
+                if check.flagged:
+                    report.drop("llm_check", check.flagged)
+                guarded = [
+                    dataclasses.replace(g, text=text)
+                    for g, text in zip(guarded, check.remaining, strict=True) if text is not None
+                ]
+                notes.append(check.note())
+        except LLMError as error:  # a failed second check fails closed too
             log.warning("LLM answer failed (%s); answering offline", error.reason)
             return self._fallback(context, unavailable_note(error, "answer"), usage)
-        report = GuardReport()
-        guarded = [g for g in (guard.check(p, mode, report) for p in generated.points) if g is not None]
-        if not guarded or report.dropped_share > MAX_DROPPED_SHARE:
+        if not guarded:
             log.warning("the guard removed %d of %d answer sentences (%s)",
                         report.sentences_dropped, report.sentences_in, dict(report.reasons))
             return self._fallback(context, TOO_REVEALING, usage)
@@ -113,9 +133,8 @@ class LLMAnswerEngine:
         sources = [
             SourceRef(i, neutralise(by_id[i].author), neutralise(labels.get(i, ""))) for i in cited if i in by_id
         ]
-        notes = []
         if mode == "spoiler_free":
-            notes.append("Spoiler-free: every sentence was checked by the spoiler guard.")
+            notes.insert(0, "Spoiler-free: every sentence was checked by the spoiler guard.")
         if report.sentences_dropped:
             n = report.sentences_dropped
             notes.append(f"The spoiler guard removed {n} sentence{'s' if n != 1 else ''} of the LLM's answer.")
@@ -243,6 +262,16 @@ def _shown(passages: Sequence[Passage]) -> dict[int, str]:
     for passage in passages:
         shown[passage.review_id] = f"{shown.get(passage.review_id, '')} {passage.text}".strip()
     return shown
+
+
+def _facts_body(context: AnswerContext) -> str:
+    """The films the answer may talk about, for the second checker (character names included: it
+    must know who is who): the named film's facts and the similar films with their premises."""
+    lines = [film_body(context.facts.film, characters=True)] if context.facts is not None else []
+    for similar in context.similar:
+        said = f"{similar.film.label}: {similar.film.logline or ''}".rstrip(": ")
+        lines.append(f"similar film: {datamark(said)}")
+    return "\n".join(lines) or "(No film named.)"
 
 
 def _facts_text(context: AnswerContext) -> str:

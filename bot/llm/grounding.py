@@ -57,7 +57,7 @@ _FRAME = frozenset(
     watching make makes made seem seems seemed consider considers considered point points praise praises
     praised praising criticise criticises criticised criticize criticizes criticized criticism highlight
     highlights highlighted aspect aspects verdict generally particularly especially really quite rather
-    much well thing things way something
+    much well thing things way something whole entire throughout
     """.split()
 )
 # Words reviewers use for the same aspect or the same judgement; a match within a group counts.

@@ -58,6 +58,9 @@ PROMPT_ECHO_SHARE = 0.7  # a sentence whose content words are mostly one of our 
 PROMPT_ECHO_WORDS = 4
 _SCAFFOLDING = re.compile(r"<<|>>|\|\s*key\s+[0-9a-f]{8}\b|\bdata key\b|\{\{|\}\}", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"\{\{[^}]*\}\}")
+# Markdown a model may put around a sentence (a code fence, a heading, a quote, a bullet): not words.
+# Judged with it, the sentence's first word would look like a capitalised word mid-sentence (a name).
+_BLOCK_MARKUP = re.compile(r"^(?:\s*(?:`{3,}[a-z]*|#{1,6}|>|[-*+•](?=\s)|\d{1,2}[.)](?=\s)))+\s*|\s*`{3,}\s*$")
 # Plot reasons a premise may carry: a sentence naming the film's set-up in the logline's own words.
 _PREMISE_REASONS = ("role", "narration", "unknown_name", "character")
 # Words that say nothing about a plot: never part of a film's spoiler lexicon.
@@ -172,6 +175,8 @@ class SpoilerGuard:
         self._known = [(s, self._words(s)) for s in known_spoilers if s.strip()]
         self._premise = " ".join(loglines).lower()
         lexicon_from = known_spoilers if lexicon_sentences is None else lexicon_sentences
+        # The film's revealing sentences (what its reviews give away): shown to the model-as-checker.
+        self.revealing: tuple[str, ...] = tuple(s for s in lexicon_from if s.strip())
         self._lexicon = spoiler_lexicon(lexicon_from, safe_sentences) - self._people
         self._prompt = [_content_words(s) for s in prompt_text]
 
@@ -223,13 +228,14 @@ class SpoilerGuard:
 
     def spoiler_reason(self, span: SentenceSpan, mode: Mode = "spoilers") -> str | None:
         """Why this sentence counts as a spoiler ('markup', 'plot', 'no_opinion', 'detector', 'lexicon',
-        'similar'), or None. In spoiler-free mode a sentence must also be an opinion (the allow-list's
-        anchor): a model's sentence that only tells what happens is plot, cue words or not."""
+        'similar'), or None. A sentence must also be an opinion (the allow-list's anchor): a model's
+        sentence that only tells what happens is plot, cue words or not. In spoilers mode that means
+        hidden behind `||…||` ("the woman he saw fall was not the woman he followed" has no cue word)."""
         if span.marked or span.warned:
             return "markup"
         if self.plot_reasons(span.text):
             return "plot"
-        if mode == "spoiler_free" and not opinion_reasons(span.text):
+        if not opinion_reasons(span.text):
             return "no_opinion"
         alone = dataclasses.replace(span, idx=0)  # position in our own text means nothing
         if any(self.detector.score_span(alone, 1, False, c).score >= self.threshold for c in self.contexts):
@@ -281,8 +287,9 @@ class SpoilerGuard:
             return None
         kept: list[tuple[str, bool]] = []  # (sentence, hide)
         for span in spans:
+            judged = dataclasses.replace(span, text=without_markup(span.text))
             bad = self.unusable(span.text)
-            spoiler = None if bad else self.spoiler_reason(span, mode)
+            spoiler = None if bad else self.spoiler_reason(judged, mode)
             if bad or (spoiler and mode == "spoiler_free"):
                 report.drop(bad or spoiler or "")
                 continue
@@ -307,6 +314,11 @@ class SpoilerGuard:
             else:
                 safe.append(span.text)
         return " ".join(safe), " ".join(spoilers), dropped
+
+
+def without_markup(sentence: str) -> str:
+    """The sentence without the block markdown around it (what is shown is neutralised apart)."""
+    return _BLOCK_MARKUP.sub("", sentence).strip() or sentence
 
 
 def _join(sentences: Sequence[tuple[str, bool]]) -> str:

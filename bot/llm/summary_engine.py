@@ -31,18 +31,19 @@ from bot.llm.digests import Digester
 from bot.llm.errors import LLMContextTooLong, LLMError, unavailable_note
 from bot.llm.grounding import PointChecker, PromptEcho
 from bot.llm.guard import GuardedPoint, GuardFilm, GuardReport, SpoilerGuard
+from bot.llm.keep import FILLED_NOTE, fill_from_offline, first_answer, retry_stricter
 from bot.llm.material import film_body, material, opening, review_block
-from bot.llm.points import RETRY_RESERVE, complete_parsed, generate_points
+from bot.llm.points import RETRY_RESERVE, generate_points
 from bot.llm.prompts import PromptSet
-from bot.llm.schema import ASPECTS, CHECK_SCHEMA, Point, parse_check, points_schema
+from bot.llm.schema import ASPECTS, Point, points_schema
 from bot.llm.selection import Candidate, select_representative
-from bot.llm.spotlight import block, new_key
+from bot.llm.spoiler_check import SpoilerChecker
+from bot.llm.spotlight import new_key
 from bot.services.reviews import ReviewService
 from bot.services.summaries import EngineOutput, Mode, OfflineEngine, Requester, TextCallback
 from bot.spoilers.allowlist import AllowList
 from bot.summarize.offline import SUMMARY_CHAR_LIMIT, summary_header
 from bot.text.safety import neutralise, unsafe_reason
-from bot.text.segments import split_review
 from storage.records import Film, Review
 
 log = logging.getLogger(__name__)
@@ -50,9 +51,8 @@ log = logging.getLogger(__name__)
 MAX_POINTS = 7  # one per aspect and a verdict: more makes a small model slow and repetitive
 MIN_POINTS = 2
 EXCERPT_WORDS = 60  # a review without a digest yet is shown by this many of its first words
-MAX_DROPPED_SHARE = 0.5  # the guard removing more than this of an answer means: don't trust the rest
-SPOILER_CHECK_MAX_TOKENS = 200
 TOO_REVEALING = "The LLM's summary gave away too much of the plot, so this is the offline summary."
+
 NOTHING_SAFE = "Every stored review sentence may reveal the plot, so no LLM summary was written."
 ASPECT_LABELS = {
     "acting": "Acting", "direction": "Direction", "writing": "Writing", "visuals": "Look",
@@ -236,6 +236,10 @@ class LLMSummaryEngine:
     ) -> EngineOutput:
         header = summary_header(film, reviews)
         count = len(prepared.known_ids)
+        checker = PointChecker(self._echo, prepared.shown)
+        schema = points_schema(
+            min_points=_min_points(count), max_points=MAX_POINTS, aspects=True, text_chars=self.text_chars
+        )
         generated = await generate_points(
             self._chat,
             prepared.messages,
@@ -246,23 +250,27 @@ class LLMSummaryEngine:
             guard=guard,
             mode=mode,
             render=lambda shown: render_summary(header, shown),
-            checker=PointChecker(self._echo, prepared.shown),
-            schema=points_schema(
-                min_points=_min_points(count), max_points=MAX_POINTS, aspects=True, text_chars=self.text_chars
-            ),
-            on_text=on_text,
+            checker=checker,
+            schema=schema,
+            # Nothing is shown before the second check has read it (it may remove what was shown).
+            on_text=None if self.spoiler_check and mode == "spoiler_free" else on_text,
             usage=spend,
         )
-        report = GuardReport()
-        kept = [(p, g) for p, g in ((p, guard.check(p, mode, report)) for p in generated.points) if g is not None]
-        # Sentences the checks removed still say how much plot the model tried to give away.
-        revealing = count_reveals(guard, generated.checks.removed, report)
+        answer = first_answer(generated, guard, mode)
+        needed = _min_points(count)
+        if len(answer.points) < needed and generated.attempts == 1:
+            answer = await retry_stricter(
+                self._chat, prepared.messages, answer, known_ids=prepared.known_ids,
+                max_tokens=self.max_output_tokens, requester=requester, purpose=f"summary:{mode}", guard=guard,
+                checker=checker, mode=mode, schema=schema, usage=spend,
+            )
+        kept, report, revealing = answer.points, answer.report, answer.revealing
         if self.spoiler_check and mode == "spoiler_free" and kept:
-            kept = await self._second_opinion(film, kept, requester, spend, report)
-        if not kept or report.dropped_share > MAX_DROPPED_SHARE:
+            kept = await self._second_opinion(film, kept, guard, requester, spend, report)
+        if not kept:
             log.warning(
-                "film %s: the guard removed %d of %d sentences (%s); answering offline",
-                film.id, report.sentences_dropped, report.sentences_in, dict(report.reasons),
+                "film %s: %d usable points after the guard removed %d of %d sentences (%s); answering offline",
+                film.id, len(kept), report.sentences_dropped, report.sentences_in, dict(report.reasons),
             )
             return await self._fallback(film, reviews, mode, requester, TOO_REVEALING, spend)
         notes = [f"Written by an LLM ({self._chat.model}); every sentence was checked by the spoiler guard."]
@@ -270,50 +278,46 @@ class LLMSummaryEngine:
         if report.sentences_dropped:
             n = report.sentences_dropped
             notes.append(f"The spoiler guard removed {n} sentence{'s' if n != 1 else ''} of the LLM's answer.")
-        removed = generated.checks.sentences_dropped - revealing
+        removed = answer.checks.sentences_dropped - revealing
         if removed > 0:
             notes.append(
                 f"{removed} sentence{'s' if removed != 1 else ''} the reviews do not support "
                 f"{'were' if removed != 1 else 'was'} left out."
             )
         sources = list(dict.fromkeys(s for _, g in kept for s in g.sources))
+        text = render_summary(header, kept)
+        if len(kept) < needed:  # too few to stand alone: the offline summary fills the other aspects
+            offline = await self._fallback(film, reviews, mode, requester, "", spend)
+            text, added = fill_from_offline(text, offline.text, SUMMARY_CHAR_LIMIT)
+            if added:
+                notes.append(FILLED_NOTE)
+                sources += [s for s in offline.sources if s not in sources]
         return EngineOutput(
-            render_summary(header, kept), sources, spend.input_tokens, spend.output_tokens, notes,
-            cacheable=spend.complete,
+            text, sources, spend.input_tokens, spend.output_tokens, notes, cacheable=spend.complete
         )
 
     async def _second_opinion(
         self,
         film: Film,
         points: list[tuple[Point, GuardedPoint]],
+        guard: SpoilerGuard,
         requester: Requester,
         spend: _Spend,
         report: GuardReport,
     ) -> list[tuple[Point, GuardedPoint]]:
-        """Optional (LLM_SPOILER_CHECK): ask the model which sentences of the draft spoil the film.
-
-        A failed check is a failed summary (fail closed): the LLMError reaches the offline fallback.
-        """
-        sentences = [(index, span.text) for index, (_, g) in enumerate(points) for span in split_review(g.text)]
-        key = new_key()
-        draft = block("draft", "", key, [(str(n), text) for n, (_, text) in enumerate(sentences, 1)])
-        messages = self._prompts.render(
-            "spoiler_check", key=key, film=film_body(film, characters=True), draft=draft
+        """LLM_SPOILER_CHECK (bot/llm/spoiler_check.py): the model says which sentences of the draft
+        reveal plot, given the film's known spoilers; it can only remove. A failed check is a failed
+        summary (fail closed): the LLMError reaches the offline fallback."""
+        result = await SpoilerChecker(self._chat, self._prompts).check(
+            film_body(film, characters=True), guard.revealing, [g for _, g in points], requester=requester,
+            usage=spend,
         )
-        parsed = await complete_parsed(
-            self._chat, messages, lambda text: parse_check(text, len(sentences)),
-            max_tokens=SPOILER_CHECK_MAX_TOKENS, requester=requester, purpose="spoiler_check",
-            schema=CHECK_SCHEMA, usage=spend,
-        )
-        if not parsed.value:
-            return points
-        report.drop("llm_check", len(parsed.value))
-        kept: dict[int, list[str]] = {}
-        for n, (index, text) in enumerate(sentences, 1):
-            if n not in parsed.value:
-                kept.setdefault(index, []).append(text)
+        if result.flagged:
+            report.drop("llm_check", result.flagged)
+        spend.notes.append(result.note())
         return [
-            (p, GuardedPoint(" ".join(kept[i]), g.sources, g.hidden)) for i, (p, g) in enumerate(points) if i in kept
+            (p, dataclasses.replace(g, text=text))
+            for (p, g), text in zip(points, result.remaining, strict=True) if text is not None
         ]
 
     async def _fallback(
@@ -330,15 +334,6 @@ class LLMSummaryEngine:
             neutralise(result.text), result.sources, spend.input_tokens, spend.output_tokens, [note],
             engine="offline",
         )
-
-
-def count_reveals(guard: SpoilerGuard, removed: Sequence[tuple[str, bool]], report: GuardReport) -> int:
-    """Add the sentences the checks removed to `report` as the guard judges them (spoiler-free);
-    returns how many of them the guard would have removed too."""
-    before = report.sentences_dropped
-    for text, flag in removed:
-        guard.check(Point(text, (), flag), "spoiler_free", report)
-    return report.sentences_dropped - before
 
 
 def _min_points(review_count: int) -> int:

@@ -122,6 +122,7 @@ async def build_llm_engines(
     answer = LLMAnswerEngine(
         chat, prompts, reviews, store.films, budget,
         threshold=settings.spoiler_threshold, max_output_tokens=settings.llm_max_output_tokens,
+        spoiler_check=settings.llm_spoiler_check,
     )
     log.info(
         "LLM engine %s at %s (%s server, context %d tokens, prompts %s)",

@@ -10,6 +10,7 @@ from typing import Literal, Protocol
 
 from bot.services.films import FilmService
 from bot.services.reviews import ReviewService
+from bot.spoilers.allowlist import ALLOWLIST_VERSION
 from bot.summarize.offline import summarize_offline
 from storage.ports import SummaryStore
 from storage.records import Film, Review, SummaryKey
@@ -64,8 +65,8 @@ class OfflineEngine:
 
     def __init__(self, threshold: float) -> None:
         self.threshold = threshold
-        # The version changes when the threshold changes, so cached summaries follow it.
-        self.prompt_version = f"aspects-v2-t{threshold:.3f}"
+        # The version changes when the threshold or the allow-list changes, so cached summaries follow it.
+        self.prompt_version = f"aspects-v3-a{ALLOWLIST_VERSION}-t{threshold:.3f}"
 
     async def summarize(
         self,

@@ -36,6 +36,10 @@ from bot.text.segments import split_review
 from bot.text.topics import sentiment, topics_of
 from storage.records import Film, Review, Sentence
 
+# Part of every cache key of text built from the allow-list's output (offline summaries): bump it when
+# a rule changes which sentences are safe, so cached summaries are rebuilt.
+ALLOWLIST_VERSION = 2
+
 
 class Kind(enum.StrEnum):
     SAFE = "safe"
@@ -134,6 +138,220 @@ _EXPERIENCE = re.compile(
     re.IGNORECASE,
 )
 _CRAFT_TOPICS = frozenset({"acting", "direction", "look", "sound", "pacing", "writing", "mood", "verdict"})
+# After an author's "spoilers ahead" a sentence is read as plot unless it is plainly about the film as a
+# made thing: every noun phrase it opens with a determiner lands on a craft or film noun, and it is short.
+_FILM_NOUN = (
+    r"(?:film|films|movie|movies|picture|plot|story|script|screenplay|writing|dialogue|dialog|acting|cast|"
+    r"performances?|score|music|soundtrack|sound|sound design|camera|camerawork|cinematography|photography|"
+    r"visuals|effects|editing|edit|pacing|direction|director|tone|mood|runtime|premise|concept|structure|"
+    r"characters|characterization|characterisation|shots|images|imagery|colou?rs?|colou?r part|production|"
+    r"design|sets|costumes|humou?r|jokes|theatre|theater|cinema|screen|audience|viewer|experience|rest|"
+    r"whole thing|craft|filmmaking|technique|style|look|lighting|framing|cuts|runtime|length|hype|genre|"
+    r"narrative|narration|storytelling|suspense|pace|tension|atmosphere|world-building|worldbuilding)"
+)
+_DETERMINED = re.compile(r"\b(?:the|this|its|his|her|their|our)\s+", re.IGNORECASE)
+_DETERMINED_FILM = re.compile(rf"(?:[\w'’-]+\s+){{0,2}}?{_FILM_NOUN}\b", re.IGNORECASE)
+_WARNED_MAX_WORDS = 30
+_LATE = re.compile(
+    r"\b(?:final|finally|last|lastly|end|ends|ending|endings|climax\w*|finale|conclu\w+|twists?|reveals?|"
+    r"revelation|resolution|death|dies|died|dead|kill\w*|fate)\b",
+    re.IGNORECASE,
+)
+
+
+# --- Classes of plot language that fail closed on their own, whatever the names (tests/bot/spoilers). ---
+# Something done to someone or something, in the passive: "the town is flooded", "the dog is put down",
+# "the team is wiped out". A participle about the film as made ("is beautifully shot", "was overrated")
+# or about the viewer ("I was moved", "you are left wondering") is no event.
+_CRAFT_PARTICIPLES = frozenset(
+    """
+    acted shot filmed directed written edited scored lit framed staged paced designed cast played performed
+    made crafted produced done rated overrated underrated based set titled called named released nominated
+    praised criticised criticized loved hated adored liked disliked admired applauded panned considered
+    regarded seen viewed watched remembered forgotten known recognised recognized told structured plotted
+    constructed built drawn rendered animated voiced sung composed arranged mixed recorded photographed
+    choreographed conceived executed realised realized handled balanced layered grounded anchored
+    dominated carried elevated undercut undermined hampered marred let bogged weighed dragged stretched
+    padded overstuffed overlong bloated rushed cluttered muddled confused confusing intended meant supposed
+    used needed required expected interested involved invested hooked engaged entertained convinced
+    sold impressed surprised disappointed amazed stunned bored tired moved touched pleased annoyed
+    frustrated terrified scared horrified shocked spooked unnerved rattled blown struck taken gripped
+    captivated mesmerised mesmerized enthralled transfixed floored wowed charmed delighted thrilled
+    exhausted drained satisfied dissatisfied excited worried concerned reminded inspired influenced
+    compared contrasted paired matched aimed targeted marketed advertised sold billed pitched dubbed
+    subtitled restored remastered cut extended trimmed screened shown projected presented included
+    reviewed labelled labeled described summed summarised summarized explained explored examined
+    addressed handled treated approached depicted portrayed represented shown presented dedicated
+    destined poised worth adapted utilized utilised rewarded overlooked overstated woven covered lensed
+    understated overstated missed mentioned limited replicated copied imitated referenced quoted parodied
+    """.split()
+)
+_VIEWER = frozenset({"i", "we", "you", "i'm", "we're", "you're", "one", "viewers", "audiences", "audience"})
+_PASSIVE = re.compile(
+    r"\b(?P<subject>[\w'’-]+)\s+(?:is|are|was|were|gets?|got|gotten|been|being|becomes?|became)\s+"
+    r"(?:(?:\w+ly|not|never|finally|eventually|later|soon|then|all|also|both|almost|nearly|just)\s+){0,2}"
+    r"(?P<verb>[a-z]+(?:ed|en)|put|left|sent|hit|cut|shot|thrown|torn|bound|caught|held|kept|led|lost|met|"
+    r"slain|split|stuck|struck|swept|told|won|born|fed|hung|spun|dealt|beat|bled|bitten|run|overrun|"
+    r"overthrown|overtaken)\b(?P<particle>\s+(?:down|out|away|behind|off|up|over|alive|apart|to death))?",
+    re.IGNORECASE,
+)
+_NOT_PARTICIPLE = frozenset(
+    """
+    even often open seven eleven heaven garden golden wooden hidden sudden kitchen chicken children
+    women men oxygen citizen often listen happen linen ten then when seen given taken been often screen
+    green queen between keen teen eaten beaten proven broken spoken chosen frozen woken
+    red bed need speed seed feed weed indeed bleed breed greed shed led wed fed
+    """.split()
+) - {"beaten", "broken", "frozen", "taken", "chosen", "eaten", "bitten", "fed", "led", "wed", "shed"}
+# A happening told in the active voice. Hard verbs are plot whoever does them ("the pilot crashes the
+# plane", "the friends turn on each other"); soft ones only when the doer is no film, craft or viewer
+# ("the film manages to be funny" is an opinion, "the girl manages to escape" is not).
+_EVENT_HARD = re.compile(
+    r"\b(?:goes|went|gone|going) (?:down|under|overboard|up in flames|rogue|missing)\b|"
+    r"\b(?:blows?|blew|blown) (?:up|away (?:his|her|their|the))|\b(?:burns?|burned|burnt) (?:down|to death|alive)|"
+    r"\b(?:tears?|tore|torn) apart|\bbreaks? (?:free|out of|into)|\bbroke (?:free|out of|into)|"
+    r"\b(?:wakes?|woke) up (?:in|to|as|from)|\b(?:runs?|ran) (?:away|off with)|\blocks? (?:him|her|them) (?:up|away)|"
+    r"\b(?:hunts?|hunted|tracks?|tracked) (?:\w+ )?down|\b(?:wipes?|wiped) out|"
+    r"\b(?:turns?|turned) on (?:each other|one another|him|her|them|his|their)|"
+    r"\b(?:gives?|gave) (?:up (?:on|his|her|their)|in to)|"
+    r"\b(?:kidnaps?|kidnapped|steals?|stole|stolen|crash(?:es|ed)|sinks|sank|sunk|dumps|"
+    r"dumped|cheats on|cheated on|seduces?|seduced|sleeps with|slept with|proposes to|proposed to|murders|"
+    r"shoots (?:him|her|them|at)|stabs?|strangles?|poisons|drowns|buries|buried|(?:falls?|fell) (?:to (?:his|her|"
+    r"their) death|from|off|into)|fallen (?:in love|for)|figures? out|figured out|works? out that|"
+    r"uncovers?|uncovered|stumbles? (?:on|upon|across)|fakes (?:his|her|their)|faked (?:his|her|"
+    r"their)|lies to|lied to|reunites?|reunited|reconciles?|reconciled|forgives?|forgave|avenges?|avenged|"
+    r"gives birth|gave birth|passes away|passed away|passes on|passed on|confronts?|confronted)\b",
+    re.IGNORECASE,
+)
+_EVENT_SOFT = re.compile(
+    r"\b(?P<verb>decides?|decided|chooses|chose|refuses?|refused|agrees?|agreed|chases?|chased|learns?|learned|"
+    r"learnt|discovers?|discovered|realises|realizes|realised|realized|catches|caught|leaves|quits|joins|"
+    r"joined|hires|hired|saves|rescues|escapes|flees|fled|returns (?:to|home|from)|returned (?:to|home|from)|"
+    r"arrives|arrived|gets (?:to|back|home|out|away|caught|killed|shot|hurt|married|pregnant|stuck|trapped|"
+    r"revenge)|got (?:back|home|out|away|caught|killed|shot|hurt|married|pregnant|stuck|trapped|revenge)|"
+    r"manages? to|managed to|tries to|tried to|attempts? to|attempted to|meets|met (?:his|her|their)|"
+    r"kisses|kissed|marries|divorces?|divorced|abandons|abandoned)\b",
+    re.IGNORECASE,
+)
+# Death and fate idioms: "meets his end", "bites the dust", "breathes her last", "is no more".
+_FATE = re.compile(
+    r"\b(?:meets? (?:his|her|their|its|a|an) (?:\w+ )?(?:end|maker|fate|match|doom)|met (?:his|her|their|its|a|an) "
+    r"(?:\w+ )?(?:end|maker|fate|match|doom)|bites? the dust|bit the dust|kicks? the bucket|kicked the bucket|"
+    r"breathes? (?:his|her|their) last|breathed (?:his|her|their) last|last breath|final breath|"
+    r"(?:is|are|was|were) no more|no longer (?:alive|with us|around|breathing)|loses? (?:his|her|their) lives?|"
+    r"lost (?:his|her|their) lives?|takes? (?:his|her|their) (?:own )?lives?|took (?:his|her|their) (?:own )?lives?|"
+    r"lay(?:s|ing)? (?:him|her|them) to rest|laid to rest|(?:his|her|their) (?:end|demise|passing|undoing|"
+    r"downfall|sacrifice|last stand|final moments|fate)|sealed|doomed|numbered days|days are numbered|"
+    r"does ?n[o’']t (?:make it|survive|come back|return|get out)|did ?n[o’']t (?:make it|survive|come back|"
+    r"return|get out)|never (?:makes it|made it|comes back|came back|returns|returned|wakes up|woke up|"
+    r"recovers|recovered|sees? (?:him|her|them) again)|out of the picture|gone for good|for good)\b",
+    re.IGNORECASE,
+)
+# What the story was all along: "it was all a dream", "this is a game", "the whole thing is a test".
+_CONCEIT = re.compile(
+    r"\b(?:it|this|that|everything|all of (?:it|this)|the whole thing|the (?:whole|entire) (?:story|plot|film|"
+    r"movie|thing))\s+(?:was|is|had been|has been|were|turns out to be|becomes)\s+(?:\w+\s+){0,2}?"
+    r"(?:a |an |one |just a |only a )?(?:dream|nightmare|simulation|lie|hoax|game|illusion|set-?up|test|"
+    r"experiment|fantasy|delusion|trick|con|scam|ruse|fiction|fabrication|hallucination|memory|story he|"
+    r"story she|coma|afterlife|purgatory|heaven|hell)(?![-\w])|\ball (?:just |only )?(?:a |in )(?:dream|"
+    r"game|lie|test|simulation|his head|her head|their heads)\b",
+    re.IGNORECASE,
+)
+# People of the story named by their place in it: "Jimmy's girlfriend", "the conductor", "the drummer".
+_ROLE_POSSESSED = re.compile(
+    r"\b[\w-]+['’]s\s+(?:\w+\s+)?(?:wife|husband|son|daughter|father|mother|dad|mom|mum|brother|sister|"
+    r"parents?|family|child|children|kids?|girlfriend|boyfriend|lover|partner|fianc\w*|boss|killer|"
+    r"murderer|friend|best friend|twin|baby|widow|ex|uncle|aunt|cousin|nephew|niece|grandmother|grandfather)\b",
+    re.IGNORECASE,
+)
+_AGENT = re.compile(r"\b(?i:the|his|her|their)\s+(?:[a-z][\w-]*\s+)?(?P<noun>[a-z]+(?:er|or))s?\b")
+_NOT_AGENT = frozenset(
+    """
+    director actor writer composer editor filmmaker producer viewer reader watcher cinematographer screenwriter
+    auteur author creator critic reviewer blogger audience spectator moviegoer filmgoer
+    performer player singer dancer designer animator photographer operator artist scientist novelist
+    storyteller lecturer manner matter other water power number order center centre corner paper
+    summer winter colour color horror terror error mirror honor honour humor humour character chapter letter
+    later latter rather either neither whether together another over under after ever never however
+    better bitter butter sooner longer shorter bigger smaller greater lesser faster slower stronger weaker
+    harder softer darker lighter older younger deeper wider higher lower closer further former
+    factor sector vector motor tenor tremor rigor rigour vigor vigour flavor flavour behavior behaviour
+    favor favour labor labour armor armour anchor mentor tutor minor major interior exterior superior
+    inferior mirror terror horror meteor monitor elevator escalator projector theater theatre poster
+    trailer teaser thriller blockbuster banger stunner chiller shocker spoiler filler debater disaster
+    register master monster genre cancer laser computer cover layer prayer answer danger anger finger
+    manner banner dinner silver river fever ever december november october september
+    remainder wonder thunder border sister brother mother father daughter career shoulder feather
+    leather weather ladder chamber timber amber cellar collar dollar pillar powder ledger ginger hunger temper
+    newspaper clover flower tower shower tiger burger sugar lever sweater slipper wrapper blender folder
+    holder trigger dagger hammer drawer container printer heater counter encounter quarter laughter
+    slaughter daughter disorder supper copper pepper proper upper litter glitter twitter bumper chapter
+    character flicker sticker ticker poker
+    historian comedian guardian median civilian musician physician technician magician vegetarian
+    politician librarian pedestrian barbarian veteran
+    moment element argument instrument document experiment comment present current event content intent
+    extent talent agent patient client student resident president parent accent percent segment
+    fragment sentiment statement treatment movement management development environment entertainment
+    achievement assignment commitment disappointment engagement excitement judgement judgment payment
+    settlement amusement astonishment bewilderment embarrassment encouragement enjoyment establishment
+    improvement investment involvement punishment replacement requirement retirement
+    elephant restaurant servant giant tenant merchant assistant constant instant distant brilliant
+    elegant arrogant relevant important significant pleasant vibrant abundant redundant
+    list mist fist twist gist wrist tourist artist cyclist
+    """.split()
+)
+_AGENT_STEMS = ("kill", "murder", "conduct", "drum", "stalk", "hunt", "rob", "steal", "kidnap", "betray",
+                "survive", "surviv", "invade", "invad", "intrud", "strang", "prison", "captor", "warden",
+                "preacher", "dancer")
+
+
+def _agent_reasons(text: str, names: FilmNames) -> list[str]:
+    """A person of the story called by what they do ("the conductor", "the drummer", "the stranger"):
+    an -er/-or/-ist/-ian noun after a determiner that is no craft role, no viewer and no common thing.
+    Unknown agent nouns are read as characters (fail closed)."""
+    for m in _AGENT.finditer(text):
+        noun = m.group("noun").lower()
+        if noun in _NOT_AGENT or noun in names.people or noun.endswith(("ever", "ther", "nter")) or len(noun) < 5:
+            continue
+        if noun.endswith(("er", "or")) and not is_common_word(noun[:-2]) and not is_common_word(noun[:-3]) \
+                and not is_common_word(noun[:-1]) and not noun.startswith(_AGENT_STEMS):
+            continue  # no verb under it: a thing ("the chapter", "the poster"), not a doer
+        return [f"role:{m.group(0).lower()}"]
+    return []
+
+
+def _passive_reasons(text: str) -> list[str]:
+    for m in _PASSIVE.finditer(text):
+        verb = m.group("verb").lower()
+        subject = m.group("subject").lower()
+        if verb in _CRAFT_PARTICIPLES or verb in _NOT_PARTICIPLE or subject in _VIEWER or subject == "not":
+            continue
+        if (subject in _ABOUT_FILM_WORDS or _FILM_WORD.fullmatch(subject)) and not m.group("particle"):
+            continue  # the film itself, in the passive: how it is made or received
+        if sentiment(verb):
+            continue  # an evaluative participle: "is dated", "is underdeveloped", "is inspired"
+        if not verb.endswith(("ed", "en")) or is_common_word(verb):
+            return [f"happening:{m.group(0).lower()}"]
+    return []
+
+
+_ABOUT_FILM_WORDS = frozenset({"it", "this", "that", "which", "what", "everything", "nothing", "all", "much"})
+_FILM_WORD = re.compile(_FILM_NOUN, re.IGNORECASE)
+_DOER = re.compile(r"([\w'’-]+)\s+(?:(?:\w+ly|also|then|finally|eventually|soon|still|never|just)\s+)?$")
+
+
+def _event_reasons(text: str, names: FilmNames) -> list[str]:
+    hard = _EVENT_HARD.search(text)
+    if hard:
+        return [f"event:{hard.group(0).lower()}"]
+    for m in _EVENT_SOFT.finditer(text):
+        doer = _DOER.search(text, 0, m.start())
+        who = doer.group(1).lower().strip("'’") if doer else ""
+        who = re.sub(r"['’]s$", "", who)
+        if who in _VIEWER or who in _ABOUT_FILM_WORDS or _FILM_WORD.fullmatch(who) or who in names.people:
+            continue
+        return [f"event:{m.group(0).lower()}"]
+    return []
 
 
 def _words(text: str) -> list[str]:
@@ -167,27 +385,64 @@ def _cue_reasons(text: str) -> tuple[str, ...]:
     for label, pattern in (
         ("death", lexicon.DEATH), ("twist", lexicon.TWIST), ("ending", lexicon.ENDING),
         ("event", lexicon.LATE_PLOT), ("outcome", _OUTCOME), ("structure", _STRUCTURE),
-        ("identity", _IDENTITY), ("role", _ROLE),
+        ("identity", _IDENTITY), ("role", _ROLE), ("fate", _FATE), ("conceit", _CONCEIT),
+        ("role", _ROLE_POSSESSED),
     ):
         hit = pattern.search(text)
         if hit:
             reasons.append(f"{label}:{hit.group(0).lower()}")
-    return tuple(reasons)
+    return (*reasons, *_passive_reasons(text))
+
+
+_CRAFT_PERSON = re.compile(
+    r"\b(?:director|screenwriter|writer|filmmaker|film-maker|actor|actress|composer|cinematographer|auteur|"
+    r"co-star|editor|producer|performer|writer-director)\b",
+    re.IGNORECASE,
+)
+_PLURAL_PRONOUNS = frozenset({"they", "them", "their", "themselves"})
+_FILM_PLURAL = re.compile(
+    r"\b(?:films|movies|pictures|themes|scenes|shots|sequences|symbols|allegories|metaphors|tropes|images|"
+    r"effects|performances|actors|actresses|filmmakers|directors|writers|critics|reviewers|audiences|viewers|"
+    r"people|fans|studios|songs|jokes|ideas|questions|genres|sets|visuals|stories|books|novels|episodes|"
+    r"sequels|horror films|cinemas|theaters|theatres|memories)\b",
+    re.IGNORECASE,
+)
 
 
 def plot_reasons(text: str, names: FilmNames) -> list[str]:
     """Every sign of plot content in a sentence (empty: none found)."""
-    reasons = [*_name_reasons(text, names), *_cue_reasons(text)]
+    reasons = [*_name_reasons(text, names), *_cue_reasons(text), *_event_reasons(text, names),
+               *_agent_reasons(text, names)]
     pronouns = list(_PRONOUN.finditer(text))
     if pronouns:
         covered = [m.span() for m in _PRONOUN_CRAFT.finditer(text)]
-        # After a person of the craft is named ("Pitt overacts, but he is young"), a pronoun is them.
-        person = next((m.end() for m in _WORD.finditer(text) if m.group(0).lower().strip("'’s") in names.people
-                       and m.group(0)[:1].isupper()), len(text))
-        loose = [p for p in pronouns if p.start() < person and not any(a <= p.start() < b for a, b in covered)]
+        # After a person of the craft is named ("Pitt overacts, but he is young", "the director … he"),
+        # a singular pronoun is them; after a plural thing of the film ("the themes … them", "horror
+        # films … they"), a plural one is that.
+        person = next((m.end() for m in _WORD.finditer(text) if m.group(0)[:1].isupper()
+                       and re.sub(r"['’]s?$", "", m.group(0)).lower() in names.people), len(text))
+        crafter = _CRAFT_PERSON.search(text)
+        person = min(person, crafter.end() if crafter else len(text))
+        things = _FILM_PLURAL.search(text)
+        plural_from = things.end() if things else len(text)
+        loose = [
+            p for p in pronouns
+            if not any(a <= p.start() < b for a, b in covered)
+            and p.start() < (min(plural_from, person) if p.group(0).lower() in _PLURAL_PRONOUNS else person)
+        ]
         if loose:
             reasons.append(f"narration:{loose[0].group(0).lower()}")
     return reasons
+
+
+def _craft_only(text: str) -> bool:
+    """A short opinion naming a craft aspect or giving a verdict, whose every determined noun phrase
+    ("the plot", "this movie", "the colour part") is about the film as a made thing."""
+    if len(text.split()) > _WARNED_MAX_WORDS or _EDITORIAL.search(text) or _LATE.search(text):
+        return False
+    if not any(r.startswith("aspect:") or r == "verdict" for r in opinion_reasons(text)):
+        return False
+    return all(_DETERMINED_FILM.match(text, m.end()) for m in _DETERMINED.finditer(text))
 
 
 @lru_cache(maxsize=65_536)
@@ -237,7 +492,12 @@ def _classify(text: str, names: FilmNames, marked: bool, warned: bool, detector:
         reasons.append("after_warning")
     if detector:
         reasons.append(detector)
-    reasons += plot_reasons(plain, names)
+    plot = plot_reasons(plain, names)
+    reasons += plot
+    if warned and not marked and not plot and _craft_only(plain):
+        # After a warning the detector's score is raised by the warning itself: a plainly craft-only
+        # verdict ("I would give this movie a 4/5", "the pacing drags") is let through, nothing else.
+        return Classification(Kind.SAFE, (*opinion_reasons(plain), "craft_only_after_warning"))
     if reasons:
         return Classification(Kind.PLOT, tuple(reasons))
     if _EDITORIAL.search(plain):

@@ -55,25 +55,32 @@ NOT_NAMES = frozenset(
     """.split()
 )
 _CAP = r"[A-ZÀ-ÖØ-Þ][\w'’\-]*"
-_NAME_RUN = re.compile(rf"{_CAP}(?:\s+(?:(?:de|da|del|van|von|der|le|la|di|du|mac|bin)\s+)?{_CAP})*")
+# A run of capitalised words, with particles and initials inside it ("Herman J. Mankiewicz").
+_NAME_RUN = re.compile(
+    rf"{_CAP}(?:\s+(?:(?:de|da|del|van|von|der|le|la|di|du|mac|bin)\s+|[A-Z]\.\s+)?{_CAP})*"
+)
 _RUN = _NAME_RUN.pattern
 _CRAFT_NOUN = (
     r"(?:performance|performances|acting|turn|work|direction|directing|film|films|movie|camera|camerawork|"
     r"cinematography|photography|score|music|soundtrack|script|screenplay|writing|dialogue|editing|design|"
     r"costumes?|career|filmography|oeuvre|style|vision|touch|eye|best|debut|portrayal|role|casting|chops|"
-    r"delivery|presence|comedic|dramatic|craft|talent|range)"
+    r"delivery|presence|comedic|dramatic|craft|talent|range|filmmaking|staging|framing|handling|approach|"
+    r"expression|signature|trademark|hallmarks?|latest|masterpiece|classic|picture|pictures|features?|"
+    r"shots?|compositions?|lens|images?|visuals|lines|voice|voice work|face|eyes|physicality|screen presence)"
 )
 _CRAFT_BEFORE = (
     r"(?:directed|written|shot|scored|played|portrayed|performed|edited|produced|photographed|lensed|"
     r"composed|starring|stars|featuring|co-starring|director|actor|actress|star|filmmaker|composer|"
     r"cinematographer|writer|screenwriter|co-star|auteur|dp|dop|editor|filmmakers|writer-director|"
     r"performance by|performance from|performances by|performances from|turn by|turn from|work by|work from|"
-    r"direction by|direction from|score by|music by|script by|by)"
+    r"direction by|direction from|score by|music by|script by|films? by|movies? by|pictures? by|"
+    r"filmmaker|directors?|actors|actresses|stars|writers|composers|by)"
 )
 _CRAFT_AFTER = (
     r"(?:plays|played|portrays|portrayed|stars|starred|directs|directed|wrote|writes|scored|shot|gives|gave|"
     r"delivers|delivered|turns in|turned in|is cast|was cast|co-stars|co-wrote|helms|helmed|acts|acted|"
-    r"nails|carries|sells|brings|lends|commands|embodies|inhabits|channels)"
+    r"nails|carries|sells|brings|lends|commands|embodies|inhabits|channels|film|films|movie|movies|picture|"
+    r"pictures|joint|vehicle|regular|regulars|veteran|alum|alumnus|fans?|filmography|oeuvre|canon)"
 )
 _CHARACTER_BEFORE = r"(?:the character of|character of|characters? named|named|called|the role of|role of)"
 
@@ -148,7 +155,8 @@ def name_like_words(texts: Iterable[str]) -> frozenset[str]:
 
 
 def _run_pattern(flags_before: str, flags_after: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    before = re.compile(rf"\b{flags_before}\s+(?P<run>{_NAME_RUN.pattern})", re.IGNORECASE)
+    # Only the cue ignores case: a name run is capitalised words, so "by Welles who" stops at "who".
+    before = re.compile(rf"\b(?i:{flags_before})\s+(?P<run>{_NAME_RUN.pattern})")
     after = re.compile(rf"(?P<run>{_NAME_RUN.pattern})(?:['’]s)?\s+{flags_after}\b")
     return before, after
 
@@ -158,7 +166,14 @@ _CRAFT_POSSESSIVE = re.compile(rf"(?P<run>{_NAME_RUN.pattern})['’]s?\s+(?:\w+\
 _ACTOR_AS = re.compile(rf"(?P<actor>{_RUN})\s+(?:is\s+|was\s+)?as\s+(?:the\s+)?(?P<role>{_RUN})")
 _ROLE_ACTOR = re.compile(rf"(?P<role>{_RUN})\s*\((?:played by\s+)?(?P<actor>{_RUN})\)")
 _ROLE_PLAYED_BY = re.compile(rf"(?P<role>{_RUN}),?\s+(?:played|portrayed)\s+by\s+(?P<actor>{_RUN})")
-_CHARACTER_NAMED = re.compile(rf"\b{_CHARACTER_BEFORE}\s+(?P<run>{_RUN})", re.IGNORECASE)
+_CHARACTER_NAMED = re.compile(rf"\b(?i:{_CHARACTER_BEFORE})\s+(?P<run>{_RUN})")
+# Not people and not characters: companies ("RKO Radio Pictures", "Drinkbox Studios") and other works
+# cited with their year ("The Maltese Falcon (1941)").
+_COMPANY = re.compile(
+    rf"(?P<run>{_RUN})\s+(?:Pictures|Studios?|Entertainment|Productions?|Films|Animation|Records|Media|"
+    rf"Company|Corporation|Network|Theat(?:er|re)s?|Cinemas?|Drafthouse|Festival)\b"
+)
+_WORK_WITH_YEAR = re.compile(rf"(?P<run>{_RUN})\s*\((?:19|20)\d\d\)")
 
 
 def _run_words(run: str, name_like: frozenset[str]) -> set[str]:
@@ -171,6 +186,7 @@ def film_names(film: Film | None, review_texts: Iterable[str]) -> FilmNames:
     name_like = name_like_words(texts)
     people: set[str] = set()
     characters: set[str] = set()
+    things: set[str] = set()
     for text in texts:
         for pattern in (_CRAFT_BY_BEFORE, _CRAFT_BY_AFTER, _CRAFT_POSSESSIVE):
             for m in pattern.finditer(text):
@@ -181,13 +197,23 @@ def film_names(film: Film | None, review_texts: Iterable[str]) -> FilmNames:
                 characters |= _run_words(m.group("role"), name_like)
         for m in _CHARACTER_NAMED.finditer(text):
             characters |= _run_words(m.group("run"), name_like)
+        for pattern in (_COMPANY, _WORK_WITH_YEAR):
+            for m in pattern.finditer(text):
+                things |= _run_words(m.group(0), name_like)
+    # A full name shares its status: "Orson Welles" when "Welles's performance" made Welles a person.
+    # Only the last word (a surname) passes it on, and never over character evidence.
+    for text in texts:
+        for m in _NAME_RUN.finditer(text):
+            words = [t for t in _tokens(m.group(0)) if t in name_like]
+            if len(words) >= 2 and words[-1] in people and not set(words) & characters:
+                people |= set(words)
     public: set[str] = set()
     fact_characters: set[str] = set()
     if film is not None:
         public = set(_tokens(" ".join((film.title, film.original_title or "", *film.aliases, *film.directors,
                                         *film.cast))))
         fact_characters = {t for name in film.characters for t in _tokens(name) if len(t) > 2} - STOPWORDS
-    people = (people - characters) | public
+    people = (people - characters) | public | (things - characters)
     inferred = (name_like - people) | characters
     return FilmNames(
         characters=frozenset(((inferred - STOPWORDS - NOT_NAMES) | fact_characters) - public),

@@ -33,14 +33,22 @@ TOPIC_ORDER = ("acting", "direction", "writing", "look", "sound", "pacing", "moo
 MIN_WORDS, MAX_WORDS = 2, 60
 MAX_QUOTE_CHARS = 400  # a "sentence" longer than this (one with no stops) is no quote
 LABEL_CHARS = 150  # of a film's label in the header (imported titles may be longer)
-PHRASE_WORDS = 14  # a quoted phrase is a few words, not a sentence
-_PHRASE_MIN = 6
+PHRASE_WORDS = 18  # a quoted phrase is a few words, not a sentence
+_PHRASE_MIN = 8
 _MIN_EVIDENCE = 0.3  # |score| of a clause quoted as evidence
 _OVERALL = 0.4  # |score| of an aspect-less clause read as a judgement of the whole film
+_PER_REVIEW = {12: 5, 8: 3, 4: 2}  # phrases per reviewer and aspect, by quotes per side (fewer as space runs out)
+_VERDICT_PER_REVIEW, _VERDICT_QUOTES = 2, 6
 _MIN_CUE = 2.0  # the weight of the clause's own aspect cue ("cinematography", not "vision")
+_NAMED_CUE = 3.0  # a cue that names its aspect outright ("performances", "soundtrack", "screenplay")
 # An aspect-less judgement is a verdict when it is about the film or the viewer, not about a character.
 _ABOUT_FILM = re.compile(r"\b(?:it|it's|its|this|film|movie|picture|i|i'm|i've|i'd|me|my|we|us)\b", re.I)
 _ABOUT_SOMEONE = re.compile(r"\b(?:he|she|they|him|her|his|hers|their|them|you|your)\b", re.I)
+_NEGATION = re.compile(r"\b(?:not|no|never|none|nothing|hardly|barely|without)\b|n't\b", re.I)
+_NAMED_EVENT = re.compile(
+    r"\b(?:[Aa]fter|[Ww]hen|[Oo]nce|[Bb]efore|[Uu]ntil|[Aa]s soon as|[Bb]y the time)\s+(?:[A-Z][\w'’-]+\s+){1,3}"
+    r"(?:(?:is|was|are|were|gets|got|has|had|finally|then)\b|\w+(?:s|ed)\b)"
+)
 _QUESTION = re.compile(r"\?\s*$")
 # Sentences about the review itself ("Plot talk below, hidden for the Discord crowd.") say nothing
 # about the film.
@@ -65,6 +73,7 @@ _VERDICT_STRONG = re.compile(
 )
 _LEAD_JUNK = re.compile(r"^[\s,;:\-–—(\"“'‘]*(?:(?:and|but|yet|so|or|though|although|while|however|which|that|"
                         r"still|also|because|as|even|if|then|plus)\b[\s,]*)*", re.I)
+_LEAD_CONJUNCTION = re.compile(r"^[\s,;:\-–—(\"“'‘]*(?:(?:and|but|yet|or|plus)\b[\s,]*)*", re.I)
 _TRAIL_JUNK = re.compile(r"[\s,;:\-–—(\"“'‘]*(?:\b(?:and|but|or|the|a|an|of|to|with|as|that|which|its|his|her|"
                          r"their|in|on|for|by|is|was|are)\b[\s,;:\-–—]*)*$", re.I)
 _WORD_SPAN = re.compile(r"\S+")
@@ -87,6 +96,7 @@ class Evidence:
     aspect: str
     score: float
     phrase: str
+    rating: bool = False  # a stated rating ("8/10"): the plainest verdict, quoted first
 
     @property
     def polarity(self) -> str:
@@ -104,14 +114,14 @@ class Stance:
     def polarity(self) -> str:
         pos = sum(e.score for e in self.evidence if e.score > 0)
         neg = -sum(e.score for e in self.evidence if e.score < 0)
-        if pos and neg and min(pos, neg) >= 0.75 * max(pos, neg):  # 1-1, 2-2, 3-4: no side has a majority
+        if pos and neg and min(pos, neg) >= 0.5 * max(pos, neg):  # praise and criticism of like weight
             return "mixed"
         return "pos" if pos >= neg else "neg"
 
     def top(self, polarity: str | None, count: int) -> list[Evidence]:
         """The strongest `count` opinions of this polarity (any, when it has none of it)."""
         pool = [e for e in self.evidence if polarity is None or e.polarity == polarity] or self.evidence
-        return sorted(pool, key=lambda e: -abs(e.score))[:count]
+        return sorted(pool, key=lambda e: (not e.rating, -abs(e.score)))[:count]
 
 
 @dataclass(slots=True)
@@ -147,8 +157,11 @@ def _unsafe(text: str) -> bool:
 @lru_cache(maxsize=32768)
 def _plot_cue(text: str) -> bool:
     """Belt and braces over the allow-list: any death, twist or ending cue makes a sentence plot
-    ("it all looks so real except the car at the end")."""
-    return bool(lexicon.DEATH.search(text) or lexicon.TWIST.search(text) or lexicon.ENDING.search(text))
+    ("it all looks so real except the car at the end"), and a named someone in a time clause
+    ("after Mara is crowned", "when Ben finally leaves"): that is narration of events, whoever the
+    name belongs to."""
+    return bool(lexicon.DEATH.search(text) or lexicon.TWIST.search(text) or lexicon.ENDING.search(text)
+                or _NAMED_EVENT.search(text))
 
 
 def _usable(sentence: Sentence) -> bool:
@@ -171,10 +184,18 @@ def _phrase(text: str, opinion: Opinion) -> str:
     """A few words of the clause: from its aspect cue to its strongest sentiment word when they are
     close ("the score is superb", "lovely sibling chemistry"), else around the sentiment word.
     Always a verbatim piece of the sentence."""
-    start = opinion.start
-    if 0 <= opinion.aspect_at < start and len(text[opinion.aspect_at : opinion.end].split()) <= PHRASE_WORDS:
+    start, end = opinion.start, opinion.end
+    if 0 <= opinion.aspect_at < start and len(text[opinion.aspect_at : end].split()) <= PHRASE_WORDS:
         start = opinion.aspect_at  # the cue is in the clause before: "the music …, it is memorable"
-    clause = text[start : opinion.end]
+    elif opinion.aspect_at >= end:
+        # The cue is in the clause after: "pretty effective (helped by a musical score)".
+        after = _WORD_SPAN.search(text, opinion.aspect_at)
+        cue_end = after.end() if after else opinion.aspect_at
+        nxt = _WORD_SPAN.search(text, cue_end)
+        cue_end = nxt.end() if nxt and len(text[start:nxt.end()].split()) <= PHRASE_WORDS else cue_end
+        if len(text[start:cue_end].split()) <= PHRASE_WORDS:
+            end = cue_end
+    clause = text[start:end]
     words = [(m.start(), m.end()) for m in _WORD_SPAN.finditer(clause)]
     if not words:
         return ""
@@ -197,6 +218,12 @@ def _phrase(text: str, opinion: Opinion) -> str:
             last += 1
         if last - first + 1 < _PHRASE_MIN and first > 0:
             first -= 1
+    # Start where a reader would: at the clause's start when it fits, else after the nearest comma
+    # ("in the grand scheme of things…", not "the grand scheme of things…").
+    for j in range(first, max(-1, last - PHRASE_WORDS), -1):
+        if j == 0 or clause[words[j - 1][1] - 1] in ",;:—–(":
+            first = j
+            break
     if first > 0 and clause[words[first - 1][0] : words[first - 1][1]].lower() in _DETERMINERS:
         first -= 1
     piece = _tidy(clause[words[first][0] : words[last][1]])
@@ -204,9 +231,10 @@ def _phrase(text: str, opinion: Opinion) -> str:
     return f"{piece}…" if piece and cut else piece  # the sentence goes on: say so
 
 
-def _tidy(piece: str) -> str:
-    """A quoted piece without dangling conjunctions, articles or punctuation at its ends."""
-    piece = _LEAD_JUNK.sub("", piece)
+def _tidy(piece: str, *, whole: bool = False) -> str:
+    """A quoted piece without dangling conjunctions, articles or punctuation at its ends. A whole
+    sentence keeps its opening words ("That said, …", "Then again, …") but for a leading "and"/"but"."""
+    piece = (_LEAD_CONJUNCTION if whole else _LEAD_JUNK).sub("", piece)
     piece = _TRAIL_JUNK.sub("", piece)
     piece = piece.strip(" .,;:!?-–—\"“”'‘’()")
     return piece if len(piece.split()) >= 2 or len(piece) >= 6 else ""
@@ -221,7 +249,7 @@ def _rating_evidence(review: Review, sentence: Sentence) -> Evidence | None:
     score = (rating - 3) / 2  # 5 -> 1.0, 1 -> -1.0
     if abs(score) < 0.2:
         score = 0.2 if rating >= 3 else -0.2
-    return Evidence(review, sentence, "verdict", score, found.group(0).strip())
+    return Evidence(review, sentence, "verdict", score, found.group(0).strip(), rating=True)
 
 
 def _people(film: Film) -> re.Pattern[str] | None:
@@ -265,13 +293,49 @@ def _evidence(review: Review, sentence: Sentence, people: re.Pattern[str] | None
         ):
             continue  # an opening line is no verdict unless it judges the film outright
         short = len(sentence.text.split()) <= PHRASE_WORDS and len(opinions) <= 2
-        phrase = _tidy(sentence.text) if short else _phrase(sentence.text, op)
+        phrase = _tidy(sentence.text, whole=True) if short else _phrase(sentence.text, op)
         if not phrase:
             continue
         previous = found.get(aspect)
         if previous is None or abs(op.score) > abs(previous.score):
             found[aspect] = Evidence(review, sentence, aspect, op.score, phrase)
+    if not found:
+        fallback = _sentence_evidence(review, sentence, opinions, main_aspect)
+        if fallback is not None:
+            found[fallback.aspect] = fallback
     return list(found.values())
+
+
+def _sentence_evidence(
+    review: Review, sentence: Sentence, opinions: tuple[Opinion, ...], main_aspect: str | None
+) -> Evidence | None:
+    """A sentence that holds an opinion none of its clauses carries alone ("It has depth beyond depth.",
+    "Simply exhilarating."): one piece of evidence for the sentence's main aspect, or for the verdict
+    when it names no aspect and judges the film or the viewer's experience (not a character)."""
+    text = sentence.text
+    scored = [op for op in opinions if op.polarity is not None and abs(op.score) >= _MIN_EVIDENCE]
+    if not scored and not any(op.score <= -_MIN_EVIDENCE / 2 for op in opinions):
+        # Talk about a craft named outright with no critical word ("The performances are all
+        # first-rate.", "I play its soundtrack at night.") is praise in reviews, weakly held.
+        cued = [op for op in opinions if op.aspect_at >= op.start and op.aspect_weight >= _NAMED_CUE]
+        if not cued or main_aspect is None or main_aspect == "verdict" or sentence.idx == 0 or _NEGATION.search(text):
+            return None
+        phrase = _tidy(text, whole=True) if len(text.split()) <= PHRASE_WORDS else _phrase(text, cued[0])
+        return Evidence(review, sentence, main_aspect, _MIN_EVIDENCE, phrase) if phrase else None
+    if not scored:
+        return None
+    strongest = max(scored, key=lambda o: abs(o.score))
+    if any(op.aspect_at >= 0 and op.aspect_weight >= 1.5 for op in opinions) and main_aspect is not None:
+        aspect = main_aspect
+    elif _ABOUT_SOMEONE.search(text) and not _ABOUT_FILM.search(text):
+        return None  # "he looks too pathetic to…": about a character, not the film
+    else:
+        aspect = "verdict"
+    if aspect == "verdict" and sentence.idx == 0 and not _VERDICT_STRONG.search(text):
+        return None  # an opening line is no verdict unless it judges the film outright
+    short = len(text.split()) <= PHRASE_WORDS
+    phrase = _tidy(text, whole=True) if short else _phrase(text, strongest)
+    return Evidence(review, sentence, aspect, strongest.score, phrase) if phrase else None
 
 
 def _number(n: int) -> str:
@@ -403,8 +467,13 @@ def _verdict_line(
     words = {"pos": ("is positive", "are positive"), "neg": ("is negative", "are negative"), "mixed": _TORN}
     for i, lean in enumerate(p for p in order if leans[p]):
         n = len(leans[lean])
-        pool = [s for s in leans[lean] if s.evidence and (s.polarity == lean or lean == "mixed")]
-        evidence = quoter.pick(pool, lean, lead_quotes if i == 0 else _minor(lead_quotes))
+        # A reviewer's verdict quotes are those that lean their way ("8/10" and "a triumph", not their
+        # one reservation); a reviewer of two minds is quoted on both sides.
+        pool = [s for s in leans[lean] if any(e.polarity == lean or lean == "mixed" for e in s.evidence)]
+        # A verdict is a line, not a list: at most two phrases a reviewer, six in all.
+        per_review, quoter.per_review = quoter.per_review, min(quoter.per_review, _VERDICT_PER_REVIEW)
+        evidence = quoter.pick(pool, lean, min(_VERDICT_QUOTES, lead_quotes if i == 0 else _minor(lead_quotes)))
+        quoter.per_review = per_review
         quoted.extend(evidence)
         text = _who(n, total, words[lean]) if i == 0 else _some(n, words[lean])
         parts.append(_with_quotes(text + (" overall" if i == 0 else ""), evidence))
@@ -497,9 +566,9 @@ def summarize_offline(
     plot_part = _plot_section(plot) if spoilers and plot else None
 
     # Fit the limit: fewer quotes per side first, then fewer aspects (the least discussed go first).
-    for lead_quotes in (8, 4, 3, 2, 1):
+    for lead_quotes in (12, 8, 4, 3, 2, 1):
         for keep in range(len(aspects), -1, -1):
-            quoter = _Quoter(per_review=3 if lead_quotes >= 8 else 2 if lead_quotes >= 4 else 1)
+            quoter = _Quoter(per_review=_PER_REVIEW.get(lead_quotes, 1))
             lines = [header]
             sources: list[int] = []
             for aspect in aspects[:keep]:

@@ -30,7 +30,9 @@ async def run_chat(
     """The chat loop. `prompt` is the line editor (made here for a terminal; tests pass one reading
     a pipe). As in a shell: Ctrl-C drops the line being typed, Ctrl-D on an empty line leaves."""
     console = console or Console(highlight=False)
-    session = ChatSession(services, user_id=user_id)
+    session = ChatSession(
+        services, user_id=user_id, status=lambda line: console.print(Text(line, style="dim italic"))
+    )
     interactive = prompt is not None or sys.stdin.isatty()
     if interactive and prompt is None:
         history_file = user_data_path("reviewbot", appauthor=False) / "chat_history"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rich.console import Group, RenderableType
@@ -22,6 +23,7 @@ from bot.errors import InvalidInput
 from bot.services.reviews import masked_text
 from bot.services.summaries import Requester
 from bot.terminal import render
+from bot.terminal.progress import ProgressPrinter
 from bot.text.unicode import require_text
 
 HELP = """\
@@ -86,6 +88,8 @@ class ChatSession:
     services: Services
     user_id: str = "terminal"
     conversation: str = field(default_factory=lambda: f"terminal:{secrets.token_hex(6)}")
+    # Where status lines go while a slow model works ("Reading 12 reviews…"); None: nowhere.
+    status: Callable[[str], None] | None = None
 
     @property
     def requester(self) -> Requester:
@@ -126,8 +130,13 @@ class ChatSession:
 
     async def _summary(self, rest: str) -> RenderableType:
         film, spoilers = self._spoiler_flag(rest)
-        result = await self.services.summaries.summarize(film, spoilers=spoilers, requester=self.requester)
+        result = await self.services.summaries.summarize(
+            film, spoilers=spoilers, requester=self.requester, on_text=self._progress()
+        )
         return render.summary(result)
+
+    def _progress(self) -> ProgressPrinter | None:
+        return ProgressPrinter(self.status) if self.status is not None else None
 
     async def _film(self, rest: str) -> RenderableType:
         film = await self.services.films.resolve(rest)
@@ -212,6 +221,7 @@ class ChatSession:
     async def _ask(self, rest: str) -> RenderableType:
         question, spoilers = self._spoiler_flag(rest)
         answer = await self.services.ask.ask(
-            question, conversation=self.conversation, spoilers=spoilers, requester=self.requester
+            question, conversation=self.conversation, spoilers=spoilers, requester=self.requester,
+            on_text=self._progress(),
         )
         return render.answer(answer)

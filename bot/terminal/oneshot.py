@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.errors import InvalidInput
+from bot.terminal.progress import ProgressPrinter
 
 # Each command imports the services it calls when it runs (bot/app.py builds them on first use):
 # `reviewbot film` never loads the spoiler detector, the summarizer or the importer, and --json
@@ -48,7 +49,9 @@ async def chat(services: Services, args: argparse.Namespace) -> int:
 
 
 async def summary(services: Services, args: argparse.Namespace) -> int:
-    result = await services.summaries.summarize(args.film, spoilers=args.spoilers)
+    # Status lines go to stderr, so `--json` output stays clean.
+    status = ProgressPrinter(lambda line: print(line, file=sys.stderr, flush=True))
+    result = await services.summaries.summarize(args.film, spoilers=args.spoilers, on_text=status)
     if args.json:
         _print_json(result.as_json())
     else:

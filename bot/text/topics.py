@@ -102,13 +102,21 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"cameos?\b", 2), (r"child actors?\b|young actors?\b", 3), (r"oscar-worthy|career-best", 2),
         (r"gives? (?:a|an|her|his|the) [\w-]+(?: [\w-]+)? (?:turn|performance)", 3),
         (r"(?:is|was|are|were) (?:[\w-]+ ){1,2}as (?:the|a|an|his|her|their)\b", 2),  # "X is nice as the physicist"
+        (r"(?:well[- ]|badly[- ]|over-?|under-?)?acted\b", 3), (r"talents?\b|gifted\b", 1), (r"accents?\b", 2),
+        (r"(?:oscar|academy award)s?\b", 2), (r"turn of (?:his|hers|theirs)\b", 2), (r"presence\b", 1),
+        (r"voice (?:work|acting|cast)\b", 3),
     ),
     "direction": (
         (r"direct(?:ion|ing|ed|s|or|ors|orial)?\b", 3), (r"film-?mak\w*", 3), (r"helm(?:ed|s|ing)?\b", 2),
         (r"staging\b|staged\b", 2), (r"auteur\w*", 2), (r"mise[- ]en[- ]sc[eè]ne", 3),
         (r"visions?\b", 1), (r"craft(?:ed|sman\w*)?\b", 1), (r"control\b", 1), (r"hand\b(?= (?:of|behind))", 1),
         (r"(?:hitchcock|fincher|nolan|villeneuve|lynch|peele|kubrick|spielberg|tarantino|scorsese|shyamalan|"
-         r"bong|coppola|anderson|wright|aster|eggers|gerwig|chazelle|cameron|ridley scott)\w*\b", 2),
+         r"bong|coppola|anderson|wright|aster|eggers|gerwig|chazelle|cameron|ridley scott)\w*\b", 1),
+        # How scenes are put on screen: execution, style, set pieces, what is shown and what held back.
+        (r"(?:well[- ]|brilliantly |expertly |poorly |badly |masterfully )?execut(?:ed|ion)\b", 2),
+        (r"styl(?:e|ish|istic|istically|ized|ised)\b", 2), (r"set[- ]pieces?\b|action (?:scenes?|sequences?)\b", 2),
+        (r"(?:scene|sequence)s?\b", 1), (r"gratuitous\w*|restrain(?:ed|t)\b|handl(?:es|ed|ing)\b", 1),
+        (r"choreograph\w*", 2), (r"blocking\b", 2),
     ),
     "look": (
         (r"cinematograph\w*", 3), (r"cinematic\b", 1), (r"camera\w*", 2), (r"visual(?:s|ly)?\b", 3),
@@ -116,7 +124,7 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
          r"elegantly|exquisitely|nicely) (?:shot|lit|framed|photographed)\b", 3),
         (r"(?:long|tracking|wide|opening|establishing|single|static|close|crane|aerial|final|closing) shots?\b", 2),
         (r"shots\b", 2), (r"shot (?:on|in) (?:film|digital|\d|black|color|colour|35|70|16|imax)", 3),
-        (r"fram(?:ing|ed|es)\b", 2), (r"colou?r(?:s|ing|ed| palette| grading)?\b", 2), (r"palette\b", 2),
+        (r"fram(?:e|ing|ed|es)\b", 2), (r"colou?r(?:s|ing|ed| palette| grading)?\b", 2), (r"palette\b", 2),
         (r"lighting\b|\blit\b", 2), (r"photograph\w*", 2), (r"black[- ]and[- ]white\b", 2),
         (r"images?\b|imagery\b", 2), (r"production design\w*|set design\w*|sets\b", 3),
         (r"costumes?\b|costume design\w*", 3), (r"(?:special |visual )?effects\b|cgi\b|vfx\b", 3),
@@ -125,6 +133,12 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"(?:the|its) look\b", 2), (r"aesthetic\w*", 2), (r"widescreen\b", 2), (r"lens\w*", 2),
         (r"gorgeous\b|stunning\b|sumptuous\b|eye-popping\b|lush\b", 1), (r"scenery\b|landscapes?\b", 2),
         (r"composition\w*", 2), (r"makeup\b|make-up\b", 2), (r"design\b", 1), (r"spectacle\b", 1),
+        (r"film(?:ed|ing)\b(?! (?:of|about))|shot (?:in|on|with)\b", 2), (r"imax\b|70 ?mm\b|35 ?mm\b", 2),
+        (r"(?:back|rear)[- ]?projection\b|matte paintings?\b|practical effects?\b|\w+ effect\b", 2),
+        (r"animat(?:ion|ed|ors?)\b|render(?:ing|ed)\b", 2), (r"shadows?\b|architecture\b|locations?\b", 1),
+        (r"(?:gorgeous|beautiful|stunning|pretty|prettiest|handsome|ugly|ugliest|good-looking|striking) "
+         r"(?:film|movie|picture|thing)s?\b|(?:prettiest|best-looking|ugliest) (?:movies?|films?)\b", 3),
+        (r"technical(?:ly)?\b(?! (?:jargon|terms))", 1), (r"crisp(?:ly)?\b|details?\b", 1),
     ),
     "sound": (
         (r"(?:the|its|a|an|his|her|musical|orchestral|original|film's|movie's|haunting|lovely|beautiful|"
@@ -152,22 +166,24 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"script\w*|screenplay\w*|screenwrit\w*", 3), (r"writ(?:ing|er|ers|ten)\b", 3),
         (r"dialog(?:ue)?s?\b", 3), (r"stor(?:y|ies|ytelling|yline)\b", 2), (r"plot(?:s|ting|ted)?\b", 2),
         (r"characters?\b|characteri[sz]ation\b|character development\b", 2), (r"narrative\w*", 2),
-        (r"structur\w*", 2), (r"twists?\b", 1), (r"premise\b", 2), (r"lines\b", 1), (r"arcs?\b", 2),
+        (r"structur\w*", 2), (r"twists?\b", 1.5), (r"premise\b", 2), (r"lines\b", 1), (r"arcs?\b", 2),
         (r"exposition\b", 3), (r"plot holes?\b|contrived\b|contrivance\w*|clich[eé]\w*", 2),
-        (r"themes?\b|thematic\w*|subtext\b|allegor\w*|metaphor\w*|symbolism\b", 1), (r"adapt\w*|novel\b", 1),
+        (r"themes?\b|thematic\w*|subtext\b|allegor\w*|metaphor\w*|symbol\w*", 1.5), (r"adapt\w*|novel\b", 1),
         (r"predictable\b|twisty\b|convoluted\b", 2), (r"jokes?\b|gags?\b|one-liners?\b|quips?\b", 1),
-        (r"ending\b|endings\b|conclusion\b|finale\b", 1),
+        (r"ending\b|endings\b|conclusion\b|finale\b", 1.5),
     ),
     "mood": (
         (r"tens(?:ion|e)\b", 3), (r"suspense\w*", 3), (r"atmospher\w*", 3), (r"tone\b|tonal\w*|tonally\b", 3),
-        (r"mood\w*", 3), (r"dread\b", 3), (r"funny\b|hilari\w*|humou?r\w*|laugh\w*|comed\w*|comic\b", 2),
+        (r"mood\w*", 3), (r"dread\b", 3), (r"funny\b|hilari\w*|humou?r\w*|laugh\w*", 2), (r"comed\w*|comic\b", 1),
         (r"scar(?:y|iest|ier|es|ed)\b|frighten\w*|terrif(?:ying|ied)\b|horrif\w*|jump scares?", 2),
         (r"creep(?:y|ier|iest)\b|eerie\b|unsettl\w*|unnerv\w*|disturb\w*|chill(?:ing|s)?\b", 2),
-        (r"moving\b|emotion\w*|heart\w*|tear\w*|cry|cried|touching\b|poignan\w*|devastat\w*|sad\b|"
-         r"melanchol\w*|bittersweet\b|uplifting\b|warmth\b|feel-good\b", 2),
-        (r"thrill\w*|gripping\b|intens\w*|edge of (?:my|your|the) seat|nail-biting\b|exciting\b|fun\b", 2),
-        (r"feel(?:s|ing)?\b|felt\b|vibes?\b|energy\b|spirit\b|charm\w*|whimsi\w*|dark(?:ly|ness)?\b|bleak\b|"
-         r"grim\b|haunting\b|hope\w*|joy\w*|bleakness\b|menac\w*|claustrophob\w*|oppressive\b", 1),
+        (r"tear-?jerk\w*|\bcry|cried|(?:moved|brought) (?:me )?to tears|melanchol\w*|bittersweet\b|uplifting\b|"
+         r"feel-good\b", 2),
+        (r"edge of (?:my|your|the) seat|nail-biting\b|white-knuckle\b", 2),
+        # Words a film's feeling is described with, but as often its story or the whole film: weak.
+        (r"moving\b|emotion\w*|heart\w*|touching\b|poignan\w*|devastat\w*|thrill\w*|gripping\b|intens\w*|"
+         r"exciting\b|vibes?\b|whimsi\w*|dark(?:ly|ness)?\b|bleak\b|grim\b|haunting\b|bleakness\b|menac\w*|"
+         r"claustrophob\w*|oppressive\b|warmth\b", 1),
     ),
     "verdict": (
         (r"recommend\w*", 3), (r"must[- ]see\b|must[- ]watch\b", 3), (r"masterpiece\w*|masterwork\w*", 3),
@@ -175,15 +191,15 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"verdict\b|bottom line\b|in conclusion\b|to sum up\b", 3), (r"classic\b", 2),
         (r"skip (?:it|this)\b|avoid (?:it|this)\b", 3), (r"(?:see|watch|catch) (?:it|this)\b", 2),
         (r"re-?watch\w*|re-?visit\w*|watch (?:it )?again\b", 2), (r"favou?rites?\b", 2),
-        (r"(?:best|worst|greatest|finest) (?:film|movie|picture|thing|horror|thriller|comedy|drama|sci-fi|"
+        (r"(?:best|worst|greatest|finest) (?:film|movie|picture|horror|thriller|comedy|drama|sci-fi|"
          r"western|of (?:the|all|his|her|its|this))\w*", 3),
         (r"\d+(?:\.\d+)?\s?(?:/|out of)\s?(?:10|5|100|four|five|ten)\b|\b(?:one|two|three|four|five) stars?\b|"
          r"\d(?:\.\d)? stars?\b|[★☆]+", 3), (r"grade:|rating:|score:", 3), (r"disappoint\w*", 2),
         (r"overrated\b|underrated\b|overhyped\b|hype\b", 3), (r"(?:loved|love|hated|hate|enjoyed|liked) (?:it|this)\b",
                                                              3),
         (r"(?:a|an) (?:great|good|fine|terrific|excellent|wonderful|brilliant|bad|terrible|awful|mediocre|solid|"
-         r"remarkable|extraordinary|superb|beautiful|perfect|lovely|fantastic|decent|weak|poor|flawed|stunning|"
-         r"gorgeous|powerful|fun|entertaining|impressive|landmark|modern|near-perfect) "
+         r"remarkable|extraordinary|superb|perfect|lovely|fantastic|decent|weak|poor|flawed|"
+         r"powerful|fun|entertaining|impressive|landmark|modern|near-perfect) "
          r"(?:film|movie|picture|watch|piece|work|debut|sequel|thriller|horror|drama|comedy|experience)\b", 2),
         (r"cinema\b|films? of the (?:year|decade)|of all time\b", 2),
         (r"(?:a|an|otherwise) (?:[\w'-]+ ){0,3}(?:film|movie|watch|experience|achievement|triumph|"
@@ -191,6 +207,16 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
         (r"(?:it|this|that)(?:'s| is| was)(?: (?:just|simply|really|truly|still))? (?:a |an )?(?:triumph|"
          r"treasure|gem|joy|delight|mess|disappointment|failure|success|achievement|fine|great|good|bad)\b", 2.5),
         (r"(?:ever|i've ever) (?:made|seen)\b|perfect film\b|flawless\b", 2), (r"time capsule\b|timeless\b", 2),
+        # The film as a whole is the subject ("the movie is good", "this one hardly rates"), or the
+        # viewer's liking, watching and expectations are.
+        (r"(?:the|this|that) (?:film|movie|picture|flick|one|thing)(?: is| was| isn't| wasn't| feels| felt| works|"
+         r" remains| hardly| really| certainly| still)\b", 1.5),
+        (r"i (?!feel|felt|look)(?:\w+ ){0,2}(?<!feel )(?<!felt )(?<!feels )(?:hate|hated|love|loved|like|liked|"
+         r"enjoy|enjoyed|dislike|disliked|appreciate|adore|"
+         r"adored|rate|rated|place|care for)\b", 1.5),
+        (r"expectations?\b|(?:watch|see|saw|watched|seen) (?:it|this)\b|go see\b|don'?t miss\b|be missed\b|"
+         r"worth (?:your|the) time\b|wheelhouse\b|(?:continues|continue) to amaze\b", 1.8),
+        (r"(?:the|its|this|a) genre\b|(?:\w+ )?genre\b(?= (?:film|movie|fare|piece|exercise))", 1),
     ),
 }
 _CUE_LIST: tuple[tuple[re.Pattern[str], str, float], ...] = tuple(
@@ -228,8 +254,6 @@ def _literal_prefixes(pattern: str) -> list[str] | None:
             if close < 0:
                 return None
             pattern = pattern[close + 1 :]
-    if pattern.startswith("\\d"):
-        return list("0123456789")
     top = _top_level_alternatives(pattern)
     if len(top) > 1:
         found_top: list[str] = []
@@ -239,8 +263,10 @@ def _literal_prefixes(pattern: str) -> list[str] | None:
                 return None
             found_top.extend(prefixes)
         return found_top
+    if pattern.startswith("\\d"):
+        return list("0123456789")
     if pattern.startswith("(?:"):
-        depth, alternatives, start = 0, [], 3
+        depth, alternatives, start, close = 0, [], 3, -1
         for i in range(3, len(pattern)):
             c = pattern[i]
             if c == "\\":
@@ -250,6 +276,7 @@ def _literal_prefixes(pattern: str) -> list[str] | None:
             elif c == ")":
                 if depth == 0:
                     alternatives.append(pattern[start:i])
+                    close = i
                     break
                 depth -= 1
             elif c == "|" and depth == 0:
@@ -257,6 +284,9 @@ def _literal_prefixes(pattern: str) -> list[str] | None:
                 start = i + 1
         else:
             return None
+        if pattern[close + 1 : close + 2] in ("?", "*"):
+            # An optional group ("(?:special )?effects"): the match may also start after it.
+            alternatives.append(pattern[close + 2 :])
         found: list[str] = []
         for alternative in alternatives:
             prefixes = _literal_prefixes(alternative)
@@ -413,6 +443,27 @@ _DOMAIN: dict[str, float] = {
     "gimmicky": -1.8, "prepackaged": -1.5, "unceremoniously": -1.2, "coherent": 1.2, "complaint": -1.5,
     "complaints": -1.5, "insightful": 2.0, "interesting": 1.4, "amazing": 2.6, "trash": -2.0,
     "revolutionary": 2.0, "groundbreaking": 2.6, "ground-breaking": 2.6, "fascinating": 2.4,
+    "incredible": 2.8, "incredibly": 1.0, "exceptional": 2.8, "exceptionally": 2.0, "stellar": 2.8,
+    "phenomenal": 3.0, "tremendous": 2.4, "spectacular": 2.6, "unparalleled": 2.6, "unmatched": 2.4, "epic": 1.6,
+    "legendary": 2.2, "masterstroke": 2.8, "master-stroke": 2.8, "wit": 1.6, "literate": 1.5, "organic": 1.0,
+    "depth": 1.2, "reinvents": 1.8, "reinvented": 1.6, "unique": 1.6, "grounded": 1.0, "meaty": 1.4,
+    "slick": 1.2, "exhilarating": 2.6, "transcendent": 2.6, "transcends": 2.0, "perfection": 2.8,
+    "uninteresting": -2.0, "unremarkable": -1.8, "simplistic": -1.6, "excessive": -1.4, "familiar": -0.4,
+    "over-sold": -1.8, "oversold": -1.8, "over-hyped": -1.8,
+    "safe": 0.0, "rare": 0.8, "vacant": -1.6, "dumbed": -1.8, "nonsensical": -2.0, "tired": -1.2,
+    "favourite": 2.0, "favourites": 2.0, "favorites": 2.0, "humour": 2.0, "humourless": -1.8, "humorless": -1.8,
+    "first-rate": 2.6, "top-rate": 2.6, "top-tier": 2.4, "world-class": 2.6, "a-grade": 2.2,
+    "second-rate": -2.0, "third-rate": -2.2, "bottom-tier": -2.0, "half-hearted": -1.8, "phoned-in": -2.0,
+    "issue": -1.0, "issues": -1.0, "gripe": -1.5, "gripes": -1.5, "quibble": -1.0, "quibbles": -1.0,
+    "cringey": -2.0, "cringe-worthy": -2.2, "hokey": -1.6, "hokier": -1.6, "ham-handed": -2.2, "needlessly": -1.4,
+    "irrelevant": -1.4, "incongruous": -1.4, "thuddingly": -1.6, "infuriatingly": -1.8, "half-baked": -2.0,
+    "toothless": -1.8, "lazy": -2.0, "lazily": -2.0, "wobbly": -1.4, "shoddy": -2.2, "botched": -2.2,
+    # What a film makes a viewer feel (fear, shock, unease, grief) describes its effect, not a verdict.
+    **dict.fromkeys(("shocked", "terrified", "uneasy", "disgusted", "upsetting", "cruel", "cruelest", "punishing",
+                     "horrible", "agony", "sorrow", "sadness", "anger", "discomforting", "foreboding",
+                     "suffocating", "helplessness", "uncertainty", "malaise", "insanity", "gore", "gory",
+                     "graphic", "grave", "overwhelmed", "overwhelming", "disturbed", "jolt", "pathetic",
+                     "shocking", "horrifying", "chilly", "malformed", "desperate", "hateful", "evil"), 0.0),
     # Themes and plot, not verdicts.
     **dict.fromkeys(("shock", "shocks", "racism", "racist", "deception", "rage", "turmoil", "sacrifice",
                      "sacrifices", "sacrificed", "heartless", "cutthroat", "destruction", "destructive",
@@ -449,6 +500,14 @@ _PHRASES: tuple[tuple[re.Pattern[str], float], ...] = tuple(
         (r"pulls? (?:it|this) off|pulled (?:it|this) off|makes? sense|pays? off|paid off|ties? up", 1.6),
         (r"a (?:great|good) (?:deal|many|number)|great many|good many|for good|good guys?|as good as dead", 0.0),
         (r"(?:skip (?:it|this))", -2.2),
+        # The film's effect on its viewer, said as praise ("this movie scared me", "it wrecked me").
+        (r"(?:scared|terrified|shook|wrecked|gutted|floored|destroyed|unsettled|haunted|moved|creeped) me\b", 1.8),
+        (r"(?:my|the|one|biggest|main|only|real) (?:issue|problem|gripe|complaint|quibble|flaw)s?\b", -1.8),
+        (r"not for everyone|isn'?t for everyone|not everyone'?s cup of tea|an acquired taste", -0.8),
+        (r"(?:a|such a|total|complete|real) (?:slog|chore|mess|letdown|misfire)", -2.4),
+        (r"(?:earns?|earned) (?:its|every|the) (?:runtime|length|minute|ending|place)", 2.0),
+        (r"(?:settles?|settled|settling) for\b", -1.6),
+        (r"plays? (?:it )?(?:too )?safe|played (?:it )?safe", -1.6), (r"(?:was|is|were|are) a joke\b", -2.0),
         (r"(?:bored|boring) (?:me|to tears)|put me to sleep|fell asleep", -2.4),
     )
 )
@@ -456,6 +515,15 @@ _PHRASES: tuple[tuple[re.Pattern[str], float], ...] = tuple(
 _ALL_PHRASES = re.compile("|".join(f"({pattern.pattern})" for pattern, _ in _PHRASES), re.IGNORECASE)
 _NEGATE = frozenset(vader.NEGATE) | {"no", "hardly", "barely", "neither", "lacks", "lacking", "instead"}
 _BOOSTERS: Mapping[str, float] = vader.BOOSTER_DICT
+_UNMET = re.compile(
+    r"\b(?:i (?:\w+ )?wish(?:ed)?|if only|(?:would|should|could|might|must) have (?:been|liked|loved|made|had|"
+    r"preferred|used|done|ended|cut)|(?:would'?ve|should'?ve|could'?ve|might'?ve) (?:been|liked|loved|had))\b"
+)
+_DENIED = re.compile(
+    r"^\W*(?:none|nothing|nobody|no one|neither|not one)\b|"  # "None of the characters are good."
+    r"\b(?:don'?t|didn'?t|do not|did not|wouldn'?t|would not|can'?t|cannot|couldn'?t|never|not)(?: (?:really|quite|"
+    r"actually|exactly|necessarily|even|particularly))? (?:think|find|found|say|believe|feel|felt|see|get|consider)\b"
+)
 _N_SCALAR = vader.N_SCALAR
 _WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*|[★☆]")
 # A clause boundary: contrast words and punctuation that separate opinions.
@@ -465,8 +533,12 @@ _CLAUSE = re.compile(
     r"their|this|that|a|an)\b)|\.\s|\(|\))\s*",
     re.IGNORECASE,
 )
+_FAR_NEGATORS = frozenset({"never", "not", "isn't", "wasn't", "won't", "doesn't", "isnt", "wasnt", "aren't"})
+_COPULAS = frozenset({"be", "is", "was", "are", "were", "been", "one", "the", "a", "an", "most"})
+_CONCEDE_ALONE = re.compile(r"\W*(?:granted|sure|yes|true|admittedly|of course|okay|ok)\W*", re.IGNORECASE)
 _CONTRAST = re.compile(r"^(?:but|yet|however|though|although|still|nevertheless|nonetheless)\b", re.IGNORECASE)
-_CONCESSIVE = re.compile(r"^(?:while|although|though|even if|even though|despite|apart from|aside from|except)\b",
+_CONCESSIVE = re.compile(r"^(?:while|although|though|even if|even though|despite|apart from|aside from|except|"
+                         r"granted|admittedly|sure|yes|true)\b",
                          re.IGNORECASE)
 # Sarcasm we can see: "oh great", "yeah right", "what a treat", scare quotes around praise.
 _SARCASM = re.compile(
@@ -558,6 +630,12 @@ def _valence(clause: str) -> tuple[float, int]:
             best, best_at = v, m.start()
         masked = masked[: m.start()] + " " * (m.end() - m.start()) + masked[m.end() :]
     words = [(m.group(0).strip("'-"), m.start()) for m in _WORD.finditer(masked)]
+    # "I don't think the camera work was very clever": a negated verb of opinion reaches to the end
+    # of the clause, past VADER's three-word window.
+    denied = _DENIED.search(masked)
+    # "I wish it had been funnier", "it might have been interesting ten years ago": praise that did not happen.
+    unmet = _UNMET.search(masked) is not None
+    denied_from = denied.end() if denied else len(masked) + 1
     for i, (word, at) in enumerate(words):
         value = lexicon.get(word, 0.0)
         if not value:
@@ -566,8 +644,18 @@ def _valence(clause: str) -> tuple[float, int]:
         if before and before[-1] in _BOOSTERS:
             boost = _BOOSTERS[before[-1]]
             value += boost if value > 0 else -boost
-        if any(w in _NEGATE or w.endswith("n't") for w in before) or (before and before[-1] == "least"):
+        # VADER's window is three words; "never" and "not" before a copula reach a little further
+        # ("it will never be one of my favourites", "is not the most original").
+        wider = [w for w, _ in words[max(0, i - 5) : max(0, i - 3)]]
+        negated = (
+            any(w in _NEGATE or w.endswith("n't") for w in before)
+            or bool(before and before[-1] == "least")
+            or (any(w in _FAR_NEGATORS for w in wider) and any(w in _COPULAS for w in before + wider))
+        )
+        if negated or at >= denied_from:  # once, whether the negator is near or denies the whole clause
             value *= _N_SCALAR
+        if unmet and value > 0:
+            value *= -0.5
         total += value
         if abs(value) > abs(best):
             best, best_at = value, at
@@ -585,7 +673,8 @@ def _aspect_in(text: str) -> tuple[str | None, float, int]:
     for n, (start, end, aspect, weight) in enumerate(_cue_matches(text)):
         if _NAME_AFTER.match(text, end) and text[start].isupper():
             continue  # a capitalised cue word before another capitalised word is a name ("Song Kang-ho")
-        weight += 0.5 if n == 0 and weight >= 1 else 0.0  # the first cue is usually the clause's subject
+        if n == 0 and weight >= 1 and (aspect != "verdict" or weight >= 2):
+            weight += 0.5  # the first cue is usually the clause's subject (a weak verdict cue is not)
         if weight > weights.get(aspect, 0.0):
             where[aspect] = start
         weights[aspect] = max(weights.get(aspect, 0.0), weight) + 0.1 * (aspect in weights)
@@ -602,11 +691,15 @@ def opinions_in(sentence: str) -> tuple[Opinion, ...]:
     clauses = _clauses(sentence)
     sarcastic = bool(_SARCASM.search(sentence))
     found: list[Opinion] = []
+    conceding = False
     for start, end in clauses:
         text = sentence[start:end]
         total, at = _valence(text)
-        if _CONCESSIVE.match(text):
+        if _CONCEDE_ALONE.fullmatch(text):
+            total, conceding = 0.0, True  # "Granted, …", "Sure, …": what follows is conceded
+        elif conceding or _CONCESSIVE.match(text):
             total *= 0.5  # "while the acting is fine, …": the other clause carries the point
+            conceding = False
         elif _CONTRAST.match(text):
             total *= 1.5  # VADER's "but" rule: what follows weighs more
         if sarcastic and total > 0:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TypeVar
 
-from storage.errors import InvalidInput
 from storage.ports import CatalogueLoader, ImportUnit
 from storage.postgres.db import Conn, PostgresDatabase, redacted
 from storage.postgres.digest_queue import PgDigestQueueRepository
+from storage.postgres.imdb import PgImdbLoader
 from storage.postgres.limits import PgLimitsRepository
 from storage.postgres.repos import (
     PgConversationRepository,
@@ -57,11 +58,17 @@ class PostgresStore:
             yield _PgImportUnit(conn)
 
     async def load_catalogue(self, load: Callable[[CatalogueLoader], T]) -> T:
-        raise InvalidInput(
-            "Importing the IMDb datasets straight into PostgreSQL is not supported yet: import them into a "
-            "SQLite file (`reviewbot --db catalogue.db import …`), then copy it over with "
-            "`reviewbot db copy catalogue.db postgresql://…`."
-        )
+        """`load(loader)` in a worker thread, staging with COPY on one connection, all in one
+        transaction (storage/postgres/imdb.py); then ANALYZE, so look-ups plan for the new size."""
+        loop = asyncio.get_running_loop()
+        async with self.db.transaction() as conn:
+            loader = PgImdbLoader(conn, loop)
+            await loader.create_staging()
+            result = await asyncio.to_thread(load, loader)
+        await self.db.execute("ANALYZE films")
+        await self.db.execute("ANALYZE film_titles")
+        await self.db.execute("ANALYZE film_title_words")
+        return result
 
     async def close(self) -> None:
         await self.db.close()

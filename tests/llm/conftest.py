@@ -21,6 +21,8 @@ LLM_DEFAULTS: dict[str, Any] = {
     "llm_daily_tokens_per_user": 10**9,  # budgets out of the way unless a test sets one
     "llm_daily_tokens_per_guild": 10**9,
     "llm_background_digests": False,  # tests drain the queue themselves (`digest_worker(services).drain()`)
+    # The model's second spoiler check (on by default) is one more call: tests of it turn it on.
+    "llm_spoiler_check": False,
 }
 
 OpenLLM = Callable[..., AbstractAsyncContextManager[Services]]

@@ -66,6 +66,16 @@ def shown_text(request: ChatRequest) -> dict[int, str]:
     return found
 
 
+def shown_said(request: ChatRequest) -> dict[int, str]:
+    """Review id -> what the request showed of it as safe to say (`said:` lines only)."""
+    found: dict[int, str] = {}
+    for rid, body in _BLOCK.findall(data_message(request)):
+        said = [line.split(": ", 1)[1] for line in body.splitlines() if line.startswith("said: ")]
+        if said:
+            found[int(rid)] = " ".join(said).replace("^", " ")
+    return found
+
+
 def shown_spoiler(request: ChatRequest) -> str:
     """The first sentence of the first `spoilers:` line the request showed ('' when none)."""
     for line in data_message(request).splitlines():

@@ -215,3 +215,34 @@ async def test_sentences_of_our_own_prompts_are_dropped_in_every_mode(services: 
     assert echoed
     for sentence in echoed:
         assert guard.unusable(sentence) is not None, sentence
+
+
+@pytest.mark.parametrize(
+    "narration",
+    [
+        "The woman he saw fall from the tower was not the woman he had been following.",
+        "In the last reel the two friends part on the station platform and never meet again.",
+    ],
+)
+async def test_spoilers_mode_hides_narration_without_cue_words(services: Services, narration: str) -> None:
+    """Spoilers mode: what only tells what happens is wrapped, not shown bare (it has no opinion anchor)."""
+    guard = await guard_for(services, "Se7en")
+    report = GuardReport()
+    hidden = guard.check(Point(narration, (1,), False), "spoilers", report)
+    assert hidden is not None and hidden.text == f"||{narration}||" and hidden.hidden == 1
+    assert guard.check(Point(narration, (1,), False), "spoiler_free") is None
+    opinion = "Reviewers praise the grimy, rain-soaked look and the score."
+    shown = guard.check(Point(opinion, (1,), False), "spoilers")
+    assert shown is not None and shown.text == opinion
+
+
+@pytest.mark.parametrize("markup", ["```\n# ", "> ", "- ", "## ", "1. "])
+async def test_markdown_before_a_sentence_does_not_make_its_first_word_a_name(
+    services: Services, markup: str
+) -> None:
+    guard = await guard_for(services, "Se7en")
+    opinion = "Reviewers praise the grimy, rain-soaked look and the score."
+    kept = guard.check(Point(markup + opinion, (1,), False), "spoiler_free")
+    assert kept is not None and kept.hidden == 0
+    leak = "John Doe turns himself in and Mills kills him."
+    assert guard.check(Point(markup + leak, (1,), False), "spoiler_free") is None

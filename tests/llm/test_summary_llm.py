@@ -8,10 +8,12 @@ import pytest
 
 from bot.app import Services
 from bot.errors import BudgetExceeded
+from bot.llm.keep import FILLED_NOTE
 from bot.llm.spotlight import datamark
 from bot.llm.summary_engine import NOTHING_SAFE
 from bot.services.summaries import Requester
 from bot.spoilers.allowlist import AllowList
+from bot.summarize.offline import summarize_offline
 from storage.films import FilmRepository
 from storage.records import FilmInput
 from tests.fakes.fake_openai import (
@@ -178,7 +180,13 @@ async def test_the_guard_removes_leaks_and_smuggled_text_from_the_llm(
     assert len(shown) >= 3 and shown[-1] == result.text, "the stream showed guarded points as they came"
 
 
-async def test_an_answer_that_is_mostly_spoilers_falls_back_offline(
+async def summarize_offline_text(services: Services, title: str) -> str:
+    film = await services.films.resolve(title)
+    reviews = await services.reviews.for_film(film)
+    return summarize_offline(film, reviews, spoilers=False, threshold=services.settings.spoiler_threshold).text
+
+
+async def test_an_answer_that_is_mostly_spoilers_keeps_its_good_point_asks_again_then_fills_offline(
     llm: Services, fake: FakeOpenAI, model: PromptModel
 ) -> None:
     model.overrides["summary"] = lambda r: points(
@@ -187,8 +195,27 @@ async def test_an_answer_that_is_mostly_spoilers_falls_back_offline(
         ("The housekeeper's husband lives in the bunker.", review_ids(r)[:1], True),
     )
     result = await llm.summaries.summarize("Parasite")
-    assert result.engine == "offline" and "gave away too much of the plot" in result.notes[0]
-    assert "stabs" not in result.text and not result.cached
+    first, retry = calls(fake, "summary")
+    assert "Only 1 of your points could be used" in retry.messages[-1]["content"], "one stricter retry"
+    good = grounded(first, "Reviewers praise the {0}.", review_ids(first)[0])
+    assert result.engine == "openai:gpt-4o-mini" and good in result.text, result.text
+    assert "stabs" not in result.text and "bunker" not in result.text
+    assert FILLED_NOTE in result.notes and len(result.text.splitlines()) > 2, "the other aspects from offline"
+    offline = await summarize_offline_text(llm, "Parasite")
+    added = [line.removeprefix("• ") for line in result.text.splitlines()[2:]]
+    assert added and all(line in offline for line in added), "filled with the offline summary's lines"
+
+
+async def test_an_answer_with_nothing_usable_twice_is_answered_offline(
+    llm: Services, fake: FakeOpenAI, model: PromptModel
+) -> None:
+    model.overrides["summary"] = lambda r: points(
+        ("Mr. Kim stabs Mr. Park at the birthday party.", review_ids(r)[:1], False),
+        ("The housekeeper's husband lives in the bunker.", review_ids(r)[:1], True),
+    )
+    result = await llm.summaries.summarize("Parasite")
+    assert result.engine == "offline" and len(calls(fake, "summary")) == 2
+    assert "stabs" not in result.text and "bunker" not in result.text and not result.cached
 
 
 async def test_spoilers_mode_hides_each_reveal_behind_bars(llm: Services, fake: FakeOpenAI, model: PromptModel) -> None:

@@ -86,6 +86,39 @@ async def test_find_words_uses_the_word_index(films: FilmStore) -> None:
     assert await films.find_words(words("zzz"), limit=5) == []
 
 
+async def test_find_words_groups_prefixes_order_and_limit_agree_on_both_backends(films: FilmStore) -> None:
+    """The word stage of a look-up: a name needs a term of every group (or of any, with
+    any_group), a prefix term is a range, hits come in the names' insertion order up to the limit,
+    and a word repeated in a name or a term repeated in a group counts once."""
+    dune = await films.add(FilmInput(title="Dune", year=2021))
+    dune_dune = await films.add(FilmInput(title="Dune Dune Dunes", year=1999))
+    messiah = await films.add(FilmInput(title="Dune Messiah", year=2030))
+    dunkirk = await films.add(FilmInput(title="Dunkirk", year=2017))
+    both = WordQuery(((Term("dune"), Term("dune")), (Term("messiah"), Term("mess", prefix=True))))
+    assert [h.film_id for h in await films.find_words(both, limit=10)] == [messiah.id]
+    assert [h.film_id for h in await films.find_words(both.any_group(), limit=10)] == [
+        dune.id, dune_dune.id, messiah.id
+    ]
+    assert [h.film_id for h in await films.find_words(both.any_group(), limit=2)] == [dune.id, dune_dune.id]
+    prefix = WordQuery(((Term("dun", prefix=True),),))
+    assert [h.film_id for h in await films.find_words(prefix, limit=10)] == [
+        dune.id, dune_dune.id, messiah.id, dunkirk.id
+    ]
+    # A whole-word term is not a prefix: "dune" does not find "Dunes" alone, nor "dun" anything.
+    assert await films.find_words(WordQuery(((Term("dun"),),)), limit=10) == []
+    assert [h.film_id for h in await films.find_words(words("dunes"), limit=10)] == [dune_dune.id]
+    assert await films.find_words(WordQuery(()), limit=10) == []
+
+
+async def test_word_index_follows_a_stub_completed_in_place(films: FilmStore) -> None:
+    stub, created = await films.add_stub("Working Title", 2024)
+    assert created and [h.film_id for h in await films.find_words(words("working"), limit=5)] == [stub.id]
+    done = await films.add(FilmInput(title="Working Title", year=2024, original_title="Titre Final"))
+    assert done.id == stub.id
+    assert [h.film_id for h in await films.find_words(words("titre", "final"), limit=5)] == [stub.id]
+    assert "titre" in await films.vocabulary()
+
+
 async def test_popular_offers_the_most_reviewed_then_the_best_known(films: FilmStore, store: Store) -> None:
     quiet = await films.add(FilmInput(title="Quiet", year=2000))
     loud = await films.add(FilmInput(title="Loud", year=2001))

@@ -137,6 +137,61 @@ def test_stored_scores_markup_and_warnings_keep_sentences_out() -> None:
     allow = AllowList.for_film(FILM, [stored], threshold=0.5)
     reasons = [allow.classify(7, s).reasons for s in stored.sentences]
     assert reasons[0][0].startswith("detector") and reasons[1][0] == "author_markup"
-    assert "after_warning" in reasons[3], "after the author's warning: out, whatever it says"
-    assert allow.safe_sentences(stored) == []
-    assert [s.idx for s in allow.plot_sentences(stored)] == [0, 1, 2, 3]
+    assert reasons[3][-1] == "craft_only_after_warning", "a craft-only opinion survives the warning"
+    assert [s.idx for s in allow.safe_sentences(stored)] == [3]
+    assert [s.idx for s in allow.plot_sentences(stored)] == [0, 1, 2]
+
+
+WARNED_TEXT = "The score is lovely. Spoilers ahead. "
+
+
+@pytest.mark.parametrize(
+    ("sentence", "safe"),
+    [
+        ("I would give this movie a 4/5.", True),
+        ("The pacing is slow and the cinematography is gorgeous.", True),
+        ("This film is definitely recommended.", True),
+        ("The crowd goes silent during the final performance.", False),  # late words: out
+        ("The final performance is electric.", False),
+        ("The ending is superb.", False),
+        ("Its last twenty minutes are the best thing in the film.", False),
+        ("The drummer's breakdown is brilliantly acted.", False),  # a determined noun that is no craft
+        ("His father is wonderfully played.", False),
+        ("Oren finally finds the boat, and it is beautifully shot.", False),
+        ("It is gorgeous when the lighthouse burns.", False),
+        ("The bold script never lets the brother off the hook.", False),
+        ("What a great film, although the way the house burns down stays with me.", False),
+        ("She walks away and the score swells beautifully.", False),
+        ("Beautiful.", False),  # no aspect, no verdict: not plainly about the film as a made thing
+    ],
+)
+def test_after_a_warning_only_craft_only_opinions_pass(sentence: str, safe: bool) -> None:
+    text = WARNED_TEXT + sentence
+    stored = review(3, text, [("The score is lovely.", 0.1, False), ("Spoilers ahead.", 0.1, False),
+                              (sentence, 0.9, False)])
+    allow = AllowList.for_film(FILM, [stored], threshold=0.5)
+    verdict = allow.classify(3, stored.sentences[2])
+    assert verdict.safe is safe, verdict.reasons
+    if not safe:
+        assert "after_warning" in verdict.reasons
+
+
+def test_a_credit_cue_names_only_the_capitalised_run_after_it() -> None:
+    # The cue ignores case, the name run does not: "by Ferrante with Tomas" credits Ferrante only.
+    names = film_names(FILM, ["Directed by Ferrante with Tomas at the centre of it.", "Tomas is calm."])
+    assert "ferrante" in names.people
+    assert "tomas" in names.characters
+
+
+def test_credits_are_read_from_full_names_initials_companies_and_cited_works() -> None:
+    reviews = [
+        "The script came from screenwriter Herman J. Mankowitz, and Paulo Ferrante shot it.",
+        "Ferrante's camera is patient. Paulo Ferrante knows what he is doing.",
+        "It was made at Drinkbox Studios, which also did Harbour Lights (1998), and a Ferrante film never bores.",
+        "At dawn, Marguerite waits at the pier while Oren sleeps.",
+    ]
+    names = film_names(FILM, reviews)
+    assert {"herman", "mankowitz", "paulo", "ferrante", "drinkbox", "harbour", "lights"} <= names.people
+    assert {"marguerite", "oren"} <= names.characters
+    assert classify("Mankowitz's script is sharp and funny.", names).kind is Kind.SAFE
+    assert classify("Marguerite's script is sharp and funny.", names).kind is Kind.PLOT

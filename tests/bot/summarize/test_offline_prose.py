@@ -125,3 +125,50 @@ def test_cast_and_directors_named_in_the_facts_are_their_aspects() -> None:
     text = summarize_offline(film, reviews, spoilers=False, threshold=THRESHOLD).text
     assert "**Acting**: One of two reviewers praises it (“Quill is simply wonderful”)" in text
     assert "**Direction**" in text and "Brightwater" in text
+
+
+def test_an_opinion_with_no_aspect_counts_towards_the_verdict() -> None:
+    reviews = [
+        review(1, "We caught it late on a Friday. Simply superb from start to finish."),
+        review(2, "It has a depth that rewards patience, and I loved every minute."),
+    ]
+    text = summarize_offline(FILM, reviews, spoilers=False, threshold=THRESHOLD).text
+    verdict = next(line for line in text.splitlines() if line.startswith("**Verdict**"))
+    assert "Both reviewers are positive overall" in verdict
+    assert "Simply superb" in verdict
+    assert "Friday" not in text
+
+
+def test_a_craft_named_with_no_critical_word_is_quoted_as_praise_but_never_a_denial() -> None:
+    reviews = [
+        review(1, "The plot moves quickly. And the performances are all first-rate."),
+        review(2, "It moves along. The soundtrack plays in my car most mornings."),
+        review(3, "It moves along. The lead is not a real actor."),
+    ]
+    text = summarize_offline(FILM, reviews, spoilers=False, threshold=THRESHOLD).text
+    assert "“the performances are all first-rate”" in text
+    assert "soundtrack plays in my car" in text
+    assert "not a real actor" not in text or "criticises" in text
+
+
+def test_each_side_of_a_reviewer_of_two_minds_is_quoted() -> None:
+    reviews = [
+        review(1, "The screenplay is sharp and witty. The dialogue is clumsy and dull in places."),
+        review(2, "The screenplay is clever."),
+    ]
+    text = summarize_offline(FILM, reviews, spoilers=False, threshold=THRESHOLD).text
+    writing = next(line for line in text.splitlines() if line.startswith("**Writing**"))
+    assert "of two minds" in writing
+    assert "sharp and witty" in writing and "clumsy and dull" in writing
+
+
+def test_a_named_someone_in_a_time_clause_is_plot_even_inside_praise() -> None:
+    """The allow-list may take a character's name for a person of the craft (no facts were imported);
+    an event told about a name ("after Mara is crowned") still stays out of spoiler-free text."""
+    film = Film(id=1, title="The Lighthouse Keeper", year=2021, cast=("Mara Quill",))  # "Mara": a person of the craft
+    event = "The meadow scenes are gorgeous and unsettling after Mara is crowned queen of the valley."
+    reviews = [review(1, f"The cinematography is superb. {event}"), review(2, "The cinematography is lovely.")]
+    free = summarize_offline(film, reviews, spoilers=False, threshold=THRESHOLD).text
+    assert "crowned" not in free and "Mara" not in free
+    full = summarize_offline(film, reviews, spoilers=True, threshold=THRESHOLD).text
+    assert "crowned" not in _HIDDEN.sub("", full)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.text import topics
 from bot.text.topics import opinion_of, opinions_in, rating_in
 
 
@@ -78,3 +79,85 @@ def test_nothing_to_say_is_none() -> None:
 )
 def test_rating_in(text: str, rating: float | None) -> None:
     assert rating_in(text) == rating
+
+
+@pytest.mark.parametrize(
+    ("sentence", "aspect"),
+    [
+        # Craft named without the aspect's own noun.
+        ("Everyone in it is well acted, even the smallest parts.", "acting"),
+        ("Her accent wanders from scene to scene.", "acting"),
+        ("The set pieces are staged with real wit.", "direction"),
+        ("Every frame could hang on a gallery wall.", "look"),
+        ("Filmed in IMAX, the desert swallows the screen.", "look"),
+        ("This is one gorgeous movie.", "look"),
+        ("The animation is crisp and full of little details.", "look"),
+        # "feel" describes the story as often as a mood: no mood cue by itself.
+        ("The romance feels rushed and unearned in the script.", "writing"),
+        # The film or the viewer as subject, with no craft named: a verdict.
+        ("The movie is simply superb.", "verdict"),
+        ("I enjoyed it far more than I expected to.", "verdict"),
+        # A weak verdict cue loses to a real aspect in the same sentence.
+        ("The movie is carried by its screenplay, which is sharp.", "writing"),
+    ],
+)
+def test_aspect_without_the_aspects_own_word(sentence: str, aspect: str) -> None:
+    assert opinion_of(sentence)[0] == aspect
+
+
+@pytest.mark.parametrize(
+    ("sentence", "polarity"),
+    [
+        # Words VADER's lexicon lacks.
+        ("The lead is incredible.", "pos"),
+        ("An exceptional, stellar debut.", "pos"),
+        ("The second half is uninteresting.", "neg"),
+        # A negated verb of opinion reaches past VADER's three-word window.
+        ("I did not think the camera work was particularly clever.", "neg"),
+        ("I did not think it was good.", "neg"),
+        ("None of the characters are good.", "neg"),
+        ("It will never be one of my favourite films.", "neg"),
+        ("The performances are all first-rate.", "pos"),
+        ("Granted, the effects are clever, but it is still a letdown.", "neg"),
+        # Fear and shock describe a horror film's effect, not a flaw.
+        ("I was shocked and terrified from the first scene.", "pos"),
+        ("This movie scared me more than any in years.", "pos"),
+        # Complaints said as nouns, and unmet wishes.
+        ("My biggest problem is the dialogue.", "neg"),
+        ("I wish the ending had been braver and more interesting.", "neg"),
+        ("The film plays it safe.", "neg"),
+        ("It is a slog.", "neg"),
+    ],
+)
+def test_polarity_of_review_language(sentence: str, polarity: str) -> None:
+    assert opinion_of(sentence)[1] == polarity
+
+
+def _cues_scanned_naively(text: str) -> list[tuple[int, int, str, float]]:
+    """Every cue tried at every word start, in _CUES order (what the first-letters index must equal)."""
+    found: list[tuple[int, int, str, float]] = []
+    end = 0
+    for m in topics._WORD_START.finditer(text.lower()):
+        if m.start() < end:
+            continue
+        for compiled, aspect, weight in topics._CUE_LIST:
+            hit = compiled.match(text, m.start())
+            if hit and hit.end() > m.start():
+                found.append((m.start(), hit.end(), aspect, weight))
+                end = hit.end()
+                break
+    return found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The effects are clever and the execution is superb.",  # cues behind an optional group
+        "Well-acted, beautifully shot, and the special effects hold up.",
+        "Its original score by a jazz drummer drives every scene; the editing is brisk.",
+        "I enjoyed the movie, though the screenplay is thin and the third act drags.",
+        "★★★½ — a gorgeous movie with a miscast lead and a 7/10 script.",
+    ],
+)
+def test_cue_index_finds_what_a_full_scan_finds(text: str) -> None:
+    assert topics._cue_matches(text) == _cues_scanned_naively(text)
