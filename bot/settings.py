@@ -5,12 +5,35 @@ Every field here is listed and explained in `.env.example`; keep the two in step
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from platformdirs import user_data_path
-from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+# Settings come from, strongest first: arguments given in code, environment variables, the `.env`
+# file in the working directory, then the defaults below. A name matches its field whatever its
+# case (REVIEWBOT_DB, reviewbot_db), and a blank value (`NAME=`, as in a copied .env.example) means
+# "not set, use the default" for every setting, never an empty path, number or URL. Names that are
+# not settings are ignored. This is what pydantic-settings does for flat settings like these; it is
+# done here because importing pydantic-settings took a third of every one-shot command's start-up.
+DEFAULT_ENV_FILE = ".env"
+
+
+def _from_environment(fields: Any, env_file: str | os.PathLike[str] | None) -> dict[str, str]:
+    """The settings' values given in `env_file` (dotenv syntax) and the environment, as text."""
+    found: dict[str, str] = {}
+    if env_file is not None and os.path.isfile(env_file):
+        from dotenv import dotenv_values  # only when there is a file to read
+
+        for key, value in dotenv_values(env_file, encoding="utf-8").items():
+            if key.lower() in fields and value:
+                found[key.lower()] = value
+    for key, value in os.environ.items():
+        if key.lower() in fields and value:
+            found[key.lower()] = value
+    return found
 
 
 def parse_shard_ids(text: str) -> list[int]:
@@ -32,12 +55,14 @@ def default_db_path() -> Path:
     return user_data_path("reviewbot", appauthor=False) / "reviewbot.db"
 
 
-class Settings(BaseSettings):
-    # env_ignore_empty: `NAME=` (as in a copied .env.example) means "not set, use the default" for
-    # every setting, not an empty path, number or URL.
-    model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
-    )
+class Settings(BaseModel):
+    """`Settings()` reads the environment and `.env`; `Settings(_env_file=None)` the environment only
+    (or another file: `_env_file=path`); keyword arguments override both."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    def __init__(self, _env_file: str | os.PathLike[str] | None = DEFAULT_ENV_FILE, **values: Any) -> None:
+        super().__init__(**{**_from_environment(type(self).model_fields, _env_file), **values})
 
     # --- storage -------------------------------------------------------------------------------
     # A file path (SQLite, the default) or a postgresql://user@host/dbname URL (a shared database for

@@ -10,15 +10,15 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-
 from bot.errors import InvalidInput
-from bot.terminal import render
 from bot.terminal.progress import ProgressPrinter
 
 # Each command imports the services it calls when it runs (bot/app.py builds them on first use):
-# `reviewbot film` never loads the spoiler detector, the summarizer or the importer.
+# `reviewbot film` never loads the spoiler detector, the summarizer or the importer, and --json
+# output never loads rich (bot.terminal.render).
 if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+
     from bot.app import Services
     from bot.services.importer import ImportReport
 
@@ -29,7 +29,13 @@ def _read_text(path: str) -> str:
 
 
 def _console() -> Console:
+    from rich.console import Console
+
     return Console(highlight=False)
+
+
+def _show(renderable: RenderableType) -> None:
+    _console().print(renderable)
 
 
 def _print_json(data: Any) -> None:
@@ -49,7 +55,9 @@ async def summary(services: Services, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result.as_json())
     else:
-        _console().print(render.summary(result))
+        from bot.terminal import render  # rich: text output only
+
+        _show(render.summary(result))
     return 0
 
 
@@ -65,7 +73,9 @@ async def film(services: Services, args: argparse.Namespace) -> int:
             "imdb_id": f.imdb_id, "review_count": facts.review_count, "average_rating": facts.average_rating,
         })
     else:
-        _console().print(render.film(facts))
+        from bot.terminal import render  # rich: text output only
+
+        _show(render.film(facts))
     return 0
 
 
@@ -84,6 +94,8 @@ async def reviews(services: Services, args: argparse.Namespace) -> int:
             _print_json({"review_id": added.review_id, "created": added.created, "film": found.label,
                          "sentences": added.sentences, "spoiler_sentences": added.spoiler_sentences})
         else:
+            from bot.terminal import render  # rich: text output only
+
             state = "Saved" if added.created else "Already stored"
             print(render.safe(f"{state}: review #{added.review_id} of {found.label} "
                               f"({added.spoiler_sentences} of {added.sentences} sentences look like spoilers)."))
@@ -100,6 +112,8 @@ async def reviews(services: Services, args: argparse.Namespace) -> int:
             {"id": r.id, "author": r.author, "rating": r.rating, "contains_spoilers": r.author_flagged_spoilers,
              "text": masked_text(r, threshold, reveal=args.spoilers)} for r in stored]})
         return 0
+    from bot.terminal import render  # rich: text output only
+
     console = _console()
     for review in stored:
         stars = f" · {review.rating:g}/5" if review.rating is not None else ""
@@ -117,7 +131,9 @@ async def watchlist(services: Services, args: argparse.Namespace) -> int:
             _print_json([{"film": e.label, "film_id": e.film_id, "added_at": e.added_at, "watched_at": e.watched_at,
                           "rating": e.rating, "note": e.note} for e in entries])
         else:
-            _console().print(render.watchlist(entries))
+            from bot.terminal import render  # rich: text output only
+
+            _show(render.watchlist(entries))
         return 0
     if args.watch_command == "add":
         change = await wl.add(args.user, args.film)
@@ -129,7 +145,9 @@ async def watchlist(services: Services, args: argparse.Namespace) -> int:
         _print_json({"status": change.status, "film": change.film.label, "created_film": change.created_film,
                      "message": change.message})
     else:
-        _console().print(render.change(change))
+        from bot.terminal import render  # rich: text output only
+
+        _show(render.change(change))
     return 0
 
 
@@ -143,7 +161,9 @@ async def ask(services: Services, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(answer.as_json())
     else:
-        _console().print(render.answer(answer))
+        from bot.terminal import render  # rich: text output only
+
+        _show(render.answer(answer))
     return 0
 
 
@@ -178,6 +198,8 @@ async def import_file(services: Services, args: argparse.Namespace) -> int:
             _print_json({"source": "imdb", "titles": imdb.titles, "added": imdb.added, "updated": imdb.updated,
                          "skipped_rows": imdb.skipped_rows, "seconds": round(imdb.seconds, 2)})
         else:
+            from bot.terminal import render  # rich: text output only
+
             print(render.safe(imdb.describe()))
         return 0
     if args.file == "sample":
@@ -192,7 +214,9 @@ async def import_file(services: Services, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(report.as_json())
     else:
-        _console().print(render.import_report(report))
+        from bot.terminal import render  # rich: text output only
+
+        _show(render.import_report(report))
     return 0
 
 

@@ -31,6 +31,26 @@ def test_bad_values_are_rejected_with_the_setting_named(monkeypatch: pytest.Monk
         Settings(_env_file=None)  # type: ignore[call-arg]
 
 
+def test_code_beats_the_environment_which_beats_the_env_file_which_beats_the_default(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        "# a comment\nexport MAX_NOTE_CHARS=111\nmax_title_chars='222'\nSPOILER_THRESHOLD=0.5\nNOT_A_SETTING=x\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("Spoiler_Threshold", "0.6")  # any case, as pydantic-settings matched names
+    monkeypatch.setenv("UNRELATED_VARIABLE", "x")
+    settings = Settings(_env_file=env_file, max_title_chars=333)  # type: ignore[call-arg]
+    assert (settings.max_note_chars, settings.max_title_chars, settings.spoiler_threshold) == (111, 333, 0.6)
+    assert settings.max_review_chars == 6000, "a setting given nowhere keeps its default"
+    assert Settings(_env_file=env_file).max_title_chars == 222  # type: ignore[call-arg]
+    assert Settings(_env_file=None).max_note_chars == 500, "no file: the environment only"  # type: ignore[call-arg]
+    assert Settings(_env_file=tmp_path / "missing.env").max_note_chars == 500  # type: ignore[call-arg]
+    monkeypatch.chdir(tmp_path)
+    assert Settings().max_note_chars == 111, "by default, .env in the working directory"
+
+
 def test_secrets_do_not_show_in_reprs(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DISCORD_TOKEN", "very-secret-token")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-secret")

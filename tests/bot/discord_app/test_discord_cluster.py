@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,16 @@ def _env(fake: FakeDiscord, openai: FakeOpenAI, db_url: str, **extra: str) -> di
     return env
 
 
+READY_LINE = "Connected as"  # ReviewBot.on_ready's log line (INFO, on by default for the bot)
+
+
+async def _until(predicate: Callable[[], bool], within: float) -> None:
+    """Wait until `predicate()` holds, looking every 50 ms (for what the fake servers don't see)."""
+    async with asyncio.timeout(within):
+        while not predicate():  # noqa: ASYNC110 (another process writes the log: no event to wait on)
+            await asyncio.sleep(0.05)
+
+
 async def _reviewbot(env: dict[str, str], log: Path, *args: str) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", *args, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=log.open("wb"),
@@ -88,15 +98,25 @@ async def cluster(pg: PgCluster, pg_sample_template: str, tmp_path_factory: Any)
                 await fake.wait_for(lambda: fake.connected_shards() == [0, 1], START_WITHIN)
             except TimeoutError:
                 pytest.fail(f"the two processes did not both connect:\n{cluster.stderr()}")
-            await asyncio.sleep(2.5)  # on_ready: guild_ready_timeout after the last GUILD_CREATE
+            # on_ready comes guild_ready_timeout (2 s) after the last GUILD_CREATE; each process logs it.
+            try:
+                await _until(lambda: all(READY_LINE in log.read_text() for log in logs), START_WITHIN)
+            except TimeoutError:
+                pytest.fail(f"the two processes did not both get ready:\n{cluster.stderr()}")
             yield cluster
     finally:
         for process in processes:
             if process.returncode is None:
                 process.terminate()
-        for process in processes:
-            await asyncio.wait_for(process.wait(), 30)
-        pg.drop(db_url)
+        try:
+            for process in processes:
+                await asyncio.wait_for(process.wait(), 30)
+        finally:
+            for process in processes:  # one that did not stop in time must not outlive the test run
+                if process.returncode is None:
+                    process.kill()
+                    await process.wait()
+            pg.drop(db_url)
 
 
 async def test_each_process_runs_its_own_shard_and_answers_its_servers(cluster: Cluster) -> None:
