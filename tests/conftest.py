@@ -25,6 +25,14 @@ from tests.pg_support import PgCluster, run_isolated
 _ENV_PREFIXES = ("OPENAI_", "LLM_", "DISCORD_", "REVIEWBOT_", "SPOILER_", "MAX_", "WATCHLIST_", "CONVERSATION_")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Modules holding a test marked `slow` run first (otherwise in their usual order): on two
+    workers (pytest-xdist, --dist loadscope) they then overlap the rest of the suite instead of
+    running alone at its end."""
+    slow = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in slow)  # sort is stable
+
+
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """Tests never see the developer's settings, .env file or a real API key."""

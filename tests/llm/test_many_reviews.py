@@ -7,6 +7,8 @@ import random
 import re
 from collections import Counter
 
+import pytest
+
 from bot.app import Services
 from bot.llm.selection import Candidate, select_representative, stratum
 from bot.services.reviews import ReviewService
@@ -72,6 +74,7 @@ def review_ids_of(request_user: str) -> set[int]:
     return set(blocks_in(request_user))
 
 
+@pytest.mark.slow  # about 20 s of CPU: started first (tests/conftest.py), beside the rest of the suite
 async def test_300_reviews_are_digested_in_the_background_and_a_summary_is_one_call(
     open_llm: OpenLLM, fake: FakeOpenAI
 ) -> None:

@@ -23,7 +23,7 @@ from tests.fakes.fake_openai import FakeOpenAI
 from tests.llm.model import PromptModel, kind_of
 from tests.pg_support import PgCluster
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.slow]  # three interpreters start
 START_WITHIN = 60.0  # two interpreters starting on a busy 2-core machine
 
 
