@@ -7,6 +7,7 @@ import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 import pytest_asyncio
 
 from bot.discord_app.markup import WRITING
+from bot.llm import schema
 from bot.text.chunking import spoiler_markers
 from tests.bot.discord_app.harness import Harness, start_bot
 from tests.fakes.fake_discord import EPHEMERAL, FakeInteraction
@@ -59,6 +61,17 @@ class Model:
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def llm(tmp_path_factory: Any) -> AsyncIterator[tuple[Harness, FakeOpenAI, Model]]:
     model = Model()
+    # These tests are about Discord (streamed edits, long answers cut into messages), so the fake model
+    # writes many points from a template; the LLM path would drop all but a few as near-repeats (that
+    # filter is tested in tests/llm/test_small_model_output.py). Only exact repeats are dropped here.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(schema, "NEAR_REPEAT", 1.01)
+        async with _bot(tmp_path_factory, model) as running:
+            yield running
+
+
+@asynccontextmanager
+async def _bot(tmp_path_factory: Any, model: Model) -> AsyncIterator[tuple[Harness, FakeOpenAI, Model]]:
     async with FakeOpenAI(responder=model) as openai, start_bot(
         tmp_path_factory.mktemp("discord-llm"),
         openai_base_url=openai.base_url,
