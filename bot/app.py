@@ -190,8 +190,8 @@ async def open_services(
 
     `warm`: load the title vocabulary and the allow-list's word list now, and rescore reviews
     scored by an older spoiler detector in the background: what a long-running front door (the
-    Discord bot, the chat) wants. A one-shot command passes False: it exits long before a rescore
-    gets far, and a warm-up costs more than the one look-up it makes.
+    Discord bot, the chat) wants. A one-shot command passes False: a warm-up costs more than the one
+    look-up it makes, and outdated scores (rare: after an upgrade) are redone before it answers.
     """
     async with AsyncExitStack() as stack:
         store = await open_store(settings.reviewbot_db)
@@ -222,4 +222,8 @@ async def open_services(
             )
             rescoring.add_done_callback(_report_rescoring)
             stack.push_async_callback(_stop, rescoring)
+        else:
+            # A one-shot command may be the first run after an upgrade: it must not answer from scores an
+            # older detector stored (fail closed), so it rescores first. Up to date, this is one meta read.
+            await services.reviews.rescore_outdated(store.meta)
         yield services

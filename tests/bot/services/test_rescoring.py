@@ -8,6 +8,7 @@ from collections.abc import Callable
 from bot.app import Services, open_services
 from bot.services.reviews import DETECTOR_VERSION_KEY, RESCORE_CURSOR_KEY
 from bot.settings import Settings
+from bot.spoilers.detector import DETECTOR_VERSION
 
 
 async def test_a_database_scored_by_version_1_is_rescored_by_version_2(services: Services) -> None:
@@ -44,3 +45,21 @@ async def test_a_new_database_records_todays_version_and_rescores_nothing(
         meta = services.store.meta
         assert await services.reviews.rescore_outdated(meta, version=3) == 0
         assert await meta.get(DETECTOR_VERSION_KEY) == "3"
+
+
+async def test_a_one_shot_command_after_an_upgrade_answers_from_todays_scores(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """A one-shot command skips the warm-up, but never the rescore an upgrade needs (fail closed)."""
+    settings = make_settings()
+    async with open_services(settings, warm=False) as services:
+        film = await services.films.resolve("The Sixth Sense")
+        (first, *_) = await services.reviews.for_film(film)
+        stale = [dataclasses.replace(s, spoiler_score=0.0) for s in first.sentences]
+        await services.reviews._reviews.replace_sentences(first.id, stale)
+        await services.store.meta.set(DETECTOR_VERSION_KEY, "0")  # scored by a detector older than today's
+    async with open_services(settings, warm=False) as services:
+        fresh = await services.reviews.get(first.id)
+        assert fresh is not None
+        assert max(s.spoiler_score for s in fresh.sentences) >= services.settings.spoiler_threshold
+        assert await services.store.meta.get(DETECTOR_VERSION_KEY) == str(DETECTOR_VERSION)
