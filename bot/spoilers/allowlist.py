@@ -645,6 +645,11 @@ def _safe_clauses(text: str, names: FilmNames, marked: bool, warned: bool, detec
         return ()
     if lexicon.LATE_PLOT.search(text) or _LATE.search(text):
         return ()  # late-story words anywhere ("finally", "the reveal"): the whole sentence stays out
+    covered = [m.span() for m in _PRONOUN_CRAFT.finditer(text)]
+    if any(not any(a <= p.start() < b for a, b in covered) for p in _PRONOUN.finditer(text)):
+        # A pronoun that is not about craft ("as he runs to the boat"), even after a name the reviews
+        # also use for a person: the sentence may be telling the story, so none of it is quoted.
+        return ()
     out: list[str] = []
     for a, b in clauses(text):
         clause = text[a:b]
