@@ -33,7 +33,7 @@ from bot.spoilers.instructions import instruction_reasons, normalise
 from bot.spoilers.names import NOT_NAMES, FilmNames, film_names, is_common_word, is_sentence_start
 from bot.text.safety import unsafe_reason
 from bot.text.segments import split_review
-from bot.text.topics import sentiment, topics_of
+from bot.text.topics import opinions_in, sentiment, topics_of
 from storage.records import Film, Review, Sentence
 
 # Part of every cache key of text built from the allow-list's output (offline summaries): bump it when
@@ -158,6 +158,7 @@ _EXPERIENCE = re.compile(
     re.IGNORECASE,
 )
 _CRAFT_TOPICS = frozenset({"acting", "direction", "look", "sound", "pacing", "writing", "mood", "verdict"})
+_OWN_ASPECT = 2.0  # weight of a clause's own aspect cue ("the editing", not "it")
 # After an author's "spoilers ahead" a sentence is read as plot unless it is plainly about the film as a
 # made thing: every noun phrase it opens with a determiner lands on a craft or film noun, and it is short.
 _FILM_NOUN = (
@@ -514,6 +515,15 @@ def opinion_reasons(text: str) -> tuple[str, ...]:
     """What makes a sentence an opinion about craft or experience (empty: nothing)."""
     reasons = [f"aspect:{t}" for t in topics_of(text) if t in _CRAFT_TOPICS]
     polarity = sentiment(text)
+    if not polarity:
+        # The summaries' fuller reading (VADER's lexicon with film-review corrections): "interesting",
+        # "preachy", "sloppy", "inventive" are opinions too, though not in the detector's short lists.
+        # Criticism only with a craft aspect of its own in the clause: most negative words outside the
+        # detector's lists are events ("sabotage", "attack", "betrayal"), not judgements.
+        scores = [op.score for op in opinions_in(text) if op.polarity == "pos" or (
+            op.polarity == "neg" and op.aspect in _CRAFT_TOPICS and op.aspect != "verdict"
+            and op.aspect_weight >= _OWN_ASPECT and op.aspect_at >= op.start)]
+        polarity = (sum(scores) > 0) - (sum(scores) < 0) if scores else 0
     if polarity:
         reasons.append("praise" if polarity > 0 else "criticism")
     if _VERDICT.search(text):

@@ -327,3 +327,17 @@ def test_allow_list_gives_a_stored_sentences_safe_clauses() -> None:
 
 def _stored(rid: int, text: str) -> Review:
     return Review(rid, 1, f"c{rid}", "test", None, text, False, f"h{rid}", "2026-01-01")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind"),
+    [
+        ("It is a thoughtful, rewarding watch.", Kind.SAFE),  # praise the detector's short lists miss
+        ("The whole thing feels inventive.", Kind.SAFE),
+        ("There is sabotage involved with the tunnel.", Kind.NEITHER),  # a negative word that is an event
+        ("Someone's cruelty lingers over the valley.", Kind.NEITHER),
+    ],
+)
+def test_the_fuller_reading_adds_praise_but_criticism_only_of_a_named_craft(names: FilmNames, sentence: str,
+                                                                           kind: Kind) -> None:
+    assert classify(sentence, names).kind is kind
