@@ -170,6 +170,9 @@ _FILM_NOUN = (
     r"whole thing|craft|filmmaking|technique|style|look|lighting|framing|cuts|runtime|length|hype|genre|"
     r"narrative|narration|storytelling|suspense|pace|tension|atmosphere|world-building|worldbuilding)"
 )
+_ABOUT_FILM_OR_VIEWER = re.compile(
+    rf"\b(?:it|it's|its|this|watch|viewing|i|i'm|i've|i'd|me|my|we|us|you|your|{_FILM_NOUN})\b", re.IGNORECASE
+)
 _DETERMINED = re.compile(r"\b(?:the|this|its|his|her|their|our)\s+", re.IGNORECASE)
 _DETERMINED_FILM = re.compile(rf"(?:[\w'’-]+\s+){{0,2}}?{_FILM_NOUN}\b", re.IGNORECASE)
 _WARNED_MAX_WORDS = 30
@@ -520,9 +523,11 @@ def opinion_reasons(text: str) -> tuple[str, ...]:
         # "preachy", "sloppy", "inventive" are opinions too, though not in the detector's short lists.
         # Criticism only with a craft aspect of its own in the clause: most negative words outside the
         # detector's lists are events ("sabotage", "attack", "betrayal"), not judgements.
-        scores = [op.score for op in opinions_in(text) if op.polarity == "pos" or (
-            op.polarity == "neg" and op.aspect in _CRAFT_TOPICS and op.aspect != "verdict"
-            and op.aspect_weight >= _OWN_ASPECT and op.aspect_at >= op.start)]
+        # Praise only about the film, the viewer or a named craft: "to create the condition" is no praise.
+        scores = [op.score for op in opinions_in(text) if (
+            op.aspect in _CRAFT_TOPICS and op.aspect != "verdict" and op.aspect_weight >= _OWN_ASPECT
+            and op.aspect_at >= op.start and op.polarity is not None
+        ) or (op.polarity == "pos" and _ABOUT_FILM_OR_VIEWER.search(text))]
         polarity = (sum(scores) > 0) - (sum(scores) < 0) if scores else 0
     if polarity:
         reasons.append("praise" if polarity > 0 else "criticism")

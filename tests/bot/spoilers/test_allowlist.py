@@ -336,8 +336,9 @@ def _stored(rid: int, text: str) -> Review:
         ("The whole thing feels inventive.", Kind.SAFE),
         ("There is sabotage involved with the tunnel.", Kind.NEITHER),  # a negative word that is an event
         ("Someone's cruelty lingers over the valley.", Kind.NEITHER),
+        ("The rite is not to endure, but to create the calm.", Kind.NEITHER),  # praise of nothing in the film
     ],
 )
-def test_the_fuller_reading_adds_praise_but_criticism_only_of_a_named_craft(names: FilmNames, sentence: str,
+def test_the_fuller_reading_adds_praise_of_the_film_and_criticism_only_of_a_named_craft(names: FilmNames, sentence: str,
                                                                            kind: Kind) -> None:
     assert classify(sentence, names).kind is kind
