@@ -365,6 +365,10 @@ def _passive_reasons(text: str) -> list[str]:
 
 _ABOUT_FILM_WORDS = frozenset({"it", "this", "that", "which", "what", "everything", "nothing", "all", "much"})
 _FILM_WORD = re.compile(_FILM_NOUN, re.IGNORECASE)
+_CRAFT_NOUN = re.compile(
+    r"(?:cinematography|screenplay|soundtrack|score|direction|director|directing|editing|acting|performances?|"
+    r"visuals|camerawork|production design|sound design|pacing|dialogue|writing)", re.IGNORECASE,
+)
 _DOER = re.compile(r"([\w'’-]+)\s+(?:(?:\w+ly|also|then|finally|eventually|soon|still|never|just)\s+)?$")
 
 
@@ -392,6 +396,8 @@ def _name_reasons(text: str, names: FilmNames) -> list[str]:
     for match in _WORD.finditer(text):
         word = re.sub(r"['’]s?$", "", match.group(0))
         key = word.lower()
+        if _CRAFT_NOUN.fullmatch(key):
+            continue  # "Beautiful Cinematography.", "a dramatic Director": a craft, capitalised, no one
         if key in names.characters:
             reasons.append(f"character:{word}")
             continue

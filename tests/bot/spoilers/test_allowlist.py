@@ -342,3 +342,10 @@ def _stored(rid: int, text: str) -> Review:
 def test_the_fuller_reading_adds_praise_of_the_film_and_criticism_only_of_a_named_craft(names: FilmNames, sentence: str,
                                                                            kind: Kind) -> None:
     assert classify(sentence, names).kind is kind
+
+
+@pytest.mark.parametrize("sentence", ["Gorgeous Cinematography.", "Wonderful Score and Editing throughout."])
+def test_a_capitalised_craft_noun_is_no_character_even_when_inferred_as_one(sentence: str) -> None:
+    inferred = FilmNames(characters=frozenset({"cinematography", "score", "editing"}))
+    assert classify(sentence, inferred).kind is Kind.SAFE
+    assert classify("Gorgeous Cinematography, and Oren is fine.", film_names(FILM, REVIEWS)).kind is Kind.PLOT
