@@ -33,12 +33,12 @@ from bot.spoilers.instructions import instruction_reasons, normalise
 from bot.spoilers.names import NOT_NAMES, FilmNames, film_names, is_common_word, is_sentence_start
 from bot.text.safety import unsafe_reason
 from bot.text.segments import split_review
-from bot.text.topics import sentiment, topics_of
+from bot.text.topics import opinions_in, sentiment, topics_of
 from storage.records import Film, Review, Sentence
 
 # Part of every cache key of text built from the allow-list's output (offline summaries): bump it when
 # a rule changes which sentences are safe, so cached summaries are rebuilt.
-ALLOWLIST_VERSION = 3
+ALLOWLIST_VERSION = 4
 
 
 class Kind(enum.StrEnum):
@@ -158,6 +158,7 @@ _EXPERIENCE = re.compile(
     re.IGNORECASE,
 )
 _CRAFT_TOPICS = frozenset({"acting", "direction", "look", "sound", "pacing", "writing", "mood", "verdict"})
+_OWN_ASPECT = 2.0  # weight of a clause's own aspect cue ("the editing", not "it")
 # After an author's "spoilers ahead" a sentence is read as plot unless it is plainly about the film as a
 # made thing: every noun phrase it opens with a determiner lands on a craft or film noun, and it is short.
 _FILM_NOUN = (
@@ -168,6 +169,9 @@ _FILM_NOUN = (
     r"design|sets|costumes|humou?r|jokes|theatre|theater|cinema|screen|audience|viewer|experience|rest|"
     r"whole thing|craft|filmmaking|technique|style|look|lighting|framing|cuts|runtime|length|hype|genre|"
     r"narrative|narration|storytelling|suspense|pace|tension|atmosphere|world-building|worldbuilding)"
+)
+_ABOUT_FILM_OR_VIEWER = re.compile(
+    rf"\b(?:it|it's|its|this|watch|viewing|i|i'm|i've|i'd|me|my|we|us|you|your|{_FILM_NOUN})\b", re.IGNORECASE
 )
 _DETERMINED = re.compile(r"\b(?:the|this|its|his|her|their|our)\s+", re.IGNORECASE)
 _DETERMINED_FILM = re.compile(rf"(?:[\w'’-]+\s+){{0,2}}?{_FILM_NOUN}\b", re.IGNORECASE)
@@ -361,6 +365,10 @@ def _passive_reasons(text: str) -> list[str]:
 
 _ABOUT_FILM_WORDS = frozenset({"it", "this", "that", "which", "what", "everything", "nothing", "all", "much"})
 _FILM_WORD = re.compile(_FILM_NOUN, re.IGNORECASE)
+_CRAFT_NOUN = re.compile(
+    r"(?:cinematography|screenplay|soundtrack|score|direction|director|directing|editing|acting|performances?|"
+    r"visuals|camerawork|production design|sound design|pacing|dialogue|writing)", re.IGNORECASE,
+)
 _DOER = re.compile(r"([\w'’-]+)\s+(?:(?:\w+ly|also|then|finally|eventually|soon|still|never|just)\s+)?$")
 
 
@@ -388,6 +396,8 @@ def _name_reasons(text: str, names: FilmNames) -> list[str]:
     for match in _WORD.finditer(text):
         word = re.sub(r"['’]s?$", "", match.group(0))
         key = word.lower()
+        if _CRAFT_NOUN.fullmatch(key):
+            continue  # "Beautiful Cinematography.", "a dramatic Director": a craft, capitalised, no one
         if key in names.characters:
             reasons.append(f"character:{word}")
             continue
@@ -514,6 +524,17 @@ def opinion_reasons(text: str) -> tuple[str, ...]:
     """What makes a sentence an opinion about craft or experience (empty: nothing)."""
     reasons = [f"aspect:{t}" for t in topics_of(text) if t in _CRAFT_TOPICS]
     polarity = sentiment(text)
+    if not polarity:
+        # The summaries' fuller reading (VADER's lexicon with film-review corrections): "interesting",
+        # "preachy", "sloppy", "inventive" are opinions too, though not in the detector's short lists.
+        # Criticism only with a craft aspect of its own in the clause: most negative words outside the
+        # detector's lists are events ("sabotage", "attack", "betrayal"), not judgements.
+        # Praise only about the film, the viewer or a named craft: "to create the condition" is no praise.
+        scores = [op.score for op in opinions_in(text) if (
+            op.aspect in _CRAFT_TOPICS and op.aspect != "verdict" and op.aspect_weight >= _OWN_ASPECT
+            and op.aspect_at >= op.start and op.polarity is not None
+        ) or (op.polarity == "pos" and _ABOUT_FILM_OR_VIEWER.search(text))]
+        polarity = (sum(scores) > 0) - (sum(scores) < 0) if scores else 0
     if polarity:
         reasons.append("praise" if polarity > 0 else "criticism")
     if _VERDICT.search(text):
@@ -572,6 +593,94 @@ def _classify(text: str, names: FilmNames, marked: bool, warned: bool, detector:
     return Classification(Kind.SAFE, opinion)
 
 
+# --- Clause level: a safe opinion inside a sentence rejected for another part of it. ---
+# Where a sentence parts into clauses: punctuation, and the conjunctions and relative words that open a
+# clause of their own ("…, and the score soars", "… while the plot drags", "…, which …").
+_CLAUSE_BREAK = re.compile(
+    r"\s*(?:[,;:()\[\]…]|—|–|\s-\s|\.\.\.)\s*|"
+    r"\s+(?=(?:and|but|yet|while|whilst|whereas|although|though|because|since|which|who|whom|whose|where|"
+    r"when|whenever|until|after|before|once|if|unless|so|as|plus|or|nor|then)\b)",
+    re.IGNORECASE,
+)
+_CLAUSE_MIN_WORDS = 3
+# Reasons that condemn a whole sentence, whatever its other clauses say: a death, a twist, the ending,
+# a fate, an identity or a relationship revealed, the film's conceit, the author's own markup or
+# warning, the detector's verdict. A sentence that has one is never quoted, not even in part.
+# So does narration anywhere in it (a pronoun doing things, an event, an outcome, something done to
+# someone): the clause beside it is then part of telling the story ("the camera work is great: it's
+# from <name>'s point of view as he …").
+_WHOLE_SENTENCE = ("death:", "twist:", "ending:", "fate:", "identity:", "conceit:", "relationship:",
+                   "detector:", "author_markup", "after_warning", "instruction:", "smuggled:",
+                   "narration:", "event:", "happening:", "outcome:")
+# A clause whose subject stands outside it ("…, who takes the role of …", "…, showing my favourite
+# part") says something about whatever the clause before it names: never read alone.
+_DEPENDENT = re.compile(r"^(?:who|whom|whose|which|where|when|whenever|[a-z]+ing)\b", re.IGNORECASE)
+
+
+def clauses(text: str) -> list[tuple[int, int]]:
+    """The clauses of a sentence as (start, end) spans of `text`, trimmed of spaces: split at commas,
+    semicolons, colons, dashes, parentheses and before a conjunction or relative word."""
+    spans: list[tuple[int, int]] = []
+    at = 0
+    for m in _CLAUSE_BREAK.finditer(text):
+        if m.start() > at:
+            spans.append((at, m.start()))
+        at = max(at, m.end())
+    if at < len(text):
+        spans.append((at, len(text)))
+    out = []
+    for a, b in spans:
+        piece = text[a:b]
+        a += len(piece) - len(piece.lstrip())
+        b -= len(piece) - len(piece.rstrip())
+        if b > a:
+            out.append((a, b))
+    return out
+
+
+def safe_clauses(
+    text: str,
+    names: FilmNames | None = None,
+    *,
+    marked: bool = False,
+    warned: bool = False,
+    score: float = 0.0,
+    threshold: float = 1.0,
+) -> tuple[str, ...]:
+    """The clauses of a `plot` sentence that may be quoted on their own in spoiler-free text (empty: none).
+
+    Fail closed: a sentence with a hard plot cue anywhere (death, twist, ending, fate, identity, a
+    relationship, the conceit), marked or warned by its author, or at the detector's threshold gives
+    nothing; a clause is quoted only when it alone is `safe` under the full allow-list (so it names no
+    character and narrates nothing) and is at least three words. A safe sentence is quoted whole
+    (not here); a quote never crosses a clause boundary.
+    """
+    detector = f"detector:{score:.2f}" if score >= threshold else ""
+    return _safe_clauses(text, names or FilmNames(), marked, warned, detector)
+
+
+@lru_cache(maxsize=65_536)
+def _safe_clauses(text: str, names: FilmNames, marked: bool, warned: bool, detector: str) -> tuple[str, ...]:
+    whole = _classify(text, names, marked, warned, detector)
+    if whole.kind is not Kind.PLOT or any(r.startswith(_WHOLE_SENTENCE) for r in whole.reasons):
+        return ()
+    if lexicon.LATE_PLOT.search(text) or _LATE.search(text):
+        return ()  # late-story words anywhere ("finally", "the reveal"): the whole sentence stays out
+    covered = [m.span() for m in _PRONOUN_CRAFT.finditer(text)]
+    if any(not any(a <= p.start() < b for a, b in covered) for p in _PRONOUN.finditer(text)):
+        # A pronoun that is not about craft ("as he runs to the boat"), even after a name the reviews
+        # also use for a person: the sentence may be telling the story, so none of it is quoted.
+        return ()
+    out: list[str] = []
+    for a, b in clauses(text):
+        clause = text[a:b]
+        if len(clause.split()) < _CLAUSE_MIN_WORDS or _DEPENDENT.match(clause):
+            continue
+        if _classify(clause, names, False, False, "").kind is Kind.SAFE:
+            out.append(clause)
+    return tuple(out)
+
+
 @dataclass(slots=True)
 class AllowList:
     """`classify` for one film's stored sentences: its names, its threshold, and which sentences of
@@ -616,6 +725,14 @@ class AllowList:
     def classify_text(self, text: str) -> Classification:
         """A sentence that is not a stored review sentence (a digest's, a model's)."""
         return classify(text, self.names, threshold=self.threshold)
+
+    def safe_clauses(self, review_id: int, sentence: Sentence) -> tuple[str, ...]:
+        """The clauses of a rejected sentence that may be quoted alone (see `safe_clauses`)."""
+        return safe_clauses(
+            sentence.text, self.names, marked=sentence.author_marked,
+            warned=(review_id, sentence.idx) in self.warned, score=sentence.spoiler_score,
+            threshold=self.threshold,
+        )
 
     def safe_sentences(self, review: Review) -> list[Sentence]:
         return [s for s in review.sentences if self.is_safe(review.id, s)]

@@ -85,6 +85,7 @@ _NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight"
 # sentences with neither plot nor opinion).
 Use = Literal["safe", "plot", "drop"]
 Policy = Callable[[Review, Sentence], Use]
+ClausePolicy = Callable[[Review, Sentence], tuple[str, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,8 +136,25 @@ def sentence_policy(film: Film, reviews: Sequence[Review], threshold: float) -> 
     """The one switch deciding which sentences a summary may quote or paraphrase, built once per
     film: the allow-list (bot/spoilers/allowlist.py) reads only positively safe opinions as "safe";
     instructions to a model are dropped in every mode; the rest is plot, shown only behind `||…||`."""
-    allow = AllowList.for_film(film, reviews, threshold=threshold)
+    return _sentence_policy(AllowList.for_film(film, reviews, threshold=threshold))
 
+
+def clause_policy(allow: AllowList) -> ClausePolicy:
+    """For a sentence the policy calls "plot": its clauses that may be read for opinions on their own
+    (the allow-list's `safe_clauses`), none when the sentence has a death, twist or ending cue or
+    narrates a named someone's doings, or is no quotable kind of sentence (a question, a hedge, an
+    editor's note)."""
+
+    def parts(review: Review, sentence: Sentence) -> tuple[str, ...]:
+        text = sentence.text
+        if _plot_cue(text) or _unsafe(text) or len(text) > 2 * MAX_QUOTE_CHARS or not _quotable_text(text):
+            return ()
+        return allow.safe_clauses(review.id, sentence)
+
+    return parts
+
+
+def _sentence_policy(allow: AllowList) -> Policy:
     def use(review: Review, sentence: Sentence) -> Use:
         kind = allow.classify(review.id, sentence).kind
         if kind is Kind.INSTRUCTION or _unsafe(sentence.text):  # links, mentions, injection talk
@@ -174,6 +192,12 @@ def _usable_text(text: str) -> bool:
     words = len(text.split())
     if len(text) > MAX_QUOTE_CHARS or not MIN_WORDS <= words <= MAX_WORDS:
         return False
+    return _quotable_text(text)
+
+
+@lru_cache(maxsize=32768)
+def _quotable_text(text: str) -> bool:
+    """No question, hedge, talk about the review itself, editor's note, link or injection talk."""
     return not (
         _QUESTION.search(text) or HEDGE.search(text) or _META.search(text) or _EDITORIAL.search(text)
         or unsafe_reason(text)  # links, @-mentions, injection talk
@@ -554,7 +578,9 @@ def summarize_offline(
     if not reviews:
         return OfflineSummary(f"{header}\nNo reviews are stored for this film yet.")
 
-    policy = sentence_policy(film, reviews, threshold)
+    allow = AllowList.for_film(film, reviews, threshold=threshold)
+    policy = _sentence_policy(allow)
+    parts = clause_policy(allow)
     people = _people(film)
     by_review: dict[int, dict[str, Stance]] = {}
     plot: list[tuple[Review, Sentence]] = []
@@ -563,7 +589,7 @@ def summarize_offline(
         for sentence in review.sentences:
             rated = _rating_evidence(review, sentence) if len(sentence.text) <= 80 else None
             usable = rated is not None or _usable(sentence)
-            if not usable and not spoilers:
+            if not usable and not spoilers and not _quotable_text(sentence.text):
                 continue  # cheap checks first: the allow-list's reading costs more
             use = policy(review, sentence)
             if use != "safe":
@@ -573,6 +599,12 @@ def summarize_offline(
                     sentence.text
                 ):
                     plot.append((review, sentence))
+                if use == "plot":
+                    # Rejected for one part ("<character> is a mess, but the score soars"): its safe
+                    # clauses are read alone, each quoted only from within itself.
+                    for clause in parts(review, sentence):
+                        for evidence in _evidence(review, replace(sentence, text=clause), people):
+                            stances.setdefault(evidence.aspect, Stance(review)).evidence.append(evidence)
                 continue
             if rated is not None:
                 stances.setdefault("verdict", Stance(review)).evidence.append(rated)

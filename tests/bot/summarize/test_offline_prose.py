@@ -183,3 +183,31 @@ def test_a_positive_verdict_with_a_reservation_says_so() -> None:
     verdict = next(line for line in text.splitlines() if line.startswith("**Verdict**"))
     assert "Both reviewers are positive overall" in verdict
     assert "one of them with reservations (“" in verdict and "favourite" in verdict
+
+
+def test_a_safe_clause_of_a_rejected_sentence_is_quoted_alone_and_the_plot_beside_it_never() -> None:
+    # Reviews of an invented film with title and year only: "Tamsin" and "Corvo" are inferred characters.
+    reviews = [
+        review(1, "Tamsin is a cipher for most of it, but the cinematography is stunning. "
+                  "The score is lovely, and Tamsin drowns in the quarry. Tamsin talks to Corvo a lot."),
+        review(2, "Corvo mostly mutters; the sound design is superb and unnerving. Tamsin talks to Corvo again."),
+    ]
+    free = summarize_offline(FILM, reviews, spoilers=False, threshold=THRESHOLD).text
+    assert "the cinematography is stunning" in free and "the sound design is superb" in free
+    for plot in ("Tamsin", "Corvo", "cipher", "mutters", "drowns", "quarry", "lovely"):
+        assert plot not in free, (plot, free)  # a death anywhere in a sentence keeps even its praise out
+    for quote in quotes(free):
+        assert any(quote.rstrip("…") in r.text for r in reviews)
+    full = summarize_offline(FILM, reviews, spoilers=True, threshold=THRESHOLD).text
+    shown = _HIDDEN.sub(" ", full)
+    for plot in ("Tamsin", "Corvo", "drowns", "quarry"):
+        assert plot not in shown, (plot, full)
+
+
+def test_no_clause_is_read_from_a_sentence_after_the_authors_warning_or_marked() -> None:
+    reviews = [
+        review(1, "The acting is fine. Spoilers ahead. Tamsin is a cipher, but the cinematography is ravishing."),
+        review(2, "The acting is fine. Corvo mutters, but the sound design is ||superb and unnerving||."),
+    ]
+    free = summarize_offline(FILM, reviews, spoilers=False, threshold=THRESHOLD).text
+    assert "ravishing" not in free and "superb" not in free and "unnerving" not in free
