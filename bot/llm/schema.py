@@ -93,15 +93,27 @@ def digest_schema(text_chars: int | None = None) -> JsonSchema:
 
 
 DIGEST_SCHEMA = digest_schema()
-CHECK_SCHEMA = JsonSchema(
-    "reviewbot_spoiler_check",
-    {
-        "type": "object",
-        "properties": {"spoiler_sentences": {"type": "array", "items": {"type": "integer"}}},
-        "required": ["spoiler_sentences"],
-        "additionalProperties": False,
-    },
-)
+
+
+def check_schema(count: int | None = None) -> JsonSchema:
+    """The checker's answer: numbers of draft sentences. With `count` (servers that enforce schemas:
+    local ones), only 1..count can be written: the 0.5B model named sentences that do not exist,
+    twice, and the summary went offline (fail closed)."""
+    number: dict[str, Any] = {"type": "integer"}
+    if count:
+        number.update(minimum=1, maximum=count)
+    return JsonSchema(
+        "reviewbot_spoiler_check",
+        {
+            "type": "object",
+            "properties": {"spoiler_sentences": {"type": "array", "items": number}},
+            "required": ["spoiler_sentences"],
+            "additionalProperties": False,
+        },
+    )
+
+
+CHECK_SCHEMA = check_schema()
 
 _FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$", re.IGNORECASE)
 _POINTS_START = re.compile(r'"points"\s*:\s*\[')

@@ -34,7 +34,7 @@ from bot.llm.guard import GuardedPoint, GuardFilm, GuardReport, SpoilerGuard
 from bot.llm.material import film_body, material, opening, review_block
 from bot.llm.points import RETRY_RESERVE, complete_parsed, generate_points
 from bot.llm.prompts import PromptSet
-from bot.llm.schema import ASPECTS, CHECK_SCHEMA, Point, parse_check, points_schema
+from bot.llm.schema import ASPECTS, Point, check_schema, parse_check, points_schema
 from bot.llm.selection import Candidate, select_representative
 from bot.llm.spotlight import block, new_key
 from bot.services.reviews import ReviewService
@@ -309,7 +309,7 @@ class LLMSummaryEngine:
         parsed = await complete_parsed(
             self._chat, messages, lambda text: parse_check(text, len(sentences)),
             max_tokens=SPOILER_CHECK_MAX_TOKENS, requester=requester, purpose="spoiler_check",
-            schema=CHECK_SCHEMA, usage=spend,
+            schema=check_schema(len(sentences) if self.text_chars else None), usage=spend,
         )
         if not parsed.value:
             return points
