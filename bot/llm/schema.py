@@ -218,6 +218,10 @@ def _same_words(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(text.lower()))
 
 
+def _numbers(words: frozenset[str]) -> frozenset[str]:
+    return frozenset(w for w in words if w.isdigit())
+
+
 NEAR_REPEAT = 0.75  # share of words two sentences have in common (of all the words of both) to be one
 
 
@@ -233,7 +237,11 @@ class _Repeats:
     def _repeat(self, words: frozenset[str]) -> bool:
         if len(words) < 5:
             return any(words == seen for seen in self._seen)
-        return any(len(words & seen) >= NEAR_REPEAT * len(words | seen) for seen in self._seen)
+        numbers = _numbers(words)  # "a score of 4.5 out of 5" and "… of 5 out of 5" are two claims
+        return any(
+            len(words & seen) >= NEAR_REPEAT * len(words | seen) and _numbers(seen) == numbers
+            for seen in self._seen
+        )
 
     def first_time(self, point: Point) -> Point | None:
         sentences = [s for s in re.split(r"(?<=[.!?…])\s+", point.text) if s]
