@@ -159,7 +159,7 @@ def settings_for(args: argparse.Namespace, folder: str) -> Settings:
         openai_api_key="bench",
         llm_model=args.model,
         llm_timeout_seconds=args.timeout,
-        llm_max_retries=0,
+        llm_max_retries=args.retries,
         llm_context_window=args.context,
         llm_max_output_tokens=args.max_output,
         llm_direct_max_tokens=args.direct_max_tokens,
@@ -334,6 +334,10 @@ def main() -> None:
         help="spoiler_free, spoilers, checked (spoiler-free with the model as a second spoiler checker)",
     )
     parser.add_argument("--timeout", type=float, default=180.0)
+    parser.add_argument(
+        "--retries", type=int, default=1,
+        help="LLM_MAX_RETRIES (the default; a timeout is never retried on a single-slot server)",
+    )
     parser.add_argument("--context", type=int, default=8192)
     parser.add_argument("--max-output", type=int, default=450)
     parser.add_argument("--direct-max-tokens", type=int, default=0)

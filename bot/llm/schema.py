@@ -93,15 +93,27 @@ def digest_schema(text_chars: int | None = None) -> JsonSchema:
 
 
 DIGEST_SCHEMA = digest_schema()
-CHECK_SCHEMA = JsonSchema(
-    "reviewbot_spoiler_check",
-    {
-        "type": "object",
-        "properties": {"spoiler_sentences": {"type": "array", "items": {"type": "integer"}}},
-        "required": ["spoiler_sentences"],
-        "additionalProperties": False,
-    },
-)
+
+
+def check_schema(count: int | None = None) -> JsonSchema:
+    """The checker's answer: numbers of draft sentences. With `count` (servers that enforce schemas:
+    local ones), only 1..count can be written: the 0.5B model named sentences that do not exist,
+    twice, and the summary went offline (fail closed)."""
+    number: dict[str, Any] = {"type": "integer"}
+    if count:
+        number.update(minimum=1, maximum=count)
+    return JsonSchema(
+        "reviewbot_spoiler_check",
+        {
+            "type": "object",
+            "properties": {"spoiler_sentences": {"type": "array", "items": number}},
+            "required": ["spoiler_sentences"],
+            "additionalProperties": False,
+        },
+    )
+
+
+CHECK_SCHEMA = check_schema()
 
 _FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$", re.IGNORECASE)
 _POINTS_START = re.compile(r'"points"\s*:\s*\[')
@@ -206,6 +218,10 @@ def _same_words(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(text.lower()))
 
 
+def _numbers(words: frozenset[str]) -> frozenset[str]:
+    return frozenset(w for w in words if w.isdigit())
+
+
 NEAR_REPEAT = 0.75  # share of words two sentences have in common (of all the words of both) to be one
 
 
@@ -221,7 +237,11 @@ class _Repeats:
     def _repeat(self, words: frozenset[str]) -> bool:
         if len(words) < 5:
             return any(words == seen for seen in self._seen)
-        return any(len(words & seen) >= NEAR_REPEAT * len(words | seen) for seen in self._seen)
+        numbers = _numbers(words)  # "a score of 4.5 out of 5" and "… of 5 out of 5" are two claims
+        return any(
+            len(words & seen) >= NEAR_REPEAT * len(words | seen) and _numbers(seen) == numbers
+            for seen in self._seen
+        )
 
     def first_time(self, point: Point) -> Point | None:
         sentences = [s for s in re.split(r"(?<=[.!?…])\s+", point.text) if s]

@@ -20,7 +20,7 @@ from bot.llm.client import ChatClient, Usage
 from bot.llm.guard import GuardedPoint
 from bot.llm.points import complete_parsed
 from bot.llm.prompts import PromptSet
-from bot.llm.schema import CHECK_SCHEMA, parse_check
+from bot.llm.schema import check_schema, parse_check
 from bot.llm.spotlight import block, new_key
 from bot.services.summaries import Requester
 from bot.text.segments import split_review
@@ -59,9 +59,12 @@ def known_sample(sentences: Sequence[str], limit: int = MAX_KNOWN) -> list[str]:
 
 
 class SpoilerChecker:
-    def __init__(self, chat: ChatClient, prompts: PromptSet) -> None:
+    def __init__(self, chat: ChatClient, prompts: PromptSet, *, bound_numbers: bool = False) -> None:
+        """`bound_numbers`: a schema that admits only the draft's sentence numbers (servers that enforce
+        schemas: local ones; the 0.5B checker named sentences that do not exist)."""
         self._chat = chat
         self._prompts = prompts
+        self._bound_numbers = bound_numbers
 
     async def check(
         self,
@@ -87,7 +90,8 @@ class SpoilerChecker:
         before_in, before_out = usage.input_tokens, usage.output_tokens
         parsed = await complete_parsed(
             self._chat, messages, lambda text: parse_check(text, len(sentences)),
-            max_tokens=MAX_TOKENS, requester=requester, purpose=PURPOSE, schema=CHECK_SCHEMA, usage=usage,
+            max_tokens=MAX_TOKENS, requester=requester, purpose=PURPOSE, usage=usage,
+            schema=check_schema(len(sentences) if self._bound_numbers else None),
         )
         kept: dict[int, list[str]] = {}
         for n, (index, text) in enumerate(sentences, 1):

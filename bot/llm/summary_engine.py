@@ -322,7 +322,7 @@ class LLMSummaryEngine:
         """LLM_SPOILER_CHECK (bot/llm/spoiler_check.py): the model says which sentences of the draft
         reveal plot, given the film's known spoilers; it can only remove. A failed check is a failed
         summary (fail closed): the LLMError reaches the offline fallback."""
-        result = await SpoilerChecker(self._chat, self._prompts).check(
+        result = await SpoilerChecker(self._chat, self._prompts, bound_numbers=bool(self.text_chars)).check(
             film_body(film, characters=True), guard.revealing, [g for _, g in points], requester=requester,
             usage=spend,
         )

@@ -158,3 +158,21 @@ async def test_a_single_slot_server_gets_the_summary_prompt_back_into_its_cache_
     assert digests and fake.requests, "after the digests, before the summary"
     (summary,) = calls(fake, "summary")
     assert warm[0].messages[0] == summary.messages[0], "exactly the system prompt the summary sends"
+
+
+@pytest.mark.parametrize("local", [True, False])
+async def test_the_checker_can_only_name_sentences_that_exist_on_a_local_server(
+    open_llm: OpenLLM, fake: FakeOpenAI, local: bool
+) -> None:
+    if local:
+        fake.endpoints.update(LLAMA_CPP)
+    async with open_llm(llm_spoiler_check=True) as services:
+        await digest_worker(services).drain()
+        await services.summaries.summarize("Se7en")
+    (check,) = calls(fake, "check")
+    items = schema_of(check)["properties"]["spoiler_sentences"]["items"]
+    draft = [line for line in check.user.replace("^", " ").splitlines() if line[:1].isdigit()]
+    if local:
+        assert (items["minimum"], items["maximum"]) == (1, len(draft)) and len(draft) >= 1
+    else:
+        assert items == {"type": "integer"}

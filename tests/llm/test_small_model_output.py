@@ -60,3 +60,9 @@ def test_the_same_sentence_under_another_aspect_is_a_repeat() -> None:
     other = "The score is described as loud, with low strings and brass."
     points = parse_points(_answer(writing, sound, other), {1})
     assert [p.text for p in points] == [writing, other]
+
+
+def test_sentences_with_other_numbers_are_not_repeats() -> None:
+    first = "One reviewer also gives the film a score of 4.5 out of 5 overall."
+    second = "One reviewer also gives the film a score of 3 out of 5 overall."
+    assert [p.text for p in parse_points(_answer(first, second), {1})] == [first, second]

@@ -92,6 +92,8 @@ async def test_summary_streams_with_throttled_edits(llm: tuple[Harness, FakeOpen
     edits = [r for r in h.fake.requests_to(ix.token) if r.method == "PATCH"]
     previews, final = edits[:-1], edits[-1]
     assert len(previews) >= 2, "the summary was shown while it was being written"
+    first = previews[0].body["embeds"][0]["description"]
+    assert re.search(r"Reading \d+ reviews…", first), f"progress before the first point: {first!r}"
     for preview in previews:
         embed = preview.body["embeds"][0]
         assert embed["footer"]["text"] == WRITING
