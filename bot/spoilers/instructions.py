@@ -178,8 +178,9 @@ _OBLIGATION = re.compile(
     rf"(?:you|(?:the\s+)?{_MACHINE})\s+to\b"
     r"|\b(?:your|the)\s+(?:task|job|role|instructions?|goal|mission|purpose)\s+(?:is|are|now is)\b"
     r"|\b(?:could|can|would|will)\s+you\s+(?:please\s+|kindly\s+|just\s+|now\s+)*" + _OUTPUT_VERB + r"\b"
-    r"|\b(?:the|your|any|every|each|this)\s+(?:summary|summaries|answer|reply|response|output|digest|recap|"
-    r"overview|write-?up)\s+(?:must|should|shall|needs to|has to|will|is to|ought to|had better)\b"
+    # "The summary must …": words a review does not use of itself ("the answer should be obvious" is a review's).
+    r"|\b(?:the|your|any|every|each|this)\s+(?:summary|summaries|output|digest|recap)\s+(?:must|should|shall|"
+    r"needs to|has to|will|is to|ought to|had better)\b"
     # The output as the subject of an obligation, however qualified: "Summaries of this film must begin with …",
     # "any answer about this film ought to mention …", "it is important that the final answer names …".
     rf"|\b{_ARTIFACT}\s+(?:(?:of|about|for|on|from)\s+(?:this|the|these|that|my)\s+(?:\w+\s+)?\w+\s+)?"
@@ -227,7 +228,8 @@ _FLAG = re.compile(
 _ORDER = re.compile(
     r"(?:^|[.;:!?\-–—(\"“]\s*)(?:(?:please|kindly|now|also|then|just|next|first|finally|and)\s*,?\s+)*"
     r"(?:(?:please|kindly)\s+(?:spoil|reveal|disclose|give away|spill)\b"
-    r"|(?:say|write|state|claim|declare|assert|add)\s+that\s+\w+"
+    r"|(?:say|write|state|claim|declare|assert|add)\s+that\s+(?:the|a|an|he|she|they|it|his|her|their|"
+    r"\w+\s+(?:is|was|dies|died|kills|killed|did|does|survives|lives))\b"
     r"|summari[sz]e\s+(?:the|this|these|all|every)\s+(?:\w+\s+)?(?:plot|story|reviews?|ending|events|twists?)\b)",
     re.IGNORECASE,
 )
@@ -235,7 +237,7 @@ _ORDER = re.compile(
 _FRAME = re.compile(
     r"(?i:\b(?:sure|certainly|of course|absolutely|okay|ok)\s*[!,.]\s*here(?:'s|\s+is|\s+are)\s+(?:the|your|my)\s+"
     rf"(?:\w+\s+)?{_ARTIFACT}\b"
-    rf"|\bhere(?:'s|\s+is|\s+are)\s+(?:the|your)\s+(?:\w+\s+)?{_ARTIFACT}\s*:"
+    rf"|\bhere(?:'s|\s+is|\s+are)\s+your\s+(?:\w+\s+)?{_ARTIFACT}\s*:"
     r"|[-=#*<\[]{2,}\s*(?:end|start|beginning|begin)\s+of\s+(?:the\s+)?(?:reviews?|input|data|documents?|text|"
     r"context|prompt|user input|instructions?)\b)"
     r"|\b(?:END|START|BEGIN)\s+OF\s+(?:THE\s+)?(?:REVIEWS?|INPUT|DATA|DOCUMENTS?|TEXT|CONTEXT|PROMPT|INSTRUCTIONS?)\b",
