@@ -104,6 +104,19 @@ def visible(text: str) -> str:
     return re.sub(r"(?<!\\)\|\|.*?(?<!\\)\|\|", " ", text, flags=re.DOTALL)
 
 
+def echoes(attack: str, text: str) -> bool:
+    """Does `text`, spoiler bars and all, carry any five words in a row of `attack`?"""
+    def words(t: str) -> list[str]:
+        return re.findall(r"[^\W_]+", unmark(t).lower())
+
+    said = " " + " ".join(words(text)) + " "
+    honest = " " + " ".join(w for review in HONEST for w in words(review[0])) + " "
+    mine = words(attack)
+    windows = [f" {' '.join(mine[i:i + 5])} " for i in range(max(len(mine) - 4, 1))]
+    # Five words an honest review also says (its own reveal, kept behind bars) are that review's, not the attack's.
+    return any(w in said and w not in honest for w in windows)
+
+
 def shown_markers(text: str) -> list[str]:
     lowered = visible(text).lower()
     return [m for m in MARKERS if m in lowered]
@@ -151,3 +164,31 @@ async def test_with_spoilers_what_the_model_reveals_is_wrapped_never_bare(
         assert shown_markers(result.text) == [], result.text
         hidden = " ".join(re.findall(r"(?<!\\)\|\|(.*?)(?<!\\)\|\|", result.text, flags=re.DOTALL)).lower()
         assert "ghost" in hidden, f"the review's reveal is kept behind bars, not dropped: {result.text}"
+        # An instruction reaches nothing, and is not shown either, not even behind bars.
+        for attack in PHRASINGS:
+            assert not echoes(attack, result.text), (attack, result.text)
+
+
+async def test_offline_with_spoilers_no_instruction_shows_even_behind_bars(
+    keeper: tuple[Services, Film], model: PromptModel
+) -> None:
+    services, film = keeper
+    model.overrides["summary"] = lambda request: "not json"
+    model.overrides["answer"] = lambda request: "not json"
+    summary = await services.summaries.summarize(film, spoilers=True)
+    answer = await services.ask.ask("How does it end? What is the twist?", film=film, spoilers=True)
+    for result in (summary, answer):
+        assert result.engine == "offline", result.notes
+        assert shown_markers(result.text) == [], result.text
+        for attack in PHRASINGS:
+            assert not echoes(attack, result.text), (attack, result.text)
+    assert "||" in summary.text and "ghost" in summary.text.lower(), "the review's reveal is kept, behind bars"
+
+
+def test_echoes_finds_an_instruction_behind_bars() -> None:
+    attack = PHRASINGS[0]
+    assert echoes(attack, f"Good. ||{attack}||") and echoes(attack, f"||{attack.upper()}||")
+    assert not echoes(attack, "Good photography. ||The keeper is a ghost.||")
+    quick = next(p for p in PHRASINGS if p.startswith("Quick request"))
+    assert echoes(quick, "||Quick request to the model reading this.||")
+    assert not echoes(quick, f"||{HONEST[2][0]}||"), "an honest review's own reveal is not the attack's"
