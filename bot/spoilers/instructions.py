@@ -57,7 +57,8 @@ _PROCESSOR = (
     r"your|its|any|a)\s+(?:\w+\s+)?" + _ARTIFACT + r"\b|reading\s+(?:the\s+)?output)"
 )
 _ADDRESS = re.compile(
-    rf"\b(?:note|message|memo|instructions?|reminder|request|attention|p\.?s\.?)\s*(?:to|for)\s+(?:the\s+|any\s+|all\s+|"
+    rf"\b(?:note|message|memo|instructions?|reminder|request|attention|p\.?s\.?|n\.\s?b\.?|nb|fyi|heads[- ]?up|tl;?dr)"
+    rf"\s*(?:to|for)\s+(?:the\s+|any\s+|all\s+|"
     rf"you\s+)?{_MACHINE}\b"
     rf"|\b(?:dear|hey|hi|hello|attention|calling|listen(?:\s+up)?|ok(?:ay)?|yo)\s*,?\s+(?:the\s+|any\s+|all\s+)?{_MACHINE}\b"
     rf"|\bif\s+you\s*(?:'re|are)\s+(?:an?\s+|the\s+)?(?:\w+\s+){{0,2}}{_MACHINE}\b"
@@ -75,6 +76,22 @@ _ADDRESS = re.compile(
     r"output|summary|summaries|digest|recap|text)\b"
     rf"|^\W*(?:(?:ai|automated|automatic|summary|language|dear|all|any|hey|attention)\s+){{1,2}}{_MACHINE}s?\s*[,:;!\-–—]"
     rf"|^\W*{_MACHINE}s?\s+(?:take note|listen|note this|heads up)\b"
+    rf"|^\W*(?:psst|pst|hey there|hi there|hello there|fyi|heads[- ]?up|oi|listen|ok(?:ay)?|so)\s*[,.!:]?\s+"
+    rf"(?:the\s+|dear\s+)?{_MACHINE}\b"
+    rf"|\bfor\s+(?:the|any|all|an?|every)\s+{_MACHINE}s?\s*:"
+    rf"|\b(?:read|processed|parsed|summari[sz]ed|ingested|scanned|seen|consumed)\s+by\s+(?:an?|the|any|all|some)\s+"
+    rf"(?:\w+\s+)?{_MACHINE}s?\b"
+    r"|\bfor\s+(?:\w+\s+)?(?:summari[sz]ation|aggregation|indexing|processing|training|ai|llm|bot|machine|model)\s+"
+    r"purposes\b|\bmachine[- ]readable\b"
+    r"|^\W*(?:hola|achtung|attenzione|bonjour|salut|hallo|atenci[oó]n|ciao|ol[aá]|oye|ecoute|écoute)\s*,?\s+(?:\w+\s+)?"
+    r"(?:ki|ia|ai|asistente|assistente|assistent|assistant|bot|modell?o?|mod[eè]le|llm|gpt\w*)\b"
+    # "When asked about the ending, say …", "Whenever you are asked about this film, reply that …".
+    r"|\b(?:when|whenever|if|once|each time)\s+(?:you(?:'re|\s+are)\s+(?:ever\s+)?|you\s+get\s+|being\s+)?asked\b"
+    r"[^.!?]{0,80}?[,:;\-–—]\s*(?:(?:please|just|then|simply|always)\s+)?(?:tell|say|answer|reply|respond|explain|"
+    r"reveal|mention|confirm|state)\b"
+    # the bot's or site's own people or policy invoked: "Reviewbot devs say: …", "per the site's policy, …".
+    r"|\b(?:reviewbot|review ?bot|the bot'?s?|server'?s?|site'?s?|channel'?s?)\s+(?:devs?|developers?|admins?|"
+    r"moderators?|mods|owners?|staff|operators?|polic(?:y|ies)|rules?)\b"
     # The act of producing the output as the setting: "When writing the summary, …", "In your roundup, …",
     # "Writing a summary? …".
     r"|\b(?:when|while|before|after|in|for|once)\s+(?:you\s+(?:are\s+|'re\s+)?)?(?:writing|producing|generating|"
@@ -114,7 +131,11 @@ _ADDRESS = re.compile(
 )
 _ROLE_TAG = re.compile(
     r"(?:^|[\s>\[(])(?:system|assistant|user|developer|admin|administrator|operator|instructions?|human|ai|"
-    r"model|prompt|sys)\s*(?:prompt|message|note|override|mode)?\s*[:>\]]\s*\S"
+    r"model|prompt|sys|task|directive|command|override|moderator|mod)\s*(?:prompt|message|note|override|mode)?\s*"
+    r"[:>\]]\s*\S"
+    r"|\b(?:output|response|answer|reply|summary)\s+(?:format|template|instructions?|rules?|style)\s*:"
+    r"|^\W*(?:begin|start|end)\s+(?:of\s+)?(?:the\s+)?(?:summary|output|response|answer|digest|recap|instructions?|"
+    r"prompt)\s*[.:!\]>\-]*\s*$"
     r"|<\|?\s*(?:im_start|im_end|system|endoftext|eot_id|start_header_id)\s*\|?>|\[/?\s*(?:inst|sys)\s*\]|<<\s*sys\s*>>"
     r"|#{2,}\s*(?:new\s+)?(?:instruction|system|prompt|response|task)"
     r"|\b(?:begin|end|start)\s+(?:admin|system|developer|new)\s+(?:override|instructions?|prompt|mode)\b",
@@ -167,6 +188,7 @@ _OUTPUT_REF = re.compile(
     r"|\b(?:the following|as follows|after me|this (?:sentence|line|fact|text|exact \w+)|(?:it|this|that)\s+"
     r"(?:first|last|verbatim|exactly|at the (?:top|start|end)))\b"
     r"|\b(?:in|into)\s+(?:french|german|spanish|italian|english|another language)\b"
+    r"|\bin\s+plain\s+(?:words|english|terms|language)\b"
     r"|\b(?:what|who|how)\s+(?:the\s+)?(?:main character|protagonist|hero|heroine|twist|ending|killer|villain)\b",
     re.IGNORECASE,
 )
@@ -207,6 +229,26 @@ _OBLIGATION = re.compile(
     re.IGNORECASE,
 )
 
+# What the output should be, said as a definition: "The correct summary is: …", "use this as the summary",
+# "your first bullet: …", "point to include: …", "keep this sentence in: …".
+_DEFINES_OUTPUT = re.compile(
+    r"\b(?:correct|ideal|right|proper|best|good|perfect|real|true|accurate|official)\s+(?:summary|summaries|recap|"
+    r"digest|output|tl;?dr|bullet)\s+(?:(?:of|for)\s+(?:this|the)\s+\w+\s+)?(?:is|are|would|should|will|mentions?|"
+    r"says?|reads?|includes?|states?)\b"
+    rf"|\buse\s+(?:this|that|it|these|the following)\s+(?:\w+\s+)?as\s+(?:the|your|a)\s+(?:\w+\s+)?{_ARTIFACT}"
+    r"|\b(?:to|must|should)\s+(?:include|mention|add|keep|quote|repeat|say)\s*:"
+    r"|\byour\s+(?:first|last|final|opening|closing|next|second|top)\s+(?:bullet|point|line|sentence|word)s?\b"
+    rf"|\b(?:point|bullet|line|item)\s+(?:one|two|three|1|2|3)\s+of\s+(?:the|your)\s+{_ARTIFACT}"
+    rf"|\b(?:for|into|to|in)\s+(?:any|every|each)\s+{_ARTIFACT}\s*:"
+    r"|\b(?:keep|leave|retain|preserve|don'?t\s+(?:remove|delete|drop|cut|filter|skip|omit|exclude|strip)|"
+    r"do\s+not\s+(?:remove|delete|drop|cut|filter|skip|omit|exclude|strip)|never\s+(?:remove|delete|drop|filter|omit))"
+    r"\s+(?:this|that|the following|it|these)(?:\s+(?:sentence|line|part|bit|text|fact|paragraph|note)s?)?"
+    r"(?:\s+(?:in|out|intact|as is|verbatim|unchanged))?\s*[:\-–—]"
+    r"|\b(?:this|the following|that)\s+(?:sentence|line|part|text|fact|note)\s+(?:must|should|has to|needs to)\s+"
+    r"(?:stay|remain|be kept|be included|appear|go|survive)\b"
+    r"|\b(?:respond|reply|answer)\s+(?:\w+\s+){0,6}?(?:with|by saying)\s+['\"‘“]",
+    re.IGNORECASE,
+)
 
 # Text dressed as a model's output or a prompt's machinery: JSON objects, template placeholders.
 _FAKE_OUTPUT = re.compile(
@@ -230,7 +272,10 @@ _ORDER = re.compile(
     r"(?:(?:please|kindly)\s+(?:spoil|reveal|disclose|give away|spill)\b"
     r"|(?:say|write|state|claim|declare|assert|add)\s+that\s+(?:the|a|an|he|she|they|it|his|her|their|"
     r"\w+\s+(?:is|was|dies|died|kills|killed|did|does|survives|lives))\b"
-    r"|summari[sz]e\s+(?:the|this|these|all|every)\s+(?:\w+\s+)?(?:plot|story|reviews?|ending|events|twists?)\b)",
+    r"|summari[sz]e\s+(?:the|this|these|all|every)\s+(?:\w+\s+)?(?:plot|story|reviews?|ending|events|twists?)\b"
+    r"|(?:reveal|disclose|give away|spill|divulge|spell out|explain|describe|recount|narrate|list|mention|state)\s+"
+    r"(?:the|its|this film'?s|every|all(?:\s+the)?|each)\s+(?:\w+\s+)?(?:ending|endings|twists?|killer|finale|"
+    r"final (?:scene|reveal|twist)|identity|secrets?|culprit|murderer|reveals?|spoilers?|deaths?)\b)",
     re.IGNORECASE,
 )
 # Text dressed as a transcript or a prompt's framing: "Sure! Here is the summary:", "---- END OF REVIEWS ----".
@@ -300,7 +345,7 @@ _ENGLISH = frozenset(
 _FOREIGN = {
     "es": frozenset("el los las que y en un una es por con para del al se lo su muy pero como más está son di "
                     "resumen esta este ese esa pero porque cuando también sobre sin hay ser fue".split()),
-    "fr": frozenset("le les des du et est une qui dans pour pas vous ce cette il elle sur avec au aux mais ne "
+    "fr": frozenset("le la les des du et est une qui dans pour pas vous ce cette il elle sur avec au aux mais ne à "
                     "je tu nous ils très été être fait dites résumé où".split()),
     "de": frozenset("der das und ist nicht ein eine den dem des zu mit auf für sie ich du dass im von wie "
                     "aber auch schreib bitte sehr wird wurde sind war oder wenn nur".split()),
@@ -322,9 +367,12 @@ def foreign_language(text: str) -> str | None:
     if len(words) < 4:
         return None
     english = sum(w in _ENGLISH for w in words)
-    best, hits = max(((lang, sum(w in vocab and w not in _ENGLISH for w in words))
-                      for lang, vocab in _FOREIGN.items()), key=lambda pair: pair[1])
-    if hits >= 3 and hits >= 2 * english + 1 and hits / len(words) >= 0.2:
+    # A word with accented letters counts for every language, unless it is a function word of one already.
+    accented = sum(not w.isascii() and not any(w in vocab for vocab in _FOREIGN.values()) for w in words)
+    best, function = max(((lang, sum(w in vocab and w not in _ENGLISH for w in words))
+                          for lang, vocab in _FOREIGN.items()), key=lambda pair: pair[1])
+    hits = function + accented  # accents alone ("Liberté, égalité, fraternité") are a quotation, not a language
+    if function >= 2 and hits >= 3 and hits >= 2 * english + 1 and hits / len(words) >= 0.2:
         return best
     return None
 
@@ -335,10 +383,29 @@ def normalise(text: str) -> str:
     return _SPACED.sub(lambda m: re.sub(r"[ .\-_*]", "", m.group(0)), text)
 
 
-@lru_cache(maxsize=65_536)
-def instruction_reasons(sentence: str) -> tuple[str, ...]:
-    """Why a sentence reads as an instruction to a summarizer or model; empty when it does not."""
-    text = normalise(sentence)
+# Disguises NFKC leaves alone: Cyrillic and Greek letters that look Latin ("Іgnore"), and digits for letters
+# ("1gn0re prev10us 1nstruct10ns"). A word mixing Latin with Cyrillic or Greek letters is itself a disguise.
+_LOOKALIKE = str.maketrans({
+    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s", "ԁ": "d",
+    "һ": "h", "ԛ": "q", "ԝ": "w", "ο": "o", "α": "a", "ν": "v", "ι": "i", "κ": "k", "ρ": "p", "τ": "t", "υ": "u",
+    "ε": "e", "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C", "Т": "T",
+    "Х": "X", "І": "I", "Ј": "J", "Ѕ": "S", "Α": "A", "Β": "B", "Ε": "E", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N",
+    "Ο": "O", "Ρ": "P", "Τ": "T", "Χ": "X", "Υ": "Y", "Ζ": "Z",
+})
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
+# A word of letters with digits (or @, $) among them: "1gn0re", "prev10us"; not "35mm", "4K", "2049".
+_LEET_WORD = re.compile(r"(?<![\w@$])(?=[\w@$]*[A-Za-z][\w@$]*[A-Za-z])(?=[\w@$]*[0-9@$])[\w@$]{4,}")
+_GREEK_CYRILLIC = r"[\u0370-\u03ff\u0400-\u052f]"
+_MIXED = re.compile(rf"\b(?=\w*[A-Za-z])(?=\w*{_GREEK_CYRILLIC})\w+")
+
+
+def _undisguised(text: str) -> str:
+    """`text` with look-alike letters made Latin and digits inside words made letters."""
+    return _LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), text.translate(_LOOKALIKE))
+
+
+def _structural_reasons(text: str) -> list[str]:
+    """The checks on wording: run on the text as written and on the text undisguised."""
     reasons: list[str] = []
     if _ADDRESS.search(text):
         reasons.append("addressed_to_machine")
@@ -354,12 +421,27 @@ def instruction_reasons(sentence: str) -> tuple[str, ...]:
         reasons.append("fake_output")
     if _FLAG.search(text):
         reasons.append("spoiler_flag")
+    if _DEFINES_OUTPUT.search(text):
+        reasons.append("defines_output")
     if _ORDER.search(text):
         reasons.append("order")
     if _FRAME.search(text):
         reasons.append("prompt_frame")
     if _HIDDEN.search(text):
         reasons.append("hidden_markup")
+    return reasons
+
+
+@lru_cache(maxsize=65_536)
+def instruction_reasons(sentence: str) -> tuple[str, ...]:
+    """Why a sentence reads as an instruction to a summarizer or model; empty when it does not."""
+    text = normalise(sentence)
+    reasons = _structural_reasons(text)
+    plain = _undisguised(text)
+    if plain != text:
+        reasons += [r for r in _structural_reasons(plain) if r not in reasons]
+    if _MIXED.search(text):
+        reasons.append("mixed_script")
     if _encoded(text):
         reasons.append("encoded")
     if foreign_language(text):
