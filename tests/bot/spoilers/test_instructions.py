@@ -294,6 +294,12 @@ MORE_READER_TALK = [
     "The best summary of my feelings is a long sigh.",
     "The acting is the point to remember.",
     "Keep an eye on the background in the final shot.",
+    # machine words in a film's world, after a greeting-like opener
+    "Okay, the system is absurd, but the film sells it.",
+    "Listen, the machine-gun scene is wild.",
+    "So, the model, played by Kate Mara, is great.",
+    "Every move is seen by the system, and the film makes you feel it.",
+    "The letter is read by the agent in a terrific close-up.",
 ]
 
 # Not English: kept out whatever they say (fail closed), harmless or not.
