@@ -45,14 +45,15 @@ _MACHINE = (
 )
 _ARTIFACT = (
     r"(?:summary|summaries|recaps?|digests?|answers?|replies|reply|responses?|outputs?|round-?ups?|overviews?|"
-    r"write-?ups?|tl;?dr|bullet points?|generated text)"
+    r"write-?ups?|tl;?dr|bullet points?|generated text|blurbs?)"
 )
 # Someone defined by what they do with the reviews or the output: "whoever compiles these reviews",
 # "the person summarising this", "those producing the summary", "whatever tool digests this".
 _PROCESSOR = (
     r"(?:whoever|whatever(?:\s+\w+)?|anyone|anybody|someone|somebody|those|the (?:person|people|one|tool|program|"
     r"software|service)|any (?:tool|program|software|service|one))\s+(?:who\s+|that\s+|is\s+|are\s+)*"
-    r"(?:(?:compil|summari[sz]|aggregat|process|digest|pars|scrap|ingest|condens|collat)\w*\s+(?:these|this|the|all|"
+    r"(?:(?:compil|summari[sz]|aggregat|process|digest|pars|scrap|ingest|condens|collat|turn|convert|transform|"
+    r"boil)\w*\s+(?:these|this|the|all|"
     r"my|our|its|them|it)\b|(?:writ|produc|generat|draft|prepar|compos|creat|build|read)\w*\s+(?:the|this|that|"
     r"your|its|any|a)\s+(?:\w+\s+)?" + _ARTIFACT + r"\b|reading\s+(?:the\s+)?output)"
 )
@@ -85,6 +86,8 @@ _ADDRESS = re.compile(
     r"|\b(?:read|processed|parsed|summari[sz]ed|ingested)\s+by\s+(?:an?|the|any|all|some)\s+(?:\w+\s+)?"
     r"(?:ai|a\.i\.|bots?|llms?|language models?|chat\s?bots?|gpt\w*|summari[sz]\w*|assistants?|software|"
     r"automated \w+)\b"
+    r"|\b(?:asistente|assistente|assistent|modelo de lenguaje|sprachmodell|mod[eè]le de langage|ki-assistent|"
+    r"intelligence artificielle|inteligencia artificial|k[uü]nstliche intelligenz|intelligenza artificiale)\b"
     r"|\bfor\s+(?:\w+\s+)?(?:summari[sz]ation|aggregation|indexing|processing|training|ai|llm|bot|machine|model)\s+"
     r"purposes\b|\bmachine[- ]readable\b"
     r"|^\W*(?:hola|achtung|attenzione|bonjour|salut|hallo|atenci[oó]n|ciao|ol[aá]|oye|ecoute|écoute)\s*,?\s+(?:\w+\s+)?"
@@ -154,8 +157,8 @@ _OVERRIDE = re.compile(
     r"|\b(?:system|developer|hidden|original|initial)\s+(?:prompt|message|instructions?)\b"
     r"|\bnew\s+(?:instructions?|rules?|task|orders|directive)\b|\bprompt injection\b|\bjail\s?br[eo]a?k"
     r"|\bdo anything now\b|\b(?:developer|god|admin|debug|unrestricted)\s+mode\b"
-    r"|\b(?:ignor\w*|disregard\w*|forget)\s+(?:all\s+|any\s+)?(?:everything|anything|all)\s+"
-    r"(?:you\s+(?:were|have been|'ve been)\s+(?:told|given|taught)|above|before|else)\b"
+    r"|\b(?:ignor\w*|disregard\w*|forget)\s+(?:all\s+|any\s+)?(?:everything|anything|all|what|whatever)\s+"
+    r"(?:you\s+(?:were|have been|'ve been)\s+(?:told|given|taught|instructed)|above|before|else)\b"
     r"|\b(?:ignor\w*|disregard\w*|forget)\s+(?:the\s+|your\s+|all\s+|any\s+)?(?:prior|previous|earlier|above|"
     r"preceding|original)\s+(?:\w+\s+)?(?:guidance|advice|text|context|messages?|input|content)\b",
     re.IGNORECASE,
@@ -165,7 +168,7 @@ _OUTPUT_VERB = (
     r"begin|start|end|finish|close|open|summari[sz]e|describe|explain|reveal|disclose|list|translate|insert|"
     r"put|copy|return|produce|generate|format|label|mark|call|refer|spell|type|emit|echo|declare|announce|"
     r"confirm|admit|claim|report|give away|let (?:the )?(?:readers?|users?|people|everyone) know|paraphrase|"
-    r"rephrase|recount|spell out|lead with|open with|spoil|"
+    r"rephrase|recount|spell out|lead with|open with|spoil|post|"
     r"make sure|ensure|be sure|pretend|act as|role-?play|complete|spill|divulge|specify|identify|name)"
 )
 # What an obligation on the output or its writer asks for: producing text, or carrying a fact.
@@ -244,6 +247,13 @@ _DEFINES_OUTPUT = re.compile(
     r"|\byour\s+(?:first|last|final|opening|closing|next|second|top)\s+(?:bullet|point|line|sentence|word)s?\b"
     rf"|\b(?:point|bullet|line|item)\s+(?:one|two|three|1|2|3)\s+of\s+(?:the|your)\s+{_ARTIFACT}"
     rf"|\b(?:for|into|to|in)\s+(?:any|every|each)\s+{_ARTIFACT}\s*:"
+    # The output as the writer's own: "your reply", "the blurb you generate", "summaries that omit the twist".
+    r"|\byour\s+(?:own\s+)?(?:summary|summaries|recaps?|digests?|reply|replies|outputs?|write-?ups?|bullet points?|"
+    r"blurbs?|round-?ups?|tl;?dr)\b"
+    r"|\b(?:summary|summaries|recaps?|digests?|replies|reply|responses?|outputs?|write-?ups?|blurbs?)\s+(?:that\s+)?"
+    r"you\s+(?:generate|write|produce|create|output|return|give|make|compose|draft|send|post)\b"
+    r"|\b(?:summary|summaries|recaps?|digests?|replies|responses?|outputs?|blurbs?)\s+(?:that|which)\s+(?:omit|skip|"
+    r"hide|leave out|don'?t mention|do not mention|withhold|avoid)\b"
     r"|\b(?:keep|leave|retain|preserve|don'?t\s+(?:remove|delete|drop|cut|filter|skip|omit|exclude|strip)|"
     r"do\s+not\s+(?:remove|delete|drop|cut|filter|skip|omit|exclude|strip)|never\s+(?:remove|delete|drop|filter|omit))"
     r"\s+(?:this|that|the following|it|these)(?:\s+(?:sentence|line|part|bit|text|fact|paragraph|note)s?)?"
@@ -265,6 +275,8 @@ _FLAG = re.compile(
     r"\b(?:spoiler|spoilers|spoiler[ _]flag|is_spoiler|flag)\s*(?:to|=|:|as|is|should be)\s*(?:false|true|no|0|off)\b"
     r"|\b(?:treat|mark|label|flag|consider|classify|tag|count)\s+(?:\w+\s+){0,4}?as\s+(?:safe|not (?:a )?spoilers?|"
     r"non-?spoilers?|spoiler-?free|spoiler\s*(?:=|:)?\s*false)\b"
+    r"|\bspoiler\s+(?:policy|filter|mode|rules?|settings?|checks?|guard)\s*(?::|=|is|are|set to)\s*(?:now\s+)?"
+    r"(?:off|disabled|false|none|0|lifted|suspended|over|gone)\b"
     r"|\b(?:the following|this|the next)\s+(?:line|sentence|part|bit|point|text|fact)\s+is\s+(?:not a spoiler|safe|"
     r"spoiler-?free|no spoiler)\s*[:\-–—]",
     re.IGNORECASE,
@@ -276,6 +288,8 @@ _ORDER = re.compile(
     r"(?:(?:please|kindly)\s+(?:spoil|reveal|disclose|give away|spill)\b"
     r"|(?:say|write|state|claim|declare|assert|add)\s+that\s+(?:the|a|an|he|she|they|it|his|her|their|"
     r"\w+\s+(?:is|was|dies|died|kills|killed|did|does|survives|lives))\b"
+    r"|give\s+(?:the\s+)?(?:readers?|users?|everyone|the channel|people)\s+(?:the\s+)?(?:\w+\s+)?(?:ending|twist|"
+    r"killer|spoilers?|reveal|truth|secret)\b"
     r"|summari[sz]e\s+(?:the|this|these|all|every)\s+(?:\w+\s+)?(?:plot|story|reviews?|ending|events|twists?)\b"
     r"|(?:reveal|disclose|give away|spill|divulge|spell out|explain|describe|recount|narrate|list|mention|state)\s+"
     r"(?:the|its|this film'?s|every|all(?:\s+the)?|each)\s+(?:\w+\s+)?(?:ending|endings|twists?|killer|finale|"
@@ -348,11 +362,13 @@ _ENGLISH = frozenset(
 )
 _FOREIGN = {
     "es": frozenset("el los las que y en un una es por con para del al se lo su muy pero como más está son di "
-                    "resumen esta este ese esa pero porque cuando también sobre sin hay ser fue".split()),
+                    "resumen esta este ese esa pero porque cuando también sobre sin hay ser fue debes debe tienes "
+                    "tú dime revela".split()),
     "fr": frozenset("le la les des du et est une qui dans pour pas vous ce cette il elle sur avec au aux mais ne à "
                     "je tu nous ils très été être fait dites résumé où".split()),
     "de": frozenset("der das und ist nicht ein eine den dem des zu mit auf für sie ich du dass im von wie "
-                    "aber auch schreib bitte sehr wird wurde sind war oder wenn nur".split()),
+                    "aber auch schreib bitte sehr wird wurde sind war oder wenn nur als musst muss soll sollst "
+                    "verrate".split()),
     "it": frozenset("il lo gli della che e è un una per con non sono del nel alla questo questa ma anche "
                     "molto più come dei".split()),
     "pt": frozenset("o os as que e em um uma é para com não do da dos das mas muito como mais por está "
