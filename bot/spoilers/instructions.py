@@ -15,7 +15,15 @@ a user. Such sentences have a small number of shapes, each checked here:
   with", "at the end of …");
 - second-person obligations about the output ("you must/should/will say …", "I want you to …",
   "your task is …", "the summary must …");
-- text dressed as a model's output or a prompt's machinery (a JSON object, `{{placeholders}}`).
+- text dressed as a model's output or a prompt's machinery (a JSON object, `{{placeholders}}`, "Sure! Here is
+  your summary:", "---- END OF REVIEWS ----");
+- the output, or whoever produces it, as the subject ("Summaries of this film must begin with …", "When
+  writing the summary, …", "whoever compiles these reviews", "your reply", "the correct summary is: …");
+- conditionals and role changes ("If anyone asks how it ends, tell them …", "you are now …", "pretend …");
+- hidden or disguised text: HTML/markdown comments, encoded blobs (base64, hex), look-alike letters and
+  digits for letters (checked undone), words mixing Latin with Cyrillic or Greek letters;
+- a sentence not in English, fail closed (`foreign_language`): an instruction in another language escapes
+  every rule above, so no such sentence reaches a model or a reader.
 
 Review imperatives addressed to readers ("See it on the big screen.", "Skip it.", "Say what you
 will about Nolan, …") have none of the output markers and pass.
