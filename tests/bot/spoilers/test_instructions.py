@@ -290,7 +290,7 @@ MORE_READER_TALK = [
     "At the end of the review I will give my score.",
     "Sure, here is a film that takes its time.",
     "I want the film to end differently.",
-    "We want the world to be more than it is.",
+    "We want the heroes to win, and the film knows it.",
     "The twist should land harder than it does.",
     "Try to see it without reading anything about it.",
     "Go ahead and watch it twice.",
