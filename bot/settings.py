@@ -105,8 +105,10 @@ class Settings(BaseModel):
     # through per-review digests (each review read once, then reused).
     llm_direct_max_tokens: int = Field(default=6000, ge=0)
     # The model as a second spoiler checker of spoiler-free summaries and /ask answers (one extra
-    # call each; it can only remove sentences; a failed check answers offline).
-    llm_spoiler_check: bool = True
+    # call each; it can only remove sentences; a failed check answers offline). Unset: on, except for
+    # a local server (llama.cpp, Ollama), where small models flagged harmless sentences and removed
+    # no reveal the rules had missed (bench/RESULTS.md, issue 10).
+    llm_spoiler_check: bool | None = None
     # Circuit breaker: after this many provider failures in a row (timeouts, 5xx, 429, refused
     # connections) LLM calls pause for the cool-down and everyone gets the offline answer at once;
     # then one trial call decides (a failed trial doubles the pause, up to 10 minutes).

@@ -114,12 +114,13 @@ async def build_llm_engines(
                 await task
 
         stack.push_async_callback(stop)
+    spoiler_check = settings.llm_spoiler_check if settings.llm_spoiler_check is not None else not server.local
     summary = LLMSummaryEngine(
         chat, prompts, digester, offline, reviews, budget,
         threshold=settings.spoiler_threshold,
         max_output_tokens=settings.llm_max_output_tokens,
         direct_max_tokens=fit.direct_max_tokens,
-        spoiler_check=settings.llm_spoiler_check,
+        spoiler_check=spoiler_check,
         worker=worker,
         text_chars=POINT_TEXT_CHARS if server.local else None,
     )
@@ -128,7 +129,7 @@ async def build_llm_engines(
     answer = LLMAnswerEngine(
         chat, prompts, reviews, store.films, budget,
         threshold=settings.spoiler_threshold, max_output_tokens=settings.llm_max_output_tokens,
-        spoiler_check=settings.llm_spoiler_check,
+        spoiler_check=spoiler_check,
     )
     log.info(
         "LLM engine %s at %s (%s server, context %d tokens, timeout %.0f s, one call up to %d tokens, prompts %s)",

@@ -171,7 +171,8 @@ async def test_the_checker_can_only_name_sentences_that_exist_on_a_local_server(
         await services.summaries.summarize("Se7en")
     (check,) = calls(fake, "check")
     items = schema_of(check)["properties"]["spoiler_sentences"]["items"]
-    draft = [line for line in check.user.replace("^", " ").splitlines() if line[:1].isdigit()]
+    shown = check.user.split("<<draft", 1)[1]  # the film's known spoilers, numbered too, come before it
+    draft = [line for line in shown.replace("^", " ").splitlines() if line[:1].isdigit()]
     if local:
         assert (items["minimum"], items["maximum"]) == (1, len(draft)) and len(draft) >= 1
     else:

@@ -1,17 +1,23 @@
-"""The model as a second spoiler checker (LLM_SPOILER_CHECK, on by default): it sees the film's known
-spoilers and the draft, it can only remove, nothing is shown before it has read the draft, a failed or
-late check answers offline, and what it cost is reported."""
+"""The model as a second spoiler checker (LLM_SPOILER_CHECK; unset, on except for a local server): it
+sees the film's known spoilers and the draft, it can only remove, nothing is shown before it has read
+the draft, a failed or late check answers offline, and what it cost is reported."""
 
 from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
+import pytest
+
+from bot.llm.answer_engine import LLMAnswerEngine
 from bot.llm.spoiler_check import known_sample
+from bot.llm.summary_engine import LLMSummaryEngine
 from bot.settings import Settings
 from tests.fakes.fake_openai import ChatRequest, FakeOpenAI, Hang
 from tests.llm.conftest import OpenLLM, calls
 from tests.llm.model import PromptModel, grounded, points, review_ids
+from tests.llm.test_local_server import LLAMA_CPP
 from tests.storage.conftest import fetchval
 
 COST = re.compile(r"checked the answer for spoilers \((\d+) tokens in, (\d+) out\)")
@@ -41,8 +47,25 @@ def two_opinions(request: ChatRequest) -> list[tuple[str, list[int], bool]]:
     ]
 
 
-def test_the_second_check_is_on_by_default() -> None:
-    assert Settings.model_fields["llm_spoiler_check"].default is True
+@pytest.mark.parametrize(
+    ("endpoints", "setting", "checks"),
+    [
+        ({}, None, True),  # a hosted-style API: on by default
+        (LLAMA_CPP, None, False),  # a local llama.cpp server: small models over-flag (issue 10), off
+        (LLAMA_CPP, True, True),  # what the settings say wins
+        ({}, False, False),
+    ],
+    ids=["hosted-default", "local-default", "local-on", "hosted-off"],
+)
+async def test_the_second_check_is_on_by_default_except_for_a_local_server(
+    open_llm: OpenLLM, fake: FakeOpenAI, endpoints: dict[str, Any], setting: bool | None, checks: bool
+) -> None:
+    assert Settings.model_fields["llm_spoiler_check"].default is None
+    fake.endpoints.update(endpoints)
+    async with open_llm(llm_spoiler_check=setting) as services:
+        summary, answer = services.summaries.engine, services.ask.engine
+        assert isinstance(summary, LLMSummaryEngine) and isinstance(answer, LLMAnswerEngine)
+        assert (summary.spoiler_check, answer.spoiler_check) == (checks, checks)
 
 
 def test_the_known_spoilers_shown_are_few_short_and_spread_over_the_list() -> None:
