@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from bot.llm.digests import Digester
 from bot.llm.errors import LLMError
@@ -22,12 +23,37 @@ from bot.services.reviews import ReviewService
 from bot.services.summaries import Requester
 from bot.spoilers.allowlist import AllowList
 from storage.ports import DigestQueueStore, FilmStore
+from storage.records import Film, Review
 
 log = logging.getLogger(__name__)
 
 WORKER = Requester("reviewbot:digests")  # whose tokens these are, in the usage table
 IDLE_SECONDS = 5.0  # how often an empty queue is looked at again
 MAX_WAIT = 3600.0  # the longest a failing review waits before its next try
+
+
+@dataclass
+class _FilmChecks:
+    film: Film
+    version: str
+    reviews: list[Review]
+    allow: AllowList
+    _guard: SpoilerGuard | None = None
+
+    def fits(self, film: Film, version: str, review: Review) -> bool:
+        return (
+            film == self.film and version == self.version
+            and any(r == review for r in self.reviews if r.id == review.id)
+        )
+
+    async def guard(self, reviews: ReviewService, threshold: float) -> SpoilerGuard:
+        if self._guard is None:
+            context = await reviews.context(self.film, [r.text for r in self.reviews])
+            self._guard = SpoilerGuard.for_films(
+                reviews.detector, [GuardFilm(context, self.allow, self.reviews, self.film.logline)],
+                threshold=threshold,
+            )
+        return self._guard
 
 
 class DigestWorker:
@@ -51,6 +77,7 @@ class DigestWorker:
         # Called when the queue runs empty after work (single-slot local servers): puts the summary
         # prompt back into the server's prompt cache, which the digests displaced.
         self.warm = warm
+        self._checks: _FilmChecks | None = None  # the last film's allow-list and guard
         self.made = 0  # digests made by this worker (for logs and the benchmark)
         self.input_tokens = 0
         self.output_tokens = 0
@@ -65,19 +92,14 @@ class DigestWorker:
         if review is None or film is None:
             await self._queue.done(review_id)
             return True
-        film_reviews = await self._reviews.for_film(film)
-        allow = AllowList.for_film(film, film_reviews, threshold=self.threshold)
-        items = [material(review, "spoiler_free", allow)]
-        spoilers = material(review, "spoilers", allow)
+        checks = await self._film_checks(film, review)
+        items = [material(review, "spoiler_free", checks.allow)]
+        spoilers = material(review, "spoilers", checks.allow)
         if spoilers.spoilers:
             items.append(spoilers)
         missing = [i for i in items if not i.empty and not await self._digester.stored([i])]
         if missing:
-            context = await self._reviews.context(film, [r.text for r in film_reviews])
-            guard = SpoilerGuard.for_films(
-                self._reviews.detector, [GuardFilm(context, allow, film_reviews, film.logline)],
-                threshold=self.threshold,
-            )
+            guard = await checks.guard(self._reviews, self.threshold)
             try:
                 batch = await self._digester.make(film, missing, guard, WORKER)
             except LLMError as error:
@@ -91,6 +113,19 @@ class DigestWorker:
             self.output_tokens += batch.output_tokens
         await self._queue.done(review_id)
         return True
+
+    async def _film_checks(self, film: Film, review: Review) -> _FilmChecks:
+        """The film's allow-list and guard, built once for a run of its reviews: an import queues a
+        film's reviews together, and rebuilding both for each of 300 reviews made the queue quadratic.
+        Rebuilt when the film, its review set, or the stored copy of this review (rescored sentences)
+        differs from what they were built from."""
+        version = await self._reviews.review_set_version(film)
+        cached = self._checks
+        if cached is None or not cached.fits(film, version, review):
+            film_reviews = await self._reviews.for_film(film)
+            allow = AllowList.for_film(film, film_reviews, threshold=self.threshold)
+            cached = self._checks = _FilmChecks(film, version, film_reviews, allow)
+        return cached
 
     async def drain(self) -> int:
         """Digest everything due now (tests, the benchmark, `reviewbot` maintenance); how many reviews."""

@@ -3,6 +3,7 @@ a representative selection when the digests do not all fit, and today's budget r
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
 from collections import Counter
@@ -176,3 +177,25 @@ def test_selection_prefers_central_reviews_and_spreads_strata() -> None:
     assert 3 not in chosen, "outliers wait"
     assert [c.review_id for c in select_representative(candidates, 1000)] == [1, 2, 3, 4, 5]
     assert select_representative(candidates, 5) == []
+
+
+async def test_the_worker_reuses_a_films_checks_until_the_film_or_a_review_changes(llm: Services) -> None:
+    """The allow-list and guard are built once per run of a film's reviews (not once per review: 300
+    reviews made the queue quadratic), and rebuilt when a review is added or rescored."""
+    worker = digest_worker(llm)
+    film = await llm.films.resolve("Parasite")
+    first, second, *_ = await llm.reviews.for_film(film)
+    checks = await worker._film_checks(film, first)
+    assert await worker._film_checks(film, second) is checks, "same film, same reviews: reused"
+
+    rescored = [dataclasses.replace(s, spoiler_score=1.0) for s in first.sentences]
+    await llm.reviews._reviews.replace_sentences(first.id, rescored)
+    fresh = await llm.reviews.get(first.id)
+    assert fresh is not None
+    after_rescore = await worker._film_checks(film, fresh)
+    assert after_rescore is not checks and all(s.spoiler_score == 1.0 for r in after_rescore.reviews
+                                               if r.id == first.id for s in r.sentences)
+
+    await llm.reviews.add(film, text="A late review: the photography is gorgeous and the score unsettling.",
+                          author="late")
+    assert await worker._film_checks(film, fresh) is not after_rescore, "a new review changes the set"
