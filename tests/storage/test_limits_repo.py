@@ -31,7 +31,8 @@ async def test_a_burst_of_hits_from_two_processes_counts_exactly_the_limit(two: 
         (one if i % 2 else other).limits.hit("burst", "write", 5, 60.0, 1000.0 + i / 100) for i in range(40)
     ))
     assert sum(w == 0 for w in waits) == 5
-    assert all(0 < w <= 60 for w in waits if w)
+    # The hits' clocks span 0.39 s and they run in any order, so a refusal waits up to the window plus that.
+    assert all(0 < w <= 60 + 0.4 for w in waits if w)
     assert await one.limits.hit("someone else", "write", 5, 60.0, 1000.5) == 0  # per person
 
 
