@@ -57,7 +57,7 @@ NOT_NAMES = frozenset(
 _CAP = r"[A-ZÀ-ÖØ-Þ][\w'’\-]*"
 # A run of capitalised words, with particles and initials inside it ("Herman J. Mankiewicz").
 _NAME_RUN = re.compile(
-    rf"{_CAP}(?:\s+(?:(?:de|da|del|van|von|der|le|la|di|du|mac|bin)\s+|[A-Z]\.\s+)?{_CAP})*"
+    rf"(?:[A-Z]\.\s+)?{_CAP}(?:\s+(?:(?:de|da|del|van|von|der|le|la|di|du|mac|bin)\s+|[A-Z]\.\s+)?{_CAP})*"
 )
 _RUN = _NAME_RUN.pattern
 _CRAFT_NOUN = (
@@ -166,6 +166,37 @@ _CRAFT_POSSESSIVE = re.compile(rf"(?P<run>{_NAME_RUN.pattern})['’]s?\s+(?:[\w-
 _ACTOR_AS = re.compile(rf"(?P<actor>{_RUN})\s+(?:is\s+|was\s+)?as\s+(?:the\s+)?(?P<role>{_RUN})")
 _ROLE_ACTOR = re.compile(rf"(?P<role>{_RUN})\s*\((?:played by\s+)?(?P<actor>{_RUN})\)")
 _ROLE_PLAYED_BY = re.compile(rf"(?P<role>{_RUN}),?\s+(?:played|portrayed)\s+by\s+(?P<actor>{_RUN})")
+# "Jim Carrey, as Joel, proves …": the comma form needs the closing comma, so "Joel, as Clementine
+# leaves, …" (a clause, not a cast note) is read only as far as it proves nothing.
+_ACTOR_COMMA_AS = re.compile(rf"(?P<actor>{_RUN}),\s+as\s+(?:the\s+)?(?P<role>{_RUN}),")
+# "Jim Carrey's character": the possessor of a character is the actor playing it ("character arc",
+# "character development" are about the character itself and prove nothing).
+_ACTOR_CHARACTER = re.compile(rf"(?P<run>{_RUN})['’]s?\s+character\b(?!\s+(?:arc|development|study))")
+# "(Jim Carrey and Kate Winslet)": a cast note of full names after a story noun.
+_CAST_NOTE = re.compile(rf"\((?P<runs>{_RUN}(?:\s*,\s*{_RUN})*,?\s+and\s+{_RUN})\)")
+# A name doing something in the story: an agent of an event, or someone's kin. Such a name is a
+# character whatever the craft evidence says (fail closed).
+_STORY_VERB = (
+    r"(?:kills|killed|dies|died|murders|murdered|leaves|left|finds|discovers|discovered|learns|learned|"
+    r"realizes|realises|realized|realised|escapes|escaped|survives|survived|wakes|woke|falls|fell|marries|"
+    r"married|meets|met|loses|tries|wants|decides|decided|becomes|"
+    r"returns|returned|attacks|attacked|betrays|betrayed|confesses|confessed|saves|saved|rescues|rescued|"
+    r"is killed|was killed|gets killed|is revealed|was revealed|turns out|goes missing|disappears|"
+    r"disappeared|shoots himself|shoots herself|kidnaps|kidnapped|steals|stole|lies|lied|hides|hid|"
+    r"remembers|forgets|forgot|wakes up|ends up|finds out|found out|is dead|was dead|is alive|"
+    r"is actually|was actually)"
+)
+_STORY_AGENT = re.compile(
+    rf"(?P<run>{_RUN})\s+(?:(?:then|finally|eventually|later|also|actually|really|soon|never|only|just)\s+)?"
+    rf"{_STORY_VERB}\b"
+)
+_STORY_KIN = re.compile(
+    rf"(?P<run>{_RUN})['’]s?\s+(?:own\s+|dead\s+|late\s+)?(?:wife|husband|son|daughter|father|mother|"
+    r"brother|sister|girlfriend|boyfriend|death|murder|killer|fate|body|family|parents|child|children|"
+    r"memories|past)\b"
+)
+_STORY_OBJECT = re.compile(rf"\b(?i:kills|killed|murders|murdered|kidnaps|kidnapped|shoots|shot|saves|"
+                           rf"betrays|marries|married)\s+(?P<run>{_RUN})")
 _CHARACTER_NAMED = re.compile(rf"\b(?i:{_CHARACTER_BEFORE})\s+(?P<run>{_RUN})")
 # Not people and not characters: companies ("RKO Radio Pictures", "Drinkbox Studios") and other works
 # cited with their year ("The Maltese Falcon (1941)").
@@ -174,6 +205,8 @@ _COMPANY = re.compile(
     rf"Company|Corporation|Network|Theat(?:er|re)s?|Cinemas?|Drafthouse|Festival)\b"
 )
 _WORK_WITH_YEAR = re.compile(rf"(?P<run>{_RUN})\s*\((?:19|20)\d\d\)")
+# Other works cited in italics or quotes ("*Fight Club*", "“The Sixth Sense”"): the whole run, nothing else.
+_WORK_QUOTED = re.compile(rf"(?<![\w*_])(?:\*{{1,2}}|_|“|\")(?P<run>{_RUN})(?:\*{{1,2}}|_|”|\")(?![\w*_])")
 
 
 def _run_words(run: str, name_like: frozenset[str]) -> set[str]:
@@ -187,6 +220,7 @@ def film_names(film: Film | None, review_texts: Iterable[str]) -> FilmNames:
     people: set[str] = set()
     characters: set[str] = set()
     things: set[str] = set()
+    agents: set[str] = set()  # names doing things in the story: characters, whatever else
     for text in texts:
         for pattern in (_CRAFT_BY_BEFORE, _CRAFT_BY_AFTER, _CRAFT_POSSESSIVE):
             for m in pattern.finditer(text):
@@ -195,11 +229,25 @@ def film_names(film: Film | None, review_texts: Iterable[str]) -> FilmNames:
             for m in pattern.finditer(text):
                 people |= _run_words(m.group("actor"), name_like)
                 characters |= _run_words(m.group("role"), name_like)
+        for m in _ACTOR_COMMA_AS.finditer(text):
+            people |= _run_words(m.group("actor"), name_like)
+            characters |= _run_words(m.group("role"), name_like)
+        for m in _ACTOR_CHARACTER.finditer(text):
+            people |= _run_words(m.group("run"), name_like)
+        for m in _CAST_NOTE.finditer(text):
+            runs = [r for r in re.split(r"\s*,\s*|\s+and\s+", m.group("runs")) if r]
+            if all(len(_run_words(r, name_like)) >= 2 for r in runs):
+                for run in runs:
+                    people |= _run_words(run, name_like)
         for m in _CHARACTER_NAMED.finditer(text):
             characters |= _run_words(m.group("run"), name_like)
-        for pattern in (_COMPANY, _WORK_WITH_YEAR):
+        for pattern in (_STORY_AGENT, _STORY_KIN, _STORY_OBJECT):
+            for m in pattern.finditer(text):
+                agents |= _run_words(m.group("run"), name_like)
+        for pattern in (_COMPANY, _WORK_WITH_YEAR, _WORK_QUOTED):
             for m in pattern.finditer(text):
                 things |= _run_words(m.group(0), name_like)
+    characters |= agents
     # A full name shares its status: "Orson Welles" when "Welles's performance" made Welles a person.
     # Only the last word (a surname) passes it on, and never over character evidence.
     for text in texts:

@@ -1,0 +1,75 @@
+"""How names in a film's reviews are sorted into people of the craft and characters (sentences
+written here, none from a real review)."""
+
+from __future__ import annotations
+
+from bot.spoilers.names import film_names
+from storage.records import Film
+
+FILM = Film(id=1, title="The Quiet Harbour", year=2011)
+
+
+def test_a_possessed_character_makes_the_possessor_an_actor() -> None:
+    names = film_names(FILM, ["Marta Lindqvist's character is drawn with care.", "Lindqvist is wonderful."])
+    assert {"marta", "lindqvist"} <= names.people
+    assert "lindqvist" not in names.characters
+
+
+def test_a_character_arc_is_no_credit() -> None:
+    names = film_names(FILM, ["Orla's character arc is the best thing here.", "Orla is wonderful."])
+    assert "orla" in names.characters
+
+
+def test_the_comma_form_of_actor_as_role() -> None:
+    names = film_names(FILM, ["Jorund Hallam, as Orla, proves he can carry a drama."])
+    assert {"jorund", "hallam"} <= names.people
+    assert "orla" in names.characters
+
+
+def test_a_clause_after_a_comma_is_no_cast_note() -> None:
+    names = film_names(FILM, ["Later Orla, as Bexley watches, says nothing at all."])
+    assert "orla" in names.characters
+    assert "bexley" in names.characters
+
+
+def test_a_parenthesised_list_of_full_names_is_the_cast() -> None:
+    names = film_names(FILM, ["A couple (Jorund Hallam and Marta Lindqvist) drift apart.", "Hallam is fine."])
+    assert {"jorund", "hallam", "marta", "lindqvist"} <= names.people
+
+
+def test_a_parenthesised_single_name_is_not_a_cast_list() -> None:
+    names = film_names(FILM, ["Two sisters (Orla and Bexley) drift apart."])
+    assert {"orla", "bexley"} <= names.characters
+
+
+def test_an_initial_opens_a_credit() -> None:
+    names = film_names(FILM, ["A film by R. Tavish Moreno, no less.", "Moreno is at ease here."])
+    assert "moreno" in names.people
+
+
+def test_a_name_doing_story_events_is_a_character_even_with_craft_evidence() -> None:
+    # Adversarial: "Orla's performance" and "directed by Orla" look like credits, but Orla dies.
+    reviews = [
+        "Orla's performance is a marvel.",
+        "The lighthouse scenes were directed by Orla with great patience.",
+        "In the last reel Orla dies in the storm.",
+    ]
+    names = film_names(FILM, reviews)
+    assert "orla" in names.characters
+    assert "orla" not in names.people
+
+
+def test_kin_and_objects_of_events_are_characters() -> None:
+    names = film_names(FILM, [
+        "Bexley's performance is a marvel, and Jorund Hallam plays him well.",
+        "It matters that Bexley's wife is gone.",
+        "The stranger kills Tavish before the storm.",
+        "Tavish's performance is loud.",
+    ])
+    assert {"bexley", "tavish"} <= names.characters
+    assert "hallam" in names.people
+
+
+def test_works_cited_in_italics_or_quotes_are_not_characters() -> None:
+    names = film_names(FILM, ["It owes a lot to *Salt Meridian* and to “Glass Orchard”."])
+    assert not {"salt", "meridian", "glass", "orchard"} & names.characters
