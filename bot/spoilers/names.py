@@ -76,7 +76,7 @@ _CRAFT_BEFORE = (
     r"filmmaker|directors?|actors|actresses|stars|writers|composers|by)"
 )
 _CRAFT_AFTER = (
-    r"(?:plays|played|portrays|portrayed|stars|starred|directs|directed|wrote|writes|scored|shot|gives|gave|"
+    r"(?:play|plays|played|portray|portrays|portrayed|stars|starred|directs|directed|wrote|writes|scored|shot|gives|gave|"
     r"delivers|delivered|turns in|turned in|is cast|was cast|co-stars|co-wrote|helms|helmed|acts|acted|"
     r"nails|carries|sells|brings|lends|commands|embodies|inhabits|channels|joint|vehicle|regular|regulars|"
     r"veteran|alum|alumnus|filmography|oeuvre)"
@@ -151,18 +151,38 @@ def name_like_words(texts: Iterable[str]) -> frozenset[str]:
                 not is_sentence_start(text, match.start()) or not is_common_word(key)
             ):
                 capitalised[key] += 1
-    return frozenset(w for w in capitalised if w not in lower and w not in NOT_NAMES and w not in STOPWORDS)
+    return frozenset(w for w in capitalised if w not in lower and w not in NOT_NAMES and w not in STOPWORDS
+                     and not _is_compound_word(w))
+
+
+def _is_compound_word(word: str) -> bool:
+    """"R-rating", "Lyft-style", "Globe-winning": a capitalised head on a common lower-case word is
+    no name (a name's parts are names: "Dae-su", "Ki-woo", "Gordon-Levitt")."""
+    *_, last = word.split("-")
+    return "-" in word and len(last) >= 4 and is_common_word(last)
 
 
 def _run_pattern(flags_before: str, flags_after: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
     # Only the cue ignores case: a name run is capitalised words, so "by Welles who" stops at "who".
-    before = re.compile(rf"\b(?i:{flags_before})\s+(?P<run>{_NAME_RUN.pattern})")
-    after = re.compile(rf"(?P<run>{_NAME_RUN.pattern})(?:['’]s)?\s+{flags_after}\b")
+    # Markup may sit between the cue and the name ("music by `Hans Zimmer`_"); a few helper words may
+    # sit between the name and its craft verb ("Toni Colette only seems to play …").
+    before = re.compile(rf"\b(?i:{flags_before})\s+(?:in\s+)?[`*_\"“]*(?P<run>{_NAME_RUN.pattern})")
+    after = re.compile(
+        rf"(?P<run>{_NAME_RUN.pattern})(?:['’]s)?(?:\s+(?:only|also|really|always|just|still|seems to|tends to|"
+        rf"continues to|used to|gets to|manages to|likes to|loves to)){{0,2}}\s+{flags_after}\b"
+    )
     return before, after
 
 
 _CRAFT_BY_BEFORE, _CRAFT_BY_AFTER = _run_pattern(_CRAFT_BEFORE, _CRAFT_AFTER)
 _CRAFT_POSSESSIVE = re.compile(rf"(?P<run>{_NAME_RUN.pattern})['’]s?\s+(?:[\w-]+\s+)?{_CRAFT_NOUN}\b")
+# "wasn't ever in danger of winning any Academy Awards", "an Oscar-worthy turn": awards go to people.
+_AWARDED = re.compile(
+    rf"(?P<run>{_RUN})(?:['’]s)?\s+(?:[a-z’']+\s+){{0,8}}(?:an?\s+|any\s+|the\s+|another\s+)?"
+    rf"(?:Oscars?|Academy Awards?|Golden Globes?|BAFTAs?|Emmys?)\b"
+)
+# "The Sixth Sense", "The Batman" in mid-sentence: a capital "The" opens a title, not a person.
+_THE_TITLE = re.compile(rf"(?<=[a-z,;] )The\s+(?P<run>{_RUN})")
 _ACTOR_AS = re.compile(rf"(?P<actor>{_RUN})\s+(?:is\s+|was\s+)?as\s+(?:the\s+)?(?P<role>{_RUN})")
 _ROLE_ACTOR = re.compile(rf"(?P<role>{_RUN})\s*\((?:played by\s+)?(?P<actor>{_RUN})\)")
 _ROLE_PLAYED_BY = re.compile(rf"(?P<role>{_RUN}),?\s+(?:played|portrayed)\s+by\s+(?P<actor>{_RUN})")
@@ -197,6 +217,16 @@ _STORY_KIN = re.compile(
 )
 _STORY_OBJECT = re.compile(rf"\b(?i:kills|killed|murders|murdered|kidnaps|kidnapped|shoots|shot|saves|"
                            rf"betrays|marries|married)\s+(?P<run>{_RUN})")
+# A sentence about the making of the film: a full name in it (two name-like words or more) is a
+# person of the craft unless the reviews have it doing story events ("Haley Joel Osment is the glue
+# that holds the film together", "Todd Phillips … when he made this movie").
+_CRAFT_SENTENCE = re.compile(
+    r"\b(?:acting|acted|performances?|roles?|cast|casting|miscast|actors?|actress(?:es)?|directors?|directed|"
+    r"direction|filmmakers?|screenplay|script|screenwriters?|made (?:this|the) (?:film|movie)|"
+    r"holds the (?:film|movie) together|on screen|filmography|career)\b",
+    re.IGNORECASE,
+)
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
 _CHARACTER_NAMED = re.compile(rf"\b(?i:{_CHARACTER_BEFORE})\s+(?P<run>{_RUN})")
 # Not people and not characters: companies ("RKO Radio Pictures", "Drinkbox Studios") and other works
 # cited with their year ("The Maltese Falcon (1941)").
@@ -206,7 +236,9 @@ _COMPANY = re.compile(
 )
 _WORK_WITH_YEAR = re.compile(rf"(?P<run>{_RUN})\s*\((?:19|20)\d\d\)")
 # Other works cited in italics or quotes ("*Fight Club*", "“The Sixth Sense”"): the whole run, nothing else.
-_WORK_QUOTED = re.compile(rf"(?<![\w*_])(?:\*{{1,2}}|_|“|\")(?P<run>{_RUN})(?:\*{{1,2}}|_|”|\")(?![\w*_])")
+_WORK_QUOTED = re.compile(
+    rf"(?<![\w*_])(?:\*{{1,2}}|_|“|\")(?:The\s+)?(?P<run>{_RUN})[,.]?(?:\*{{1,2}}|_|”|\")(?![\w*_])"
+)
 
 
 def _run_words(run: str, name_like: frozenset[str]) -> set[str]:
@@ -222,7 +254,7 @@ def film_names(film: Film | None, review_texts: Iterable[str]) -> FilmNames:
     things: set[str] = set()
     agents: set[str] = set()  # names doing things in the story: characters, whatever else
     for text in texts:
-        for pattern in (_CRAFT_BY_BEFORE, _CRAFT_BY_AFTER, _CRAFT_POSSESSIVE):
+        for pattern in (_CRAFT_BY_BEFORE, _CRAFT_BY_AFTER, _CRAFT_POSSESSIVE, _AWARDED):
             for m in pattern.finditer(text):
                 people |= _run_words(m.group("run"), name_like)
         for pattern in (_ACTOR_AS, _ROLE_ACTOR, _ROLE_PLAYED_BY):
@@ -244,10 +276,18 @@ def film_names(film: Film | None, review_texts: Iterable[str]) -> FilmNames:
         for pattern in (_STORY_AGENT, _STORY_KIN, _STORY_OBJECT):
             for m in pattern.finditer(text):
                 agents |= _run_words(m.group("run"), name_like)
-        for pattern in (_COMPANY, _WORK_WITH_YEAR, _WORK_QUOTED):
+        for pattern in (_COMPANY, _WORK_WITH_YEAR, _WORK_QUOTED, _THE_TITLE):
             for m in pattern.finditer(text):
                 things |= _run_words(m.group(0), name_like)
     characters |= agents
+    for text in texts:
+        for sentence in _SENTENCE.finditer(text):
+            if not _CRAFT_SENTENCE.search(sentence.group(0)):
+                continue
+            for m in _NAME_RUN.finditer(sentence.group(0)):
+                words = [t for t in _tokens(m.group(0)) if t in name_like]
+                if len(words) >= 2 and not set(words) & characters:
+                    people |= set(words)
     # A full name shares its status: "Orson Welles" when "Welles's performance" made Welles a person.
     # Only the last word (a surname) passes it on, and never over character evidence.
     for text in texts:

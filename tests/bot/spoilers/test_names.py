@@ -73,3 +73,45 @@ def test_kin_and_objects_of_events_are_characters() -> None:
 def test_works_cited_in_italics_or_quotes_are_not_characters() -> None:
     names = film_names(FILM, ["It owes a lot to *Salt Meridian* and to “Glass Orchard”."])
     assert not {"salt", "meridian", "glass", "orchard"} & names.characters
+
+
+def test_a_cue_reaches_through_markup_and_helper_words() -> None:
+    names = film_names(FILM, [
+        "Music by `Ingmar Solberg`_ stands out.",
+        "Marta Lindqvist only seems to play grieving widows.",
+        "It had a writer in Tavish who knew the genre.",
+    ])
+    assert {"solberg", "lindqvist", "tavish"} <= names.people
+
+
+def test_an_award_goes_to_a_person() -> None:
+    names = film_names(FILM, ["Jorund Hallam wasn't ever in danger of winning any Academy Awards."])
+    assert "hallam" in names.people
+
+
+def test_a_full_name_in_a_sentence_about_the_making_is_a_person() -> None:
+    names = film_names(FILM, ["Jorund Hallam is the glue that holds the film together.", "Hallam is fine."])
+    assert {"jorund", "hallam"} <= names.people
+
+
+def test_a_full_name_in_a_craft_sentence_that_acts_in_the_story_stays_a_character() -> None:
+    # Adversarial: the craft sentence alone would make Orla Bexley a person; she escapes the fire.
+    names = film_names(FILM, [
+        "Orla Bexley is the glue that holds the film together.",
+        "Then Orla Bexley escapes the fire with the child.",
+    ])
+    assert {"orla", "bexley"} <= names.characters
+    assert not {"orla", "bexley"} & names.people
+
+
+def test_other_films_and_hyphenated_common_words_are_not_characters() -> None:
+    names = film_names(FILM, [
+        "It plays like a colder cousin of The Salt Meridian, with an R-rating it earns.",
+        "Its twist is better than in “The Glass Orchard,” honestly.",
+    ])
+    assert not {"salt", "meridian", "r-rating", "glass", "orchard"} & names.characters
+
+
+def test_a_single_name_on_a_craft_sentence_stays_a_character() -> None:
+    names = film_names(FILM, ["Orla is the glue that holds the film together."])
+    assert "orla" in names.characters
