@@ -72,7 +72,8 @@ _CRAFT_BEFORE = (
     r"composed|starring|stars|featuring|co-starring|director|actor|actress|star|filmmaker|composer|"
     r"cinematographer|writer|screenwriter|co-star|auteur|dp|dop|editor|filmmakers|writer-director|"
     r"performance by|performance from|performances by|performances from|turn by|turn from|work by|work from|"
-    r"direction by|direction from|score by|music by|script by|films? by|movies? by|pictures? by|"
+    r"direction by|direction from|score by|music by|script by|score from|music from|soundtrack by|"
+    r"soundtrack from|songs by|songs from|films? by|movies? by|pictures? by|"
     r"filmmaker|directors?|actors|actresses|stars|writers|composers|by)"
 )
 _CRAFT_AFTER = (
@@ -166,7 +167,9 @@ def _run_pattern(flags_before: str, flags_after: str) -> tuple[re.Pattern[str], 
     # Only the cue ignores case: a name run is capitalised words, so "by Welles who" stops at "who".
     # Markup may sit between the cue and the name ("music by `Hans Zimmer`_"); a few helper words may
     # sit between the name and its craft verb ("Toni Colette only seems to play …").
-    before = re.compile(rf"\b(?i:{flags_before})\s+(?:in\s+)?[`*_\"“]*(?P<run>{_NAME_RUN.pattern})")
+    # A cue credits a list ("score from Ben Salisbury and Portishead's Geoff Barrow").
+    listed = rf"{_NAME_RUN.pattern}(?:(?:\s*,\s*|,?\s+and\s+){_NAME_RUN.pattern})*"
+    before = re.compile(rf"\b(?i:{flags_before})\s+(?:in\s+)?[`*_\"“]*(?P<run>{listed})")
     after = re.compile(
         rf"(?P<run>{_NAME_RUN.pattern})(?:['’]s)?(?:\s+(?:only|also|really|always|just|still|seems to|tends to|"
         rf"continues to|used to|gets to|manages to|likes to|loves to)){{0,2}}\s+{flags_after}\b"
@@ -177,6 +180,11 @@ def _run_pattern(flags_before: str, flags_after: str) -> tuple[re.Pattern[str], 
 _CRAFT_BY_BEFORE, _CRAFT_BY_AFTER = _run_pattern(_CRAFT_BEFORE, _CRAFT_AFTER)
 _CRAFT_POSSESSIVE = re.compile(rf"(?P<run>{_NAME_RUN.pattern})['’]s?\s+(?:[\w-]+\s+)?{_CRAFT_NOUN}\b")
 # "wasn't ever in danger of winning any Academy Awards", "an Oscar-worthy turn": awards go to people.
+# "the Jon Brion soundtrack", "a Fincher film", "Matt Reaves's The Batman": a name that signs a work.
+_SIGNED_WORK = re.compile(
+    rf"(?P<run>{_RUN})\s+(?:soundtrack|score|film|movie|joint|picture|production|screenplay)\b"
+    rf"|(?P<owner>{_RUN})['’]s?\s+The\s+[A-Z]"
+)
 _AWARDED = re.compile(
     rf"(?P<run>{_RUN})(?:['’]s)?\s+(?:[a-z’']+\s+){{0,8}}(?:an?\s+|any\s+|the\s+|another\s+)?"
     rf"(?:Oscars?|Academy Awards?|Golden Globes?|BAFTAs?|Emmys?)\b"
@@ -242,7 +250,7 @@ _WORK_QUOTED = re.compile(
 
 
 def _run_words(run: str, name_like: frozenset[str]) -> set[str]:
-    return {t for t in _tokens(run) if t in name_like}
+    return {key for t in _tokens(run) if (key := _possessive(t)) in name_like}
 
 
 def film_names(film: Film | None, review_texts: Iterable[str]) -> FilmNames:
@@ -266,6 +274,8 @@ def film_names(film: Film | None, review_texts: Iterable[str]) -> FilmNames:
             characters |= _run_words(m.group("role"), name_like)
         for m in _ACTOR_CHARACTER.finditer(text):
             people |= _run_words(m.group("run"), name_like)
+        for m in _SIGNED_WORK.finditer(text):
+            people |= _run_words(m.group("run") or m.group("owner"), name_like)
         for m in _CAST_NOTE.finditer(text):
             runs = [r for r in re.split(r"\s*,\s*|\s+and\s+", m.group("runs")) if r]
             if all(len(_run_words(r, name_like)) >= 2 for r in runs):

@@ -115,3 +115,20 @@ def test_other_films_and_hyphenated_common_words_are_not_characters() -> None:
 def test_a_single_name_on_a_craft_sentence_stays_a_character() -> None:
     names = film_names(FILM, ["Orla is the glue that holds the film together."])
     assert "orla" in names.characters
+
+
+def test_a_credit_cue_covers_a_list_and_possessives_inside_it() -> None:
+    names = film_names(FILM, [
+        "The soundtrack from Ingmar Solberg and Halvard's Jorund Hallam unsettles you.",
+        "Halvard is a band.",
+    ])
+    assert {"ingmar", "solberg", "halvard", "jorund", "hallam"} <= names.people
+
+
+def test_a_name_that_signs_a_work_is_a_person() -> None:
+    names = film_names(FILM, [
+        "Except for the Ingmar Solberg soundtrack, it fades.",
+        "I hope it influences Jorund Hallam's The Salt Meridian.",
+        "Solberg and Hallam are fine.",
+    ])
+    assert {"solberg", "hallam"} <= names.people
