@@ -156,11 +156,18 @@ def name_like_words(texts: Iterable[str]) -> frozenset[str]:
                      and not _is_compound_word(w))
 
 
+_COMPOUND_TAIL = re.compile(
+    r"(?:rating|rated|style|styled|esque|like|based|inspired|winning|nominated|worthy|era|type|level|sized|"
+    r"related|themed|induced|fueled|fuelled|driven|heavy|centric|obsessed|adjacent|friendly|approved|"
+    r"certified|branded|owned|loving|hating|bashing|baiting|worthy|produced|directed|written|starring)"
+)
+
+
 def _is_compound_word(word: str) -> bool:
-    """"R-rating", "Lyft-style", "Globe-winning": a capitalised head on a common lower-case word is
-    no name (a name's parts are names: "Dae-su", "Ki-woo", "Gordon-Levitt")."""
+    """"R-rating", "Lyft-style", "Globe-winning": a capitalised head on a lower-case descriptive tail
+    is no name. "Two-Face", "Dae-su", "Bat-woman" are (a capitalised tail, or a tail that names)."""
     *_, last = word.split("-")
-    return "-" in word and len(last) >= 4 and is_common_word(last)
+    return "-" in word and _COMPOUND_TAIL.fullmatch(last) is not None
 
 
 def _run_pattern(flags_before: str, flags_after: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
@@ -188,6 +195,12 @@ _SIGNED_WORK = re.compile(
 _AWARDED = re.compile(
     rf"(?P<run>{_RUN})(?:['’]s)?\s+(?:[a-z’']+\s+){{0,8}}(?:an?\s+|any\s+|the\s+|another\s+)?"
     rf"(?:Oscars?|Academy Awards?|Golden Globes?|BAFTAs?|Emmys?)\b"
+)
+# "the no-budget thriller Following", "his debut Memento": a work named after its kind. Never "film" or
+# "movie" ("in the film Oren finds …"), and a name that acts in the story stays a character anyway.
+_KIND_OF_WORK = re.compile(
+    rf"\b(?:thriller|documentary|comedy|drama|western|horror|sequel|prequel|remake|reboot|novel|book|"
+    rf"short|debut|follow-up|feature|musical|noir|blockbuster)\s+(?P<run>{_RUN})"
 )
 # "The Sixth Sense", "The Batman" in mid-sentence: a capital "The" opens a title, not a person.
 _THE_TITLE = re.compile(rf"(?<=[a-z,;] )The\s+(?P<run>{_RUN})")
@@ -286,9 +299,13 @@ def film_names(film: Film | None, review_texts: Iterable[str]) -> FilmNames:
         for pattern in (_STORY_AGENT, _STORY_KIN, _STORY_OBJECT):
             for m in pattern.finditer(text):
                 agents |= _run_words(m.group("run"), name_like)
-        for pattern in (_COMPANY, _WORK_WITH_YEAR, _WORK_QUOTED, _THE_TITLE):
+        for pattern in (_COMPANY, _WORK_WITH_YEAR, _WORK_QUOTED, _THE_TITLE, _KIND_OF_WORK):
             for m in pattern.finditer(text):
                 things |= _run_words(m.group(0), name_like)
+        # "R-rating", "Lyft-style": capitalised compounds of a common word are no one (not name-like).
+        things |= {
+            key for w in _WORD.findall(text) if w[:1].isupper() and _is_compound_word(key := _possessive(w).lower())
+        }
     characters |= agents
     for text in texts:
         for sentence in _SENTENCE.finditer(text):

@@ -132,3 +132,25 @@ def test_a_name_that_signs_a_work_is_a_person() -> None:
         "Solberg and Hallam are fine.",
     ])
     assert {"solberg", "hallam"} <= names.people
+
+
+def test_a_work_named_after_its_kind_is_no_character_unless_it_acts() -> None:
+    names = film_names(FILM, [
+        "After the no-budget thriller Saltmarch, everyone watched Hallam.",
+        "In the drama Orla finally leaves the island.",
+    ])
+    assert "saltmarch" not in names.characters
+    assert "orla" in names.characters
+
+
+def test_capitalised_compounds_of_common_words_are_no_one() -> None:
+    names = film_names(FILM, ["It plays with the long awaited R-rating and a Lyft-style chase."])
+    assert not {"r-rating", "lyft-style"} & names.characters
+    assert "r-rating" in names.people  # neither plot nor an unknown name
+
+
+def test_a_hyphenated_character_name_of_common_words_stays_a_character() -> None:
+    # Adversarial: "Two-Face", "Bat-woman" are made of English words, but they name someone.
+    names = film_names(FILM, ["Knowing that Half-Moon is an established character makes it cheap.",
+                              "The Bat-woman subplot is thin."])
+    assert {"half-moon", "bat-woman"} <= names.characters
