@@ -57,7 +57,7 @@ NOT_NAMES = frozenset(
 _CAP = r"[A-ZÀ-ÖØ-Þ][\w'’\-]*"
 # A run of capitalised words, with particles and initials inside it ("Herman J. Mankiewicz").
 _NAME_RUN = re.compile(
-    rf"(?:[A-Z]\.\s+)?{_CAP}(?:\s+(?:(?:de|da|del|van|von|der|le|la|di|du|mac|bin)\s+|[A-Z]\.\s+)?{_CAP})*"
+    rf"(?:[A-Z]\.\s*){{0,3}}{_CAP}(?:\s+(?:(?:de|da|del|van|von|der|le|la|di|du|mac|bin)\s+|[A-Z]\.\s+)?{_CAP})*"
 )
 _RUN = _NAME_RUN.pattern
 _CRAFT_NOUN = (
@@ -202,10 +202,14 @@ _KIND_OF_WORK = re.compile(
     rf"\b(?:thriller|documentary|comedy|drama|western|horror|sequel|prequel|remake|reboot|novel|book|"
     rf"short|debut|follow-up|feature|musical|noir|blockbuster)\s+(?P<run>{_RUN})"
 )
-# "The Sixth Sense", "The Batman" in mid-sentence: a capital "The" opens a title, not a person.
-_THE_TITLE = re.compile(rf"(?<=[a-z,;] )The\s+(?P<run>{_RUN})")
 _ACTOR_AS = re.compile(rf"(?P<actor>{_RUN})\s+(?:is\s+|was\s+)?as\s+(?:the\s+)?(?P<role>{_RUN})")
 _ROLE_ACTOR = re.compile(rf"(?P<role>{_RUN})\s*\((?:played by\s+)?(?P<actor>{_RUN})\)")
+_CRAFT_BEFORE_PAREN = re.compile(
+    r"(?i:director|actor|actress|star|composer|writer|screenwriter|filmmaker|cinematographer|editor|"
+    r"dp|cast|score|music|soundtrack|camera|cinematography|photography|screenplay|script)s?['’]?s?\s*\($"
+)
+# "The cop (Teddy)", "an insurance investigator (Sammy Jankis)": a lower-case noun, then a name in brackets.
+_NOUN_PAREN = re.compile(rf"\b[a-z][\w'’-]*\s*\((?P<run>{_RUN})\)")
 _ROLE_PLAYED_BY = re.compile(rf"(?P<role>{_RUN}),?\s+(?:played|portrayed)\s+by\s+(?P<actor>{_RUN})")
 # "Jim Carrey, as Joel, proves …": the comma form needs the closing comma, so "Joel, as Clementine
 # leaves, …" (a clause, not a cast note) is read only as far as it proves nothing.
@@ -224,30 +228,24 @@ _STORY_VERB = (
     r"returns|returned|attacks|attacked|betrays|betrayed|confesses|confessed|saves|saved|rescues|rescued|"
     r"is killed|was killed|gets killed|is revealed|was revealed|turns out|goes missing|disappears|"
     r"disappeared|shoots himself|shoots herself|kidnaps|kidnapped|steals|stole|lies|lied|hides|hid|"
-    r"remembers|forgets|forgot|wakes up|ends up|finds out|found out|is dead|was dead|is alive|"
+    r"remembers|forgets|forgot|wakes up|ends up|finds out|found out|is dead|was dead|is alive|explains|"
+    r"confronts|confronted|fires|is fired|was fired|gets fired|got fired|been fired|slaps|slapped|hits|"
+    r"throws|threw|abuses|abused|humiliates|humiliated|manipulates|manipulated|admits|admitted|"
+    r"tells|told|asks|asked|runs away|ran away|breaks up|broke up|falls in love|fell in love|"
     r"is actually|was actually)"
 )
 _STORY_AGENT = re.compile(
-    rf"(?P<run>{_RUN})\s+(?:(?:then|finally|eventually|later|also|actually|really|soon|never|only|just)\s+)?"
-    rf"{_STORY_VERB}\b"
+    rf"(?P<run>{_RUN})(?:['’]s)?\s+(?:(?:then|finally|eventually|later|also|actually|really|soon|never|only|just|"
+    rf"still|even|\w+ly)\s+)?{_STORY_VERB}\b"
 )
 _STORY_KIN = re.compile(
     rf"(?P<run>{_RUN})['’]s?\s+(?:own\s+|dead\s+|late\s+)?(?:wife|husband|son|daughter|father|mother|"
     r"brother|sister|girlfriend|boyfriend|death|murder|killer|fate|body|family|parents|child|children|"
     r"memories|past)\b"
 )
-_STORY_OBJECT = re.compile(rf"\b(?i:kills|killed|murders|murdered|kidnaps|kidnapped|shoots|shot|saves|"
-                           rf"betrays|marries|married)\s+(?P<run>{_RUN})")
-# A sentence about the making of the film: a full name in it (two name-like words or more) is a
-# person of the craft unless the reviews have it doing story events ("Haley Joel Osment is the glue
-# that holds the film together", "Todd Phillips … when he made this movie").
-_CRAFT_SENTENCE = re.compile(
-    r"\b(?:acting|acted|performances?|roles?|cast|casting|miscast|actors?|actress(?:es)?|directors?|directed|"
-    r"direction|filmmakers?|screenplay|script|screenwriters?|made (?:this|the) (?:film|movie)|"
-    r"holds the (?:film|movie) together|on screen|filmography|career)\b",
-    re.IGNORECASE,
-)
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
+_STORY_OBJECT = re.compile(rf"\b(?i:kills|killed|killing|murders|murdered|murdering|kidnaps|kidnapped|"
+                           rf"kidnapping|shoots|shot|saves|saving|betrays|betraying|marries|married|marrying|"
+                           rf"exploits|exploiting|frames|framing|deceives|deceiving)\s+(?P<run>{_RUN})")
 _CHARACTER_NAMED = re.compile(rf"\b(?i:{_CHARACTER_BEFORE})\s+(?P<run>{_RUN})")
 # Not people and not characters: companies ("RKO Radio Pictures", "Drinkbox Studios") and other works
 # cited with their year ("The Maltese Falcon (1941)").
@@ -257,8 +255,11 @@ _COMPANY = re.compile(
 )
 _WORK_WITH_YEAR = re.compile(rf"(?P<run>{_RUN})\s*\((?:19|20)\d\d\)")
 # Other works cited in italics or quotes ("*Fight Club*", "“The Sixth Sense”"): the whole run, nothing else.
+# Quotes hold nicknames and lines too ('John "Scottie" Ferguson', '"Remember Sammy Jankis"'): only a
+# "The …" title of two words or more counts there.
 _WORK_QUOTED = re.compile(
-    rf"(?<![\w*_])(?:\*{{1,2}}|_|“|\")(?:The\s+)?(?P<run>{_RUN})[,.]?(?:\*{{1,2}}|_|”|\")(?![\w*_])"
+    rf"(?<![\w*_])(?:\*{{1,2}}(?P<italic>{_RUN})[,.]?\*{{1,2}}|_(?P<underscored>{_RUN})[,.]?_"
+    rf"|[“\"]The\s+(?P<quoted>{_CAP}\s+{_RUN})[,.]?[”\"])(?![\w*_])"
 )
 
 
@@ -280,8 +281,22 @@ def film_names(film: Film | None, review_texts: Iterable[str]) -> FilmNames:
                 people |= _run_words(m.group("run"), name_like)
         for pattern in (_ACTOR_AS, _ROLE_ACTOR, _ROLE_PLAYED_BY):
             for m in pattern.finditer(text):
+                role = _run_words(m.group("role"), name_like)
+                if pattern is _ROLE_ACTOR and not role:
+                    # "The cop (Teddy)", "The insurance investigator (Sammy Jankis)": a name in brackets
+                    # after a common noun names that character, unless the noun is a craft.
+                    if _CRAFT_BEFORE_PAREN.search(text, max(0, m.start("role") - 40), m.start("actor")):
+                        people |= _run_words(m.group("actor"), name_like)
+                    else:
+                        characters |= _run_words(m.group("actor"), name_like)
+                    continue
                 people |= _run_words(m.group("actor"), name_like)
-                characters |= _run_words(m.group("role"), name_like)
+                characters |= role
+        for m in _NOUN_PAREN.finditer(text):
+            if _CRAFT_BEFORE_PAREN.search(text, max(0, m.start() - 40), m.start("run")):
+                people |= _run_words(m.group("run"), name_like)
+            else:
+                characters |= _run_words(m.group("run"), name_like)
         for m in _ACTOR_COMMA_AS.finditer(text):
             people |= _run_words(m.group("actor"), name_like)
             characters |= _run_words(m.group("role"), name_like)
@@ -299,7 +314,7 @@ def film_names(film: Film | None, review_texts: Iterable[str]) -> FilmNames:
         for pattern in (_STORY_AGENT, _STORY_KIN, _STORY_OBJECT):
             for m in pattern.finditer(text):
                 agents |= _run_words(m.group("run"), name_like)
-        for pattern in (_COMPANY, _WORK_WITH_YEAR, _WORK_QUOTED, _THE_TITLE, _KIND_OF_WORK):
+        for pattern in (_COMPANY, _WORK_WITH_YEAR, _WORK_QUOTED, _KIND_OF_WORK):
             for m in pattern.finditer(text):
                 things |= _run_words(m.group(0), name_like)
         # "R-rating", "Lyft-style": capitalised compounds of a common word are no one (not name-like).
@@ -307,14 +322,6 @@ def film_names(film: Film | None, review_texts: Iterable[str]) -> FilmNames:
             key for w in _WORD.findall(text) if w[:1].isupper() and _is_compound_word(key := _possessive(w).lower())
         }
     characters |= agents
-    for text in texts:
-        for sentence in _SENTENCE.finditer(text):
-            if not _CRAFT_SENTENCE.search(sentence.group(0)):
-                continue
-            for m in _NAME_RUN.finditer(sentence.group(0)):
-                words = [t for t in _tokens(m.group(0)) if t in name_like]
-                if len(words) >= 2 and not set(words) & characters:
-                    people |= set(words)
     # A full name shares its status: "Orson Welles" when "Welles's performance" made Welles a person.
     # Only the last word (a surname) passes it on, and never over character evidence.
     for text in texts:
