@@ -208,7 +208,7 @@ _CRAFT_BEFORE_PAREN = re.compile(
     r"(?i:director|actor|actress|star|composer|writer|screenwriter|filmmaker|cinematographer|editor|"
     r"dp|cast|score|music|soundtrack|camera|cinematography|photography|screenplay|script)s?['’]?s?\s*\($"
 )
-# "The cop (Teddy)", "an insurance investigator (Sammy Jankis)": a lower-case noun, then a name in brackets.
+# "The cop (Teddy)": a lower-case noun, then a name in brackets.
 _NOUN_PAREN = re.compile(rf"\b[a-z][\w'’-]*\s*\((?P<run>{_RUN})\)")
 _ROLE_PLAYED_BY = re.compile(rf"(?P<role>{_RUN}),?\s+(?:played|portrayed)\s+by\s+(?P<actor>{_RUN})")
 # "Jim Carrey, as Joel, proves …": the comma form needs the closing comma, so "Joel, as Clementine
@@ -281,22 +281,16 @@ def film_names(film: Film | None, review_texts: Iterable[str]) -> FilmNames:
                 people |= _run_words(m.group("run"), name_like)
         for pattern in (_ACTOR_AS, _ROLE_ACTOR, _ROLE_PLAYED_BY):
             for m in pattern.finditer(text):
-                role = _run_words(m.group("role"), name_like)
-                if pattern is _ROLE_ACTOR and not role:
-                    # "The cop (Teddy)", "The insurance investigator (Sammy Jankis)": a name in brackets
-                    # after a common noun names that character, unless the noun is a craft.
-                    if _CRAFT_BEFORE_PAREN.search(text, max(0, m.start("role") - 40), m.start("actor")):
-                        people |= _run_words(m.group("actor"), name_like)
-                    else:
-                        characters |= _run_words(m.group("actor"), name_like)
-                    continue
                 people |= _run_words(m.group("actor"), name_like)
-                characters |= role
+                characters |= _run_words(m.group("role"), name_like)
         for m in _NOUN_PAREN.finditer(text):
+            words = _run_words(m.group("run"), name_like)
             if _CRAFT_BEFORE_PAREN.search(text, max(0, m.start() - 40), m.start("run")):
-                people |= _run_words(m.group("run"), name_like)
-            else:
-                characters |= _run_words(m.group("run"), name_like)
+                people |= words
+            elif len(words) == 1:
+                # A full name there is as often the cast ("a stranger (Brad Pitt)") as the character
+                # ("the investigator (Sammy Jankis)"): no evidence either way. A single name is a character.
+                characters |= words
         for m in _ACTOR_COMMA_AS.finditer(text):
             people |= _run_words(m.group("actor"), name_like)
             characters |= _run_words(m.group("role"), name_like)

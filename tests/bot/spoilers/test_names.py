@@ -176,3 +176,8 @@ def test_story_agents_with_adverbs_and_more_verbs_are_characters() -> None:
         "Orla's performance is great, but Orla's been fired by then.",
     ])
     assert {"bexley", "orla"} <= names.characters
+
+
+def test_a_full_name_in_brackets_after_a_noun_proves_nothing() -> None:
+    names = film_names(FILM, ["A young clerk (Jorund Hallam) befriends a stranger.", "Hallam's turn is fine."])
+    assert {"jorund", "hallam"} <= names.people
