@@ -284,13 +284,13 @@ def film_names(film: Film | None, review_texts: Iterable[str]) -> FilmNames:
                 people |= _run_words(m.group("actor"), name_like)
                 characters |= _run_words(m.group("role"), name_like)
         for m in _NOUN_PAREN.finditer(text):
-            words = _run_words(m.group("run"), name_like)
+            bracketed = _run_words(m.group("run"), name_like)
             if _CRAFT_BEFORE_PAREN.search(text, max(0, m.start() - 40), m.start("run")):
-                people |= words
-            elif len(words) == 1:
+                people |= bracketed
+            elif len(bracketed) == 1:
                 # A full name there is as often the cast ("a stranger (Brad Pitt)") as the character
                 # ("the investigator (Sammy Jankis)"): no evidence either way. A single name is a character.
-                characters |= words
+                characters |= bracketed
         for m in _ACTOR_COMMA_AS.finditer(text):
             people |= _run_words(m.group("actor"), name_like)
             characters |= _run_words(m.group("role"), name_like)
