@@ -8,8 +8,14 @@ only, and then the reviews themselves are the evidence:
   capitalised words that are not people (days, months, nationalities, studios, awards, formats);
 - a run of name-like words is a *person of the craft* when a review uses it like one: "directed by
   X", "X's performance", "actor X", "X plays", "performance by X", "X as …", "Y (X)";
+  also "X's character", "X, as Y,", "(X Y and Z W)" after a noun, "the X Y soundtrack", "X's The …",
+  "X … any Academy Awards", a list after a cue ("score from X and Y");
 - a run is a *character* when a review uses it like one: "X (Actor)", "Actor as X", "Actor's X",
-  "the character of X", "a man named X"; this wins over craft evidence (fail closed);
+  "the character of X", "a man named X", "the cop (X)", or when it does something in the story ("X
+  kills / leaves / finds out …", "X's wife / death", "kills X"); this wins over craft evidence
+  (fail closed), so a name that is both stays a character;
+- works (italics, "The …" in quotes, with a year, "the thriller X") and capitalised compounds of a
+  descriptive word ("R-rating") are neither;
 - every other name-like word is taken for a character: when in doubt, a name is plot.
 
 Casing in the film's own reviews is the main evidence: character names are often ordinary words
