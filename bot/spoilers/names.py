@@ -186,6 +186,9 @@ def _run_pattern(flags_before: str, flags_after: str) -> tuple[re.Pattern[str], 
     after = re.compile(
         rf"(?P<run>{_NAME_RUN.pattern})(?:['’]s)?(?:\s+(?:only|also|really|always|just|still|seems to|tends to|"
         rf"continues to|used to|gets to|manages to|likes to|loves to)){{0,2}}\s+{flags_after}\b"
+        # "plays along", "plays dead", "plays the piano": a story event, not a part.
+        r"(?!\s+(?:along|dead|games?|with|around|together|music|songs?|chess|cards|the (?:piano|guitar|"
+        r"drums?|violin|cello|trumpet|game|hero|fool|victim)|a (?:game|song|trick|prank)))"
     )
     return before, after
 

@@ -181,3 +181,10 @@ def test_story_agents_with_adverbs_and_more_verbs_are_characters() -> None:
 def test_a_full_name_in_brackets_after_a_noun_proves_nothing() -> None:
     names = film_names(FILM, ["A young clerk (Jorund Hallam) befriends a stranger.", "Hallam's turn is fine."])
     assert {"jorund", "hallam"} <= names.people
+
+
+def test_playing_along_or_an_instrument_is_no_part() -> None:
+    # Adversarial: "plays" looks like a credit, but here Orla and Tavish act in the story.
+    names = film_names(FILM, ["Orla only seems to play along with the cult.", "Tavish plays the piano at night."])
+    assert {"orla", "tavish"} <= names.characters
+    assert not {"orla", "tavish"} & names.people
