@@ -8,8 +8,14 @@ only, and then the reviews themselves are the evidence:
   capitalised words that are not people (days, months, nationalities, studios, awards, formats);
 - a run of name-like words is a *person of the craft* when a review uses it like one: "directed by
   X", "X's performance", "actor X", "X plays", "performance by X", "X as …", "Y (X)";
+  also "X's character", "X, as Y,", "(X Y and Z W)" after a noun, "the X Y soundtrack", "X's The …",
+  "X … any Academy Awards", a list after a cue ("score from X and Y");
 - a run is a *character* when a review uses it like one: "X (Actor)", "Actor as X", "Actor's X",
-  "the character of X", "a man named X"; this wins over craft evidence (fail closed);
+  "the character of X", "a man named X", "the cop (X)", or when it does something in the story ("X
+  kills / leaves / finds out …", "X's wife / death", "kills X"); this wins over craft evidence
+  (fail closed), so a name that is both stays a character;
+- works (italics, "The …" in quotes, with a year, "the thriller X") and capitalised compounds of a
+  descriptive word ("R-rating") are neither;
 - every other name-like word is taken for a character: when in doubt, a name is plot.
 
 Casing in the film's own reviews is the main evidence: character names are often ordinary words
@@ -57,7 +63,7 @@ NOT_NAMES = frozenset(
 _CAP = r"[A-ZÀ-ÖØ-Þ][\w'’\-]*"
 # A run of capitalised words, with particles and initials inside it ("Herman J. Mankiewicz").
 _NAME_RUN = re.compile(
-    rf"{_CAP}(?:\s+(?:(?:de|da|del|van|von|der|le|la|di|du|mac|bin)\s+|[A-Z]\.\s+)?{_CAP})*"
+    rf"(?:[A-Z]\.\s*){{0,3}}{_CAP}(?:\s+(?:(?:de|da|del|van|von|der|le|la|di|du|mac|bin)\s+|[A-Z]\.\s+)?{_CAP})*"
 )
 _RUN = _NAME_RUN.pattern
 _CRAFT_NOUN = (
@@ -72,11 +78,12 @@ _CRAFT_BEFORE = (
     r"composed|starring|stars|featuring|co-starring|director|actor|actress|star|filmmaker|composer|"
     r"cinematographer|writer|screenwriter|co-star|auteur|dp|dop|editor|filmmakers|writer-director|"
     r"performance by|performance from|performances by|performances from|turn by|turn from|work by|work from|"
-    r"direction by|direction from|score by|music by|script by|films? by|movies? by|pictures? by|"
+    r"direction by|direction from|score by|music by|script by|score from|music from|soundtrack by|"
+    r"soundtrack from|songs by|songs from|films? by|movies? by|pictures? by|"
     r"filmmaker|directors?|actors|actresses|stars|writers|composers|by)"
 )
 _CRAFT_AFTER = (
-    r"(?:plays|played|portrays|portrayed|stars|starred|directs|directed|wrote|writes|scored|shot|gives|gave|"
+    r"(?:play|plays|played|portray|portrays|portrayed|stars|starred|directs|directed|wrote|writes|scored|shot|gives|gave|"
     r"delivers|delivered|turns in|turned in|is cast|was cast|co-stars|co-wrote|helms|helmed|acts|acted|"
     r"nails|carries|sells|brings|lends|commands|embodies|inhabits|channels|joint|vehicle|regular|regulars|"
     r"veteran|alum|alumnus|filmography|oeuvre)"
@@ -151,21 +158,103 @@ def name_like_words(texts: Iterable[str]) -> frozenset[str]:
                 not is_sentence_start(text, match.start()) or not is_common_word(key)
             ):
                 capitalised[key] += 1
-    return frozenset(w for w in capitalised if w not in lower and w not in NOT_NAMES and w not in STOPWORDS)
+    return frozenset(w for w in capitalised if w not in lower and w not in NOT_NAMES and w not in STOPWORDS
+                     and not _is_compound_word(w))
+
+
+_COMPOUND_TAIL = re.compile(
+    r"(?:rating|rated|style|styled|esque|like|based|inspired|winning|nominated|worthy|era|type|level|sized|"
+    r"related|themed|induced|fueled|fuelled|driven|heavy|centric|obsessed|adjacent|friendly|approved|"
+    r"certified|branded|owned|loving|hating|bashing|baiting|worthy|produced|directed|written|starring)"
+)
+
+
+def _is_compound_word(word: str) -> bool:
+    """"R-rating", "Lyft-style", "Globe-winning": a capitalised head on a lower-case descriptive tail
+    is no name. "Two-Face", "Dae-su", "Bat-woman" are (a capitalised tail, or a tail that names)."""
+    *_, last = word.split("-")
+    return "-" in word and _COMPOUND_TAIL.fullmatch(last) is not None
 
 
 def _run_pattern(flags_before: str, flags_after: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
     # Only the cue ignores case: a name run is capitalised words, so "by Welles who" stops at "who".
-    before = re.compile(rf"\b(?i:{flags_before})\s+(?P<run>{_NAME_RUN.pattern})")
-    after = re.compile(rf"(?P<run>{_NAME_RUN.pattern})(?:['’]s)?\s+{flags_after}\b")
+    # Markup may sit between the cue and the name ("music by `Hans Zimmer`_"); a few helper words may
+    # sit between the name and its craft verb ("Toni Colette only seems to play …").
+    # A cue credits a list ("score from Ben Salisbury and Portishead's Geoff Barrow").
+    listed = rf"{_NAME_RUN.pattern}(?:(?:\s*,\s*|,?\s+and\s+){_NAME_RUN.pattern})*"
+    before = re.compile(rf"\b(?i:{flags_before})\s+(?:in\s+)?[`*_\"“]*(?P<run>{listed})")
+    after = re.compile(
+        rf"(?P<run>{_NAME_RUN.pattern})(?:['’]s)?(?:\s+(?:only|also|really|always|just|still|seems to|tends to|"
+        rf"continues to|used to|gets to|manages to|likes to|loves to)){{0,2}}\s+{flags_after}\b"
+        # "plays along", "plays dead", "plays the piano": a story event, not a part.
+        r"(?!\s+(?:along|dead|games?|with|around|together|music|songs?|chess|cards|the (?:piano|guitar|"
+        r"drums?|violin|cello|trumpet|game|hero|fool|victim)|a (?:game|song|trick|prank)))"
+    )
     return before, after
 
 
 _CRAFT_BY_BEFORE, _CRAFT_BY_AFTER = _run_pattern(_CRAFT_BEFORE, _CRAFT_AFTER)
 _CRAFT_POSSESSIVE = re.compile(rf"(?P<run>{_NAME_RUN.pattern})['’]s?\s+(?:[\w-]+\s+)?{_CRAFT_NOUN}\b")
+# "wasn't ever in danger of winning any Academy Awards", "an Oscar-worthy turn": awards go to people.
+# "the Jon Brion soundtrack", "a Fincher film", "Matt Reaves's The Batman": a name that signs a work.
+_SIGNED_WORK = re.compile(
+    rf"(?P<run>{_RUN})\s+(?:soundtrack|score|film|movie|joint|picture|production|screenplay)\b"
+    rf"|(?P<owner>{_RUN})['’]s?\s+The\s+[A-Z]"
+)
+_AWARDED = re.compile(
+    rf"(?P<run>{_RUN})(?:['’]s)?\s+(?:[a-z’']+\s+){{0,8}}(?:an?\s+|any\s+|the\s+|another\s+)?"
+    rf"(?:Oscars?|Academy Awards?|Golden Globes?|BAFTAs?|Emmys?)\b"
+)
+# "the no-budget thriller Following", "his debut Memento": a work named after its kind. Never "film" or
+# "movie" ("in the film Oren finds …"), and a name that acts in the story stays a character anyway.
+_KIND_OF_WORK = re.compile(
+    rf"\b(?:thriller|documentary|comedy|drama|western|horror|sequel|prequel|remake|reboot|novel|book|"
+    rf"short|debut|follow-up|feature|musical|noir|blockbuster)\s+(?P<run>{_RUN})"
+)
 _ACTOR_AS = re.compile(rf"(?P<actor>{_RUN})\s+(?:is\s+|was\s+)?as\s+(?:the\s+)?(?P<role>{_RUN})")
 _ROLE_ACTOR = re.compile(rf"(?P<role>{_RUN})\s*\((?:played by\s+)?(?P<actor>{_RUN})\)")
+_CRAFT_BEFORE_PAREN = re.compile(
+    r"(?i:director|actor|actress|star|composer|writer|screenwriter|filmmaker|cinematographer|editor|"
+    r"dp|cast|score|music|soundtrack|camera|cinematography|photography|screenplay|script)s?['’]?s?\s*\($"
+)
+# "The cop (Teddy)": a lower-case noun, then a name in brackets.
+_NOUN_PAREN = re.compile(rf"\b[a-z][\w'’-]*\s*\((?P<run>{_RUN})\)")
 _ROLE_PLAYED_BY = re.compile(rf"(?P<role>{_RUN}),?\s+(?:played|portrayed)\s+by\s+(?P<actor>{_RUN})")
+# "Jim Carrey, as Joel, proves …": the comma form needs the closing comma, so "Joel, as Clementine
+# leaves, …" (a clause, not a cast note) is read only as far as it proves nothing.
+_ACTOR_COMMA_AS = re.compile(rf"(?P<actor>{_RUN}),\s+as\s+(?:the\s+)?(?P<role>{_RUN}),")
+# "Jim Carrey's character": the possessor of a character is the actor playing it ("character arc",
+# "character development" are about the character itself and prove nothing).
+_ACTOR_CHARACTER = re.compile(rf"(?P<run>{_RUN})['’]s?\s+character\b(?!\s+(?:arc|development|study))")
+# "(Jim Carrey and Kate Winslet)": a cast note of full names after a story noun.
+_CAST_NOTE = re.compile(rf"\((?P<runs>{_RUN}(?:\s*,\s*{_RUN})*,?\s+and\s+{_RUN})\)")
+# A name doing something in the story: an agent of an event, or someone's kin. Such a name is a
+# character whatever the craft evidence says (fail closed).
+_STORY_VERB = (
+    r"(?:kills|killed|dies|died|murders|murdered|leaves|left|finds|discovers|discovered|learns|learned|"
+    r"realizes|realises|realized|realised|escapes|escaped|survives|survived|wakes|woke|falls|fell|marries|"
+    r"married|meets|met|loses|tries|wants|decides|decided|becomes|"
+    r"returns|returned|attacks|attacked|betrays|betrayed|confesses|confessed|saves|saved|rescues|rescued|"
+    r"is killed|was killed|gets killed|is revealed|was revealed|turns out|goes missing|disappears|"
+    r"disappeared|shoots himself|shoots herself|kidnaps|kidnapped|steals|stole|lies|lied|hides|hid|"
+    r"remembers|forgets|forgot|wakes up|ends up|finds out|found out|is dead|was dead|is alive|explains|"
+    r"confronts|confronted|fires|is fired|was fired|gets fired|got fired|been fired|slaps|slapped|hits|"
+    r"throws|threw|abuses|abused|humiliates|humiliated|manipulates|manipulated|admits|admitted|"
+    r"tells|told|asks|asked|runs away|ran away|breaks up|broke up|falls in love|fell in love|"
+    r"is actually|was actually)"
+)
+_STORY_AGENT = re.compile(
+    rf"(?P<run>{_RUN})(?:['’]s)?\s+(?:(?:then|finally|eventually|later|also|actually|really|soon|never|only|just|"
+    rf"still|even|\w+ly)\s+)?{_STORY_VERB}\b"
+)
+_STORY_KIN = re.compile(
+    rf"(?P<run>{_RUN})['’]s?\s+(?:own\s+|dead\s+|late\s+)?(?:wife|husband|son|daughter|father|mother|"
+    r"brother|sister|girlfriend|boyfriend|death|murder|killer|fate|body|family|parents|child|children|"
+    r"memories|past)\b"
+)
+_STORY_OBJECT = re.compile(rf"\b(?i:kills|killed|killing|murders|murdered|murdering|kidnaps|kidnapped|"
+                           rf"kidnapping|shoots|shot|saves|saving|betrays|betraying|marries|married|marrying|"
+                           rf"exploits|exploiting|frames|framing|deceives|deceiving)\s+(?P<run>{_RUN})")
 _CHARACTER_NAMED = re.compile(rf"\b(?i:{_CHARACTER_BEFORE})\s+(?P<run>{_RUN})")
 # Not people and not characters: companies ("RKO Radio Pictures", "Drinkbox Studios") and other works
 # cited with their year ("The Maltese Falcon (1941)").
@@ -174,10 +263,17 @@ _COMPANY = re.compile(
     rf"Company|Corporation|Network|Theat(?:er|re)s?|Cinemas?|Drafthouse|Festival)\b"
 )
 _WORK_WITH_YEAR = re.compile(rf"(?P<run>{_RUN})\s*\((?:19|20)\d\d\)")
+# Other works cited in italics or quotes ("*Fight Club*", "“The Sixth Sense”"): the whole run, nothing else.
+# Quotes hold nicknames and lines too ('John "Scottie" Ferguson', '"Remember Sammy Jankis"'): only a
+# "The …" title of two words or more counts there.
+_WORK_QUOTED = re.compile(
+    rf"(?<![\w*_])(?:\*{{1,2}}(?P<italic>{_RUN})[,.]?\*{{1,2}}|_(?P<underscored>{_RUN})[,.]?_"
+    rf"|[“\"]The\s+(?P<quoted>{_CAP}\s+{_RUN})[,.]?[”\"])(?![\w*_])"
+)
 
 
 def _run_words(run: str, name_like: frozenset[str]) -> set[str]:
-    return {t for t in _tokens(run) if t in name_like}
+    return {key for t in _tokens(run) if (key := _possessive(t)) in name_like}
 
 
 def film_names(film: Film | None, review_texts: Iterable[str]) -> FilmNames:
@@ -187,19 +283,48 @@ def film_names(film: Film | None, review_texts: Iterable[str]) -> FilmNames:
     people: set[str] = set()
     characters: set[str] = set()
     things: set[str] = set()
+    agents: set[str] = set()  # names doing things in the story: characters, whatever else
     for text in texts:
-        for pattern in (_CRAFT_BY_BEFORE, _CRAFT_BY_AFTER, _CRAFT_POSSESSIVE):
+        for pattern in (_CRAFT_BY_BEFORE, _CRAFT_BY_AFTER, _CRAFT_POSSESSIVE, _AWARDED):
             for m in pattern.finditer(text):
                 people |= _run_words(m.group("run"), name_like)
         for pattern in (_ACTOR_AS, _ROLE_ACTOR, _ROLE_PLAYED_BY):
             for m in pattern.finditer(text):
                 people |= _run_words(m.group("actor"), name_like)
                 characters |= _run_words(m.group("role"), name_like)
+        for m in _NOUN_PAREN.finditer(text):
+            bracketed = _run_words(m.group("run"), name_like)
+            if _CRAFT_BEFORE_PAREN.search(text, max(0, m.start() - 40), m.start("run")):
+                people |= bracketed
+            elif len(bracketed) == 1:
+                # A full name there is as often the cast ("a stranger (Brad Pitt)") as the character
+                # ("the investigator (Sammy Jankis)"): no evidence either way. A single name is a character.
+                characters |= bracketed
+        for m in _ACTOR_COMMA_AS.finditer(text):
+            people |= _run_words(m.group("actor"), name_like)
+            characters |= _run_words(m.group("role"), name_like)
+        for m in _ACTOR_CHARACTER.finditer(text):
+            people |= _run_words(m.group("run"), name_like)
+        for m in _SIGNED_WORK.finditer(text):
+            people |= _run_words(m.group("run") or m.group("owner"), name_like)
+        for m in _CAST_NOTE.finditer(text):
+            runs = [r for r in re.split(r"\s*,\s*|\s+and\s+", m.group("runs")) if r]
+            if all(len(_run_words(r, name_like)) >= 2 for r in runs):
+                for run in runs:
+                    people |= _run_words(run, name_like)
         for m in _CHARACTER_NAMED.finditer(text):
             characters |= _run_words(m.group("run"), name_like)
-        for pattern in (_COMPANY, _WORK_WITH_YEAR):
+        for pattern in (_STORY_AGENT, _STORY_KIN, _STORY_OBJECT):
+            for m in pattern.finditer(text):
+                agents |= _run_words(m.group("run"), name_like)
+        for pattern in (_COMPANY, _WORK_WITH_YEAR, _WORK_QUOTED, _KIND_OF_WORK):
             for m in pattern.finditer(text):
                 things |= _run_words(m.group(0), name_like)
+        # "R-rating", "Lyft-style": capitalised compounds of a common word are no one (not name-like).
+        things |= {
+            key for w in _WORD.findall(text) if w[:1].isupper() and _is_compound_word(key := _possessive(w).lower())
+        }
+    characters |= agents
     # A full name shares its status: "Orson Welles" when "Welles's performance" made Welles a person.
     # Only the last word (a surname) passes it on, and never over character evidence.
     for text in texts:
