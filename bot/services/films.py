@@ -238,6 +238,8 @@ class FilmService:
             title, year = split_year(self._check(query))
             for suggestion in missing.suggestions:
                 known = await self._films.get(suggestion.film_id) if suggestion.score >= ACCEPT_SCORE else None
+                if known is not None and _same_film(known, title, year):
+                    return known, False  # added meanwhile: by a request that raced this one
                 if known is not None and _blocks_creation(known, title, year):
                     raise  # a known title with another year, or a typo of one: ask, don't guess
             title = " ".join(strip_display_controls(title, " ").split())  # no bidi overrides in a title
@@ -355,6 +357,13 @@ class FilmService:
         if not normalize_title(query):  # "!!!" could never be found again, nor stored as a stub
             raise InvalidInput("That doesn't look like a film title: it needs some letters or digits.")
         return query
+
+
+def _same_film(known: Film, title: str, year: int | None) -> bool:
+    """Whether `known` is exactly the film named (one of its names, and the year if both have one)."""
+    norm = normalize_title(title)
+    same_year = year is None or known.year is None or known.year == year
+    return same_year and norm in {normalize_title(known.title), normalize_title(known.original_title or known.title)}
 
 
 def _blocks_creation(known: Film, title: str, year: int | None) -> bool:
