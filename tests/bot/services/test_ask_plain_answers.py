@@ -48,3 +48,15 @@ async def test_ordinary_questions_are_still_answered(services: Services) -> None
     assert ending.text == SPOILER_MODE_HINT, "words matching 'end' are no answer"
     unknown = await services.ask.ask("is the catering in Parasite any good?")
     assert unknown.text == "None of the stored reviews of **Parasite (2019)** talk about that."
+
+
+async def test_offline_history_counts_never_fall_below_the_tokens_a_model_would_read(services: Services) -> None:
+    """Without a model the tokenizer is not loaded (a one-shot `ask` starts faster); the stored counts are
+    an upper bound, so a model added later keeps less history, never more than its budget."""
+    from bot.tokens import TokenCounter
+
+    await services.ask.ask("Is the acting in Parasite any good? Ünïcode and emoji 🎬 too.", conversation="t:count")
+    conversation_id = await services.store.conversations.ensure("t:count", None, None)
+    turns = await services.store.conversations.recent_turns(conversation_id, 10**9)
+    counter = TokenCounter()
+    assert len(turns) == 2 and all(turn.tokens >= counter.count(turn.content) for turn in turns)
