@@ -38,7 +38,7 @@ _PHRASE_MIN = 8
 _MIN_EVIDENCE = 0.25  # |score| of a clause quoted as evidence
 _OVERALL = 0.4  # |score| of an aspect-less clause read as a judgement of the whole film
 _PER_REVIEW = {12: 5, 8: 3, 4: 2}  # phrases per reviewer and aspect, by quotes per side (fewer as space runs out)
-_VERDICT_PER_REVIEW, _VERDICT_QUOTES = 2, 6
+_VERDICT_PER_REVIEW, _VERDICT_QUOTES = 3, 8
 _MIN_CUE = 2.0  # the weight of the clause's own aspect cue ("cinematography", not "vision")
 _NAMED_CUE = 3.0  # a cue that names its aspect outright ("performances", "soundtrack", "screenplay")
 # An aspect-less judgement is a verdict when it is about the film or the viewer, not about a character.
@@ -459,6 +459,19 @@ def _opinion_text(stances: Sequence[Stance], total: int, quoter: _Quoter, lead_q
         say(_who(len(groups[lead]), total, _VERBS[lead]), lead, lead_quotes)
         if groups[other]:
             say(_some(len(groups[other]), _VERBS[other]), other, _minor(lead_quotes))
+    # A reviewer who leans one way but says something of the other ("lovely script, if predictable")
+    # is quoted on that too, so a reservation or a saving grace is not lost in the count.
+    for lean, other, who in (("pos", "neg", ("admirer", "admirers")), ("neg", "pos", ("critic", "critics"))):
+        torn = [s for s in groups[lean] if any(e.polarity == other for e in s.evidence)]
+        if torn:
+            aside = quoter.pick(torn, other, min(len(torn), _minor(lead_quotes)))
+            if aside:
+                quoted.extend(aside)
+                k = len({e.review.id for e in aside})
+                what = "with a reservation" if lean == "pos" else "granting some merit"
+                one = "one" if len(groups[lean]) > 1 else "the"
+                subject = f"{one} {who[0]}" if k == 1 else f"{_number(k)} {who[1]}"
+                parts.append(_with_quotes(f"{subject} {what}", aside))
     if groups["mixed"]:
         n = len(groups["mixed"])
         say(_some(n, _TORN) if parts else _who(n, total, _TORN), "mixed", _minor(lead_quotes) if parts else lead_quotes)
