@@ -49,6 +49,19 @@ _NAMED_EVENT = re.compile(
     r"\b(?:[Aa]fter|[Ww]hen|[Oo]nce|[Bb]efore|[Uu]ntil|[Aa]s soon as|[Bb]y the time)\s+(?:[A-Z][\w'’-]+\s+){1,3}"
     r"(?:(?:is|was|are|were|gets|got|has|had|finally|then)\b|\w+(?:s|ed)\b)"
 )
+_CREDIT_LEAD = r"[\s(,;:\-–—]*(?:(?:and|but|all|largely|mostly|partly|in part|it|it's|this one|is|was|are|were)\s+)*"
+_CREDIT = re.compile(
+    _CREDIT_LEAD + r"(?:(?:helped|aided|boosted|lifted|elevated|"
+    r"buoyed|powered|propelled|carried|driven|anchored|enhanced|heightened|amplified)(?:\s+(?:a\s+lot|greatly|"
+    r"immensely|enormously|hugely|no\s+end|along))?\s+by|thanks\s+(?:largely\s+|mostly\s+|in\s+part\s+)?to|"
+    r"courtesy\s+of)\b",
+    re.I,
+)
+_BLAME = re.compile(
+    _CREDIT_LEAD + r"(?:(?:hampered|hobbled|undermined|"
+    r"marred|hurt|weighed\s+down|dragged\s+down|let\s+down|sunk|spoiled|ruined)\s+by)\b",
+    re.I,
+)
 _QUESTION = re.compile(r"\?\s*$")
 # Sentences about the review itself ("Plot talk below, hidden for the Discord crowd.") say nothing
 # about the film.
@@ -300,7 +313,10 @@ def _evidence(review: Review, sentence: Sentence, people: re.Pattern[str] | None
             sides.setdefault(op.aspect, set()).add(op.score > 0)
     for op in opinions:
         if op.polarity is None:
-            continue
+            credited = _credited(sentence.text, op)
+            if credited is None:
+                continue
+            op = credited
         # Evidence needs a cue of its own in the clause (or a clear verdict): a stray positive word in
         # a plot summary ("celebrated linguist") is no opinion on anything.
         strong = op.aspect_weight >= _MIN_CUE * 0.8 or (op.aspect == "verdict" and op.aspect_weight >= 1.5)
@@ -336,6 +352,22 @@ def _evidence(review: Review, sentence: Sentence, people: re.Pattern[str] | None
         if fallback is not None:
             return [fallback]
     return list(found.values())
+
+
+def _credited(text: str, op: Opinion) -> Opinion | None:
+    """A clause that names a craft outright as what helped or hurt the film, with no sentiment word
+    of its own ("(helped a lot by a balls-crazy musical score)", "thanks to a pounding soundtrack",
+    "let down by the script"): an opinion on that craft, praise or criticism by its verb."""
+    if op.aspect is None or op.aspect == "verdict" or op.aspect_weight < _NAMED_CUE or op.aspect_at < op.start:
+        return None
+    clause = text[op.start : op.end]
+    if _NEGATION.search(clause):
+        return None
+    if _CREDIT.match(clause):
+        return replace(op, score=0.5)
+    if _BLAME.match(clause):
+        return replace(op, score=-0.5)
+    return None
 
 
 def _sentence_evidence(
