@@ -69,7 +69,8 @@ _META = re.compile(r"\b(?:spoil\w*|tagged|below|hidden|warning|this review|stop 
 # Editors' and bloggers' notes: where or when the piece was written, thanks, plugs.
 _EDITORIAL = re.compile(
     r"\b(?:originally (?:written|posted|published|appeared|ran)|(?:first|previously) (?:appeared|published|posted|"
-    r"ran|written)|cross-?posted|re-?posted|(?:thanks|thank you|grateful) (?:to|for)|this (?:review|post|piece|"
+    r"ran|written)|cross-?posted|re-?posted|(?:thank you|grateful) (?:to|for)|"
+    r"thanks (?:for|to (?:everyone|all|you)|to\b[^.]{0,80}\bfor\b)|this (?:review|post|piece|"
     r"essay|article)\b|(?:edit|update|note|disclaimer|editor'?s note|ps|p\.s\.)\s*[:\-]|screener|press screening|"
     r"i was (?:invited|sent|given)|subscribe|patreon|follow (?:me|us)|my (?:blog|podcast|newsletter|channel)|"
     r"read more|you can (?:read|find|listen)|(?:written|posted|published) (?:for|on|at|in) (?:my|the|our)|"

@@ -236,3 +236,14 @@ def test_a_leaning_reviewers_reservation_on_an_aspect_is_quoted() -> None:
     writing = next(line for line in text.splitlines() if line.startswith("**Writing**"))
     assert "Both reviewers praise it" in writing
     assert "one admirer with a reservation (“" in writing and "predictable" in writing
+
+
+def test_thanks_to_a_craftsman_is_an_opinion_but_thanks_for_a_screener_is_an_editors_note() -> None:
+    reviews = [
+        review(1, "Thanks to the studio for the screener. The acting is superb.", rating=4),
+        review(2, "The acting is lovely. (And thanks to cinematographer Ann Lee, both flowers and debris "
+                  "look stunning.)"),
+    ]
+    text = summarize_offline(FILM, reviews, spoilers=False, threshold=THRESHOLD).text
+    assert "flowers and debris look stunning" in text
+    assert "screener" not in text
