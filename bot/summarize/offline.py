@@ -37,7 +37,8 @@ PHRASE_WORDS = 18  # a quoted phrase is a few words, not a sentence
 _PHRASE_MIN = 8
 _MIN_EVIDENCE = 0.25  # |score| of a clause quoted as evidence
 _OVERALL = 0.4  # |score| of an aspect-less clause read as a judgement of the whole film
-_PER_REVIEW = {12: 5, 8: 3, 4: 2}  # phrases per reviewer and aspect, by quotes per side (fewer as space runs out)
+# phrases per reviewer and aspect, by quotes per side (fewer as space runs out)
+_PER_REVIEW = {12: 5, 8: 3, 6: 2, 4: 2, 3: 2}
 _VERDICT_PER_REVIEW, _VERDICT_QUOTES = 3, 8
 _MIN_CUE = 2.0  # the weight of the clause's own aspect cue ("cinematography", not "vision")
 _NAMED_CUE = 3.0  # a cue that names its aspect outright ("performances", "soundtrack", "screenplay")
@@ -670,7 +671,7 @@ def summarize_offline(
     plot_part = _plot_section(plot) if spoilers and plot else None
 
     # Fit the limit: fewer quotes per side first, then fewer aspects (the least discussed go first).
-    for lead_quotes in (12, 8, 4, 3, 2, 1):
+    for lead_quotes in (12, 8, 6, 4, 3, 2, 1):
         for keep in range(len(aspects), -1, -1):
             quoter = _Quoter(per_review=_PER_REVIEW.get(lead_quotes, 1))
             lines = [header]
