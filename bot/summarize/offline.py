@@ -37,8 +37,9 @@ PHRASE_WORDS = 18  # a quoted phrase is a few words, not a sentence
 _PHRASE_MIN = 8
 _MIN_EVIDENCE = 0.25  # |score| of a clause quoted as evidence
 _OVERALL = 0.4  # |score| of an aspect-less clause read as a judgement of the whole film
-_PER_REVIEW = {12: 5, 8: 3, 4: 2}  # phrases per reviewer and aspect, by quotes per side (fewer as space runs out)
-_VERDICT_PER_REVIEW, _VERDICT_QUOTES = 2, 6
+# phrases per reviewer and aspect, by quotes per side (fewer as space runs out)
+_PER_REVIEW = {12: 5, 8: 3, 6: 2, 4: 2, 3: 2}
+_VERDICT_PER_REVIEW, _VERDICT_QUOTES = 3, 8
 _MIN_CUE = 2.0  # the weight of the clause's own aspect cue ("cinematography", not "vision")
 _NAMED_CUE = 3.0  # a cue that names its aspect outright ("performances", "soundtrack", "screenplay")
 # An aspect-less judgement is a verdict when it is about the film or the viewer, not about a character.
@@ -49,6 +50,19 @@ _NAMED_EVENT = re.compile(
     r"\b(?:[Aa]fter|[Ww]hen|[Oo]nce|[Bb]efore|[Uu]ntil|[Aa]s soon as|[Bb]y the time)\s+(?:[A-Z][\w'’-]+\s+){1,3}"
     r"(?:(?:is|was|are|were|gets|got|has|had|finally|then)\b|\w+(?:s|ed)\b)"
 )
+_CREDIT_LEAD = r"[\s(,;:\-–—]*(?:(?:and|but|all|largely|mostly|partly|in part|it|it's|this one|is|was|are|were)\s+)*"
+_CREDIT = re.compile(
+    _CREDIT_LEAD + r"(?:(?:helped|aided|boosted|lifted|elevated|"
+    r"buoyed|powered|propelled|carried|driven|anchored|enhanced|heightened|amplified)(?:\s+(?:a\s+lot|greatly|"
+    r"immensely|enormously|hugely|no\s+end|along))?\s+by|thanks\s+(?:largely\s+|mostly\s+|in\s+part\s+)?to|"
+    r"courtesy\s+of)\b",
+    re.I,
+)
+_BLAME = re.compile(
+    _CREDIT_LEAD + r"(?:(?:hampered|hobbled|undermined|"
+    r"marred|hurt|weighed\s+down|dragged\s+down|let\s+down|sunk|spoiled|ruined)\s+by)\b",
+    re.I,
+)
 _QUESTION = re.compile(r"\?\s*$")
 # Sentences about the review itself ("Plot talk below, hidden for the Discord crowd.") say nothing
 # about the film.
@@ -56,7 +70,8 @@ _META = re.compile(r"\b(?:spoil\w*|tagged|below|hidden|warning|this review|stop 
 # Editors' and bloggers' notes: where or when the piece was written, thanks, plugs.
 _EDITORIAL = re.compile(
     r"\b(?:originally (?:written|posted|published|appeared|ran)|(?:first|previously) (?:appeared|published|posted|"
-    r"ran|written)|cross-?posted|re-?posted|(?:thanks|thank you|grateful) (?:to|for)|this (?:review|post|piece|"
+    r"ran|written)|cross-?posted|re-?posted|(?:thank you|grateful) (?:to|for)|"
+    r"thanks (?:for|to (?:everyone|all|you)|to\b[^.]{0,80}\bfor\b)|this (?:review|post|piece|"
     r"essay|article)\b|(?:edit|update|note|disclaimer|editor'?s note|ps|p\.s\.)\s*[:\-]|screener|press screening|"
     r"i was (?:invited|sent|given)|subscribe|patreon|follow (?:me|us)|my (?:blog|podcast|newsletter|channel)|"
     r"read more|you can (?:read|find|listen)|(?:written|posted|published) (?:for|on|at|in) (?:my|the|our)|"
@@ -300,7 +315,10 @@ def _evidence(review: Review, sentence: Sentence, people: re.Pattern[str] | None
             sides.setdefault(op.aspect, set()).add(op.score > 0)
     for op in opinions:
         if op.polarity is None:
-            continue
+            credited = _credited(sentence.text, op)
+            if credited is None:
+                continue
+            op = credited
         # Evidence needs a cue of its own in the clause (or a clear verdict): a stray positive word in
         # a plot summary ("celebrated linguist") is no opinion on anything.
         strong = op.aspect_weight >= _MIN_CUE * 0.8 or (op.aspect == "verdict" and op.aspect_weight >= 1.5)
@@ -336,6 +354,22 @@ def _evidence(review: Review, sentence: Sentence, people: re.Pattern[str] | None
         if fallback is not None:
             return [fallback]
     return list(found.values())
+
+
+def _credited(text: str, op: Opinion) -> Opinion | None:
+    """A clause that names a craft outright as what helped or hurt the film, with no sentiment word
+    of its own ("(helped a lot by a balls-crazy musical score)", "thanks to a pounding soundtrack",
+    "let down by the script"): an opinion on that craft, praise or criticism by its verb."""
+    if op.aspect is None or op.aspect == "verdict" or op.aspect_weight < _NAMED_CUE or op.aspect_at < op.start:
+        return None
+    clause = text[op.start : op.end]
+    if _NEGATION.search(clause):
+        return None
+    if _CREDIT.match(clause):
+        return replace(op, score=0.5)
+    if _BLAME.match(clause):
+        return replace(op, score=-0.5)
+    return None
 
 
 def _sentence_evidence(
@@ -459,6 +493,19 @@ def _opinion_text(stances: Sequence[Stance], total: int, quoter: _Quoter, lead_q
         say(_who(len(groups[lead]), total, _VERBS[lead]), lead, lead_quotes)
         if groups[other]:
             say(_some(len(groups[other]), _VERBS[other]), other, _minor(lead_quotes))
+    # A reviewer who leans one way but says something of the other ("lovely script, if predictable")
+    # is quoted on that too, so a reservation or a saving grace is not lost in the count.
+    for lean, other, who in (("pos", "neg", ("admirer", "admirers")), ("neg", "pos", ("critic", "critics"))):
+        torn = [s for s in groups[lean] if any(e.polarity == other for e in s.evidence)]
+        if torn:
+            aside = quoter.pick(torn, other, min(len(torn), _minor(lead_quotes)))
+            if aside:
+                quoted.extend(aside)
+                k = len({e.review.id for e in aside})
+                what = "with a reservation" if lean == "pos" else "granting some merit"
+                one = "one" if len(groups[lean]) > 1 else "the"
+                subject = f"{one} {who[0]}" if k == 1 else f"{_number(k)} {who[1]}"
+                parts.append(_with_quotes(f"{subject} {what}", aside))
     if groups["mixed"]:
         n = len(groups["mixed"])
         say(_some(n, _TORN) if parts else _who(n, total, _TORN), "mixed", _minor(lead_quotes) if parts else lead_quotes)
@@ -624,7 +671,7 @@ def summarize_offline(
     plot_part = _plot_section(plot) if spoilers and plot else None
 
     # Fit the limit: fewer quotes per side first, then fewer aspects (the least discussed go first).
-    for lead_quotes in (12, 8, 4, 3, 2, 1):
+    for lead_quotes in (12, 8, 6, 4, 3, 2, 1):
         for keep in range(len(aspects), -1, -1):
             quoter = _Quoter(per_review=_PER_REVIEW.get(lead_quotes, 1))
             lines = [header]

@@ -211,3 +211,39 @@ def test_no_clause_is_read_from_a_sentence_after_the_authors_warning_or_marked()
     ]
     free = summarize_offline(FILM, reviews, spoilers=False, threshold=THRESHOLD).text
     assert "ravishing" not in free and "superb" not in free and "unnerving" not in free
+
+
+def test_a_craft_credited_for_the_films_effect_is_quoted_for_that_craft() -> None:
+    reviews = [
+        review(1, "The acting is superb. As tense as horror gets, this one works (helped a lot by a "
+                  "balls-crazy musical score).", rating=4),
+        review(2, "The acting is lovely. The drama works, but it is let down by the screenplay throughout."),
+    ]
+    text = summarize_offline(FILM, reviews, spoilers=False, threshold=THRESHOLD).text
+    sound = next(line for line in text.splitlines() if line.startswith("**Music & sound**"))
+    assert "praises it" in sound and "musical score" in sound
+    writing = next(line for line in text.splitlines() if line.startswith("**Writing**"))
+    assert "criticises it" in writing and "screenplay" in writing
+
+
+def test_a_leaning_reviewers_reservation_on_an_aspect_is_quoted() -> None:
+    reviews = [
+        review(1, "The script is sharp and witty. The script is predictable in places, though. "
+                  "The script is moving."),
+        review(2, "The writing is clever and precise."),
+    ]
+    text = summarize_offline(FILM, reviews, spoilers=False, threshold=THRESHOLD).text
+    writing = next(line for line in text.splitlines() if line.startswith("**Writing**"))
+    assert "Both reviewers praise it" in writing
+    assert "one admirer with a reservation (“" in writing and "predictable" in writing
+
+
+def test_thanks_to_a_craftsman_is_an_opinion_but_thanks_for_a_screener_is_an_editors_note() -> None:
+    reviews = [
+        review(1, "Thanks to the studio for the screener. The acting is superb.", rating=4),
+        review(2, "The acting is lovely. (And thanks to cinematographer Ann Lee, both flowers and debris "
+                  "look stunning.)"),
+    ]
+    text = summarize_offline(FILM, reviews, spoilers=False, threshold=THRESHOLD).text
+    assert "flowers and debris look stunning" in text
+    assert "screener" not in text
