@@ -35,7 +35,6 @@ import base64
 import binascii
 import re
 import unicodedata
-from functools import lru_cache
 
 # Text normalised first: look-alike characters folded (NFKC), invisible characters removed, and
 # letters spaced out to dodge patterns ("S Y S T E M") joined.
@@ -432,35 +431,27 @@ def _undisguised(text: str) -> str:
     return _LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), text.translate(_LOOKALIKE))
 
 
+# Each wording check and the reason it gives, in the order they are reported.
+_WORDING_CHECKS: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = (
+    ("addressed_to_machine", (_ADDRESS,)),
+    ("role_tag", (_ROLE_TAG,)),
+    ("override", (_OVERRIDE,)),
+    ("output_imperative", (_CLAUSE_HEAD, _OUTPUT_REF)),  # an imperative at a clause's head, about the output
+    ("output_obligation", (_OBLIGATION,)),
+    ("fake_output", (_FAKE_OUTPUT,)),
+    ("spoiler_flag", (_FLAG,)),
+    ("defines_output", (_DEFINES_OUTPUT,)),
+    ("order", (_ORDER,)),
+    ("prompt_frame", (_FRAME,)),
+    ("hidden_markup", (_HIDDEN,)),
+)
+
+
 def _structural_reasons(text: str) -> list[str]:
     """The checks on wording: run on the text as written and on the text undisguised."""
-    reasons: list[str] = []
-    if _ADDRESS.search(text):
-        reasons.append("addressed_to_machine")
-    if _ROLE_TAG.search(text):
-        reasons.append("role_tag")
-    if _OVERRIDE.search(text):
-        reasons.append("override")
-    if _CLAUSE_HEAD.search(text) and _OUTPUT_REF.search(text):
-        reasons.append("output_imperative")
-    if _OBLIGATION.search(text):
-        reasons.append("output_obligation")
-    if _FAKE_OUTPUT.search(text):
-        reasons.append("fake_output")
-    if _FLAG.search(text):
-        reasons.append("spoiler_flag")
-    if _DEFINES_OUTPUT.search(text):
-        reasons.append("defines_output")
-    if _ORDER.search(text):
-        reasons.append("order")
-    if _FRAME.search(text):
-        reasons.append("prompt_frame")
-    if _HIDDEN.search(text):
-        reasons.append("hidden_markup")
-    return reasons
+    return [reason for reason, patterns in _WORDING_CHECKS if all(p.search(text) for p in patterns)]
 
 
-@lru_cache(maxsize=65_536)
 def instruction_reasons(sentence: str) -> tuple[str, ...]:
     """Why a sentence reads as an instruction to a summarizer or model; empty when it does not."""
     text = normalise(sentence)
