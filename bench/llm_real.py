@@ -45,6 +45,7 @@ from bot.llm.prompts import PromptSet
 from bot.llm.summary_engine import LLMSummaryEngine
 from bot.services.summaries import Mode, SummaryResult, TextCallback
 from bot.settings import Settings
+from bot.summarize.offline import summarize_offline
 from bot.text.segments import split_review
 from storage.ports import DigestQueueStore
 from storage.records import Film
@@ -224,11 +225,21 @@ async def run(args: argparse.Namespace) -> list[Row]:
                     total = time.perf_counter() - started
                     body = result.text.split("\n", 1)[1] if "\n" in result.text else ""
                     fallback = result.engine == "offline"
+                    # Copied prompt text is the model's: lines filled in from the offline summary (bot/llm/keep.py)
+                    # are ours, and its aspect-by-aspect wording is the shape the prompts describe.
+                    offline = summarize_offline(
+                        film, reviews, spoilers=base_mode(mode) == "spoilers",
+                        threshold=services.settings.spoiler_threshold,
+                    ).text
+                    filled = {line.removeprefix("• ").strip() for line in offline.splitlines()}
+                    written = "\n".join(
+                        line for line in body.splitlines() if line.removeprefix("• ").strip() not in filled
+                    )
                     row = Row(
                         film.label, mode, first[0] if first else None, total, result.input_tokens,
                         result.output_tokens, fallback, score_leaks(entry, body, base_mode(mode), labels),
                         score_coverage(entry, body, text_all),
-                        sum(1 for s in split_review(body) if echo.echoes(s.text)) if not fallback else 0,
+                        sum(1 for s in split_review(written) if echo.echoes(s.text)) if not fallback else 0,
                         "; ".join(result.notes)[:160], result.text,
                     )
                     rows.append(row)
