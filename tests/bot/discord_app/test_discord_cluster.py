@@ -103,20 +103,27 @@ async def cluster(pg: PgCluster, pg_sample_template: str, tmp_path_factory: Any)
                 await _until(lambda: all(READY_LINE in log.read_text() for log in logs), START_WITHIN)
             except TimeoutError:
                 pytest.fail(f"the two processes did not both get ready:\n{cluster.stderr()}")
-            yield cluster
+            try:
+                yield cluster
+            finally:  # stopped while the fake Discord is still up, as a deployment stops its bots
+                await _stop(processes)
     finally:
-        for process in processes:
-            if process.returncode is None:
-                process.terminate()
         try:
-            for process in processes:
-                await asyncio.wait_for(process.wait(), 30)
+            await _stop(processes)
         finally:
             for process in processes:  # one that did not stop in time must not outlive the test run
                 if process.returncode is None:
                     process.kill()
                     await process.wait()
             pg.drop(db_url)
+
+
+async def _stop(processes: list[asyncio.subprocess.Process]) -> None:
+    for process in processes:
+        if process.returncode is None:
+            process.terminate()
+    for process in processes:
+        await asyncio.wait_for(process.wait(), 30)
 
 
 async def test_each_process_runs_its_own_shard_and_answers_its_servers(cluster: Cluster) -> None:
