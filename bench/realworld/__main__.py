@@ -34,6 +34,7 @@ from typing import Any
 
 from bench.realworld.data import INDEX, EvalFilm, film_records, load, texts_dir
 from bench.realworld.score import Answer, covered, leaked, leaks_into, outside_spoiler_bars
+from bench.realworld.textkit import sentence_key
 from bot.app import Services, open_services
 from bot.importers.json_format import parse_json
 from bot.llm.keep import FILLED_NOTE
@@ -226,6 +227,35 @@ def aspect_polarity(films: list[EvalFilm]) -> tuple[int, int, int, int, Counter[
     return aspect_ok, aspect_n, pol_ok, pol_n, confusion
 
 
+SECOND_ANNOTATOR = Path(__file__).resolve().parent / "second_annotator.json"
+
+
+def annotator_agreement(films: list[EvalFilm]) -> str | None:
+    """How often a second, blind annotation agrees with the labels, and with `opinion_of`: the
+    ceiling a classifier can be held to (two careful readers never agree on every sentence)."""
+    if not SECOND_ANNOTATOR.exists():
+        return None
+    second = json.loads(SECOND_ANNOTATOR.read_text(encoding="utf-8"))["labels"]
+    n = label_aspect = label_polarity = ours_aspect = ours_polarity = 0
+    for film in films:
+        for review in film.reviews:
+            for sentence in review.sentences:
+                other = second.get(sentence_key(sentence.text))
+                if other is None or not (sentence.aspect and sentence.polarity):
+                    continue
+                aspect, polarity = opinion_of(sentence.text)
+                n += 1
+                label_aspect += other["aspect"] == sentence.aspect
+                label_polarity += other["polarity"] == sentence.polarity
+                ours_aspect += other["aspect"] == aspect
+                ours_polarity += other["polarity"] == polarity
+    if not n:
+        return None
+    return (f"second annotator ({n} sentences): agrees with the labels on aspect {pct(label_aspect, n)}, "
+            f"polarity {pct(label_polarity, n)}; with opinion_of on aspect {pct(ours_aspect, n)}, "
+            f"polarity {pct(ours_polarity, n)}")
+
+
 def pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "n/a"
 
@@ -276,6 +306,9 @@ def print_report(results: dict[str, Tally], films: list[EvalFilm], split: str) -
     aspect_ok, aspect_n, pol_ok, pol_n, confusion = aspect_polarity(films)
     print(f"aspect accuracy {pct(aspect_ok, aspect_n)} ({aspect_ok}/{aspect_n}), "
           f"polarity accuracy {pct(pol_ok, pol_n)} ({pol_ok}/{pol_n})")
+    agreement = annotator_agreement(films)
+    if agreement:
+        print(agreement)
     if confusion:
         print("most common confusions: " + ", ".join(f"{k} x{v}" for k, v in confusion.most_common(8)))
     for name, t in results.items():

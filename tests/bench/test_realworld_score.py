@@ -40,3 +40,33 @@ def test_keys_ignore_case_punctuation_and_markup() -> None:
     assert sentence_key("I loved it.") == sentence_key("i LOVED it")
     splits = film_splits(f"film-{n}" for n in range(30))
     assert sorted(splits.values()).count("test") == 10
+
+
+def test_second_annotator_agreement_counts_only_sentences_both_labelled(tmp_path, monkeypatch) -> None:
+    import json
+
+    from bench.realworld import __main__ as realworld
+    from bench.realworld.data import EvalFilm, EvalReview, LabelledSentence
+
+    praise = "The acting is wonderful from start to finish."
+    gripe = "The score is loud and grating."
+    other = LabelledSentence("The plot is a mess.", "safe", None, None)  # no labels: not counted
+    review = EvalReview("r", "a", None, False, "blog", "", [
+        LabelledSentence(praise, "safe", "acting", "pos"),
+        LabelledSentence(gripe, "safe", "sound", "neg"),
+        other,
+    ], [], 0)
+    film = EvalFilm("f", "F", 2000, "test", {}, [], [review])
+    second = {"labels": {
+        sentence_key(praise): {"aspect": "acting", "polarity": "pos"},
+        sentence_key(gripe): {"aspect": "sound", "polarity": "mixed"},
+        sentence_key(other.text): {"aspect": "writing", "polarity": "neg"},
+    }}
+    path = tmp_path / "second.json"
+    path.write_text(json.dumps(second), encoding="utf-8")
+    monkeypatch.setattr(realworld, "SECOND_ANNOTATOR", path)
+    line = realworld.annotator_agreement([film])
+    assert line is not None
+    assert line.startswith("second annotator (2 sentences): agrees with the labels on aspect 100.0%, polarity 50.0%")
+    monkeypatch.setattr(realworld, "SECOND_ANNOTATOR", tmp_path / "absent.json")
+    assert realworld.annotator_agreement([film]) is None
