@@ -66,7 +66,11 @@ _BLAME = re.compile(
 _QUESTION = re.compile(r"\?\s*$")
 # Sentences about the review itself ("Plot talk below, hidden for the Discord crowd.") say nothing
 # about the film.
-_META = re.compile(r"\b(?:spoil\w*|tagged|below|hidden|warning|this review|stop reading|read on)\b", re.I)
+_META = re.compile(
+    r"\b(?:spoil\w*|tagged|below|hidden|warning|this review|stop reading|read on|at your own risk|"
+    r"click (?:at|to|on|here|if)|tap (?:to|on)|hover (?:over|to)|behind (?:the |spoiler )?(?:bars|tags|blur))\b",
+    re.I,
+)  # talk about the review itself and its markup ("Plot details are behind bars, so click at your own risk")
 # Editors' and bloggers' notes: where or when the piece was written, thanks, plugs.
 _EDITORIAL = re.compile(
     r"\b(?:originally (?:written|posted|published|appeared|ran)|(?:first|previously) (?:appeared|published|posted|"

@@ -569,11 +569,16 @@ _DENIED = re.compile(
 )
 _N_SCALAR = vader.N_SCALAR
 _WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*|[★☆]")
+# A full stop inside a sentence ends a clause, except after an abbreviation: "overacts, e.g. in the
+# scenes…" and "the trusting Mrs. Park" are one clause each (a quote cut at "e.g" reads as broken).
+_NOT_AN_ABBREVIATION = "".join(
+    rf"(?<!\b{re.escape(a)})" for a in ("e.g", "i.e", "etc", "vs", "cf", "Mr", "Mrs", "Ms", "Dr", "St", "Jr", "Sr")
+)
 # A clause boundary: contrast words and punctuation that separate opinions.
 _CLAUSE = re.compile(
     r"\s*(?:[;:—–]|\s-\s|,?\s+\b(?:but|yet|whereas|while|although|though|however|except|even if|even though|"
     r"if only|still|nevertheless|nonetheless|despite|apart from|aside from)\b|,\s+(?=(?:and|the|its|it's|his|her|"
-    r"their|this|that|a|an)\b)|\.\s|\(|\))\s*",
+    r"their|this|that|a|an)\b)|" + _NOT_AN_ABBREVIATION + r"\.\s|\(|\))\s*",
     re.IGNORECASE,
 )
 _FAR_NEGATORS = frozenset({"never", "not", "isn't", "wasn't", "won't", "doesn't", "isnt", "wasnt", "aren't"})

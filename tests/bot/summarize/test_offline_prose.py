@@ -247,3 +247,14 @@ def test_thanks_to_a_craftsman_is_an_opinion_but_thanks_for_a_screener_is_an_edi
     text = summarize_offline(FILM, reviews, spoilers=False, threshold=THRESHOLD).text
     assert "flowers and debris look stunning" in text
     assert "screener" not in text
+
+
+def test_notes_about_the_reviews_own_spoiler_markup_are_not_opinions() -> None:
+    reviews = [
+        review(1, "The story is elegant. Plot details sit behind bars, so click at your own risk. "
+                  "Tap to reveal the rest if you have seen it.", rating=4),
+        review(2, "The writing is sharp and the story is elegant."),
+    ]
+    text = summarize_offline(FILM, reviews, spoilers=False, threshold=THRESHOLD).text
+    assert "elegant" in text
+    assert "own risk" not in text and "behind bars" not in text and "Tap to reveal" not in text

@@ -197,3 +197,14 @@ def test_phrases_tried_at_word_starts_find_what_a_full_scan_finds(text: str) -> 
     full = [(m.start(), m.end(), m.lastindex) for m in topics._ALL_PHRASES.finditer(text)]
     assert [(m.start(), m.end(), m.lastindex) for m in topics._phrase_matches(text)] == full
     assert full  # the examples do hold phrases
+
+
+def test_an_abbreviation_does_not_end_a_clause() -> None:
+    # A quote cut at "e.g" or "Mrs" reads as broken; the full stop of an abbreviation is not a boundary.
+    overacts = "The lead sometimes overacts, e.g. in the scenes at the station, but he is young."
+    first = opinions_in(overacts)[0]
+    assert overacts[first.start : first.end].endswith("at the station")
+    title = "Hilarious as the trusting Mrs. Kim, she steals every scene."
+    assert any("Mrs. Kim" in title[o.start : o.end] for o in opinions_in(title))
+    two = "The score is loud. The acting is fine."
+    assert len(opinions_in(two)) == 2
