@@ -65,3 +65,21 @@ def test_the_image_installs_the_package_and_runs_as_a_user_with_a_data_volume() 
     assert 'ENTRYPOINT ["reviewbot"]' in dockerfile
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {".venv", ".git", ".env", "*.db"} <= set(ignored), "no secrets, databases or virtualenvs in the image"
+
+
+def test_every_data_file_the_code_reads_is_declared_as_package_data() -> None:
+    """The image installs the wheel, not the sources: a prompt, migration or sample file missing from
+    `[tool.setuptools.package-data]` works in a checkout and breaks in the container."""
+    import tomllib
+    from fnmatch import fnmatch
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    missing = []
+    for package in ("bot", "storage", "prompts"):
+        for path in (ROOT / package).rglob("*"):
+            if not path.is_file() or path.suffix in {".py", ".pyc"} or "__pycache__" in path.parts:
+                continue
+            relative = path.relative_to(ROOT / package).as_posix()
+            if not any(fnmatch(relative, pattern) for pattern in declared.get(package, [])):
+                missing.append(f"{package}/{relative}")
+    assert not missing, f"not in the wheel (add to package-data in pyproject.toml): {missing}"
