@@ -4,8 +4,8 @@ The spoiler checks, the topic tables and the offline answerer hold a few hundred
 some thousands of characters long. `re` turns each into the engine's code in pure Python, at import:
 about a fifth of every one-shot `reviewbot ask` (issue 12). What `re` produces for a pattern, its
 flags and group names and the code list handed to the engine (`_sre.compile`), depends only on the
-pattern text, the flags and the Python build, so it is kept in a file in the user's cache folder and
-handed to the engine again on later runs.
+pattern text, the flags and the Python build, so it is kept in the user's cache folder (a file per
+module) and handed to the engine again on later runs.
 
 Safety (the spoiler checks are a security property): a pattern made from the file is *equal* to what
 `re.compile` makes (`==` on patterns compares their flags and compiled code; tests/bot/text/
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import array
 import atexit
+import functools
 import hashlib
 import importlib
 import marshal
@@ -161,17 +162,23 @@ class PatternCache:
         self._new = {}
 
 
-def _default_path() -> Path | None:
+@functools.cache
+def _folder() -> Path | None:
     if not _SUPPORTED:
         return None
     from platformdirs import user_cache_path
 
-    return user_cache_path("reviewbot", appauthor=False) / f"regex-{sys.implementation.cache_tag}.bin"
+    return user_cache_path("reviewbot", appauthor=False) / f"regex-{sys.implementation.cache_tag}"
 
 
-_CACHE = PatternCache(_default_path())
+@functools.cache
+def _cache_of(module: str) -> PatternCache:
+    """One file per module, so a command reads the patterns of the modules it imports, no others."""
+    folder = _folder()
+    return PatternCache(folder / f"{module}.bin" if folder is not None and module else None)
 
 
 def compile_pattern(pattern: str, flags: int = 0) -> re.Pattern[str]:
-    """`re.compile` for the modules' tables of patterns: equal result, kept between runs."""
-    return _CACHE.compile(pattern, flags)
+    """`re.compile` for the modules' tables of patterns: equal result, kept between runs (in the
+    calling module's file)."""
+    return _cache_of(sys._getframe(1).f_globals.get("__name__", "")).compile(pattern, flags)
