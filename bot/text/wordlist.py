@@ -70,6 +70,11 @@ class WordList:
         self._words: set[str] | None = None
         self._sorted: bytes | None = None
 
+    @property
+    def loaded(self) -> bool:
+        """Is the whole set in memory (rather than looked up in the sorted file)?"""
+        return self._words is not None
+
     def load(self) -> None:
         """Hold the whole set (a long-running process: each look-up is then a hash)."""
         if self._words is None:
