@@ -69,6 +69,14 @@ def _entry(pattern: str, flags: int) -> Entry:
             groupindex, tuple(indexgroup))
 
 
+def _make(pattern: str, entry: Entry) -> re.Pattern[str]:
+    built, code, groups, groupindex, indexgroup = entry
+    compiled: re.Pattern[str] = _sre.compile(
+        pattern, built, array.array("I", code).tolist(), groups, groupindex, indexgroup
+    )
+    return compiled
+
+
 class PatternCache:
     """Compiled patterns by (pattern text, flags), read from and saved to one file."""
 
@@ -77,6 +85,7 @@ class PatternCache:
         self._saved: dict[Key, Entry] | None = None  # the file's entries, read on first use
         self._new: dict[Key, Entry] = {}
         self._save_registered = False
+        self._discard_file = False  # the file held an entry the engine refused: rewrite it from scratch
         self.enabled = _SUPPORTED
 
     @property
@@ -90,21 +99,23 @@ class PatternCache:
         if not self.enabled or flags & re.DEBUG:
             return re.compile(pattern, flags)
         key = (pattern, flags)
-        entry = self._load().get(key) or self._new.get(key)
+        stored = self._load().get(key)
+        if stored is not None:
+            try:
+                return _make(pattern, stored)
+            except Exception:  # an entry the engine refuses: nothing more is taken from (or kept of) the file
+                self._saved, self._discard_file = {}, True
         try:
-            if entry is None:
-                entry = _entry(pattern, flags)
-                self._new[key] = entry
-                self._register_save()
-            built, code, groups, groupindex, indexgroup = entry
-            compiled: re.Pattern[str] = _sre.compile(
-                pattern, built, array.array("I", code).tolist(), groups, groupindex, indexgroup
-            )
+            entry = self._new.get(key) or _entry(pattern, flags)
+            compiled = _make(pattern, entry)
         except re.error:
             raise  # an invalid pattern: the same error re.compile gives
-        except Exception:  # internals not as expected (another Python, bad code): compile as usual
+        except Exception:  # internals not as expected (another Python): compile as usual from now on
             self.enabled = False
             return re.compile(pattern, flags)
+        if key not in self._new:
+            self._new[key] = entry
+            self._register_save()
         return compiled
 
     def _load(self) -> dict[Key, Entry]:
@@ -140,7 +151,7 @@ class PatternCache:
         """Write the patterns compiled in this process into the file, keeping the file's others."""
         if self.path is None or not self._new:
             return
-        entries = self._read()  # as it is now: another process may have added some
+        entries = {} if self._discard_file else self._read()  # as it is now: another process may have added some
         if len(entries) + len(self._new) > _MAX_ENTRIES:
             entries = {}
         entries.update(self._new)
@@ -158,8 +169,7 @@ class PatternCache:
                 raise
         except OSError:
             return  # a read-only home, a full disk: the next run compiles again
-        self._saved = entries
-        self._new = {}
+        self._saved, self._new, self._discard_file = entries, {}, False
 
 
 @functools.cache

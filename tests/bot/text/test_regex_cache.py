@@ -100,6 +100,23 @@ def test_a_damaged_file_is_ignored(tmp_path: Path) -> None:
     assert reread.new_entries == 1  # compiled again, not taken from the damaged file
 
 
+def test_an_entry_the_engine_refuses_is_compiled_again_and_replaced(tmp_path: Path) -> None:
+    path = tmp_path / "regex.bin"
+    text = r"\b(?:dies|died)\b"
+    bad = PatternCache(path)
+    bad.compile(text)
+    built, _, groups, groupindex, indexgroup = bad._new[(text, 0)]
+    bad._new[(text, 0)] = (built, b"\xff\xff\xff\xff", groups, groupindex, indexgroup)  # no valid engine code
+    bad.save()
+    reread = PatternCache(path)
+    assert reread.compile(text) == re.compile(text)
+    assert reread.new_entries == 1
+    reread.save()
+    fixed = PatternCache(path)
+    assert fixed.compile(text) == re.compile(text)
+    assert fixed.new_entries == 0  # the file now holds the good entry
+
+
 @pytest.mark.parametrize("content", [b"", b"reviewbot-regex-cache 1\n", b"not a cache file at all"])
 def test_an_empty_or_foreign_file_is_ignored(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "regex.bin"
