@@ -21,6 +21,7 @@ from bot.spoilers.allowlist import AllowList, Kind
 from bot.spoilers.lexicon import STOPWORDS
 from bot.summarize.offline import MAX_QUOTE_CHARS
 from bot.text.markdown import escape_markdown
+from bot.text.regex_cache import compile_pattern
 from bot.text.safety import neutralise, unsafe_reason
 from bot.text.segments import wrap_spoiler
 from bot.text.topics import TOPIC_LABELS, TOPICS, topics_of
@@ -30,28 +31,28 @@ from storage.normalize import normalize_title
 from storage.ports import ConversationStore, FilmStore, ReviewStore
 from storage.records import Film, Sentence, SentenceHit, Turn
 
-_WORD = re.compile(r"[\w']+", re.UNICODE)
-_SIMILAR = re.compile(
+_WORD = compile_pattern(r"[\w']+", re.UNICODE)
+_SIMILAR = compile_pattern(
     r"\b(?:(?:anything|something|films?|movies?|others?)\s+(?:else\s+)?like|like (?:it|this|that)|similar|"
     r"recommend|what else|other films|more like)\b",
     re.I,
 )
 _FACT_PATTERNS: dict[str, re.Pattern[str]] = {
-    "director": re.compile(r"\b(?:who (?:directed|made)|director|directed by)\b", re.I),
-    "cast": re.compile(r"\b(?:who (?:is|was|stars|plays|acts)|cast|starring|stars in|actors?)\b", re.I),
-    "runtime": re.compile(r"\b(?:how long|runtime|run time|length|minutes)\b", re.I),
-    "year": re.compile(r"\b(?:when (?:was|did)|what year|released)\b", re.I),
-    "genre": re.compile(r"\b(?:genre|what kind of|what sort of)\b", re.I),
+    "director": compile_pattern(r"\b(?:who (?:directed|made)|director|directed by)\b", re.I),
+    "cast": compile_pattern(r"\b(?:who (?:is|was|stars|plays|acts)|cast|starring|stars in|actors?)\b", re.I),
+    "runtime": compile_pattern(r"\b(?:how long|runtime|run time|length|minutes)\b", re.I),
+    "year": compile_pattern(r"\b(?:when (?:was|did)|what year|released)\b", re.I),
+    "genre": compile_pattern(r"\b(?:genre|what kind of|what sort of)\b", re.I),
 }
 # "What is the scariest film here?", "which movie has the best music?": about the whole library,
 # not one film (when no film is named, a film remembered from the conversation is not meant).
-_LIBRARY_WIDE = re.compile(
+_LIBRARY_WIDE = compile_pattern(
     r"\b(?:which|what|any|best|worst|\w+est|most|least|all|every)\b.*\b(?:films?|movies?)\b(?!\s+like)"
     r"|\b(?:films?|movies?)\s+(?:here|in (?:the|your) (?:library|catalogue|collection))\b",
     re.I,
 )
 # How it ends, who dies, the twist: a spoiler-free answer leaves exactly that out, and says so.
-_ENDING = re.compile(
+_ENDING = compile_pattern(
     r"\b(?:how (?:does|did) (?:it|this|that|the \w+|\w+) end|the end(?:ing)?|end(?:s|ed)? up|twists?|"
     r"who (?:dies|died|survives|lives|killed|is the killer|did it)|killer|reveal(?:ed|s)?|"
     r"what happens (?:at|in) the end)\b",

@@ -31,6 +31,7 @@ from functools import lru_cache
 from bot.spoilers import lexicon
 from bot.spoilers.instructions import instruction_reasons, normalise
 from bot.spoilers.names import NOT_NAMES, FilmNames, film_names, is_common_word, is_sentence_start
+from bot.text.regex_cache import compile_pattern
 from bot.text.safety import unsafe_reason
 from bot.text.segments import split_review
 from bot.text.topics import opinions_in, sentiment, topics_of
@@ -58,8 +59,8 @@ class Classification:
         return self.kind is Kind.SAFE
 
 
-_WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’\-]*")
-_OUTCOME = re.compile(
+_WORD = compile_pattern(r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’\-]*")
+_OUTCOME = compile_pattern(
     r"\b(?:wins?|won|winning|loses|lost|leaves|left (?:him|her|them|the|his|her)|lives|survives?|survived|"
     r"escapes?|escaped|ends? up|ended up|winds? up|wound up|gets? away|got away|goes free|comes? back|came back|"
     r"returns?|returned|is saved|saves|saved|falls? in love|fell in love|marr(?:y|ies|ied)|divorc\w*|"
@@ -76,7 +77,7 @@ _OUTCOME = re.compile(
     r"(?:wish|way|man|woman|revenge))\b",
     re.IGNORECASE,
 )
-_STRUCTURE = re.compile(
+_STRUCTURE = compile_pattern(
     r"\b(?:midpoint|mid-point|halfway|half-way|half way|middle of the (?:film|movie|story)|first act|"
     r"second act|third act|final act|last act|act (?:one|two|three|i|ii|iii)|opening (?:scene|sequence|act)|"
     r"(?:the|a|one|that|this) (?:\w+ )?(?:scene|sequence|moment|shot) (?:where|when|in which|with)|"
@@ -84,7 +85,7 @@ _STRUCTURE = re.compile(
     r"(?:first|second|last|final|next) (?:hour|half|twenty|thirty|scene|sequence|shot|frame|minute)s?)\b",
     re.IGNORECASE,
 )
-_IDENTITY = re.compile(
+_IDENTITY = compile_pattern(
     r"\b(?:is|was|are|were|had been|has been) (?:really|actually|secretly|in fact|truly|revealed)\b|"
     r"\b(?:real|true|secret|hidden|other|double|alter) (?:name|identity|nature|self|life|ego|father|mother|parent)s?\b|"
     r"\b(?:his|her|their|its) (?:own |real |biological |long-lost |estranged |dead |late )?"
@@ -94,7 +95,7 @@ _IDENTITY = re.compile(
     r"purgatory|afterlife|been dead|was dead|in (?:his|her|their) head|not real|never real|all in)\b",
     re.IGNORECASE,
 )
-_ROLE = re.compile(
+_ROLE = compile_pattern(
     r"(?<!\bas )(?<!\bas a )(?<!\bas an )(?<!\bas the )\b(?:the|his|her|their|its|a|an|this|that|our|whose)\s+"
     r"(?:[\w'’-]+\s+){0,3}?(?:wife|wives|husband|son|daughter|father|mother|dad|mom|mum|brother|sister|"
     r"parents?|family|child|"
@@ -107,7 +108,7 @@ _ROLE = re.compile(
     re.IGNORECASE,
 )
 # Where a couple or a family ends up: "getting back together", "they split up", "drift apart".
-_RELATIONSHIP = re.compile(
+_RELATIONSHIP = compile_pattern(
     r"\bback together\b|\b(?:split(?:s|ting)?|splits) up\b|\bpart(?:s|ed|ing)? ways\b|"
     r"\b(?:go|goes|went|going|gone) (?:their|our|his|her) separate ways\b|"
     r"\b(?:end|ends|ended|ending|wind|winds|wound) up (?:together|alone|apart|single|married|divorced)\b|"
@@ -115,10 +116,10 @@ _RELATIONSHIP = re.compile(
     r"\b(?:fall|falls|fell|fallen) out of love\b|\b(?:move|moves|moved|moving) on from (?:him|her|them|each other)\b",
     re.IGNORECASE,
 )
-_PRONOUN = re.compile(r"\b(?:he|she|they|him|his|her|hers|them|their|himself|herself|themselves)\b", re.IGNORECASE)
+_PRONOUN = compile_pattern(r"\b(?:he|she|they|him|his|her|hers|them|their|himself|herself|themselves)\b", re.IGNORECASE)
 # A pronoun is craft talk when a craft word follows it closely ("her performance", "he plays", "they shot
 # it on film", "she is terrific") — otherwise it narrates.
-_PRONOUN_CRAFT = re.compile(
+_PRONOUN_CRAFT = compile_pattern(
     r"\b(?:he|she|they|his|her|their)\s+(?:\w+\s+){0,2}?(?:performance|performances|acting|turn|portrayal|role|"
     r"roles|work|direction|directing|directs|directed|camera|script|screenplay|writing|wrote|writes|score|music|"
     r"plays|played|playing|gives|gave|delivers|delivered|brings|nails|sells|carries|commands|lends|shoots|shot|"
@@ -126,14 +127,14 @@ _PRONOUN_CRAFT = re.compile(
     r"talent|presence|chops|range|delivery|film|movie|vision|style|eye)\b",
     re.IGNORECASE,
 )
-_EDITORIAL = re.compile(
+_EDITORIAL = compile_pattern(
     r"\b(?:originally (?:written|posted|published)|first (?:posted|published|written)|this (?:review|post) "
     r"(?:was|first|originally)|cross-?posted|re-?posted|edit(?:ed)?:|update(?:d)?:|you can (?:read|find|follow)|"
     r"subscribe|patreon|my (?:blog|channel|podcast|newsletter)|follow me|read (?:my|the) (?:full|other)|"
     r"(?:this|the) (?:review|post|piece|essay) (?:contains|has|will)|spoilers? (?:ahead|below|follow|warning))\b",
     re.IGNORECASE,
 )
-_VERDICT = re.compile(
+_VERDICT = compile_pattern(
     r"\b\d{1,3}(?:[.,]\d+)?\s*(?:/|out of)\s*(?:5|10|100|five|ten)\b|"
     r"\b(?:\d|one|two|three|four|five)(?:\.5)?\s+stars?\b|"
     r"\b(?:recommend\w*|must[- ]see|worth (?:it|seeing|watching|a watch|your time)|skip it|see it|watch it|"
@@ -141,7 +142,7 @@ _VERDICT = re.compile(
     re.IGNORECASE,
 )
 # How watching it felt, and opinion verbs ("reviewers single out the lead"): opinion anchors too.
-_EXPERIENCE = re.compile(
+_EXPERIENCE = compile_pattern(
     r"\b(?:frighten\w*|terrif(?:y|ying|ied)|scar(?:y|ier|iest)|sad|sadder|moving|unsettl\w*|eerie|disturbing|"
     r"affecting|harrowing|heartbreaking|heartfelt|tense|gripping|fun|funny|hilarious|beautiful|bleak|grim|"
     r"absorbing|engrossing|entertaining|thought-provoking|memorable|forgettable|unforgettable|"
@@ -170,13 +171,13 @@ _FILM_NOUN = (
     r"whole thing|craft|filmmaking|technique|style|look|lighting|framing|cuts|runtime|length|hype|genre|"
     r"narrative|narration|storytelling|suspense|pace|tension|atmosphere|world-building|worldbuilding)"
 )
-_ABOUT_FILM_OR_VIEWER = re.compile(
+_ABOUT_FILM_OR_VIEWER = compile_pattern(
     rf"\b(?:it|it's|its|this|watch|viewing|i|i'm|i've|i'd|me|my|we|us|you|your|{_FILM_NOUN})\b", re.IGNORECASE
 )
-_DETERMINED = re.compile(r"\b(?:the|this|its|his|her|their|our)\s+", re.IGNORECASE)
-_DETERMINED_FILM = re.compile(rf"(?:[\w'’-]+\s+){{0,2}}?{_FILM_NOUN}\b", re.IGNORECASE)
+_DETERMINED = compile_pattern(r"\b(?:the|this|its|his|her|their|our)\s+", re.IGNORECASE)
+_DETERMINED_FILM = compile_pattern(rf"(?:[\w'’-]+\s+){{0,2}}?{_FILM_NOUN}\b", re.IGNORECASE)
 _WARNED_MAX_WORDS = 30
-_LATE = re.compile(
+_LATE = compile_pattern(
     r"\b(?:final|finally|last|lastly|end|ends|ending|endings|climax\w*|finale|conclu\w+|twists?|reveals?|"
     r"revelation|resolution|death|dies|died|dead|kill\w*|fate)\b",
     re.IGNORECASE,
@@ -211,7 +212,7 @@ _CRAFT_PARTICIPLES = frozenset(
     """.split()
 )
 _VIEWER = frozenset({"i", "we", "you", "i'm", "we're", "you're", "one", "viewers", "audiences", "audience"})
-_PASSIVE = re.compile(
+_PASSIVE = compile_pattern(
     r"\b(?P<subject>[\w'’-]+)\s+(?:is|are|was|were|gets?|got|gotten|been|being|becomes?|became)\s+"
     r"(?:(?:\w+ly|not|never|finally|eventually|later|soon|then|all|also|both|almost|nearly|just)\s+){0,2}"
     r"(?P<verb>[a-z]+(?:ed|en)|put|left|sent|hit|cut|shot|thrown|torn|bound|caught|held|kept|led|lost|met|"
@@ -230,7 +231,7 @@ _NOT_PARTICIPLE = frozenset(
 # A happening told in the active voice. Hard verbs are plot whoever does them ("the pilot crashes the
 # plane", "the friends turn on each other"); soft ones only when the doer is no film, craft or viewer
 # ("the film manages to be funny" is an opinion, "the girl manages to escape" is not).
-_EVENT_HARD = re.compile(
+_EVENT_HARD = compile_pattern(
     r"\b(?:goes|went|gone|going) (?:down|under|overboard|up in flames|rogue|missing)\b|"
     r"\b(?:blows?|blew|blown) (?:up|away (?:his|her|their|the))|\b(?:burns?|burned|burnt) (?:down|to death|alive)|"
     r"\b(?:tears?|tore|torn) apart|\bbreaks? (?:free|out of|into)|\bbroke (?:free|out of|into)|"
@@ -247,7 +248,7 @@ _EVENT_HARD = re.compile(
     r"gives birth|gave birth|passes away|passed away|passes on|passed on|confronts?|confronted)\b",
     re.IGNORECASE,
 )
-_EVENT_SOFT = re.compile(
+_EVENT_SOFT = compile_pattern(
     r"\b(?P<verb>decides?|decided|chooses|chose|refuses?|refused|agrees?|agreed|chases?|chased|learns?|learned|"
     r"learnt|discovers?|discovered|realises|realizes|realised|realized|catches|caught|leaves|quits|joins|"
     r"joined|hires|hired|saves|rescues|escapes|flees|fled|returns (?:to|home|from)|returned (?:to|home|from)|"
@@ -258,7 +259,7 @@ _EVENT_SOFT = re.compile(
     re.IGNORECASE,
 )
 # Death and fate idioms: "meets his end", "bites the dust", "breathes her last", "is no more".
-_FATE = re.compile(
+_FATE = compile_pattern(
     r"\b(?:meets? (?:his|her|their|its|a|an) (?:\w+ )?(?:end|maker|fate|match|doom)|met (?:his|her|their|its|a|an) "
     r"(?:\w+ )?(?:end|maker|fate|match|doom)|bites? the dust|bit the dust|kicks? the bucket|kicked the bucket|"
     r"breathes? (?:his|her|their) last|breathed (?:his|her|their) last|last breath|final breath|"
@@ -272,7 +273,7 @@ _FATE = re.compile(
     re.IGNORECASE,
 )
 # What the story was all along: "it was all a dream", "this is a game", "the whole thing is a test".
-_CONCEIT = re.compile(
+_CONCEIT = compile_pattern(
     r"\b(?:it|this|that|everything|all of (?:it|this)|the whole thing|the (?:whole|entire) (?:story|plot|film|"
     r"movie|thing))\s+(?:was|is|had been|has been|were|turns out to be|becomes)\s+(?:\w+\s+){0,2}?"
     r"(?:a |an |one |just a |only a )?(?:dream|nightmare|simulation|lie|hoax|game|illusion|set-?up|test|"
@@ -282,7 +283,7 @@ _CONCEIT = re.compile(
     re.IGNORECASE,
 )
 # People of the story named by their place in it: "Jimmy's girlfriend", "the conductor", "the drummer".
-_ROLE_POSSESSED = re.compile(
+_ROLE_POSSESSED = compile_pattern(
     r"\b[\w-]+['’]s\s+(?:\w+\s+)?(?:wife|husband|son|daughter|father|mother|dad|mom|mum|brother|sister|"
     r"parents?|family|child|children|kids?|girlfriend|boyfriend|lover|partner|fianc\w*|boss|killer|"
     r"murderer|friend|best friend|twin|baby|widow|ex|uncle|aunt|cousin|nephew|niece|grandmother|grandfather|"
@@ -290,7 +291,7 @@ _ROLE_POSSESSED = re.compile(
     r"serial killer)(?:s|es)?\b",
     re.IGNORECASE,
 )
-_AGENT = re.compile(r"\b(?i:the|his|her|their)\s+(?:[a-z][\w-]*\s+)?(?P<noun>[a-z]+(?:er|or))s?\b")
+_AGENT = compile_pattern(r"\b(?i:the|his|her|their)\s+(?:[a-z][\w-]*\s+)?(?P<noun>[a-z]+(?:er|or))s?\b")
 _NOT_AGENT = frozenset(
     """
     director actor writer composer editor filmmaker producer viewer reader watcher cinematographer screenwriter
@@ -364,12 +365,12 @@ def _passive_reasons(text: str) -> list[str]:
 
 
 _ABOUT_FILM_WORDS = frozenset({"it", "this", "that", "which", "what", "everything", "nothing", "all", "much"})
-_FILM_WORD = re.compile(_FILM_NOUN, re.IGNORECASE)
-_CRAFT_NOUN = re.compile(
+_FILM_WORD = compile_pattern(_FILM_NOUN, re.IGNORECASE)
+_CRAFT_NOUN = compile_pattern(
     r"(?:cinematography|screenplay|soundtrack|score|direction|director|directing|editing|acting|performances?|"
     r"visuals|camerawork|production design|sound design|pacing|dialogue|writing)", re.IGNORECASE,
 )
-_DOER = re.compile(r"([\w'’-]+)\s+(?:(?:\w+ly|also|then|finally|eventually|soon|still|never|just)\s+)?$")
+_DOER = compile_pattern(r"([\w'’-]+)\s+(?:(?:\w+ly|also|then|finally|eventually|soon|still|never|just)\s+)?$")
 
 
 def _event_reasons(text: str, names: FilmNames) -> list[str]:
@@ -428,13 +429,13 @@ def _cue_reasons(text: str) -> tuple[str, ...]:
     return (*reasons, *_passive_reasons(text))
 
 
-_CRAFT_PERSON = re.compile(
+_CRAFT_PERSON = compile_pattern(
     r"\b(?:director|screenwriter|writer|filmmaker|film-maker|actor|actress|composer|cinematographer|auteur|"
     r"co-star|editor|producer|performer|writer-director)\b",
     re.IGNORECASE,
 )
 _PLURAL_PRONOUNS = frozenset({"they", "them", "their", "themselves"})
-_FILM_PLURAL = re.compile(
+_FILM_PLURAL = compile_pattern(
     r"\b(?:films|movies|pictures|themes|scenes|shots|sequences|symbols|allegories|metaphors|tropes|images|"
     r"effects|performances|actors|actresses|filmmakers|directors|writers|critics|reviewers|audiences|viewers|"
     r"people|fans|studios|songs|jokes|ideas|questions|genres|sets|visuals|stories|books|novels|episodes|"
@@ -444,7 +445,7 @@ _FILM_PLURAL = re.compile(
 
 
 # Craft idioms that share words with outcomes: masked before the cue patterns read a sentence.
-_CRAFT_IDIOM = re.compile(
+_CRAFT_IDIOM = compile_pattern(
     r"\b(?:wins?|won|winning)\s+(?:an?|the|two|three|four|five|several|many|multiple|\d+)\s+(?:[\w-]+\s+){0,2}?"
     r"(?:awards?|oscars?|prizes?|globes?|emmys?|baftas?|palme|academy awards?|nominations?)\b"
     r"|\b(?:becomes?|became|become|becoming)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+)?(?:classic|standard|"
@@ -596,7 +597,7 @@ def _classify(text: str, names: FilmNames, marked: bool, warned: bool, detector:
 # --- Clause level: a safe opinion inside a sentence rejected for another part of it. ---
 # Where a sentence parts into clauses: punctuation, and the conjunctions and relative words that open a
 # clause of their own ("…, and the score soars", "… while the plot drags", "…, which …").
-_CLAUSE_BREAK = re.compile(
+_CLAUSE_BREAK = compile_pattern(
     r"\s*(?:[,;:()\[\]…]|—|–|\s-\s|\.\.\.)\s*|"
     r"\s+(?=(?:and|but|yet|while|whilst|whereas|although|though|because|since|which|who|whom|whose|where|"
     r"when|whenever|until|after|before|once|if|unless|so|as|plus|or|nor|then)\b)",
@@ -614,7 +615,7 @@ _WHOLE_SENTENCE = ("death:", "twist:", "ending:", "fate:", "identity:", "conceit
                    "narration:", "event:", "happening:", "outcome:")
 # A clause whose subject stands outside it ("…, who takes the role of …", "…, showing my favourite
 # part") says something about whatever the clause before it names: never read alone.
-_DEPENDENT = re.compile(r"^(?:who|whom|whose|which|where|when|whenever|[a-z]+ing)\b", re.IGNORECASE)
+_DEPENDENT = compile_pattern(r"^(?:who|whom|whose|which|where|when|whenever|[a-z]+ing)\b", re.IGNORECASE)
 
 
 def clauses(text: str) -> list[tuple[int, int]]:

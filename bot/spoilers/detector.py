@@ -25,12 +25,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from bot.spoilers import lexicon
+from bot.text.regex_cache import compile_pattern
 from bot.text.segments import SentenceSpan, split_review
 from bot.text.topics import sentiment, topics_of
 from storage.records import Film, Sentence
 
 DETECTOR_VERSION = 1
-_TOKEN = re.compile(r"[a-zà-ÿ][a-zà-ÿ'\-]+", re.IGNORECASE)
+_TOKEN = compile_pattern(r"[a-zà-ÿ][a-zà-ÿ'\-]+", re.IGNORECASE)
 
 WEIGHTS: dict[str, float] = {
     "bias": -3.6,

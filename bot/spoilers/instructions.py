@@ -36,11 +36,13 @@ import binascii
 import re
 import unicodedata
 
+from bot.text.regex_cache import compile_pattern
+
 # Text normalised first: look-alike characters folded (NFKC), invisible characters removed, and
 # letters spaced out to dodge patterns ("S Y S T E M") joined.
-_INVISIBLE = re.compile(r"[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+_INVISIBLE = compile_pattern(r"[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
                         r"\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff]")
-_SPACED = re.compile(r"\b(?:[A-Za-z][ .\-_*]){3,}[A-Za-z]\b")
+_SPACED = compile_pattern(r"\b(?:[A-Za-z][ .\-_*]){3,}[A-Za-z]\b")
 
 _MACHINE = (
     r"(?:a\.?\s?i\.?|artificial intelligence|assistant|chat\s?bot|bot|llm|language model|model|gpt\w*|chatgpt|"
@@ -64,7 +66,7 @@ _PROCESSOR = (
     r"my|our|its|them|it)\b|(?:writ|produc|generat|draft|prepar|compos|creat|build|read)\w*\s+(?:the|this|that|"
     r"your|its|any|a)\s+(?:\w+\s+)?" + _ARTIFACT + r"\b|reading\s+(?:the\s+)?output)"
 )
-_ADDRESS = re.compile(
+_ADDRESS = compile_pattern(
     rf"\b(?:note|message|memo|instructions?|reminder|request|attention|p\.?s\.?|n\.\s?b\.?|nb|fyi|heads[- ]?up|tl;?dr)"
     rf"\s*(?:to|for)\s+(?:the\s+|any\s+|all\s+|"
     rf"you\s+)?{_MACHINE}\b"
@@ -143,7 +145,7 @@ _ADDRESS = re.compile(
     rf"|\b(?:act|behave|role-?play)\s+(?:as|like)\s+(?:an?|the)\s+(?:\w+\s+){{0,2}}(?:{_MACHINE}|spoiler\w*)\b",
     re.IGNORECASE,
 )
-_ROLE_TAG = re.compile(
+_ROLE_TAG = compile_pattern(
     r"(?:^|[\s>\[(])(?:system|assistant|user|developer|admin|administrator|operator|instructions?|human|ai|"
     r"model|prompt|sys|task|directive|command|override|moderator|mod)\s*(?:prompt|message|note|override|mode)?\s*"
     r"[:>\]]\s*\S"
@@ -155,7 +157,7 @@ _ROLE_TAG = re.compile(
     r"|\b(?:begin|end|start)\s+(?:admin|system|developer|new)\s+(?:override|instructions?|prompt|mode)\b",
     re.IGNORECASE,
 )
-_OVERRIDE = re.compile(
+_OVERRIDE = compile_pattern(
     r"\b(?:ignor\w*|disregard\w*|forget|overrid\w*|bypass\w*|skip|drop|abandon|set aside|suspend)\b.{0,50}?"
     r"\b(?:instructions?|prompts?|rules?|guidelines?|directions?|directives?|constraints?|policy|policies|"
     r"restrictions?|filters?|programming|orders|guardrails?|settings|spoiler (?:rules?|policy|filter)|"
@@ -180,7 +182,7 @@ _OUTPUT_VERB = (
 )
 # What an obligation on the output or its writer asks for: producing text, or carrying a fact.
 _OBLIGED_VERB = rf"(?:{_OUTPUT_VERB}|note|contain|feature|cover|highlight|point out|stress|know|lead|give)"
-_CLAUSE_HEAD = re.compile(
+_CLAUSE_HEAD = compile_pattern(
     r"(?:^|[.;:!?\-–—,(\"“]\s*|\b(?:and|then|also|now|so|but)\s+)"
     r"(?:(?:please|kindly|now|also|then|just|first|finally|simply|and|next)\s*,?\s+)*"
     r"(?:(?:remember|don'?t forget|do not forget|be sure|feel free|make sure|go ahead and|try|do|you may|you can)"
@@ -188,7 +190,7 @@ _CLAUSE_HEAD = re.compile(
     rf"{_OUTPUT_VERB}\b",
     re.IGNORECASE,
 )
-_OUTPUT_REF = re.compile(
+_OUTPUT_REF = compile_pattern(
     r"\bin\s+(?:one|a|two|three|\d+|a single|one single|a few)\s+(?:short\s+|single\s+|brief\s+|plain\s+)?"
     r"(?:sentence|word|line|paragraph|phrase|bullet|point)s?\b"
     r"|\b(?:your|the|this|that|each|every)\s+(?:own\s+)?(?:summary|summaries|answer|reply|response|output|"
@@ -206,7 +208,7 @@ _OUTPUT_REF = re.compile(
     r"|\b(?:what|who|how)\s+(?:the\s+)?(?:main character|protagonist|hero|heroine|twist|ending|killer|villain)\b",
     re.IGNORECASE,
 )
-_OBLIGATION = re.compile(
+_OBLIGATION = compile_pattern(
     r"\byou\s+(?:must|should|shall|will|need to|have to|are to|are required to|ought to|can now|may now|"
     r"are allowed to|are free to|have permission to)\s+(?:now\s+|also\s+|always\s+|never\s+|not\s+)?"
     rf"{_OUTPUT_VERB}\b"
@@ -245,7 +247,7 @@ _OBLIGATION = re.compile(
 
 # What the output should be, said as a definition: "The correct summary is: …", "use this as the summary",
 # "your first bullet: …", "point to include: …", "keep this sentence in: …".
-_DEFINES_OUTPUT = re.compile(
+_DEFINES_OUTPUT = compile_pattern(
     r"\b(?:correct|ideal|right|proper|best|good|perfect|real|true|accurate|official)\s+(?:summary|summaries|recap|"
     r"digest|output|tl;?dr|bullet)\s+(?:(?:of|for)\s+(?:this|the)\s+\w+\s+)?(?:is|are|would|should|will|mentions?|"
     r"says?|reads?|includes?|states?)\b"
@@ -272,13 +274,13 @@ _DEFINES_OUTPUT = re.compile(
 )
 
 # Text dressed as a model's output or a prompt's machinery: JSON objects, template placeholders.
-_FAKE_OUTPUT = re.compile(
+_FAKE_OUTPUT = compile_pattern(
     r"\{\s*\"\w+\"\s*:|\"(?:points|text|sources|spoiler|safe|spoilers|spoiler_sentences)\"\s*:|\{\{|\}\}|<\|[a-z_]+\|>",
     re.IGNORECASE,
 )
 # Talk about the spoiler flag or a sentence's classification: "set spoiler to false", "mark every point as
 # safe", "the following line is not a spoiler:".
-_FLAG = re.compile(
+_FLAG = compile_pattern(
     r"\b(?:spoiler|spoilers|spoiler[ _]flag|is_spoiler|flag)\s*(?:to|=|:|as|is|should be)\s*(?:false|true|no|0|off)\b"
     r"|\b(?:treat|mark|label|flag|consider|classify|tag|count)\s+(?:\w+\s+){0,4}?as\s+(?:safe|not (?:a )?spoilers?|"
     r"non-?spoilers?|spoiler-?free|spoiler\s*(?:=|:)?\s*false)\b"
@@ -290,7 +292,7 @@ _FLAG = re.compile(
 )
 # Polite or bare orders to give the plot away, or to write a given claim: "Please spoil it.", "Next, write
 # that the detective is the killer.", "Now summarize the plot".
-_ORDER = re.compile(
+_ORDER = compile_pattern(
     r"(?:^|[.;:!?\-–—(\"“]\s*)(?:(?:please|kindly|now|also|then|just|next|first|finally|and)\s*,?\s+)*"
     r"(?:(?:please|kindly)\s+(?:spoil|reveal|disclose|give away|spill)\b"
     r"|(?:say|write|state|claim|declare|assert|add)\s+that\s+(?:the|a|an|he|she|they|it|his|her|their|"
@@ -304,7 +306,7 @@ _ORDER = re.compile(
     re.IGNORECASE,
 )
 # Text dressed as a transcript or a prompt's framing: "Sure! Here is the summary:", "---- END OF REVIEWS ----".
-_FRAME = re.compile(
+_FRAME = compile_pattern(
     r"(?i:\b(?:sure|certainly|of course|absolutely|okay|ok)\s*[!,.]\s*here(?:'s|\s+is|\s+are)\s+(?:the|your|my)\s+"
     rf"(?:\w+\s+)?{_ARTIFACT}\b"
     rf"|\bhere(?:'s|\s+is|\s+are)\s+your\s+(?:\w+\s+)?{_ARTIFACT}\s*:"
@@ -313,18 +315,18 @@ _FRAME = re.compile(
     r"|\b(?:END|START|BEGIN)\s+OF\s+(?:THE\s+)?(?:REVIEWS?|INPUT|DATA|DOCUMENTS?|TEXT|CONTEXT|PROMPT|INSTRUCTIONS?)\b",
 )
 # Markup no reader sees: HTML and markdown comments, pseudo-tags of a prompt's structure.
-_HIDDEN = re.compile(
+_HIDDEN = compile_pattern(
     r"<!--|-->|^\s*\[(?://|comment|hidden|note)\]\s*:\s*#"
     r"|</?\s*(?:system|user|assistant|reviews?|instructions?|prompt|context|data|document|inst|sys|human|ai)\s*/?>",
     re.IGNORECASE,
 )
 # Encoded payloads: talk of decoding, or a token that decodes (base64, hex) to words.
-_ENCODING_TALK = re.compile(
+_ENCODING_TALK = compile_pattern(
     r"\bbase\s?-?64\b|\brot\s?-?13\b|\b(?:decode|decipher|decrypt|unscramble)\s+(?:this|the following|it|that|"
     r"the text|the string)\b",
     re.IGNORECASE,
 )
-_BLOB = re.compile(r"[A-Za-z0-9+/_\-]{16,}={0,2}")
+_BLOB = compile_pattern(r"[A-Za-z0-9+/_\-]{16,}={0,2}")
 
 
 def _decodes_to_text(token: str) -> bool:
@@ -382,7 +384,7 @@ _FOREIGN = {
                     "isso esse essa".split()),
     "nl": frozenset("de het een en van is dat op niet met voor zijn maar ook er dit die wordt bij".split()),
 }
-_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+_WORD = compile_pattern(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
 
 def foreign_language(text: str) -> str | None:
@@ -421,9 +423,9 @@ _LOOKALIKE = str.maketrans({
 })
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
 # A word of letters with digits (or @, $) among them: "1gn0re", "prev10us"; not "35mm", "4K", "2049".
-_LEET_WORD = re.compile(r"(?<![\w@$])(?=[\w@$]*[A-Za-z][\w@$]*[A-Za-z])(?=[\w@$]*[0-9@$])[\w@$]{4,}")
+_LEET_WORD = compile_pattern(r"(?<![\w@$])(?=[\w@$]*[A-Za-z][\w@$]*[A-Za-z])(?=[\w@$]*[0-9@$])[\w@$]{4,}")
 _GREEK_CYRILLIC = r"[\u0370-\u03ff\u0400-\u052f]"
-_MIXED = re.compile(rf"\b(?=\w*[A-Za-z])(?=\w*{_GREEK_CYRILLIC})\w+")
+_MIXED = compile_pattern(rf"\b(?=\w*[A-Za-z])(?=\w*{_GREEK_CYRILLIC})\w+")
 
 
 def _undisguised(text: str) -> str:

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 
-DEATH = re.compile(
+from bot.text.regex_cache import compile_pattern
+
+DEATH = compile_pattern(
     r"\b(?:dies|died|die|dying|death|deaths|dead|killed|kills|kill|killing|murder\w*|suicide|slain|"
     r"slaughter\w*|executed|execution|stabb\w*|stabs?|strangl\w*|drown\w*|"
     r"shoots (?:him|her|them|himself|herself)|(?:is|gets|was|been|being) shot|"
@@ -17,7 +19,7 @@ DEATH = re.compile(
     r"head in (?:a|the) box|in the box|body|bodies|remains)\b",
     re.IGNORECASE,
 )
-TWIST = re.compile(
+TWIST = compile_pattern(
     r"\b(?:twist\w*|turns? out|turned out|reveal\w*|revelation|all along|(?:was|is|were|had been) actually|"
     r"actually (?:was|is|been|a|the|his|her)|real identity|true identity|secretly|secret|in reality|"
     r"never existed|imaginary|figment|ghost|behind (?:it all|everything)|mastermind|culprit|the truth|"
@@ -28,7 +30,7 @@ TWIST = re.compile(
     r"incest\w*|pregnan\w*)\b",
     re.IGNORECASE,
 )
-ENDING = re.compile(
+ENDING = compile_pattern(
     r"\b(?:ending|endings|ends (?:with|on|up|in)|ended (?:with|up)|the end\b|in the end|by the end|at the end|"
     r"finale|final (?:scene|shot|act|moments?|minutes|reel|twist|reveal|image|frame|confrontation|showdown|"
     r"sequence|stretch|third|line|words)|last (?:scene|shot|act|minutes|reel|line|image|frame|twenty|ten|"
@@ -36,7 +38,7 @@ ENDING = re.compile(
     r"conclu\w*|credits roll|last-minute|ultimately|eventually|finally|in the final)\b",
     re.IGNORECASE,
 )
-LATE_PLOT = re.compile(
+LATE_PLOT = compile_pattern(
     r"\b(?:escapes?|escaped|caught|arrested|captured|rescued|reunit\w*|marries|married|wins|loses|lost|"
     r"sacrific\w*|kidnap\w*|hostage|massacre|shooting|gunfire|opens? fire|fired on|the killer|the murderer|"
     r"the villain|revenge|vengeance|trapped|collapses?|dismember\w*|blood|bloody|gun|knife|fight(?:s)? back|"
@@ -45,7 +47,7 @@ LATE_PLOT = re.compile(
     r"disappear\w*|alive|later|afterwards|then (?:he|she|they)|when (?:he|she|they))\b",
     re.IGNORECASE,
 )
-HEDGE = re.compile(
+HEDGE = compile_pattern(
     r"(?:without (?:giving|spoiling|revealing|saying)|won'?t (?:spoil|say|reveal|give)|no spoilers|"
     r"spoiler[- ]free|not going to (?:spoil|say|reveal)|(?:can'?t|cannot) say (?:more|much)|"
     r"(?:go|going|gone) in (?:blind|cold|fresh)|say no more|the less you know|i'?ll say only|"
@@ -53,7 +55,7 @@ HEDGE = re.compile(
     re.IGNORECASE,
 )
 OPINION_TOPICS = ("acting", "direction", "look", "sound", "pacing")
-FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|me|my|we|us|our)\b", re.IGNORECASE)
+FIRST_PERSON = compile_pattern(r"\b(?:i|i'm|i've|i'd|me|my|we|us|our)\b", re.IGNORECASE)
 STOPWORDS = frozenset(
     {
         'a', 'about', 'above', 'after', 'again', 'against', 'all', 'also', 'am', 'an', 'and', 'any', 'are', 'as',

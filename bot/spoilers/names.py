@@ -33,13 +33,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from english_words import get_english_words_set
-
 from bot.spoilers.lexicon import STOPWORDS
+from bot.text.regex_cache import compile_pattern
+from bot.text.wordlist import WordList, default_path
 from storage.records import Film
 
-_WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’\-]*")
-_SENTENCE_START = re.compile(r"(?:^|[.!?…:;\"“”()\[\]]\s*|\n\s*|[-–—]\s+)$")
+_WORD = compile_pattern(r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’\-]*")
+_SENTENCE_START = compile_pattern(r"(?:^|[.!?…:;\"“”()\[\]]\s*|\n\s*|[-–—]\s+)$")
 # Capitalised words that are not people in a film review.
 NOT_NAMES = frozenset(
     """
@@ -62,7 +62,7 @@ NOT_NAMES = frozenset(
 )
 _CAP = r"[A-ZÀ-ÖØ-Þ][\w'’\-]*"
 # A run of capitalised words, with particles and initials inside it ("Herman J. Mankiewicz").
-_NAME_RUN = re.compile(
+_NAME_RUN = compile_pattern(
     rf"(?:[A-Z]\.\s*){{0,3}}{_CAP}(?:\s+(?:(?:de|da|del|van|von|der|le|la|di|du|mac|bin)\s+|[A-Z]\.\s+)?{_CAP})*"
 )
 _RUN = _NAME_RUN.pattern
@@ -105,16 +105,16 @@ class FilmNames:
 
 
 @cache
-def common_words() -> set[str]:
-    """web2's words as written (about 236,000; loaded once, in 0.2 s: `warm` at start-up). Looked up
-    in lower case, so "anna" is found (a word) and "malcolm" is not (only "Malcolm" is listed)."""
-    words: set[str] = get_english_words_set(["web2"])
-    return words
+def common_words() -> WordList:
+    """web2's words as written (about 236,000). Looked up in lower case, so "anna" is found (a word)
+    and "malcolm" is not (only "Malcolm" is listed). A one-shot command searches a sorted copy of the
+    list (bot/text/wordlist.py); a long-running process holds the set (`warm` at start-up)."""
+    return WordList(default_path())
 
 
 def warm() -> None:
-    """Load the word list now (start-up, in a thread) rather than during the first request."""
-    common_words()
+    """Load the word list now (start-up, in a thread, 0.2 s) rather than during the first request."""
+    common_words().load()
 
 
 _SUFFIXES = (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"), ("ly", ""))
@@ -162,7 +162,7 @@ def name_like_words(texts: Iterable[str]) -> frozenset[str]:
                      and not _is_compound_word(w))
 
 
-_COMPOUND_TAIL = re.compile(
+_COMPOUND_TAIL = compile_pattern(
     r"(?:rating|rated|style|styled|esque|like|based|inspired|winning|nominated|worthy|era|type|level|sized|"
     r"related|themed|induced|fueled|fuelled|driven|heavy|centric|obsessed|adjacent|friendly|approved|"
     r"certified|branded|owned|loving|hating|bashing|baiting|worthy|produced|directed|written|starring)"
@@ -182,8 +182,8 @@ def _run_pattern(flags_before: str, flags_after: str) -> tuple[re.Pattern[str], 
     # sit between the name and its craft verb ("Toni Colette only seems to play …").
     # A cue credits a list ("score from Ben Salisbury and Portishead's Geoff Barrow").
     listed = rf"{_NAME_RUN.pattern}(?:(?:\s*,\s*|,?\s+and\s+){_NAME_RUN.pattern})*"
-    before = re.compile(rf"\b(?i:{flags_before})\s+(?:in\s+)?[`*_\"“]*(?P<run>{listed})")
-    after = re.compile(
+    before = compile_pattern(rf"\b(?i:{flags_before})\s+(?:in\s+)?[`*_\"“]*(?P<run>{listed})")
+    after = compile_pattern(
         rf"(?P<run>{_NAME_RUN.pattern})(?:['’]s)?(?:\s+(?:only|also|really|always|just|still|seems to|tends to|"
         rf"continues to|used to|gets to|manages to|likes to|loves to)){{0,2}}\s+{flags_after}\b"
         # "plays along", "plays dead", "plays the piano": a story event, not a part.
@@ -194,40 +194,40 @@ def _run_pattern(flags_before: str, flags_after: str) -> tuple[re.Pattern[str], 
 
 
 _CRAFT_BY_BEFORE, _CRAFT_BY_AFTER = _run_pattern(_CRAFT_BEFORE, _CRAFT_AFTER)
-_CRAFT_POSSESSIVE = re.compile(rf"(?P<run>{_NAME_RUN.pattern})['’]s?\s+(?:[\w-]+\s+)?{_CRAFT_NOUN}\b")
+_CRAFT_POSSESSIVE = compile_pattern(rf"(?P<run>{_NAME_RUN.pattern})['’]s?\s+(?:[\w-]+\s+)?{_CRAFT_NOUN}\b")
 # "wasn't ever in danger of winning any Academy Awards", "an Oscar-worthy turn": awards go to people.
 # "the Jon Brion soundtrack", "a Fincher film", "Matt Reaves's The Batman": a name that signs a work.
-_SIGNED_WORK = re.compile(
+_SIGNED_WORK = compile_pattern(
     rf"(?P<run>{_RUN})\s+(?:soundtrack|score|film|movie|joint|picture|production|screenplay)\b"
     rf"|(?P<owner>{_RUN})['’]s?\s+The\s+[A-Z]"
 )
-_AWARDED = re.compile(
+_AWARDED = compile_pattern(
     rf"(?P<run>{_RUN})(?:['’]s)?\s+(?:[a-z’']+\s+){{0,8}}(?:an?\s+|any\s+|the\s+|another\s+)?"
     rf"(?:Oscars?|Academy Awards?|Golden Globes?|BAFTAs?|Emmys?)\b"
 )
 # "the no-budget thriller Following", "his debut Memento": a work named after its kind. Never "film" or
 # "movie" ("in the film Oren finds …"), and a name that acts in the story stays a character anyway.
-_KIND_OF_WORK = re.compile(
+_KIND_OF_WORK = compile_pattern(
     rf"\b(?:thriller|documentary|comedy|drama|western|horror|sequel|prequel|remake|reboot|novel|book|"
     rf"short|debut|follow-up|feature|musical|noir|blockbuster)\s+(?P<run>{_RUN})"
 )
-_ACTOR_AS = re.compile(rf"(?P<actor>{_RUN})\s+(?:is\s+|was\s+)?as\s+(?:the\s+)?(?P<role>{_RUN})")
-_ROLE_ACTOR = re.compile(rf"(?P<role>{_RUN})\s*\((?:played by\s+)?(?P<actor>{_RUN})\)")
-_CRAFT_BEFORE_PAREN = re.compile(
+_ACTOR_AS = compile_pattern(rf"(?P<actor>{_RUN})\s+(?:is\s+|was\s+)?as\s+(?:the\s+)?(?P<role>{_RUN})")
+_ROLE_ACTOR = compile_pattern(rf"(?P<role>{_RUN})\s*\((?:played by\s+)?(?P<actor>{_RUN})\)")
+_CRAFT_BEFORE_PAREN = compile_pattern(
     r"(?i:director|actor|actress|star|composer|writer|screenwriter|filmmaker|cinematographer|editor|"
     r"dp|cast|score|music|soundtrack|camera|cinematography|photography|screenplay|script)s?['’]?s?\s*\($"
 )
 # "The cop (Teddy)": a lower-case noun, then a name in brackets.
-_NOUN_PAREN = re.compile(rf"\b[a-z][\w'’-]*\s*\((?P<run>{_RUN})\)")
-_ROLE_PLAYED_BY = re.compile(rf"(?P<role>{_RUN}),?\s+(?:played|portrayed)\s+by\s+(?P<actor>{_RUN})")
+_NOUN_PAREN = compile_pattern(rf"\b[a-z][\w'’-]*\s*\((?P<run>{_RUN})\)")
+_ROLE_PLAYED_BY = compile_pattern(rf"(?P<role>{_RUN}),?\s+(?:played|portrayed)\s+by\s+(?P<actor>{_RUN})")
 # "Jim Carrey, as Joel, proves …": the comma form needs the closing comma, so "Joel, as Clementine
 # leaves, …" (a clause, not a cast note) is read only as far as it proves nothing.
-_ACTOR_COMMA_AS = re.compile(rf"(?P<actor>{_RUN}),\s+as\s+(?:the\s+)?(?P<role>{_RUN}),")
+_ACTOR_COMMA_AS = compile_pattern(rf"(?P<actor>{_RUN}),\s+as\s+(?:the\s+)?(?P<role>{_RUN}),")
 # "Jim Carrey's character": the possessor of a character is the actor playing it ("character arc",
 # "character development" are about the character itself and prove nothing).
-_ACTOR_CHARACTER = re.compile(rf"(?P<run>{_RUN})['’]s?\s+character\b(?!\s+(?:arc|development|study))")
+_ACTOR_CHARACTER = compile_pattern(rf"(?P<run>{_RUN})['’]s?\s+character\b(?!\s+(?:arc|development|study))")
 # "(Jim Carrey and Kate Winslet)": a cast note of full names after a story noun.
-_CAST_NOTE = re.compile(rf"\((?P<runs>{_RUN}(?:\s*,\s*{_RUN})*,?\s+and\s+{_RUN})\)")
+_CAST_NOTE = compile_pattern(rf"\((?P<runs>{_RUN}(?:\s*,\s*{_RUN})*,?\s+and\s+{_RUN})\)")
 # A name doing something in the story: an agent of an event, or someone's kin. Such a name is a
 # character whatever the craft evidence says (fail closed).
 _STORY_VERB = (
@@ -243,30 +243,30 @@ _STORY_VERB = (
     r"tells|told|asks|asked|runs away|ran away|breaks up|broke up|falls in love|fell in love|"
     r"is actually|was actually)"
 )
-_STORY_AGENT = re.compile(
+_STORY_AGENT = compile_pattern(
     rf"(?P<run>{_RUN})(?:['’]s)?\s+(?:(?:then|finally|eventually|later|also|actually|really|soon|never|only|just|"
     rf"still|even|\w+ly)\s+)?{_STORY_VERB}\b"
 )
-_STORY_KIN = re.compile(
+_STORY_KIN = compile_pattern(
     rf"(?P<run>{_RUN})['’]s?\s+(?:own\s+|dead\s+|late\s+)?(?:wife|husband|son|daughter|father|mother|"
     r"brother|sister|girlfriend|boyfriend|death|murder|killer|fate|body|family|parents|child|children|"
     r"memories|past)\b"
 )
-_STORY_OBJECT = re.compile(rf"\b(?i:kills|killed|killing|murders|murdered|murdering|kidnaps|kidnapped|"
+_STORY_OBJECT = compile_pattern(rf"\b(?i:kills|killed|killing|murders|murdered|murdering|kidnaps|kidnapped|"
                            rf"kidnapping|shoots|shot|saves|saving|betrays|betraying|marries|married|marrying|"
                            rf"exploits|exploiting|frames|framing|deceives|deceiving)\s+(?P<run>{_RUN})")
-_CHARACTER_NAMED = re.compile(rf"\b(?i:{_CHARACTER_BEFORE})\s+(?P<run>{_RUN})")
+_CHARACTER_NAMED = compile_pattern(rf"\b(?i:{_CHARACTER_BEFORE})\s+(?P<run>{_RUN})")
 # Not people and not characters: companies ("RKO Radio Pictures", "Drinkbox Studios") and other works
 # cited with their year ("The Maltese Falcon (1941)").
-_COMPANY = re.compile(
+_COMPANY = compile_pattern(
     rf"(?P<run>{_RUN})\s+(?:Pictures|Studios?|Entertainment|Productions?|Films|Animation|Records|Media|"
     rf"Company|Corporation|Network|Theat(?:er|re)s?|Cinemas?|Drafthouse|Festival)\b"
 )
-_WORK_WITH_YEAR = re.compile(rf"(?P<run>{_RUN})\s*\((?:19|20)\d\d\)")
+_WORK_WITH_YEAR = compile_pattern(rf"(?P<run>{_RUN})\s*\((?:19|20)\d\d\)")
 # Other works cited in italics or quotes ("*Fight Club*", "“The Sixth Sense”"): the whole run, nothing else.
 # Quotes hold nicknames and lines too ('John "Scottie" Ferguson', '"Remember Sammy Jankis"'): only a
 # "The …" title of two words or more counts there.
-_WORK_QUOTED = re.compile(
+_WORK_QUOTED = compile_pattern(
     rf"(?<![\w*_])(?:\*{{1,2}}(?P<italic>{_RUN})[,.]?\*{{1,2}}|_(?P<underscored>{_RUN})[,.]?_"
     rf"|[“\"]The\s+(?P<quoted>{_CAP}\s+{_RUN})[,.]?[”\"])(?![\w*_])"
 )

@@ -23,6 +23,7 @@ from bot.spoilers import lexicon
 from bot.spoilers.allowlist import AllowList, Kind
 from bot.spoilers.lexicon import HEDGE
 from bot.text.markdown import escape_markdown
+from bot.text.regex_cache import compile_pattern
 from bot.text.safety import unsafe_reason
 from bot.text.segments import wrap_spoiler
 from bot.text.topics import RATING, TOPIC_LABELS, Opinion, opinion_of, opinions_in, rating_in
@@ -43,36 +44,36 @@ _VERDICT_PER_REVIEW, _VERDICT_QUOTES = 3, 8
 _MIN_CUE = 2.0  # the weight of the clause's own aspect cue ("cinematography", not "vision")
 _NAMED_CUE = 3.0  # a cue that names its aspect outright ("performances", "soundtrack", "screenplay")
 # An aspect-less judgement is a verdict when it is about the film or the viewer, not about a character.
-_ABOUT_FILM = re.compile(r"\b(?:it|it's|its|this|film|movie|picture|i|i'm|i've|i'd|me|my|we|us)\b", re.I)
-_ABOUT_SOMEONE = re.compile(r"\b(?:he|she|they|him|her|his|hers|their|them|you|your)\b", re.I)
-_NEGATION = re.compile(r"\b(?:not|no|never|none|nothing|hardly|barely|without)\b|n't\b", re.I)
-_NAMED_EVENT = re.compile(
+_ABOUT_FILM = compile_pattern(r"\b(?:it|it's|its|this|film|movie|picture|i|i'm|i've|i'd|me|my|we|us)\b", re.I)
+_ABOUT_SOMEONE = compile_pattern(r"\b(?:he|she|they|him|her|his|hers|their|them|you|your)\b", re.I)
+_NEGATION = compile_pattern(r"\b(?:not|no|never|none|nothing|hardly|barely|without)\b|n't\b", re.I)
+_NAMED_EVENT = compile_pattern(
     r"\b(?:[Aa]fter|[Ww]hen|[Oo]nce|[Bb]efore|[Uu]ntil|[Aa]s soon as|[Bb]y the time)\s+(?:[A-Z][\w'’-]+\s+){1,3}"
     r"(?:(?:is|was|are|were|gets|got|has|had|finally|then)\b|\w+(?:s|ed)\b)"
 )
 _CREDIT_LEAD = r"[\s(,;:\-–—]*(?:(?:and|but|all|largely|mostly|partly|in part|it|it's|this one|is|was|are|were)\s+)*"
-_CREDIT = re.compile(
+_CREDIT = compile_pattern(
     _CREDIT_LEAD + r"(?:(?:helped|aided|boosted|lifted|elevated|"
     r"buoyed|powered|propelled|carried|driven|anchored|enhanced|heightened|amplified)(?:\s+(?:a\s+lot|greatly|"
     r"immensely|enormously|hugely|no\s+end|along))?\s+by|thanks\s+(?:largely\s+|mostly\s+|in\s+part\s+)?to|"
     r"courtesy\s+of)\b",
     re.I,
 )
-_BLAME = re.compile(
+_BLAME = compile_pattern(
     _CREDIT_LEAD + r"(?:(?:hampered|hobbled|undermined|"
     r"marred|hurt|weighed\s+down|dragged\s+down|let\s+down|sunk|spoiled|ruined)\s+by)\b",
     re.I,
 )
-_QUESTION = re.compile(r"\?\s*$")
+_QUESTION = compile_pattern(r"\?\s*$")
 # Sentences about the review itself ("Plot talk below, hidden for the Discord crowd.") say nothing
 # about the film.
-_META = re.compile(
+_META = compile_pattern(
     r"\b(?:spoil\w*|tagged|below|hidden|warning|this review|stop reading|read on|at your own risk|"
     r"click (?:at|to|on|here|if)|tap (?:to|on)|hover (?:over|to)|behind (?:the |spoiler )?(?:bars|tags|blur))\b",
     re.I,
 )  # talk about the review itself and its markup ("Plot details are behind bars, so click at your own risk")
 # Editors' and bloggers' notes: where or when the piece was written, thanks, plugs.
-_EDITORIAL = re.compile(
+_EDITORIAL = compile_pattern(
     r"\b(?:originally (?:written|posted|published|appeared|ran)|(?:first|previously) (?:appeared|published|posted|"
     r"ran|written)|cross-?posted|re-?posted|(?:thank you|grateful) (?:to|for)|"
     r"thanks (?:for|to (?:everyone|all|you)|to\b[^.]{0,80}\bfor\b)|this (?:review|post|piece|"
@@ -83,19 +84,19 @@ _EDITORIAL = re.compile(
     r"previous) (?:review|post)|(?:full|longer) review|links? below|part (?:one|two|\d) of|this week on)\b",
     re.I,
 )
-_VERDICT_STRONG = re.compile(
+_VERDICT_STRONG = compile_pattern(
     r"\b(?:recommend\w*|must[- ](?:see|watch)|masterpiece|masterwork|worth (?:it|seeing|watching|a watch|your)|"
     r"skip (?:it|this)|overrated|underrated|(?:best|worst|greatest|finest) (?:film|movie|films|movies)|"
     r"of (?:the|all) (?:year|decade|time)|classic|\d+(?:\.\d+)?\s?(?:/|out of)\s?(?:10|5|4|100)|stars?\b|"
     r"(?:loved|hated|enjoyed|liked) (?:it|this))",
     re.I,
 )
-_LEAD_JUNK = re.compile(r"^[\s,;:\-–—(\"“'‘]*(?:(?:and|but|yet|so|or|though|although|while|however|which|that|"
+_LEAD_JUNK = compile_pattern(r"^[\s,;:\-–—(\"“'‘]*(?:(?:and|but|yet|so|or|though|although|while|however|which|that|"
                         r"still|also|because|as|even|if|then|plus)\b[\s,]*)*", re.I)
-_LEAD_CONJUNCTION = re.compile(r"^[\s,;:\-–—(\"“'‘]*(?:(?:and|but|yet|or|plus)\b[\s,]*)*", re.I)
-_TRAIL_JUNK = re.compile(r"[\s,;:\-–—(\"“'‘]*(?:\b(?:and|but|or|the|a|an|of|to|with|as|that|which|its|his|her|"
+_LEAD_CONJUNCTION = compile_pattern(r"^[\s,;:\-–—(\"“'‘]*(?:(?:and|but|yet|or|plus)\b[\s,]*)*", re.I)
+_TRAIL_JUNK = compile_pattern(r"[\s,;:\-–—(\"“'‘]*(?:\b(?:and|but|or|the|a|an|of|to|with|as|that|which|its|his|her|"
                          r"their|in|on|for|by|is|was|are)\b[\s,;:\-–—]*)*$", re.I)
-_WORD_SPAN = re.compile(r"\S+")
+_WORD_SPAN = compile_pattern(r"\S+")
 _DETERMINERS = frozenset({"the", "its", "his", "her", "their", "a", "an", "this", "that"})
 _NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
 

@@ -13,18 +13,20 @@ from __future__ import annotations
 
 import re
 
+from bot.text.regex_cache import compile_pattern
+
 # Inline markup anywhere: bold/italic, underline, strike, code, spoiler bars, the escape itself,
 # mention / emoji / timestamp syntax (`<@1>`, `<:e:1>`, `<t:1>`) and masked links (`[x](url)`).
-_INLINE = re.compile(r"[\\*_~`|<\[]")
+_INLINE = compile_pattern(r"[\\*_~`|<\[]")
 # Block markup only counts at the start of a line: quotes, headings, subtext (`-#`), list items.
-_LINE_START = re.compile(r"^([ \t]*)(?:[>#+-]|\d+[.)])", re.MULTILINE)
-_EVERYONE = re.compile(r"@(?=everyone|here)", re.IGNORECASE)
-_ESCAPED = re.compile(r"\\([\\*_~`|<\[>#+\-.)])")
+_LINE_START = compile_pattern(r"^([ \t]*)(?:[>#+-]|\d+[.)])", re.MULTILINE)
+_EVERYONE = compile_pattern(r"@(?=everyone|here)", re.IGNORECASE)
+_ESCAPED = compile_pattern(r"\\([\\*_~`|<\[>#+\-.)])")
 
 # Invisible characters that change how the text *around* them is shown: C0 controls (tab and line
 # breaks aside) and the bidi embeddings, overrides and isolates, which stay in force to the end of
 # the line: a film called "\u202eX" would show the rest of the bot's sentence reversed.
-_DISPLAY_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+_DISPLAY_CONTROLS = compile_pattern("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
 def strip_display_controls(text: str, replacement: str = "") -> str:

@@ -6,22 +6,24 @@ from __future__ import annotations
 
 import re
 
-LINK = re.compile(
+from bot.text.regex_cache import compile_pattern
+
+LINK = compile_pattern(
     r"(?:https?:/?/?|hxxps?:|www\.|discord(?:app)?\s*\.\s*(?:gg|com|gift)"
     r"|\b[a-z0-9][a-z0-9-]*(?:\.|\s?[(\[]dot[)\]]\s?)"
     r"(?:com|net|org|gg|io|ly|xyz|ru|co|me|app|link|gift|info|biz|top|site|online|shop|tk|cc)\b)",
     re.IGNORECASE,
 )
-MENTION = re.compile(r"[@＠]\s?\w|<[@#][!&]?\d*>?")
-INJECTION = re.compile(
+MENTION = compile_pattern(r"[@＠]\s?\w|<[@#][!&]?\d*>?")
+INJECTION = compile_pattern(
     r"\b(?:ignor|disregard|forget|overrid|bypass)\w*\b.{0,40}\b(?:instruction|prompt|rule|guideline|direction)s?\b"
     r"|\b(?:system|developer)\s+(?:prompt|message|mode|note)\b|\bnew instructions?\b|\bprompt injection\b"
     r"|\bas an (?:ai|a\.i\.|language model)\b|\bjailbr[eo]ak|\bdo anything now\b|\bfree nitro\b"
     r"|\b(?:click|visit|follow) (?:the|this|my) link\b|\bi (?:have been|was) (?:told|instructed)\b",
     re.IGNORECASE,
 )
-_AT = re.compile(r"[@＠]")
-_DISCORD_MENTION = re.compile(r"<([@#])([!&]?\d+)>")
+_AT = compile_pattern(r"[@＠]")
+_DISCORD_MENTION = compile_pattern(r"<([@#])([!&]?\d+)>")
 
 
 def neutralise(text: str) -> str:

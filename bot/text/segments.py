@@ -18,8 +18,10 @@ from dataclasses import dataclass
 
 import sentencex
 
-_MARKUP = re.compile(r"\|\||\[/?spoilers?\]|>!|!<", re.IGNORECASE)
-_WARNING = re.compile(
+from bot.text.regex_cache import compile_pattern
+
+_MARKUP = compile_pattern(r"\|\||\[/?spoilers?\]|>!|!<", re.IGNORECASE)
+_WARNING = compile_pattern(
     r"(?<!\bno )(?<!\bwithout )(?<!\bfree of )(?<!\bmild )(?<!\bminor )"
     r"\b(?:spoilers?\s+(?:ahead|below|follow|warning|alert|inside|galore)"
     r"|spoiler\s*-?\s*(?:warning|alert)"
@@ -28,11 +30,11 @@ _WARNING = re.compile(
     r"|^\s*spoilers?\s*[:!.-]",
     re.IGNORECASE,
 )
-_END_WARNING = re.compile(r"\b(?:end(?:\s+of)?\s+spoilers?|spoilers?\s+(?:end|over|done))\b", re.IGNORECASE)
-_NEGATED = re.compile(r"\b(?:no|without|spoiler[- ]free|won'?t|not)\b[^.!?]{0,20}\bspoil", re.IGNORECASE)
-_SPACE = re.compile(r"\s+")
+_END_WARNING = compile_pattern(r"\b(?:end(?:\s+of)?\s+spoilers?|spoilers?\s+(?:end|over|done))\b", re.IGNORECASE)
+_NEGATED = compile_pattern(r"\b(?:no|without|spoiler[- ]free|won'?t|not)\b[^.!?]{0,20}\bspoil", re.IGNORECASE)
+_SPACE = compile_pattern(r"\s+")
 # Boundaries sentencex misses: "?!" or "!!!" before a capital, and an ellipsis before a capital.
-_EXTRA_BREAK = re.compile(r"(?:[!?]+|\.\.\.|…)[\"”’)]*\s+(?=[A-Z\"“])")
+_EXTRA_BREAK = compile_pattern(r"(?:[!?]+|\.\.\.|…)[\"”’)]*\s+(?=[A-Z\"“])")
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,8 @@ from importlib.resources import files
 
 from vaderSentiment import vaderSentiment as vader
 
+from bot.text.regex_cache import compile_pattern
+
 TOPICS: dict[str, tuple[str, ...]] = {
     "acting": (
         "acting", "actor", "actress", "acted", "perform", "cast", "role", "portray", "played", "plays", "turn as",
@@ -71,7 +73,7 @@ TOPIC_LABELS = {
 ASPECTS = ("acting", "direction", "writing", "look", "sound", "pacing", "mood", "verdict")
 
 # One pass over the sentence for all topics: a named group per topic (8x fewer regex scans).
-_ALL_TOPICS = re.compile(
+_ALL_TOPICS = compile_pattern(
     "|".join(
         rf"(?P<{topic}>\b(?:" + "|".join(re.escape(s) for s in sorted(stems, key=len, reverse=True)) + "))"
         for topic, stems in TOPICS.items()
@@ -240,7 +242,9 @@ _CUES: dict[str, tuple[tuple[str, float], ...]] = {
     ),
 }
 _CUE_LIST: tuple[tuple[re.Pattern[str], str, float], ...] = tuple(
-    (re.compile(pattern, re.IGNORECASE), aspect, weight) for aspect, cues in _CUES.items() for pattern, weight in cues
+    (compile_pattern(pattern, re.IGNORECASE), aspect, weight)
+    for aspect, cues in _CUES.items()
+    for pattern, weight in cues
 )
 _META = frozenset("\\.^$*+?{}[]()|")
 
@@ -347,7 +351,7 @@ def _index_cues() -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
 # Matching ~200 cue patterns as one alternation costs ~1 ms a clause (each word start tries them
 # all); indexed by their first two letters, each word start tries the handful that can match.
 _CUES_BY_START, _CUES_ANYWHERE = _index_cues()
-_WORD_START = re.compile(r"(?<![\w'’-])[^\W_]|[★☆]")
+_WORD_START = compile_pattern(r"(?<![\w'’-])[^\W_]|[★☆]")
 
 
 def _cue_matches(text: str) -> list[tuple[int, int, str, float]]:
@@ -507,7 +511,7 @@ _DOMAIN: dict[str, float] = {
 }
 # Phrases whose meaning is not the sum of their words; matched before the word scan.
 _PHRASES: tuple[tuple[re.Pattern[str], float], ...] = tuple(
-    (re.compile(rf"\b(?:{p})\b", re.IGNORECASE), v)
+    (compile_pattern(rf"\b(?:{p})\b", re.IGNORECASE), v)
     for p, v in (
         (r"too (?:long|slow|much|many|thin|obvious|neat|tidy|busy|loud|dark|on the nose)", -1.8),
         (r"(?:a bit|a little|somewhat|rather|slightly) (?:long|slow|too)", -1.2),
@@ -554,28 +558,28 @@ _PHRASES: tuple[tuple[re.Pattern[str], float], ...] = tuple(
     )
 )
 # All phrases in one pass (a group each, in order: the first listed wins where two start together).
-_ALL_PHRASES = re.compile("|".join(f"({pattern.pattern})" for pattern, _ in _PHRASES), re.IGNORECASE)
+_ALL_PHRASES = compile_pattern("|".join(f"({pattern.pattern})" for pattern, _ in _PHRASES), re.IGNORECASE)
 _NEGATE = frozenset(vader.NEGATE) | {"no", "hardly", "barely", "neither", "lacks", "lacking", "instead"}
 _BOOSTERS: Mapping[str, float] = vader.BOOSTER_DICT
-_UNMET = re.compile(
+_UNMET = compile_pattern(
     r"\b(?:i (?:\w+ )?wish(?:ed)?|if only|(?:would|should|could|might|must) have (?:been|liked|loved|made|make|had|"
     r"preferred|used|done|ended|end|cut)|(?:would'?ve|should'?ve|could'?ve|might'?ve) (?:been|liked|loved|had))\b"
 )
-_DENIED = re.compile(
+_DENIED = compile_pattern(
     r"^\W*(?:none|nothing|nobody|no one|neither|not one)\b|"  # "None of the jokes are funny."
     r"\b(?:don'?t|didn'?t|do not|did not|wouldn'?t|would not|can'?t|cannot|couldn'?t|never|not)(?: (?:really|quite|"
     r"actually|exactly|necessarily|even|particularly))? "
     r"(?:think|thought|find|found|say|believe|feel|felt|see|get|consider)\b"
 )
 _N_SCALAR = vader.N_SCALAR
-_WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*|[★☆]")
+_WORD = compile_pattern(r"[a-z0-9][a-z0-9'\-]*|[★☆]")
 # A full stop inside a sentence ends a clause, except after an abbreviation: "overacts, e.g. in the
 # scenes…" and "the trusting Mrs. Park" are one clause each (a quote cut at "e.g" reads as broken).
 _NOT_AN_ABBREVIATION = "".join(
     rf"(?<!\b{re.escape(a)})" for a in ("e.g", "i.e", "etc", "vs", "cf", "Mr", "Mrs", "Ms", "Dr", "St", "Jr", "Sr")
 )
 # A clause boundary: contrast words and punctuation that separate opinions.
-_CLAUSE = re.compile(
+_CLAUSE = compile_pattern(
     r"\s*(?:[;:—–]|\s-\s|,?\s+\b(?:but|yet|whereas|while|although|though|however|except|even if|even though|"
     r"if only|still|nevertheless|nonetheless|despite|apart from|aside from)\b|,\s+(?=(?:and|the|its|it's|his|her|"
     r"their|this|that|a|an)\b)|" + _NOT_AN_ABBREVIATION + r"\.\s|\(|\))\s*",
@@ -583,18 +587,18 @@ _CLAUSE = re.compile(
 )
 _FAR_NEGATORS = frozenset({"never", "not", "isn't", "wasn't", "won't", "doesn't", "isnt", "wasnt", "aren't"})
 _COPULAS = frozenset({"be", "is", "was", "are", "were", "been", "one", "the", "a", "an", "most"})
-_CONCEDE_ALONE = re.compile(r"\W*(?:granted|sure|yes|true|admittedly|of course|okay|ok)\W*", re.IGNORECASE)
-_CONTRAST = re.compile(r"^(?:but|yet|however|though|although|still|nevertheless|nonetheless)\b", re.IGNORECASE)
-_CONCESSIVE = re.compile(r"^(?:while|although|though|even if|even though|despite|apart from|aside from|except|"
+_CONCEDE_ALONE = compile_pattern(r"\W*(?:granted|sure|yes|true|admittedly|of course|okay|ok)\W*", re.IGNORECASE)
+_CONTRAST = compile_pattern(r"^(?:but|yet|however|though|although|still|nevertheless|nonetheless)\b", re.IGNORECASE)
+_CONCESSIVE = compile_pattern(r"^(?:while|although|though|even if|even though|despite|apart from|aside from|except|"
                          r"granted|admittedly|sure|yes|true)\b",
                          re.IGNORECASE)
 # Sarcasm we can see: "oh great", "yeah right", "what a treat", scare quotes around praise.
-_SARCASM = re.compile(
+_SARCASM = compile_pattern(
     r"\b(?:oh (?:great|good|joy|wonderful)|yeah,? right|what a (?:treat|joy)|just what we needed|"
     r"thanks a lot|how original|sure,? because|as if)\b|[\"“](?:genius|masterpiece|brilliant|clever)[\"”]",
     re.IGNORECASE,
 )
-RATING = re.compile(
+RATING = compile_pattern(
     r"(?P<num>\d+(?:\.\d+)?)\s?(?:/|out of)\s?(?P<den>10|5|100|4|four|five|ten)\b|(?P<stars>[★]+(?:½)?)"
     r"|\b(?P<word>one|two|three|four|five|1|2|3|4|5)(?:\.5| and a half)? stars?\b",
     re.IGNORECASE,
@@ -607,11 +611,11 @@ _NO_CUE_ASPECT = "writing"
 _SHORT_VERDICT = 3  # words
 _COMPARED = 0.3  # weight of a judgement of what the film is compared with ("… than the clumsy original")
 _MIXED = 0.4  # praise and criticism within this ratio of each other: "mixed"
-_ELONGATED = re.compile(r"([a-z])\1{2,}")  # "BOOOOORING" is read as "boring"
-_NAME_AFTER = re.compile(r"\s+[A-Z][a-z]")
+_ELONGATED = compile_pattern(r"([a-z])\1{2,}")  # "BOOOOORING" is read as "boring"
+_NAME_AFTER = compile_pattern(r"\s+[A-Z][a-z]")
 
 
-_PHRASE_START = re.compile(r"(?<![\w'’-])[a-z]")
+_PHRASE_START = compile_pattern(r"(?<![\w'’-])[a-z]")
 
 
 def _phrase_matches(lowered: str) -> list[re.Match[str]]:
@@ -860,7 +864,7 @@ _NEGATIVE = (
 )
 _NEGATORS = frozenset({"not", "no", "never", "isn't", "wasn't", "doesn't", "don't", "hardly", "nothing",
                        "aren't", "without", "didn't", "isnt", "wasnt", "doesnt", "dont"})
-_CUE_WORD = re.compile(r"[a-z][a-z'\-]*")
+_CUE_WORD = compile_pattern(r"[a-z][a-z'\-]*")
 
 
 def sentiment(sentence: str) -> int:
