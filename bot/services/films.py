@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
@@ -207,7 +209,7 @@ class FilmService:
         # The exact name and, if it is not found, the ranking's candidates: one round trip on
         # PostgreSQL. Without a year the exact name (norm is the first variant) is known missing
         # then, and the ranking does not ask for it again.
-        candidates, stamp = await self._candidates(norm, limit=10, exact=year is not None)
+        candidates, stamp = self._candidates(norm, limit=10, exact=year is not None)
         matches = await self._films.lookup(TitleQuery(_variants(text), year, candidates))
         film = self._named(text, matches)
         if film is not None:
@@ -272,22 +274,20 @@ class FilmService:
         return [_choice(hit) for hit in await self._films.popular(limit)]
 
     async def _rank(self, norm: str, *, limit: int) -> list[tuple[TitleHit, float]]:
-        candidates, stamp = await self._candidates(norm, limit=limit, exact=True)
+        candidates, stamp = self._candidates(norm, limit=limit, exact=True)
         return await self._score(norm, limit, await self._films.lookup(TitleQuery((), None, candidates)), stamp)
 
-    async def _candidates(self, norm: str, *, limit: int, exact: bool) -> tuple[CandidateQuery, int | None]:
+    def _candidates(self, norm: str, *, limit: int, exact: bool) -> tuple[CandidateQuery, int | None]:
         """What ranking `norm` asks of the indexes (storage/search.py), and the names' stamp of the
         vocabulary its word queries are built on: the vocabulary as it is, not checked against the
-        database first (a round trip); the look-up returns the stamp, and `_score` asks again with
-        the current vocabulary if it has moved."""
+        database first (that is a round trip); the look-up returns the stamp, and `_score` asks
+        again with the current vocabulary if it has moved. None: no vocabulary loaded yet (none is
+        loaded here, so a name found exactly never waits for it)."""
         vocabulary, stamp = self._vocabulary, self._vocabulary_stamp
-        if vocabulary is None:  # not loaded yet: once (and after invalidate)
-            vocabulary = await self._vocabulary_now()
-            stamp = self._vocabulary_stamp  # set with it, no await between
-        query = CandidateQuery(
-            norm=norm, limit=limit, exact=exact, words=lambda: _word_queries(norm, vocabulary), word_limit=limit * 2,
-        )
-        return query, stamp
+        if vocabulary is None:
+            return CandidateQuery(norm, limit, exact, words=lambda: (), word_limit=limit * 2), None
+        words = partial(_word_queries, norm, vocabulary)  # built only if the backend wants them
+        return CandidateQuery(norm, limit, exact, words=words, word_limit=limit * 2), stamp
 
     async def _score(
         self, norm: str, limit: int, matches: TitleMatches, stamp: int | None
@@ -311,12 +311,12 @@ class FilmService:
         query_words = norm.split()
         # Names containing the words (and typo corrections) only when exact and prefix matches have
         # not already filled the list: the word index is the expensive part at catalogue scale.
-        word_hits: tuple[TitleHit, ...] | list[TitleHit] = []
+        word_hits: Sequence[TitleHit] = ()
         if len(scored) < limit:
-            fresh = matches.words is not None and matches.names_stamp == stamp
-            word_hits = matches.words if fresh and matches.words is not None else await self._word_candidates(
-                norm, limit * 2
-            )
+            if matches.words is not None and stamp is not None and matches.names_stamp == stamp:
+                word_hits = matches.words
+            else:  # not run, or built on a vocabulary that has moved since (or on none): ask again
+                word_hits = await self._word_candidates(norm, limit * 2)
         for hit in word_hits:
             words = hit.norm.split()
             if all(w in words for w in query_words[:-1]) and any(w.startswith(query_words[-1]) for w in words):
