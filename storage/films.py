@@ -8,8 +8,8 @@ from collections.abc import Iterable
 
 from storage.db import Database, Writer
 from storage.normalize import normalize_title, title_variants
-from storage.records import Film, FilmInput, TitleHit
-from storage.search import WordQuery, fts5_query
+from storage.records import Film, FilmInput, TitleHit, TitleMatches
+from storage.search import TitleQuery, WordQuery, fts5_query
 
 _FILM_COLUMNS = (
     "f.id, f.title, f.year, f.original_title, f.directors, f.cast_members, f.characters, "
@@ -109,6 +109,35 @@ class FilmRepository:
             (text, limit),
         )
         return [_hit(r) for r in rows]
+
+    async def lookup(self, query: TitleQuery) -> TitleMatches:
+        """The look-ups in turn, each only when needed: reads here are in-process, so nothing is
+        asked in advance (not even the word queries, which cost a typo correction per word)."""
+        named: list[TitleHit] = []
+        for variant in query.variants:
+            named = await self.find_exact(variant, query.year)
+            if named:
+                break
+        if named:
+            film = await self.get(named[0].film_id) if len({h.film_id for h in named}) == 1 else None
+            return TitleMatches(named=tuple(named), film=film)
+        wanted = query.candidates
+        if wanted is None:
+            return TitleMatches()
+        exact = await self.find_exact(wanted.norm) if wanted.exact else []
+        prefixed = await self.find_prefix(wanted.norm, wanted.limit)
+        stamp = await self.names_stamp()
+        words: list[TitleHit] | None = None
+        if len({h.film_id for h in exact + prefixed}) < wanted.limit:
+            words = []
+            for word_query in wanted.words():
+                words = await self.find_words(word_query, wanted.word_limit)
+                if words:
+                    break
+        return TitleMatches(
+            exact=tuple(exact), prefixed=tuple(prefixed), words=None if words is None else tuple(words),
+            names_stamp=stamp,
+        )
 
     async def vocabulary(self) -> list[str]:
         """Every distinct word of every film name (the word index's own vocabulary)."""

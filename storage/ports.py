@@ -26,10 +26,11 @@ from storage.records import (
     SentenceHit,
     SummaryKey,
     TitleHit,
+    TitleMatches,
     Turn,
     WatchlistEntry,
 )
-from storage.search import WordQuery
+from storage.search import TitleQuery, WordQuery
 from storage.usage import UsageLedger
 
 T = TypeVar("T")
@@ -46,6 +47,11 @@ class FilmStore(Protocol):
         ...
 
     async def find_words(self, query: WordQuery, limit: int) -> list[TitleHit]: ...
+    async def lookup(self, query: TitleQuery) -> TitleMatches:
+        """A typed name's exact hits (and their film), else its ranking candidates: the look-ups
+        above, each only when needed, in one round trip where that costs one."""
+        ...
+
     async def vocabulary(self) -> list[str]: ...
     async def popular(self, limit: int) -> list[TitleHit]: ...
     async def names_stamp(self) -> int: ...

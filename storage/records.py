@@ -58,6 +58,24 @@ class TitleHit:
 
 
 @dataclass(frozen=True, slots=True)
+class TitleMatches:
+    """What a TitleQuery found (storage/search.py).
+
+    `named`: the exact hits of the first variant that has any, as `find_exact` gives them; `film`:
+    that film, when they are all one film. The candidates only when nothing is named: `exact`,
+    `prefixed`, `words` as `find_exact`, `find_prefix` and `find_words` give them (`words` None when
+    the word stage did not run: the other two found enough films), and `names_stamp` as
+    `names_stamp()` gave it, which tells whether the word queries were built on the current vocabulary."""
+
+    named: tuple[TitleHit, ...] = ()
+    film: Film | None = None
+    exact: tuple[TitleHit, ...] = ()
+    prefixed: tuple[TitleHit, ...] = ()
+    words: tuple[TitleHit, ...] | None = None
+    names_stamp: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Sentence:
     idx: int
     text: str

@@ -7,7 +7,7 @@ last word); each backend turns that into its own index's language: FTS5 MATCH on
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 
@@ -29,6 +29,34 @@ class WordQuery:
 
     def any_group(self) -> WordQuery:
         return WordQuery(self.groups, match_all=False)
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateQuery:
+    """The index stage of ranking a name that was not found exactly: the names equal to `norm` in any
+    year (if `exact`), the first `limit` names starting with it and, only if those are fewer than
+    `limit` films, names containing its words: the queries `words()` gives, in turn until one finds
+    names (up to `word_limit` of them).
+
+    `words` is a function because building the queries costs a typo correction per word: a backend
+    whose every query is a round trip (PostgreSQL) calls it up front and sends everything in one
+    statement; one that reads in-process (SQLite) calls it only when the word stage runs."""
+
+    norm: str
+    limit: int
+    exact: bool
+    words: Callable[[], Sequence[WordQuery]]
+    word_limit: int
+
+
+@dataclass(frozen=True, slots=True)
+class TitleQuery:
+    """Resolving a typed name: the exact names `variants` (the name as typed, then without its
+    article), in turn until one is found, of `year` if given; if none is, the `candidates`."""
+
+    variants: tuple[str, ...]
+    year: int | None = None
+    candidates: CandidateQuery | None = None
 
 
 def fts5_term(term: Term) -> str:

@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
@@ -36,8 +38,8 @@ from bot.text.markdown import strip_display_controls
 from bot.text.unicode import has_lone_surrogates, require_text
 from storage.normalize import normalize_title, title_variants
 from storage.ports import FilmStore
-from storage.records import Film, TitleHit
-from storage.search import Term, WordQuery
+from storage.records import Film, TitleHit, TitleMatches
+from storage.search import CandidateQuery, Term, TitleQuery, WordQuery
 
 # A year at the very end, maybe in brackets. Searched for in the last six characters only: a
 # pattern anchored at the start ("^(.+?)[\s,]*…$") backtracked for seconds over 10,000 commas.
@@ -192,26 +194,29 @@ class FilmService:
         norm = normalize_title(text)
         if not norm:
             return None
-        exact: list[TitleHit] = []
-        # "the parasite" finds "Parasite": the query without a leading article, if the full one fails.
-        for variant in sorted(title_variants(text), key=lambda v: v != norm):
-            exact = _distinct(await self._films.find_exact(variant, year))
-            if exact:
-                break
+        return self._named(text, await self._films.lookup(TitleQuery(_variants(text), year)))
+
+    def _named(self, text: str, matches: TitleMatches) -> Film | None:
+        exact = _distinct(list(matches.named))
         if len(exact) > 1:
             raise AmbiguousFilm(text, [_choice(h) for h in sorted(exact, key=lambda h: h.year or 0)])
-        return await self._films.get(exact[0].film_id) if exact else None
+        return matches.film if exact else None
 
     async def _resolve_once(self, text: str, year: int | None) -> Film | None:
         norm = normalize_title(text)
         if not norm:
             return None
-        film = await self.find_named(text, year=year)
+        # The exact name and, if it is not found, the ranking's candidates: one round trip on
+        # PostgreSQL. Without a year the exact name (norm is the first variant) is known missing
+        # then, and the ranking does not ask for it again.
+        candidates, stamp = self._candidates(norm, limit=10, exact=year is not None)
+        matches = await self._films.lookup(TitleQuery(_variants(text), year, candidates))
+        film = self._named(text, matches)
         if film is not None:
             return film
-        # Without a year, find_named has just asked for the exact name (norm is its first variant)
-        # and found nothing: the ranking need not ask again (one round trip less on PostgreSQL).
-        ranked = await self._rank(norm, limit=10, exact_known_missing=year is None)
+        if matches.named:  # the film named was deleted meanwhile: rank as if it were not named
+            matches = await self._films.lookup(TitleQuery((), None, candidates))
+        ranked = await self._score(norm, 10, matches, stamp)
         if year is not None:
             ranked = [(h, s) for h, s in ranked if h.year == year]
         if not ranked:
@@ -268,7 +273,27 @@ class FilmService:
         the best known (IMDb votes)."""
         return [_choice(hit) for hit in await self._films.popular(limit)]
 
-    async def _rank(self, norm: str, *, limit: int, exact_known_missing: bool = False) -> list[tuple[TitleHit, float]]:
+    async def _rank(self, norm: str, *, limit: int) -> list[tuple[TitleHit, float]]:
+        candidates, stamp = self._candidates(norm, limit=limit, exact=True)
+        return await self._score(norm, limit, await self._films.lookup(TitleQuery((), None, candidates)), stamp)
+
+    def _candidates(self, norm: str, *, limit: int, exact: bool) -> tuple[CandidateQuery, int | None]:
+        """What ranking `norm` asks of the indexes (storage/search.py), and the names' stamp of the
+        vocabulary its word queries are built on: the vocabulary as it is, not checked against the
+        database first (that is a round trip); the look-up returns the stamp, and `_score` asks
+        again with the current vocabulary if it has moved. None: no vocabulary loaded yet (none is
+        loaded here, so a name found exactly never waits for it)."""
+        vocabulary, stamp = self._vocabulary, self._vocabulary_stamp
+        if vocabulary is None:
+            return CandidateQuery(norm, limit, exact, words=lambda: (), word_limit=limit * 2), None
+        words = partial(_word_queries, norm, vocabulary)  # built only if the backend wants them
+        return CandidateQuery(norm, limit, exact, words=words, word_limit=limit * 2), stamp
+
+    async def _score(
+        self, norm: str, limit: int, matches: TitleMatches, stamp: int | None
+    ) -> list[tuple[TitleHit, float]]:
+        """The candidates of a look-up, ranked best first, at most `limit`; `stamp`: the names' stamp
+        of the vocabulary the look-up's word queries were built on."""
         scored: dict[int, tuple[TitleHit, float]] = {}
 
         def offer(hit: TitleHit, score: float) -> None:
@@ -279,19 +304,19 @@ class FilmService:
             if hit.film_id not in scored or scored[hit.film_id][1] < score:
                 scored[hit.film_id] = (hit, score)
 
-        exact: list[TitleHit] = []
-        if exact_known_missing:
-            prefixed = await self._films.find_prefix(norm, limit)
-        else:
-            exact, prefixed = await self._films.find_exact_and_prefix(norm, limit)
-        for hit in exact:
+        for hit in matches.exact:
             offer(hit, 100.0)
-        for hit in prefixed:
+        for hit in matches.prefixed:
             offer(hit, 95.0 - min(len(hit.norm) - len(norm), 40) * 0.1)
         query_words = norm.split()
         # Names containing the words (and typo corrections) only when exact and prefix matches have
         # not already filled the list: the word index is the expensive part at catalogue scale.
-        word_hits = await self._word_candidates(norm, limit * 2) if len(scored) < limit else []
+        word_hits: Sequence[TitleHit] = ()
+        if len(scored) < limit:
+            if matches.words is not None and stamp is not None and matches.names_stamp == stamp:
+                word_hits = matches.words
+            else:  # not run, or built on a vocabulary that has moved since (or on none): ask again
+                word_hits = await self._word_candidates(norm, limit * 2)
         for hit in word_hits:
             words = hit.norm.split()
             if all(w in words for w in query_words[:-1]) and any(w.startswith(query_words[-1]) for w in words):
@@ -305,30 +330,12 @@ class FilmService:
         return sorted(scored.values(), key=lambda hs: (-hs[1], hs[0].year or 0))[:limit]
 
     async def _word_candidates(self, norm: str, limit: int) -> list[TitleHit]:
-        """Names sharing the query's words, each word as typed, corrected, or (the last one)
-        completed (dear AND (comrads OR comrades OR comrads…)). If no name has them
-        all, names with most of them (OR) are still candidates for the fuzzy ranking."""
-        vocabulary = await self._vocabulary_now()
-        words = norm.split()[:12]
-        # "the", "of", "a" are in half of all titles: as AND terms they only slow the index down
-        # (the fuzzy ranking still sees them). A title of nothing but such words keeps them.
-        if any(w not in TITLE_STOPWORDS for w in words[:-1]):
-            words = [w for w in words[:-1] if w not in TITLE_STOPWORDS] + words[-1:]
-        groups: list[tuple[Term, ...]] = []
-        for i, word in enumerate(words):
-            options = [Term(w) for w in ([word] if word in vocabulary.words else [])]
-            options += [Term(w) for w in vocabulary.corrections(word)]
-            if i == len(words) - 1 and len(word) >= 2 and not options:
-                # Neither a known word nor a typo of one: a word typed half-way ("dear comr").
-                options.append(Term(word, prefix=True))
-            if options:
-                groups.append(tuple(dict.fromkeys(options)))
-        if not groups:
-            return []
-        query = WordQuery(tuple(groups))
-        hits = await self._films.find_words(query, limit)
-        if not hits and len(groups) > 1:
-            hits = await self._films.find_words(query.any_group(), limit)
+        """The word stage on its own, on the current vocabulary (when the look-up's was stale)."""
+        hits: list[TitleHit] = []
+        for query in _word_queries(norm, await self._vocabulary_now()):
+            hits = await self._films.find_words(query, limit)
+            if hits:
+                break
         return hits
 
     async def warm(self) -> None:
@@ -381,6 +388,37 @@ def _blocks_creation(known: Film, title: str, year: int | None) -> bool:
         if not other_year and same_numbers(norm, theirs) and distance <= 2 and is_slip(norm, theirs, distance):
             return True
     return False
+
+
+def _variants(text: str) -> tuple[str, ...]:
+    """The exact names to try for `text`: as typed first, then without a leading article ("the
+    parasite" finds "Parasite")."""
+    norm = normalize_title(text)
+    return tuple(sorted(title_variants(text), key=lambda v: v != norm))
+
+
+def _word_queries(norm: str, vocabulary: Vocabulary) -> tuple[WordQuery, ...]:
+    """Names sharing the query's words, each word as typed, corrected, or (the last one)
+    completed (dear AND (comrads OR comrades OR comrads…)); if no name has them all, names with
+    most of them (OR) are still candidates for the fuzzy ranking: the queries to try in turn."""
+    words = norm.split()[:12]
+    # "the", "of", "a" are in half of all titles: as AND terms they only slow the index down
+    # (the fuzzy ranking still sees them). A title of nothing but such words keeps them.
+    if any(w not in TITLE_STOPWORDS for w in words[:-1]):
+        words = [w for w in words[:-1] if w not in TITLE_STOPWORDS] + words[-1:]
+    groups: list[tuple[Term, ...]] = []
+    for i, word in enumerate(words):
+        options = [Term(w) for w in ([word] if word in vocabulary.words else [])]
+        options += [Term(w) for w in vocabulary.corrections(word)]
+        if i == len(words) - 1 and len(word) >= 2 and not options:
+            # Neither a known word nor a typo of one: a word typed half-way ("dear comr").
+            options.append(Term(word, prefix=True))
+        if options:
+            groups.append(tuple(dict.fromkeys(options)))
+    if not groups:
+        return ()
+    query = WordQuery(tuple(groups))
+    return (query, query.any_group()) if len(groups) > 1 else (query,)
 
 
 def _distinct(hits: list[TitleHit]) -> list[TitleHit]:

@@ -11,6 +11,9 @@ from collections import defaultdict
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+# Corrections remembered per vocabulary (at most this many words, then forgotten at once).
+REMEMBERED_CORRECTIONS = 10_000
+
 
 class Vocabulary:
     def __init__(self, words: list[str]) -> None:
@@ -18,6 +21,7 @@ class Vocabulary:
         self._by_length: dict[int, list[str]] = defaultdict(list)
         for word in self.words:
             self._by_length[len(word)].append(word)
+        self._corrected: dict[tuple[str, int], tuple[str, ...]] = {}
 
     def __len__(self) -> int:
         return len(self.words)
@@ -25,7 +29,20 @@ class Vocabulary:
     def corrections(self, word: str, *, limit: int = 4) -> list[str]:
         """Known words within one edit (two for long words) of `word`, nearest first; a swap of
         neighbouring letters counts as one edit (OSA distance). Short words are not corrected:
-        "cat" -> "car" is a different word, not a typo."""
+        "cat" -> "car" is a different word, not a typo.
+
+        Remembered: a vocabulary never changes (new names bring a new one), and on PostgreSQL a
+        look-up corrects the words typed before it knows whether the name is found exactly
+        (PgFilmRepository.lookup), so the words of titles typed right cost nothing the second time."""
+        key = (word, limit)
+        found = self._corrected.get(key)
+        if found is None:
+            if len(self._corrected) >= REMEMBERED_CORRECTIONS:
+                self._corrected.clear()
+            found = self._corrected[key] = tuple(self._corrections(word, limit))
+        return list(found)
+
+    def _corrections(self, word: str, limit: int) -> list[str]:
         if len(word) < 4 or word.isdigit():
             return []
         max_edits = 2 if len(word) >= 8 else 1

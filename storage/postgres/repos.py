@@ -32,10 +32,11 @@ from storage.records import (
     SentenceHit,
     SummaryKey,
     TitleHit,
+    TitleMatches,
     Turn,
     WatchlistEntry,
 )
-from storage.search import Term, WordQuery
+from storage.search import Term, TitleQuery, WordQuery
 from storage.single_flight import LEASE_SECONDS, KeyedLocks, key_text, leased
 from storage.users import REDACTED
 
@@ -57,9 +58,9 @@ def tsquery_term(term: Term) -> str:
     return quoted + ":*" if term.prefix else quoted
 
 
-def _film(row: asyncpg.Record, aliases: Iterable[str] = ()) -> Film:
+def _film(row: asyncpg.Record, aliases: Iterable[str] = (), *, id_column: str = "id") -> Film:
     return Film(
-        id=row["id"], title=row["title"], year=row["year"], original_title=row["original_title"],
+        id=row[id_column], title=row["title"], year=row["year"], original_title=row["original_title"],
         aliases=tuple(aliases), directors=tuple(json.loads(row["directors"])),
         cast=tuple(json.loads(row["cast_members"])), characters=tuple(json.loads(row["characters"])),
         runtime_minutes=row["runtime_minutes"], genres=tuple(json.loads(row["genres"])), logline=row["logline"],
@@ -70,6 +71,101 @@ def _film(row: asyncpg.Record, aliases: Iterable[str] = ()) -> Film:
 def _hit(row: asyncpg.Record) -> TitleHit:
     return TitleHit(film_id=row["film_id"], title=row["title"], year=row["year"], matched=row["matched"],
                     norm=row["norm"])
+
+
+def _word_names(query: WordQuery, args: list[object]) -> str | None:
+    """The ids of the names with a term of every group of `query` (or, match_all=False, of any), as
+    a subquery whose parameters are appended to `args`; None for a query without terms.
+
+    Each term is a range scan of film_title_words' byte-ordered key (`word = w`: w up to w + U+0001;
+    a prefix: up to w + U+10FFFF); a group is the UNION of its terms, the groups are INTERSECTed (or
+    UNIONed). (A single statement over arrays of terms, grouped and counted per name, took 10 ms
+    where this takes 1.5: it materialised every hit of 'the'.)"""
+    groups = []
+    for group in query.groups:
+        terms = []
+        for term in dict.fromkeys(group):
+            args += [term.word, term.word + ("\U0010ffff" if term.prefix else "\x01")]
+            terms.append(
+                f"SELECT title_id FROM film_title_words WHERE word >= ${len(args) - 1} AND word < ${len(args)}"
+            )
+        if terms:
+            groups.append("(" + " UNION ".join(terms) + ")")
+    if not groups:
+        return None
+    return (" INTERSECT " if query.match_all else " UNION ").join(groups)
+
+
+# The parts of a lookup statement's result, in this order: each row carries its part, its place in
+# it (k), a TitleHit's columns, and for the film named, its other columns (NULL in other rows).
+_FILM, _NAMED, _EXACT, _PREFIX, _STAMP, _WORDS = range(6)  # _WORDS + i: the i-th word query
+_NO_FILM = ", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
+
+
+def _lookup_statement(query: TitleQuery, word_queries: Sequence[WordQuery]) -> tuple[str, list[object]]:
+    """PgFilmRepository.lookup's statement: find_exact for every variant (the first found is kept),
+    and find_exact, find_prefix, names_stamp and find_words as they are written above, each behind
+    a condition on the parts before it. One text per shape (year or not, candidates, word queries),
+    so asyncpg prepares each shape once per connection."""
+    args: list[object] = [list(query.variants)]
+    order, of_year = "t.year NULLS FIRST, t.film_id", ""
+    if query.year is not None:
+        args.append(query.year)
+        order, of_year = "t.film_id", f" AND t.year = ${len(args)}::int"
+    ctes = [
+        "named AS (SELECT v.i, h.* FROM unnest($1::text[]) WITH ORDINALITY AS v(norm, i) CROSS JOIN LATERAL "
+        f"(SELECT {_HIT}, row_number() OVER (ORDER BY {order}) AS k FROM film_titles t "
+        f'JOIN films f ON f.id = t.film_id WHERE t.norm = v.norm COLLATE "C"{of_year} ORDER BY {order} LIMIT 50) h)',
+        "named_first AS (SELECT * FROM named WHERE i = (SELECT min(i) FROM named))",
+    ]
+    parts = [
+        f"SELECT {_FILM} AS part, 0::bigint AS k, f.id AS film_id, f.title, f.year, NULL::text AS matched, "
+        f"NULL::text AS norm, f.original_title, f.directors, f.cast_members, f.characters, f.runtime_minutes, "
+        "f.genres, f.logline, f.imdb_id, f.is_stub, ARRAY(SELECT a.title FROM film_titles a WHERE a.film_id = f.id "
+        "AND a.kind = 'alias' GROUP BY a.title ORDER BY min(a.id)) AS aliases FROM films f "
+        "WHERE f.id = (SELECT min(film_id) FROM named_first HAVING count(DISTINCT film_id) = 1)",
+        f"SELECT {_NAMED}, k, film_id, title, year, matched, norm{_NO_FILM} FROM named_first",
+    ]
+    wanted = query.candidates
+    if wanted is not None:
+        args += [wanted.norm, wanted.norm + "\U0010ffff", wanted.limit]
+        norm, end, limit = (f"${len(args) - 2}::text", f"${len(args) - 1}::text", f"${len(args)}::int")
+        unnamed = "NOT EXISTS (SELECT 1 FROM named)"
+        films_found = ["SELECT film_id FROM prefixed"]
+        if wanted.exact:
+            ctes.append(
+                f"exact AS (SELECT {_HIT}, row_number() OVER (ORDER BY t.year NULLS FIRST, t.film_id) AS k "
+                f"FROM film_titles t JOIN films f ON f.id = t.film_id WHERE t.norm = {norm} AND {unnamed} "
+                "ORDER BY t.year NULLS FIRST, t.film_id LIMIT 50)"
+            )
+            parts.append(f"SELECT {_EXACT}, k, film_id, title, year, matched, norm{_NO_FILM} FROM exact")
+            films_found.append("SELECT film_id FROM exact")
+        ctes.append(
+            f"prefixed AS (SELECT {_HIT}, row_number() OVER (ORDER BY t.norm) AS k FROM film_titles t "
+            f"JOIN films f ON f.id = t.film_id WHERE t.norm >= {norm} AND t.norm < {end} AND {unnamed} "
+            f"ORDER BY t.norm LIMIT {limit})"
+        )
+        parts.append(f"SELECT {_PREFIX}, k, film_id, title, year, matched, norm{_NO_FILM} FROM prefixed")
+        parts.append(
+            f"SELECT {_STAMP}, 0, s.stamp, NULL, NULL, NULL, NULL{_NO_FILM} FROM "
+            f"(SELECT coalesce(max(id), 0) AS stamp FROM film_titles) s WHERE {unnamed}"
+        )
+        words_wanted = (
+            f"{unnamed} AND (SELECT count(DISTINCT film_id) FROM ({' UNION ALL '.join(films_found)}) c) < {limit}"
+        )
+        for i, word_query in enumerate(word_queries):
+            names = _word_names(word_query, args)
+            assert names is not None  # queries without terms are left out by the caller
+            args.append(wanted.word_limit)
+            earlier = "".join(f" AND NOT EXISTS (SELECT 1 FROM words{j})" for j in range(i))
+            ctes.append(
+                f"words{i} AS (SELECT {_HIT}, t.id AS k FROM film_titles t JOIN films f ON f.id = t.film_id "
+                f"WHERE {words_wanted}{earlier} AND t.id = ANY(ARRAY(SELECT title_id FROM ({names}) m "
+                f"ORDER BY title_id LIMIT ${len(args)}::int)))"
+            )
+            parts.append(f"SELECT {_WORDS + i}, k, film_id, title, year, matched, norm{_NO_FILM} FROM words{i}")
+    sql = "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(parts) + " ORDER BY part, k"
+    return sql, args
 
 
 class PgFilmRepository:
@@ -123,31 +219,43 @@ class PgFilmRepository:
 
     async def find_words(self, query: WordQuery, limit: int) -> list[TitleHit]:
         """The first `limit` names (by id, as FTS5 returns them on SQLite) with a term of every group
-        (or, match_all=False, of any group). Each term is a range scan of film_title_words' byte-
-        ordered key (`word = w`: w up to w + U+0001; a prefix: up to w + U+10FFFF); a group is the
-        UNION of its terms, the groups are INTERSECTed (or UNIONed). One statement per shape of
-        query, prepared once per connection. (A single statement over arrays of terms, grouped and
-        counted per name, took 10 ms where this takes 1.5: it materialised every hit of 'the'.)"""
+        (or, match_all=False, of any group): see `_word_names`. One statement per shape of query,
+        prepared once per connection."""
         args: list[object] = []
-        groups = []
-        for group in query.groups:
-            terms = []
-            for term in dict.fromkeys(group):
-                args += [term.word, term.word + ("\U0010ffff" if term.prefix else "\x01")]
-                terms.append(f"SELECT title_id FROM film_title_words WHERE word >= ${len(args) - 1} "
-                             f"AND word < ${len(args)}")
-            if terms:
-                groups.append("(" + " UNION ".join(terms) + ")")
-        if not groups:
+        names = _word_names(query, args)
+        if names is None:
             return []
         args.append(limit)
-        names = (" INTERSECT " if query.match_all else " UNION ").join(groups)
         rows = await self._db.fetch(
             f"SELECT {_HIT} FROM film_titles t JOIN films f ON f.id = t.film_id WHERE t.id = ANY(ARRAY("
             f"SELECT title_id FROM ({names}) m ORDER BY title_id LIMIT ${len(args)})) ORDER BY t.id",
             *args,
         )
         return [_hit(r) for r in rows]
+
+    async def lookup(self, query: TitleQuery) -> TitleMatches:
+        """Every look-up a resolution may need in one statement (one round trip): the exact names,
+        and only if none is found (a one-time filter: the parts not needed are never executed) the
+        candidates, their word stage only if exact and prefix hits are fewer than the limit's films.
+        The word queries are built up front for this: a typo correction per word, about 0.1 ms a
+        title on the 10k bench catalogue, where a round trip costs more."""
+        wanted = query.candidates
+        # A query without terms finds nothing (find_words returns []): it is left out.
+        word_queries = [q for q in wanted.words() if any(q.groups)] if wanted is not None else []
+        sql, args = _lookup_statement(query, word_queries)
+        parts: defaultdict[int, list[asyncpg.Record]] = defaultdict(list)
+        for row in await self._db.fetch(sql, *args):
+            parts[row["part"]].append(row)
+        named = tuple(_hit(r) for r in parts[_NAMED])
+        if named or wanted is None:
+            film = next((_film(r, r["aliases"], id_column="film_id") for r in parts[_FILM]), None)
+            return TitleMatches(named=named, film=film)
+        exact = tuple(_hit(r) for r in parts[_EXACT])
+        prefixed = tuple(_hit(r) for r in parts[_PREFIX])
+        words: tuple[TitleHit, ...] | None = None
+        if len({h.film_id for h in exact + prefixed}) < wanted.limit:  # the statement's own condition
+            words = next((hits for i in range(len(word_queries)) if (hits := tuple(map(_hit, parts[_WORDS + i])))), ())
+        return TitleMatches(exact=exact, prefixed=prefixed, words=words, names_stamp=int(parts[_STAMP][0]["film_id"]))
 
     async def vocabulary(self) -> list[str]:
         rows = await self._db.fetch("SELECT DISTINCT word FROM film_title_words")

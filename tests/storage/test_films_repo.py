@@ -6,8 +6,8 @@ import pytest
 
 from storage.normalize import normalize_title, title_variants
 from storage.ports import FilmStore, Store
-from storage.records import FilmInput, ReviewInput
-from storage.search import Term, WordQuery
+from storage.records import FilmInput, ReviewInput, TitleMatches
+from storage.search import CandidateQuery, Term, TitleQuery, WordQuery
 from tests.storage.conftest import execute
 
 
@@ -121,6 +121,82 @@ async def test_find_words_groups_prefixes_order_and_limit_agree_on_both_backends
     assert await films.find_words(WordQuery(((Term("dun"),),)), limit=10) == []
     assert [h.film_id for h in await films.find_words(words("dunes"), limit=10)] == [dune_dune.id]
     assert await films.find_words(WordQuery(()), limit=10) == []
+
+
+def candidates(norm: str, limit: int, *queries: WordQuery, exact: bool = True) -> CandidateQuery:
+    return CandidateQuery(norm=norm, limit=limit, exact=exact, words=lambda: queries, word_limit=limit * 2)
+
+
+async def test_lookup_names_the_film_of_the_first_variant_found(films: FilmStore) -> None:
+    """A typed name's exact stage (resolve, find_named): the variants in turn, the first found kept
+    as find_exact gives it, and its film with it when the hits are all one film."""
+    prestige = await films.add(FilmInput(title="The Prestige", year=2006, aliases=("Prestige Magic",)))
+    psycho_new = await films.add(FilmInput(title="Psycho", year=1998))
+    psycho_old = await films.add(FilmInput(title="Psycho", year=1960))
+    old_prestige = await films.add(FilmInput(title="Prestige", year=1932))
+
+    found = await films.lookup(TitleQuery(("the prestige", "prestige")))
+    assert list(found.named) == await films.find_exact("the prestige")
+    assert found.film == await films.get(prestige.id) and found.film.aliases == ("Prestige Magic",)  # type: ignore[union-attr]
+    # The first variant has no hit: the second's hits are kept (both Prestiges: no film).
+    found = await films.lookup(TitleQuery(("the the prestige", "prestige")))
+    assert list(found.named) == await films.find_exact("prestige") and found.film is None
+    assert {h.film_id for h in found.named} == {prestige.id, old_prestige.id}
+
+    remakes = await films.lookup(TitleQuery(("psycho",)))
+    assert [h.film_id for h in remakes.named] == [psycho_old.id, psycho_new.id] and remakes.film is None
+    of_1998 = await films.lookup(TitleQuery(("psycho",), 1998))
+    assert list(of_1998.named) == await films.find_exact("psycho", 1998)
+    assert of_1998.film == await films.get(psycho_new.id)
+    # Named: no candidates are looked up (their word queries are built once at most, if at all).
+    built: list[str] = []
+
+    def word_queries() -> tuple[WordQuery, ...]:
+        built.append("psycho")
+        return (words("psycho"),)
+
+    wanted = CandidateQuery("psycho", 10, True, word_queries, 20)
+    with_candidates = await films.lookup(TitleQuery(("psycho",), 1960, wanted))
+    assert with_candidates == TitleMatches(
+        named=tuple(await films.find_exact("psycho", 1960)), film=await films.get(psycho_old.id)
+    )
+    assert len(built) <= 1
+    assert await films.lookup(TitleQuery(("psycho",), 2001)) == TitleMatches()
+    assert await films.lookup(TitleQuery(())) == TitleMatches()
+
+
+async def test_lookup_candidates_are_the_single_look_ups_each_only_when_needed(films: FilmStore) -> None:
+    """A name not found exactly: find_exact (any year), find_prefix, names_stamp, and only if those
+    give fewer than `limit` films, the word queries in turn until one finds names."""
+    for title, year in [("Psycho", 1998), ("Psycho", 1960), ("Psycho II", 1983), ("Psychomania", 1973),
+                        ("Dark Orchard", 1956), ("Orchard of Dark Things", 1990), ("The Dark", 2005)]:
+        await films.add(FilmInput(title=title, year=year))
+    both = WordQuery(((Term("dark"),), (Term("orchard"),), (Term("nowhere"),)))
+    stamp = await films.names_stamp()
+
+    wanted = candidates("darx orchard", 10, both, both.any_group(), exact=False)
+    found = await films.lookup(TitleQuery(("darx orchard",), None, wanted))
+    assert found.named == () and found.film is None and found.exact == () and found.prefixed == ()
+    assert found.names_stamp == stamp
+    assert found.words is not None and list(found.words) == await films.find_words(both.any_group(), 20)
+    assert len(found.words) == 4  # the AND query found nothing, the OR one 4 names ("The Dark" twice)
+    first_finds = await films.lookup(TitleQuery((), None, candidates("zzz", 5, both.any_group(), both)))
+    assert first_finds.words is not None and list(first_finds.words) == await films.find_words(both.any_group(), 10)
+    nothing = await films.lookup(TitleQuery((), None, candidates("zzz", 5, both)))
+    assert nothing.words == () and nothing.names_stamp == stamp
+
+    for norm, limit in [("psycho", 10), ("psycho", 3), ("psycho", 2), ("psy", 10), ("dark", 2)]:
+        found = await films.lookup(TitleQuery((), None, candidates(norm, limit, WordQuery(((Term("dark"),),)))))
+        assert list(found.exact) == await films.find_exact(norm)
+        assert list(found.prefixed) == await films.find_prefix(norm, limit)
+        enough = len({h.film_id for h in found.exact + found.prefixed}) >= limit
+        assert found.words == (None if enough else tuple(await films.find_words(WordQuery(((Term("dark"),),)),
+                                                                                 limit * 2)))
+    # "psycho" with a limit of 3: three films by exact and prefix hits, no word stage.
+    assert (await films.lookup(TitleQuery((), None, candidates("psycho", 3, both.any_group())))).words is None
+    without_exact = await films.lookup(TitleQuery((), None, candidates("psycho", 10, exact=False)))
+    assert without_exact.exact == () and list(without_exact.prefixed) == await films.find_prefix("psycho", 10)
+    assert without_exact.words == ()  # no word queries: the stage ran and found nothing
 
 
 async def test_word_index_follows_a_stub_completed_in_place(films: FilmStore) -> None:
