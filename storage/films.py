@@ -90,10 +90,6 @@ class FilmRepository:
         )
         return [_hit(r) for r in rows]
 
-    async def find_exact_and_prefix(self, norm: str, limit: int) -> tuple[list[TitleHit], list[TitleHit]]:
-        """Both look-ups in turn: reads here are in-process, there is no round trip to save."""
-        return await self.find_exact(norm), await self.find_prefix(norm, limit)
-
     async def find_words(self, query: WordQuery, limit: int) -> list[TitleHit]:
         """Names containing the query's words (FTS5 over their words), up to `limit` of them.
 

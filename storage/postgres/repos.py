@@ -206,17 +206,6 @@ class PgFilmRepository:
         )
         return [_hit(r) for r in rows]
 
-    async def find_exact_and_prefix(self, norm: str, limit: int) -> tuple[list[TitleHit], list[TitleHit]]:
-        """The two index look-ups of a ranking's first stage in one statement (one round trip)."""
-        rows = await self._db.fetch(
-            f"(SELECT true AS exact, {_HIT} FROM film_titles t JOIN films f ON f.id = t.film_id WHERE t.norm = $1 "
-            "ORDER BY t.year NULLS FIRST, t.film_id LIMIT 50) UNION ALL "
-            f"(SELECT false, {_HIT} FROM film_titles t JOIN films f ON f.id = t.film_id "
-            "WHERE t.norm >= $1 AND t.norm < $2 ORDER BY t.norm LIMIT $3)",
-            norm, norm + "\U0010ffff", limit,
-        )
-        return [_hit(r) for r in rows if r["exact"]], [_hit(r) for r in rows if not r["exact"]]
-
     async def find_words(self, query: WordQuery, limit: int) -> list[TitleHit]:
         """The first `limit` names (by id, as FTS5 returns them on SQLite) with a term of every group
         (or, match_all=False, of any group): see `_word_names`. One statement per shape of query,

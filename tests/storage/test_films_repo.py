@@ -76,19 +76,6 @@ async def test_find_prefix_uses_a_range_and_prefers_short_names(films: FilmStore
     assert len(await films.find_prefix("the", limit=1)) == 1
 
 
-async def test_find_exact_and_prefix_is_both_look_ups_at_once(films: FilmStore) -> None:
-    for title, year in [("Psycho", 1998), ("Psycho", 1960), ("Psycho II", 1983), ("Psychomania", 1973),
-                        ("Parasite", 2019)]:
-        await films.add(FilmInput(title=title, year=year))
-    for norm, limit in [("psycho", 10), ("psycho", 2), ("psy", 10), ("parasite", 5), ("zzz", 5)]:
-        exact, prefixed = await films.find_exact_and_prefix(norm, limit)
-        assert exact == await films.find_exact(norm)
-        assert prefixed == await films.find_prefix(norm, limit)
-    exact, prefixed = await films.find_exact_and_prefix("psycho", 10)
-    assert [h.year for h in exact] == [1960, 1998]
-    assert [h.norm for h in prefixed] == ["psycho", "psycho", "psycho ii", "psychomania"]
-
-
 async def test_find_words_uses_the_word_index(films: FilmStore) -> None:
     film = await films.add(FilmInput(title="Dear Comrades!", year=2020))
     await films.add(FilmInput(title="Dear Evan Hansen", year=2021))
