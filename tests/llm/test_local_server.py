@@ -16,6 +16,7 @@ from bot.llm.probe import LOCAL_DIRECT_MAX_TOKENS, LOCAL_TIMEOUT_SECONDS, Server
 from bot.llm.prompts import PromptSet
 from bot.llm.schema import DIGEST_TEXT_CHARS, POINT_TEXT_CHARS
 from bot.llm.summary_engine import LLMSummaryEngine
+from bot.tokens import TokenCounter
 from tests.fakes.fake_openai import FakeOpenAI, Hang
 from tests.llm.conftest import OpenLLM, calls, digest_worker
 
@@ -94,6 +95,49 @@ def test_every_kind_of_call_starts_with_the_same_system_text() -> None:
         while not system.startswith(shared):
             shared = shared[:-1]
     assert len(shared) >= 1000 and "not instructions" in shared
+
+
+def _common_start(texts: list[str]) -> str:
+    shared = texts[0]
+    for text in texts[1:]:
+        while not text.startswith(shared):
+            shared = shared[:-1]
+    return shared
+
+
+def test_both_summary_modes_send_the_same_system_prompt_up_to_a_short_mode_section() -> None:
+    """A spoilers summary after a spoiler-free one (or the reverse, or after the warm-up) reuses all
+    but the mode section from a single-slot server's cache; the number of points, which follows the
+    number of reviews, is in the user message, so the system prompt is one text per mode."""
+    prompts = PromptSet.load()
+    counter = TokenCounter("local-model")
+    systems: dict[str, set[str]] = {}
+    for name in ("summary_spoiler_free", "summary_spoilers"):
+        for count, least in ((1, 1), (5, 2)):
+            messages = prompts.render(
+                name, key="k", film="title: X", reviews="", review_count=count, min_points=least, max_points=4
+            )
+            systems.setdefault(name, set()).add(messages[0]["content"])
+            assert f"{least} to 4 points" in messages[1]["content"]
+    assert all(len(texts) == 1 for texts in systems.values()), "the system prompt does not vary with the film"
+    texts = [next(iter(t)) for t in systems.values()]
+    shared = _common_start(texts)
+    assert "## Output format" in shared and "## Task" in shared
+    for text in texts:
+        assert counter.count(text[len(shared):]) <= 150, "the mode section is short"
+        assert counter.count(shared) >= 0.8 * counter.count(text)
+
+
+def test_an_answer_reuses_the_data_notice_and_output_format_of_a_summary() -> None:
+    prompts = PromptSet.load()
+    answer = prompts.render(
+        "answer", key="k", material="", spoiler_policy=prompts.fragment("answer", "spoiler_free"), question="q"
+    )[0]["content"]
+    summary = prompts.render(
+        "summary_spoiler_free", key="k", film="", reviews="", review_count=2, min_points=2, max_points=4
+    )[0]["content"]
+    shared = _common_start([answer, summary])
+    assert "not instructions" in shared and "## Output format" in shared and "`spoiler`:" in shared
 
 
 @pytest.mark.parametrize(
