@@ -6,6 +6,7 @@ timed-out request is sent again (never to a single-slot server: it is still work
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from bot.app import open_services
 from bot.llm.probe import LOCAL_DIRECT_MAX_TOKENS, LOCAL_TIMEOUT_SECONDS, ServerInfo, Tuned, probe, tuned
 from bot.llm.prompts import PromptSet
 from bot.llm.schema import DIGEST_TEXT_CHARS, POINT_TEXT_CHARS
-from bot.llm.summary_engine import LLMSummaryEngine
+from bot.llm.summary_engine import LOCAL_MATERIAL_TOKENS, LOCAL_MAX_POINTS, MAX_POINTS, LLMSummaryEngine
 from bot.tokens import TokenCounter
 from tests.fakes.fake_openai import FakeOpenAI, Hang
 from tests.llm.conftest import OpenLLM, calls, digest_worker
@@ -56,6 +57,33 @@ async def test_a_local_server_gets_length_caps_and_its_own_context_size(open_llm
     summary = calls(fake, "summary")[0]
     text = schema_of(summary)["properties"]["points"]["items"]["properties"]["text"]
     assert text["maxLength"] == POINT_TEXT_CHARS
+
+
+@pytest.mark.parametrize("local", [True, False])
+async def test_a_local_server_gets_at_most_four_points_from_every_review_within_a_token_budget(
+    open_llm: OpenLLM, fake: FakeOpenAI, local: bool
+) -> None:
+    """A 1.5B model on 2 cores reads ~50 prompt tokens and writes ~11 a second: a local server is asked
+    for fewer points, and each review's text is shortened until the blocks fit the budget (no review is
+    left out for it); hosted APIs keep seven points and the 60-word openings."""
+    if local:
+        fake.endpoints.update(LLAMA_CPP)
+    async with open_llm(llm_direct_max_tokens=0) as services:  # no digests yet: the reviews' openings
+        result = await services.summaries.summarize("Parasite")
+        film = await services.films.resolve("Parasite")
+        count = len(await services.reviews.for_film(film))
+    assert result.engine != "offline"
+    (summary,) = calls(fake, "summary")
+    points = schema_of(summary)["properties"]["points"]
+    assert points["maxItems"] == (LOCAL_MAX_POINTS if local else MAX_POINTS)
+    assert f"to {points['maxItems']} points" in summary.user
+    blocks = re.findall(r"^<<review .*?^<<end review [^\n]*", summary.user, re.MULTILINE | re.DOTALL)
+    assert len(blocks) == count >= 3, "every review is shown"
+    tokens = sum(TokenCounter("gpt-4o-mini").count(b) + 2 for b in blocks)
+    if local:
+        assert tokens <= LOCAL_MATERIAL_TOKENS
+    else:
+        assert tokens > LOCAL_MATERIAL_TOKENS, "the budget is what shortened them"
 
 
 async def test_a_hosted_style_server_gets_no_length_keywords(open_llm: OpenLLM, fake: FakeOpenAI) -> None:
