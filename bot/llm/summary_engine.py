@@ -38,7 +38,7 @@ from bot.llm.keep import FILLED_NOTE, fill_from_offline, first_answer, retry_str
 from bot.llm.material import film_body, material, opening, review_block
 from bot.llm.points import RETRY_RESERVE, generate_points
 from bot.llm.prompts import PromptSet
-from bot.llm.schema import ASPECTS, Point, points_schema
+from bot.llm.schema import ASPECTS, SPOILER_FREE_ASPECTS, Point, points_schema
 from bot.llm.selection import Candidate, select_representative
 from bot.llm.spoiler_check import SpoilerChecker
 from bot.llm.spotlight import new_key
@@ -282,7 +282,8 @@ class LLMSummaryEngine:
         count = len(prepared.known_ids)
         checker = PointChecker(self._echo, prepared.shown)
         schema = points_schema(
-            min_points=_min_points(count), max_points=self.max_points, aspects=True, text_chars=self.text_chars
+            min_points=_min_points(count), max_points=self.max_points, aspects=True, text_chars=self.text_chars,
+            aspect_names=SPOILER_FREE_ASPECTS if mode == "spoiler_free" else ASPECTS,
         )
         generated = await generate_points(
             self._chat,
