@@ -60,7 +60,8 @@ EXCERPT_WORDS = 60  # a review without a digest yet is shown by this many of its
 # text is shortened (down to SHORTEST_WORDS) before any review is left out.
 LOCAL_MAX_POINTS = 4
 LOCAL_MATERIAL_TOKENS = 450  # the review blocks, counted as sent (datamarked: ~2 tokens a word)
-SHORTER_WORDS = (45, 35, 25)  # the per-line word caps tried in turn when the blocks exceed the budget
+SPOILERS_MATERIAL_SHARE = 4 / 3  # spoilers mode shows two lines a review: 600, so that 4 reviews fit whole
+SHORTER_WORDS = (45, 35, 25, 20)  # the per-line word caps tried in turn when the blocks exceed the budget
 TOO_REVEALING = "The LLM's summary gave away too much of the plot, so this is the offline summary."
 
 NOTHING_SAFE = "Every stored review sentence may reveal the plot, so no LLM summary was written."
@@ -107,6 +108,7 @@ class LLMSummaryEngine:
         worker: DigestWorker | None = None,
         max_points: int = MAX_POINTS,
         material_tokens: int | None = None,
+        brief_film: bool = False,
     ) -> None:
         self._chat = chat
         self._prompts = prompts
@@ -121,6 +123,7 @@ class LLMSummaryEngine:
         self.text_chars = text_chars  # a per-point length cap in the schema (servers that enforce it)
         self.max_points = max_points
         self.material_tokens = material_tokens  # a budget for the review blocks (local servers), or None
+        self.brief_film = brief_film  # fewer film facts (local servers: material.film_body)
         self._echo = PromptEcho([*prompts.instruction_texts(), *retry_texts()])
         self.worker = worker  # the background digest queue (bot/llm/digest_queue.py)
         self.name = f"openai:{chat.model}"
@@ -187,7 +190,7 @@ class LLMSummaryEngine:
         return self._prompts.render(
             "summary_spoiler_free" if mode == "spoiler_free" else "summary_spoilers",
             key=key,
-            film=film_body(film, characters=mode == "spoilers"),
+            film=film_body(film, characters=mode == "spoilers", brief=self.brief_film),
             reviews="\n\n".join(blocks),
             review_count=count,
             min_points=_min_points(count),
@@ -220,6 +223,8 @@ class LLMSummaryEngine:
         reviews_by_id = {item.review.id: item.review for item in items}
         blocks, shown, candidates = self._blocks(key, reviews_by_id, texts)
         limit = self.material_tokens
+        if limit is not None and mode == "spoilers":
+            limit = round(limit * SPOILERS_MATERIAL_SHARE)
         if limit is not None:  # shorter texts first; only then are reviews left out (below)
             for words in SHORTER_WORDS:
                 if sum(c.tokens for c in candidates) <= limit:

@@ -84,6 +84,26 @@ async def test_a_local_server_gets_at_most_four_points_from_every_review_within_
         assert tokens <= LOCAL_MATERIAL_TOKENS
     else:
         assert tokens > LOCAL_MATERIAL_TOKENS, "the budget is what shortened them"
+    # The film block: who made it and who is in it; no premise in a spoiler-free summary (no plot points).
+    assert "title: " in summary.user and "directed by: " in summary.user and "starring: " in summary.user
+    for field in ("premise: ", "genres: ", "runtime: "):
+        assert (field in summary.user) is not local
+
+
+@pytest.mark.parametrize("local", [True, False])
+async def test_a_local_spoilers_summary_shows_every_review_and_the_premise(
+    open_llm: OpenLLM, fake: FakeOpenAI, local: bool
+) -> None:
+    if local:
+        fake.endpoints.update(LLAMA_CPP)
+    async with open_llm(llm_direct_max_tokens=0) as services:
+        await services.summaries.summarize("Parasite", spoilers=True)
+        count = len(await services.reviews.for_film(await services.films.resolve("Parasite")))
+    (summary,) = calls(fake, "summary")
+    blocks = re.findall(r"^<<review .*?^<<end review [^\n]*", summary.user, re.MULTILINE | re.DOTALL)
+    assert len(blocks) == count, "two lines a review: a larger budget, every review still shown"
+    assert "premise: " in summary.user and "characters: " in summary.user
+    assert ("genres: " in summary.user) is not local
 
 
 async def test_a_hosted_style_server_gets_no_length_keywords(open_llm: OpenLLM, fake: FakeOpenAI) -> None:
