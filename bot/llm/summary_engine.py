@@ -59,8 +59,12 @@ EXCERPT_WORDS = 60  # a review without a digest yet is shown by this many of its
 # summary <= 45 s). Fewer, shorter points, and the reviews' text within a token budget: each review's
 # text is shortened (down to SHORTEST_WORDS) before any review is left out.
 LOCAL_MAX_POINTS = 4
-LOCAL_MATERIAL_TOKENS = 450  # the review blocks, counted as sent (datamarked: ~2 tokens a word)
-SPOILERS_MATERIAL_SHARE = 4 / 3  # spoilers mode shows two lines a review: 600, so that 4 reviews fit whole
+# The review blocks, counted as sent (datamarked: ~2 tokens a word). 450 cut Parasite's openings from 60
+# to 35 words, before most reviewers' opinions: 5 of 5 spoiler-free answers lost every point as
+# unsupported and were asked again (a second call costs more than the ~100 tokens saved). At 560 the
+# sample films' openings are whole; longer or more reviews are shortened.
+LOCAL_MATERIAL_TOKENS = 560
+SPOILERS_MATERIAL_SHARE = 4 / 3  # spoilers mode shows two lines a review: ~750, so 4 reviews fit whole
 SHORTER_WORDS = (45, 35, 25, 20)  # the per-line word caps tried in turn when the blocks exceed the budget
 TOO_REVEALING = "The LLM's summary gave away too much of the plot, so this is the offline summary."
 

@@ -60,34 +60,53 @@ async def test_a_local_server_gets_length_caps_and_its_own_context_size(open_llm
 
 
 @pytest.mark.parametrize("local", [True, False])
-async def test_a_local_server_gets_at_most_four_points_from_every_review_within_a_token_budget(
+async def test_a_local_server_gets_at_most_four_points_a_review_budget_and_a_brief_film_block(
     open_llm: OpenLLM, fake: FakeOpenAI, local: bool
 ) -> None:
     """A 1.5B model on 2 cores reads ~50 prompt tokens and writes ~11 a second: a local server is asked
-    for fewer points, and each review's text is shortened until the blocks fit the budget (no review is
-    left out for it); hosted APIs keep seven points and the 60-word openings."""
+    for fewer points, from fewer film facts and a budget of review text; hosted APIs keep seven points,
+    the whole film block and the 60-word openings."""
     if local:
         fake.endpoints.update(LLAMA_CPP)
     async with open_llm(llm_direct_max_tokens=0) as services:  # no digests yet: the reviews' openings
+        engine = services.summaries.engine
+        assert isinstance(engine, LLMSummaryEngine)
+        assert engine.material_tokens == (LOCAL_MATERIAL_TOKENS if local else None)
         result = await services.summaries.summarize("Parasite")
-        film = await services.films.resolve("Parasite")
-        count = len(await services.reviews.for_film(film))
     assert result.engine != "offline"
     (summary,) = calls(fake, "summary")
     points = schema_of(summary)["properties"]["points"]
     assert points["maxItems"] == (LOCAL_MAX_POINTS if local else MAX_POINTS)
     assert f"to {points['maxItems']} points" in summary.user
-    blocks = re.findall(r"^<<review .*?^<<end review [^\n]*", summary.user, re.MULTILINE | re.DOTALL)
-    assert len(blocks) == count >= 3, "every review is shown"
-    tokens = sum(TokenCounter("gpt-4o-mini").count(b) + 2 for b in blocks)
-    if local:
-        assert tokens <= LOCAL_MATERIAL_TOKENS
-    else:
-        assert tokens > LOCAL_MATERIAL_TOKENS, "the budget is what shortened them"
     # The film block: who made it and who is in it; no premise in a spoiler-free summary (no plot points).
     assert "title: " in summary.user and "directed by: " in summary.user and "starring: " in summary.user
     for field in ("premise: ", "genres: ", "runtime: "):
         assert (field in summary.user) is not local
+
+
+def _review_blocks(request: Any) -> list[str]:
+    return re.findall(r"^<<review .*?^<<end review [^\n]*", request.user, re.MULTILINE | re.DOTALL)
+
+
+@pytest.mark.parametrize("budget", [None, 380])
+async def test_each_review_is_shortened_to_fit_the_budget_before_any_is_left_out(
+    open_llm: OpenLLM, fake: FakeOpenAI, budget: int | None
+) -> None:
+    fake.endpoints.update(LLAMA_CPP)
+    async with open_llm(llm_direct_max_tokens=0) as services:
+        engine = services.summaries.engine
+        assert isinstance(engine, LLMSummaryEngine)
+        engine.material_tokens = budget
+        await services.summaries.summarize("Parasite")
+        count = len(await services.reviews.for_film(await services.films.resolve("Parasite")))
+    (summary,) = calls(fake, "summary")
+    blocks = _review_blocks(summary)
+    assert len(blocks) == count >= 3, "every review is shown"
+    tokens = sum(TokenCounter("gpt-4o-mini").count(b) + 2 for b in blocks)
+    if budget is None:
+        assert tokens > 380, "whole 60-word openings: the budget below is what shortens them"
+    else:
+        assert tokens <= budget
 
 
 @pytest.mark.parametrize("local", [True, False])
@@ -100,7 +119,7 @@ async def test_a_local_spoilers_summary_shows_every_review_and_the_premise(
         await services.summaries.summarize("Parasite", spoilers=True)
         count = len(await services.reviews.for_film(await services.films.resolve("Parasite")))
     (summary,) = calls(fake, "summary")
-    blocks = re.findall(r"^<<review .*?^<<end review [^\n]*", summary.user, re.MULTILINE | re.DOTALL)
+    blocks = _review_blocks(summary)
     assert len(blocks) == count, "two lines a review: a larger budget, every review still shown"
     assert "premise: " in summary.user and "characters: " in summary.user
     assert ("genres: " in summary.user) is not local
