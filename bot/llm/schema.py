@@ -23,10 +23,19 @@ MAX_DIGEST_CHARS = 700
 # The aspects a summary point is about: the model picks one per point (an enum it cannot fill with
 # prose), and the summary is rendered grouped by aspect, like the offline one.
 ASPECTS = ("acting", "direction", "writing", "visuals", "sound", "pacing", "tone", "plot", "verdict")
+# A spoiler-free summary has no `plot` points: the 1.5B model opened its answers with the premise retold
+# from the reviews' openings (unsupported, or pasted, so removed: a wasted first point and a retry), and
+# plot talk is where spoilers come from.
+SPOILER_FREE_ASPECTS = tuple(a for a in ASPECTS if a != "plot")
 
 
 def points_schema(
-    *, min_points: int = 1, max_points: int = 8, aspects: bool = False, text_chars: int | None = None
+    *,
+    min_points: int = 1,
+    max_points: int = 8,
+    aspects: bool = False,
+    text_chars: int | None = None,
+    aspect_names: tuple[str, ...] = ASPECTS,
 ) -> JsonSchema:
     """The points answer's schema.
 
@@ -42,7 +51,7 @@ def points_schema(
         text["maxLength"] = text_chars
     item: dict[str, Any] = {}
     if aspects:
-        item["aspect"] = {"type": "string", "enum": list(ASPECTS)}
+        item["aspect"] = {"type": "string", "enum": list(aspect_names)}
     item["sources"] = {"type": "array", "items": {"type": "integer"}}
     item["text"] = text
     item["spoiler"] = {"type": "boolean"}

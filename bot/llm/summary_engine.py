@@ -38,7 +38,7 @@ from bot.llm.keep import FILLED_NOTE, fill_from_offline, first_answer, retry_str
 from bot.llm.material import film_body, material, opening, review_block
 from bot.llm.points import RETRY_RESERVE, generate_points
 from bot.llm.prompts import PromptSet
-from bot.llm.schema import ASPECTS, Point, points_schema
+from bot.llm.schema import ASPECTS, SPOILER_FREE_ASPECTS, Point, points_schema
 from bot.llm.selection import Candidate, select_representative
 from bot.llm.spoiler_check import SpoilerChecker
 from bot.llm.spotlight import new_key
@@ -54,6 +54,18 @@ log = logging.getLogger(__name__)
 MAX_POINTS = 7  # one per aspect and a verdict: more makes a small model slow and repetitive
 MIN_POINTS = 2
 EXCERPT_WORDS = 60  # a review without a digest yet is shown by this many of its first words
+# Local servers (bot/llm/wiring.py): a 1.5B model on 2 CPU cores reads ~50 prompt tokens and writes ~11
+# tokens a second, so every token before the first point counts (issue 10: first point <= 15 s, whole
+# summary <= 45 s). Fewer, shorter points, and the reviews' text within a token budget: each review's
+# text is shortened (down to SHORTEST_WORDS) before any review is left out.
+LOCAL_MAX_POINTS = 4
+# The review blocks, counted as sent (datamarked: ~2 tokens a word). 450 cut Parasite's openings from 60
+# to 35 words, before most reviewers' opinions: 5 of 5 spoiler-free answers lost every point as
+# unsupported and were asked again (a second call costs more than the ~100 tokens saved). At 560 the
+# sample films' openings are whole; longer or more reviews are shortened.
+LOCAL_MATERIAL_TOKENS = 560
+SPOILERS_MATERIAL_SHARE = 4 / 3  # spoilers mode shows two lines a review: ~750, so 4 reviews fit whole
+SHORTER_WORDS = (45, 35, 25, 20)  # the per-line word caps tried in turn when the blocks exceed the budget
 TOO_REVEALING = "The LLM's summary gave away too much of the plot, so this is the offline summary."
 
 NOTHING_SAFE = "Every stored review sentence may reveal the plot, so no LLM summary was written."
@@ -98,6 +110,9 @@ class LLMSummaryEngine:
         spoiler_check: bool = False,
         text_chars: int | None = None,
         worker: DigestWorker | None = None,
+        max_points: int = MAX_POINTS,
+        material_tokens: int | None = None,
+        brief_film: bool = False,
     ) -> None:
         self._chat = chat
         self._prompts = prompts
@@ -110,6 +125,9 @@ class LLMSummaryEngine:
         self.direct_max_tokens = direct_max_tokens
         self.spoiler_check = spoiler_check
         self.text_chars = text_chars  # a per-point length cap in the schema (servers that enforce it)
+        self.max_points = max_points
+        self.material_tokens = material_tokens  # a budget for the review blocks (local servers), or None
+        self.brief_film = brief_film  # fewer film facts (local servers: material.film_body)
         self._echo = PromptEcho([*prompts.instruction_texts(), *retry_texts()])
         self.worker = worker  # the background digest queue (bot/llm/digest_queue.py)
         self.name = f"openai:{chat.model}"
@@ -176,11 +194,11 @@ class LLMSummaryEngine:
         return self._prompts.render(
             "summary_spoiler_free" if mode == "spoiler_free" else "summary_spoilers",
             key=key,
-            film=film_body(film, characters=mode == "spoilers"),
+            film=film_body(film, characters=mode == "spoilers", brief=self.brief_film),
             reviews="\n\n".join(blocks),
             review_count=count,
             min_points=_min_points(count),
-            max_points=MAX_POINTS,
+            max_points=self.max_points,
         )
 
     async def _prepare(
@@ -195,9 +213,7 @@ class LLMSummaryEngine:
             return _Prepared(direct, [i.review.id for i in items], {i.review.id: i.text for i in items})
 
         digests = await self._digester.stored(items)
-        blocks: dict[int, str] = {}
-        shown: dict[int, str] = {}
-        candidates: list[Candidate] = []
+        texts: dict[int, tuple[str, str]] = {}
         waiting = 0
         for item in items:
             digest = digests.get(item.review.id)
@@ -206,16 +222,19 @@ class LLMSummaryEngine:
             else:  # not read by the queue yet: its opening words stand in
                 waiting += 1
                 said, spoilers = opening(item.said, EXCERPT_WORDS), opening(item.spoilers, EXCERPT_WORDS)
-            if not said and not spoilers:
-                continue
-            blocks[item.review.id] = review_block(item.review, key, said, spoilers)
-            shown[item.review.id] = f"{said} {spoilers}"
-            candidates.append(
-                Candidate(
-                    item.review.id, item.review.author, item.review.rating,
-                    shown[item.review.id], self._chat.counter.count(blocks[item.review.id]) + 2,
-                )
-            )
+            if said or spoilers:
+                texts[item.review.id] = (said, spoilers)
+        reviews_by_id = {item.review.id: item.review for item in items}
+        blocks, shown, candidates = self._blocks(key, reviews_by_id, texts)
+        limit = self.material_tokens
+        if limit is not None and mode == "spoilers":
+            limit = round(limit * SPOILERS_MATERIAL_SHARE)
+        if limit is not None:  # shorter texts first; only then are reviews left out (below)
+            for words in SHORTER_WORDS:
+                if sum(c.tokens for c in candidates) <= limit:
+                    break
+                shorter = {i: (opening(said, words), opening(spoil, words)) for i, (said, spoil) in texts.items()}
+                blocks, shown, candidates = self._blocks(key, reviews_by_id, shorter)
         if waiting:
             spend.complete = False  # written again once the queue has read every review
             spend.notes.append(
@@ -223,16 +242,38 @@ class LLMSummaryEngine:
                 "their opening lines were used."
             )
         base = self._chat.prompt_tokens(self._messages(film, mode, key, [], len(candidates)))
-        chosen = select_representative(candidates, self.input_budget - base)
+        budget = self.input_budget - base
+        if limit is not None:
+            budget = min(budget, limit)
+        chosen = select_representative(candidates, budget)
         if not chosen:
             raise LLMContextTooLong("not even one review digest fits the model's context window")
         if len(chosen) < len(candidates):
             spend.notes.append(
                 f"Written from {len(chosen)} representative reviews of {len(candidates)}: "
-                "all of them do not fit in the model's context window."
+                "they do not all fit in what the model is given to read."
             )
         messages = self._messages(film, mode, key, [blocks[c.review_id] for c in chosen], len(chosen))
         return _Prepared(messages, [c.review_id for c in chosen], {c.review_id: shown[c.review_id] for c in chosen})
+
+    def _blocks(
+        self, key: str, reviews: dict[int, Review], texts: dict[int, tuple[str, str]]
+    ) -> tuple[dict[int, str], dict[int, str], list[Candidate]]:
+        """Review blocks of (said, spoilers) texts, what each shows, and the candidates to choose from."""
+        blocks: dict[int, str] = {}
+        shown: dict[int, str] = {}
+        candidates: list[Candidate] = []
+        for review_id, (said, spoilers) in texts.items():
+            review = reviews[review_id]
+            blocks[review_id] = review_block(review, key, said, spoilers)
+            shown[review_id] = f"{said} {spoilers}"
+            candidates.append(
+                Candidate(
+                    review_id, review.author, review.rating, shown[review_id],
+                    self._chat.counter.count(blocks[review_id]) + 2,
+                )
+            )
+        return blocks, shown, candidates
 
     # --- writing ---------------------------------------------------------------------------------
     async def _write(
@@ -250,7 +291,8 @@ class LLMSummaryEngine:
         count = len(prepared.known_ids)
         checker = PointChecker(self._echo, prepared.shown)
         schema = points_schema(
-            min_points=_min_points(count), max_points=MAX_POINTS, aspects=True, text_chars=self.text_chars
+            min_points=_min_points(count), max_points=self.max_points, aspects=True, text_chars=self.text_chars,
+            aspect_names=SPOILER_FREE_ASPECTS if mode == "spoiler_free" else ASPECTS,
         )
         generated = await generate_points(
             self._chat,

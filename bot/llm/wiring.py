@@ -18,7 +18,7 @@ from bot.llm.digests import DIGEST_MAX_TOKENS, Digester
 from bot.llm.probe import probe, tuned
 from bot.llm.prompts import PromptSet
 from bot.llm.schema import DIGEST_TEXT_CHARS, POINT_TEXT_CHARS
-from bot.llm.summary_engine import LLMSummaryEngine
+from bot.llm.summary_engine import LOCAL_MATERIAL_TOKENS, LOCAL_MAX_POINTS, MAX_POINTS, LLMSummaryEngine
 from bot.services.ask import AnswerEngine
 from bot.services.reviews import ReviewService
 from bot.services.summaries import OfflineEngine, SummaryEngine
@@ -123,6 +123,9 @@ async def build_llm_engines(
         spoiler_check=spoiler_check,
         worker=worker,
         text_chars=POINT_TEXT_CHARS if server.local else None,
+        max_points=LOCAL_MAX_POINTS if server.local else MAX_POINTS,
+        material_tokens=LOCAL_MATERIAL_TOKENS if server.local else None,
+        brief_film=server.local,
     )
     if server.single_slot:  # the worker runs once the start-up is done: set before it first looks
         worker.warm = summary.warm

@@ -6,6 +6,7 @@ timed-out request is sent again (never to a single-slot server: it is still work
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 import pytest
@@ -15,7 +16,8 @@ from bot.app import open_services
 from bot.llm.probe import LOCAL_DIRECT_MAX_TOKENS, LOCAL_TIMEOUT_SECONDS, ServerInfo, Tuned, probe, tuned
 from bot.llm.prompts import PromptSet
 from bot.llm.schema import DIGEST_TEXT_CHARS, POINT_TEXT_CHARS
-from bot.llm.summary_engine import LLMSummaryEngine
+from bot.llm.summary_engine import LOCAL_MATERIAL_TOKENS, LOCAL_MAX_POINTS, MAX_POINTS, LLMSummaryEngine
+from bot.tokens import TokenCounter
 from tests.fakes.fake_openai import FakeOpenAI, Hang
 from tests.llm.conftest import OpenLLM, calls, digest_worker
 
@@ -57,6 +59,72 @@ async def test_a_local_server_gets_length_caps_and_its_own_context_size(open_llm
     assert text["maxLength"] == POINT_TEXT_CHARS
 
 
+@pytest.mark.parametrize("local", [True, False])
+async def test_a_local_server_gets_at_most_four_points_a_review_budget_and_a_brief_film_block(
+    open_llm: OpenLLM, fake: FakeOpenAI, local: bool
+) -> None:
+    """A 1.5B model on 2 cores reads ~50 prompt tokens and writes ~11 a second: a local server is asked
+    for fewer points, from fewer film facts and a budget of review text; hosted APIs keep seven points,
+    the whole film block and the 60-word openings."""
+    if local:
+        fake.endpoints.update(LLAMA_CPP)
+    async with open_llm(llm_direct_max_tokens=0) as services:  # no digests yet: the reviews' openings
+        engine = services.summaries.engine
+        assert isinstance(engine, LLMSummaryEngine)
+        assert engine.material_tokens == (LOCAL_MATERIAL_TOKENS if local else None)
+        result = await services.summaries.summarize("Parasite")
+    assert result.engine != "offline"
+    (summary,) = calls(fake, "summary")
+    points = schema_of(summary)["properties"]["points"]
+    assert points["maxItems"] == (LOCAL_MAX_POINTS if local else MAX_POINTS)
+    assert f"to {points['maxItems']} points" in summary.user
+    # The film block: who made it and who is in it; no premise in a spoiler-free summary (no plot points).
+    assert "title: " in summary.user and "directed by: " in summary.user and "starring: " in summary.user
+    for field in ("premise: ", "genres: ", "runtime: "):
+        assert (field in summary.user) is not local
+
+
+def _review_blocks(request: Any) -> list[str]:
+    return re.findall(r"^<<review .*?^<<end review [^\n]*", request.user, re.MULTILINE | re.DOTALL)
+
+
+@pytest.mark.parametrize("budget", [None, 380])
+async def test_each_review_is_shortened_to_fit_the_budget_before_any_is_left_out(
+    open_llm: OpenLLM, fake: FakeOpenAI, budget: int | None
+) -> None:
+    fake.endpoints.update(LLAMA_CPP)
+    async with open_llm(llm_direct_max_tokens=0) as services:
+        engine = services.summaries.engine
+        assert isinstance(engine, LLMSummaryEngine)
+        engine.material_tokens = budget
+        await services.summaries.summarize("Parasite")
+        count = len(await services.reviews.for_film(await services.films.resolve("Parasite")))
+    (summary,) = calls(fake, "summary")
+    blocks = _review_blocks(summary)
+    assert len(blocks) == count >= 3, "every review is shown"
+    tokens = sum(TokenCounter("gpt-4o-mini").count(b) + 2 for b in blocks)
+    if budget is None:
+        assert tokens > 380, "whole 60-word openings: the budget below is what shortens them"
+    else:
+        assert tokens <= budget
+
+
+@pytest.mark.parametrize("local", [True, False])
+async def test_a_local_spoilers_summary_shows_every_review_and_the_premise(
+    open_llm: OpenLLM, fake: FakeOpenAI, local: bool
+) -> None:
+    if local:
+        fake.endpoints.update(LLAMA_CPP)
+    async with open_llm(llm_direct_max_tokens=0) as services:
+        await services.summaries.summarize("Parasite", spoilers=True)
+        count = len(await services.reviews.for_film(await services.films.resolve("Parasite")))
+    (summary,) = calls(fake, "summary")
+    blocks = _review_blocks(summary)
+    assert len(blocks) == count, "two lines a review: a larger budget, every review still shown"
+    assert "premise: " in summary.user and "characters: " in summary.user
+    assert ("genres: " in summary.user) is not local
+
+
 async def test_a_hosted_style_server_gets_no_length_keywords(open_llm: OpenLLM, fake: FakeOpenAI) -> None:
     async with open_llm() as services:
         await digest_worker(services).drain()
@@ -94,6 +162,49 @@ def test_every_kind_of_call_starts_with_the_same_system_text() -> None:
         while not system.startswith(shared):
             shared = shared[:-1]
     assert len(shared) >= 1000 and "not instructions" in shared
+
+
+def _common_start(texts: list[str]) -> str:
+    shared = texts[0]
+    for text in texts[1:]:
+        while not text.startswith(shared):
+            shared = shared[:-1]
+    return shared
+
+
+def test_both_summary_modes_send_the_same_system_prompt_up_to_a_short_mode_section() -> None:
+    """A spoilers summary after a spoiler-free one (or the reverse, or after the warm-up) reuses all
+    but the mode section from a single-slot server's cache; the number of points, which follows the
+    number of reviews, is in the user message, so the system prompt is one text per mode."""
+    prompts = PromptSet.load()
+    counter = TokenCounter("local-model")
+    systems: dict[str, set[str]] = {}
+    for name in ("summary_spoiler_free", "summary_spoilers"):
+        for count, least in ((1, 1), (5, 2)):
+            messages = prompts.render(
+                name, key="k", film="title: X", reviews="", review_count=count, min_points=least, max_points=4
+            )
+            systems.setdefault(name, set()).add(messages[0]["content"])
+            assert f"{least} to 4 points" in messages[1]["content"]
+    assert all(len(texts) == 1 for texts in systems.values()), "the system prompt does not vary with the film"
+    texts = [next(iter(t)) for t in systems.values()]
+    shared = _common_start(texts)
+    assert "## Output format" in shared and "## Task" in shared
+    for text in texts:
+        assert counter.count(text[len(shared):]) <= 150, "the mode section is short"
+        assert counter.count(shared) >= 0.8 * counter.count(text)
+
+
+def test_an_answer_reuses_the_data_notice_and_output_format_of_a_summary() -> None:
+    prompts = PromptSet.load()
+    answer = prompts.render(
+        "answer", key="k", material="", spoiler_policy=prompts.fragment("answer", "spoiler_free"), question="q"
+    )[0]["content"]
+    summary = prompts.render(
+        "summary_spoiler_free", key="k", film="", reviews="", review_count=2, min_points=2, max_points=4
+    )[0]["content"]
+    shared = _common_start([answer, summary])
+    assert "not instructions" in shared and "## Output format" in shared and "`spoiler`:" in shared
 
 
 @pytest.mark.parametrize(

@@ -370,3 +370,17 @@ async def test_a_stricter_retry_that_times_out_keeps_the_first_answers_good_poin
     assert result.engine == "openai:gpt-4o-mini", result.notes
     assert grounded(first, "Reviewers praise the {0}.", review_ids(first)[0]) in result.text
     assert "stabs" not in result.text and FILLED_NOTE in result.notes
+
+
+@pytest.mark.parametrize(("spoilers", "plot"), [(False, False), (True, True)])
+async def test_only_a_spoilers_summary_may_have_plot_points(
+    open_llm: OpenLLM, fake: FakeOpenAI, spoilers: bool, plot: bool
+) -> None:
+    """The 1.5B model opened spoiler-free answers with the premise retold (removed as unsupported: a
+    wasted first point, then a retry); the schema offers `plot` in spoilers mode only."""
+    async with open_llm() as services:
+        await services.summaries.summarize("Se7en", spoilers=spoilers)
+    (request,) = calls(fake, "summary")
+    schema = request.body["response_format"]["json_schema"]["schema"]
+    aspects = schema["properties"]["points"]["items"]["properties"]["aspect"]["enum"]
+    assert ("plot" in aspects) is plot and "verdict" in aspects and "acting" in aspects
