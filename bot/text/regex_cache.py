@@ -22,15 +22,14 @@ from __future__ import annotations
 import array
 import atexit
 import functools
-import hashlib
 import importlib
 import marshal
-import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from bot.text.cache_file import read_sealed, write_sealed
 
 # `re`'s private compiler (re/_compiler.py) and engine module: no type stubs, so typed Any.
 try:
@@ -42,7 +41,6 @@ except (ImportError, AttributeError):  # another Python implementation: plain re
     _SUPPORTED = False
 
 _HEADER = b"reviewbot-regex-cache 1\n"
-_DIGEST_SIZE = 32
 _MAX_ENTRIES = 4000  # old patterns (edited since) are dropped once the file holds this many
 
 # flags as built, the code as array("I") bytes, groups, group names -> numbers, numbers -> names
@@ -126,13 +124,8 @@ class PatternCache:
     def _read(self) -> dict[Key, Entry]:
         if self.path is None:
             return {}
-        try:
-            data = self.path.read_bytes()
-        except OSError:
-            return {}
-        body = data[len(_HEADER) + _DIGEST_SIZE :]
-        digest = data[len(_HEADER) : len(_HEADER) + _DIGEST_SIZE]
-        if not data.startswith(_HEADER) or hashlib.blake2b(body, digest_size=_DIGEST_SIZE).digest() != digest:
+        body = read_sealed(self.path, _HEADER)
+        if body is None:
             return {}
         try:
             build, entries = marshal.loads(body)
@@ -155,19 +148,7 @@ class PatternCache:
         if len(entries) + len(self._new) > _MAX_ENTRIES:
             entries = {}
         entries.update(self._new)
-        body = marshal.dumps((_build_key(), entries))
-        data = _HEADER + hashlib.blake2b(body, digest_size=_DIGEST_SIZE).digest() + body
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=self.path.name, suffix=".tmp", dir=self.path.parent)
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(data)
-                os.replace(tmp, self.path)
-            except BaseException:
-                os.unlink(tmp)
-                raise
-        except OSError:
+        if not write_sealed(self.path, _HEADER, marshal.dumps((_build_key(), entries))):
             return  # a read-only home, a full disk: the next run compiles again
         self._saved, self._new, self._discard_file = entries, {}, False
 

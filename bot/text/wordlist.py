@@ -14,13 +14,11 @@ and the file made again).
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
 from pathlib import Path
 
+from bot.text.cache_file import read_sealed, write_sealed
+
 _HEADER = b"reviewbot-wordlist 1\n"
-_DIGEST_SIZE = 32
 
 
 def _load_set() -> set[str]:
@@ -98,35 +96,14 @@ class WordList:
         key = _source_key()
         if self.path is None or key is None:
             return None
-        try:
-            data = self.path.read_bytes()
-        except OSError:
-            return None
-        prefix = _HEADER + key
-        digest = data[len(prefix) : len(prefix) + _DIGEST_SIZE]
-        blob = data[len(prefix) + _DIGEST_SIZE :]
-        if not data.startswith(prefix) or hashlib.blake2b(blob, digest_size=_DIGEST_SIZE).digest() != digest:
-            return None
-        return blob
+        return read_sealed(self.path, _HEADER + key)
 
     def _write(self) -> None:
         key = _source_key()
         if self.path is None or key is None or self._words is None or any(not w or "\n" in w for w in self._words):
             return  # (a word that is no line of a file: the set it is)
         blob = b"\n".join(sorted(w.encode("utf-8", "surrogatepass") for w in self._words))
-        data = _HEADER + key + hashlib.blake2b(blob, digest_size=_DIGEST_SIZE).digest() + blob
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=self.path.name, suffix=".tmp", dir=self.path.parent)
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(data)
-                os.replace(tmp, self.path)
-            except BaseException:
-                os.unlink(tmp)
-                raise
-        except OSError:
-            return  # a read-only home: the set is loaded again next time
+        write_sealed(self.path, _HEADER + key, blob)  # not written (read-only home): the set is loaded next time
 
 
 def default_path() -> Path:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from english_words import get_english_words_set
 
-from bot.text import wordlist
+from bot.text import cache_file, wordlist
 from bot.text.wordlist import WordList, _contains
 
 
@@ -28,7 +28,7 @@ def test_the_file_holds_exactly_the_packages_words(tmp_path: Path, web2: set[str
     path = tmp_path / "words.bin"
     _from_file(path)
     data = path.read_bytes()
-    blob = data[data.index(b"\n", len(wordlist._HEADER)) + 1 + wordlist._DIGEST_SIZE :]
+    blob = data[data.index(b"\n", len(wordlist._HEADER)) + 1 + cache_file._DIGEST_SIZE :]
     assert set(blob.decode().split("\n")) == web2
 
 
