@@ -109,6 +109,11 @@ class Settings(BaseModel):
     # a local server (llama.cpp, Ollama), where small models flagged harmless sentences and removed
     # no reveal the rules had missed (bench/RESULTS.md, issue 10).
     llm_spoiler_check: bool | None = None
+    # How review text is marked as data in prompts (bot/llm/spotlight.py): "datamark" puts `^` between
+    # its words (one more defence against instructions hidden in reviews; review text costs 1.7-1.8x the
+    # tokens), "delimiters" only fences it in keyed blocks. Unset: datamark, except for a local server,
+    # where every prompt token delays the first word (a 1.5B model on 2 CPU cores reads ~45 a second).
+    llm_data_marking: Literal["datamark", "delimiters"] | None = None
     # Circuit breaker: after this many provider failures in a row (timeouts, 5xx, 429, refused
     # connections) LLM calls pause for the cool-down and everyone gets the offline answer at once;
     # then one trial call decides (a failed trial doubles the pause, up to 10 minutes).

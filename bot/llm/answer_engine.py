@@ -24,7 +24,7 @@ from bot.llm.points import RETRY_RESERVE, generate_points
 from bot.llm.prompts import PromptSet
 from bot.llm.schema import ANSWER_SCHEMA
 from bot.llm.spoiler_check import SpoilerChecker
-from bot.llm.spotlight import block, clean, datamark, new_key
+from bot.llm.spotlight import Spotlight, clean, new_key
 from bot.services.ask import OFFLINE_ANSWER_NOTE, Answer, AnswerContext, Passage, SourceRef
 from bot.services.reviews import ReviewService
 from bot.services.summaries import Mode, Requester, TextCallback
@@ -112,7 +112,8 @@ class LLMAnswerEngine:
             notes = []
             if guarded and self.spoiler_check and mode == "spoiler_free":
                 check = await SpoilerChecker(self._chat, self._prompts).check(
-                    _facts_body(context), guard.revealing, guarded, requester=requester, usage=usage,
+                    _facts_body(context, self._prompts.spotlight), guard.revealing, guarded,
+                    requester=requester, usage=usage,
                 )
                 if check.flagged:
                     report.drop("llm_check", check.flagged)
@@ -199,16 +200,16 @@ class LLMAnswerEngine:
             if facts.average_rating is not None:
                 stats += f", average rating {facts.average_rating:.1f}/5"
             fields = [*film_fields(facts.film, characters=context.spoilers), ("reviews", stats)]
-            blocks.append(block("film", "", key, fields))
+            blocks.append(self._prompts.spotlight.block("film", "", key, fields))
         if context.similar:
             lines = [
                 (str(n), f"{f.film.label}: {f.film.logline or ''}".rstrip(": "))
                 for n, f in enumerate(context.similar, 1)
             ]
-            blocks.append(block("similar films", "", key, lines))
+            blocks.append(self._prompts.spotlight.block("similar films", "", key, lines))
         for passage in passages:
             line = ("spoilers", passage.text) if passage.spoiler else ("said", passage.text)
-            blocks.append(block("review", str(passage.review_id), key, [line]))
+            blocks.append(self._prompts.spotlight.block("review", str(passage.review_id), key, [line]))
         if not passages:
             blocks.append("(No review excerpts matched this question.)")
         return "\n\n".join(blocks)
@@ -264,13 +265,13 @@ def _shown(passages: Sequence[Passage]) -> dict[int, str]:
     return shown
 
 
-def _facts_body(context: AnswerContext) -> str:
+def _facts_body(context: AnswerContext, spotlight: Spotlight) -> str:
     """The films the answer may talk about, for the second checker (character names included: it
     must know who is who): the named film's facts and the similar films with their premises."""
-    lines = [film_body(context.facts.film, characters=True)] if context.facts is not None else []
+    lines = [film_body(context.facts.film, spotlight, characters=True)] if context.facts is not None else []
     for similar in context.similar:
         said = f"{similar.film.label}: {similar.film.logline or ''}".rstrip(": ")
-        lines.append(f"similar film: {datamark(said)}")
+        lines.append(spotlight.lines([("similar film", said)]))
     return "\n".join(lines) or "(No film named.)"
 
 

@@ -85,10 +85,9 @@ class Digester:
         return found
 
     def messages(self, film: Film, item: ReviewMaterial) -> list[dict[str, str]]:
-        key = new_key()
-        return self._prompts.render(
-            "review_digest", key=key, film=film_body(film, characters=bool(item.spoilers)), review=item.block(key)
-        )
+        key, spot = new_key(), self._prompts.spotlight
+        film_block = film_body(film, spot, characters=bool(item.spoilers))
+        return self._prompts.render("review_digest", key=key, film=film_block, review=item.block(key, spot))
 
     def estimate(self, film: Film, item: ReviewMaterial) -> int:
         """Tokens one digest call costs at most (prompt plus the output cap)."""

@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.llm.spotlight import block, datamark
+from bot.llm.spotlight import Spotlight
 from bot.services.summaries import Mode
 from bot.spoilers.allowlist import AllowList, Kind
 from storage.records import Film, Review
@@ -37,7 +37,7 @@ BRIEF_FIELDS = ("title", "directed by", "starring", "premise", "characters")
 BRIEF_CAST = 5
 
 
-def film_body(film: Film, *, characters: bool, brief: bool = False) -> str:
+def film_body(film: Film, spotlight: Spotlight, *, characters: bool, brief: bool = False) -> str:
     """The inside of a film block (the prompt file holds its delimiter lines).
 
     `brief` (summaries on local servers): who made it and who is in it, and the premise only with the
@@ -51,7 +51,7 @@ def film_body(film: Film, *, characters: bool, brief: bool = False) -> str:
             for name, value in fields
             if name in BRIEF_FIELDS and (characters or name != "premise")
         ]
-    return "\n".join(f"{name}: {datamark(value)}" for name, value in fields if value)
+    return spotlight.lines(fields)
 
 
 def rating_label(rating: float | None) -> str:
@@ -79,13 +79,13 @@ class ReviewMaterial:
         """Identifies the text a digest was made from: a rescored or edited review gets a new digest."""
         return hashlib.sha256(f"{self.said}\0{self.spoilers}".encode()).hexdigest()[:32]
 
-    def block(self, key: str) -> str:
-        return review_block(self.review, key, self.said, self.spoilers)
+    def block(self, key: str, spotlight: Spotlight) -> str:
+        return review_block(self.review, key, self.said, self.spoilers, spotlight)
 
 
-def review_block(review: Review, key: str, said: str, spoilers: str) -> str:
+def review_block(review: Review, key: str, said: str, spoilers: str, spotlight: Spotlight) -> str:
     label = f"{review.id} | {rating_label(review.rating)}"
-    return block("review", label, key, [("said", said), ("spoilers", spoilers)])
+    return spotlight.block("review", label, key, [("said", said), ("spoilers", spoilers)])
 
 
 def material(review: Review, mode: Mode, allow: AllowList) -> ReviewMaterial:

@@ -10,7 +10,9 @@ File format (`prompts/NAME.md`)::
     === fragment NAME ===
     text a caller picks with `fragment(prompt, NAME)` (e.g. one of two policies)
 
-- `{{> partial}}` inlines `prompts/_partial.md` when the files are loaded.
+- `{{> partial}}` inlines `prompts/_partial.md` when the files are loaded (partials may include others);
+  `{{> marking}}` inlines `prompts/_marking_<spotlight>.md`, which tells the model how its data is marked
+  (bot/llm/spotlight.py: the set's `spotlight` marks the data to match).
 - `render(name, **values)` needs a value for every placeholder of the prompt and no others
   (a typo fails loudly instead of sending a prompt with a hole in it). Values are inserted in one
   pass, so a `{{…}}` inside a review is never expanded.
@@ -26,6 +28,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from bot.llm.client import Message
+from bot.llm.spotlight import Spotlight
 
 _SECTION = re.compile(r"^=== (system|user|fragment [a-z_]+) ===[ \t]*$", re.MULTILINE)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
@@ -54,12 +57,13 @@ class Prompt:
 
 
 class PromptSet:
-    def __init__(self, prompts: dict[str, Prompt], version: str) -> None:
+    def __init__(self, prompts: dict[str, Prompt], version: str, spotlight: Spotlight = Spotlight.DATAMARK) -> None:
         self.prompts = prompts
         self.version = version
+        self.spotlight = spotlight  # how the data in these prompts is marked
 
     @classmethod
-    def load(cls, package: str = "prompts") -> PromptSet:
+    def load(cls, package: str = "prompts", spotlight: Spotlight = Spotlight.DATAMARK) -> PromptSet:
         root = resources.files(package)
         texts = {
             entry.name[:-3]: entry.read_text(encoding="utf-8")
@@ -69,11 +73,12 @@ class PromptSet:
         missing = [n for n in PROMPT_NAMES if n not in texts]
         if missing:
             raise RuntimeError(f"prompt files missing from the {package!r} package: {missing}")
-        digest = hashlib.sha256()
+        digest = hashlib.sha256(f"{spotlight.value}\0".encode())  # digests and summaries differ by marking too
         for name in sorted(texts):
             digest.update(f"{name}\0{texts[name]}\0".encode())
-        prompts = {name: _parse(name, texts[name], texts) for name in PROMPT_NAMES}
-        return cls(prompts, digest.hexdigest()[:12])
+        partials = {**texts, "_marking": texts.get(f"_marking_{spotlight.value}", "")}
+        prompts = {name: _parse(name, texts[name], partials) for name in PROMPT_NAMES}
+        return cls(prompts, digest.hexdigest()[:12], spotlight)
 
     def render(self, name: str, **values: str | int) -> list[Message]:
         prompt = self.prompts[name]
@@ -104,14 +109,14 @@ class PromptSet:
         return self.prompts[name].fragments[fragment]
 
 
-def _parse(name: str, text: str, all_texts: dict[str, str]) -> Prompt:
+def _parse(name: str, text: str, partials: dict[str, str]) -> Prompt:
     text = _COMMENT.sub("", text)
 
     def include(match: re.Match[str]) -> str:
         partial = f"_{match.group(1)}"
-        if partial not in all_texts:
+        if not partials.get(partial):
             raise RuntimeError(f"prompt {name!r} includes unknown partial {partial!r}")
-        return _COMMENT.sub("", all_texts[partial]).strip()
+        return _INCLUDE.sub(include, _COMMENT.sub("", partials[partial]).strip())
 
     text = _INCLUDE.sub(include, text)
     parts = _SECTION.split(text)

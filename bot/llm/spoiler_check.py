@@ -21,7 +21,7 @@ from bot.llm.guard import GuardedPoint
 from bot.llm.points import complete_parsed
 from bot.llm.prompts import PromptSet
 from bot.llm.schema import check_schema, parse_check
-from bot.llm.spotlight import block, new_key
+from bot.llm.spotlight import new_key
 from bot.services.summaries import Requester
 from bot.text.segments import split_review
 
@@ -80,10 +80,11 @@ class SpoilerChecker:
         key = new_key()
         known = known_sample(known_spoilers)
         known_block = (
-            block("known spoilers", "", key, [(str(n), s) for n, s in enumerate(known, 1)])
+            self._prompts.spotlight.block("known spoilers", "", key, [(str(n), s) for n, s in enumerate(known, 1)])
             if known else "(No spoiler sentences are known for this film.)"
         )
-        draft = block("draft", "", key, [(str(n), text) for n, (_, text) in enumerate(sentences, 1)])
+        numbered = [(str(n), text) for n, (_, text) in enumerate(sentences, 1)]
+        draft = self._prompts.spotlight.block("draft", "", key, numbered)
         messages = self._prompts.render(
             "spoiler_check", key=key, film=film_body, spoilers=known_block, draft=draft
         )

@@ -194,7 +194,7 @@ class LLMSummaryEngine:
         return self._prompts.render(
             "summary_spoiler_free" if mode == "spoiler_free" else "summary_spoilers",
             key=key,
-            film=film_body(film, characters=mode == "spoilers", brief=self.brief_film),
+            film=film_body(film, self._prompts.spotlight, characters=mode == "spoilers", brief=self.brief_film),
             reviews="\n\n".join(blocks),
             review_count=count,
             min_points=_min_points(count),
@@ -208,7 +208,7 @@ class LLMSummaryEngine:
         items = [m for m in (material(r, mode, allow) for r in reviews) if not m.empty]
         if not items:
             raise _NothingToShow
-        direct = self._messages(film, mode, key, [i.block(key) for i in items], len(items))
+        direct = self._messages(film, mode, key, [i.block(key, self._prompts.spotlight) for i in items], len(items))
         if self._chat.prompt_tokens(direct) <= min(self.direct_max_tokens, self.input_budget):
             return _Prepared(direct, [i.review.id for i in items], {i.review.id: i.text for i in items})
 
@@ -265,7 +265,7 @@ class LLMSummaryEngine:
         candidates: list[Candidate] = []
         for review_id, (said, spoilers) in texts.items():
             review = reviews[review_id]
-            blocks[review_id] = review_block(review, key, said, spoilers)
+            blocks[review_id] = review_block(review, key, said, spoilers, self._prompts.spotlight)
             shown[review_id] = f"{said} {spoilers}"
             candidates.append(
                 Candidate(
@@ -365,8 +365,8 @@ class LLMSummaryEngine:
         reveal plot, given the film's known spoilers; it can only remove. A failed check is a failed
         summary (fail closed): the LLMError reaches the offline fallback."""
         result = await SpoilerChecker(self._chat, self._prompts, bound_numbers=bool(self.text_chars)).check(
-            film_body(film, characters=True), guard.revealing, [g for _, g in points], requester=requester,
-            usage=spend,
+            film_body(film, self._prompts.spotlight, characters=True), guard.revealing, [g for _, g in points],
+            requester=requester, usage=spend,
         )
         if result.flagged:
             report.drop("llm_check", result.flagged)

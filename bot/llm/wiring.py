@@ -18,6 +18,7 @@ from bot.llm.digests import DIGEST_MAX_TOKENS, Digester
 from bot.llm.probe import probe, tuned
 from bot.llm.prompts import PromptSet
 from bot.llm.schema import DIGEST_TEXT_CHARS, POINT_TEXT_CHARS
+from bot.llm.spotlight import Spotlight
 from bot.llm.summary_engine import LOCAL_MATERIAL_TOKENS, LOCAL_MAX_POINTS, MAX_POINTS, LLMSummaryEngine
 from bot.services.ask import AnswerEngine
 from bot.services.reviews import ReviewService
@@ -95,7 +96,8 @@ async def build_llm_engines(
             failures=settings.llm_breaker_failures, cooldown=settings.llm_breaker_cooldown_seconds
         ),
     )
-    prompts = PromptSet.load()
+    marking = settings.llm_data_marking or ("delimiters" if server.local else "datamark")
+    prompts = PromptSet.load(spotlight=Spotlight(marking))
     engine_name = f"openai:{settings.llm_model}"
     digester = Digester(
         chat, prompts, store.summaries, engine=engine_name, concurrency=settings.llm_concurrency,
@@ -135,8 +137,9 @@ async def build_llm_engines(
         spoiler_check=spoiler_check,
     )
     log.info(
-        "LLM engine %s at %s (%s server, context %d tokens, timeout %.0f s, one call up to %d tokens, prompts %s)",
+        "LLM engine %s at %s (%s server, context %d tokens, timeout %.0f s, one call up to %d tokens, "
+        "prompts %s, data marking %s)",
         engine_name, settings.openai_base_url or "api.openai.com", server.kind, context_window, fit.timeout,
-        fit.direct_max_tokens, prompts.version,
+        fit.direct_max_tokens, prompts.version, marking,
     )
     return summary, answer

@@ -84,11 +84,30 @@ async def test_a_local_server_gets_at_most_four_points_a_review_budget_and_a_bri
         assert (field in summary.user) is not local
 
 
+@pytest.mark.parametrize(("local", "setting", "marked"), [
+    (True, None, False), (False, None, True), (True, "datamark", True), (False, "delimiters", False),
+])
+async def test_review_text_is_datamarked_except_on_local_servers_unless_the_setting_says(
+    open_llm: OpenLLM, fake: FakeOpenAI, local: bool, setting: str | None, marked: bool
+) -> None:
+    """Datamarking makes review text ~1.7x as many tokens, which a small local model reads before its
+    first word; there the keyed delimiters alone fence the data in (bot/llm/spotlight.py)."""
+    if local:
+        fake.endpoints.update(LLAMA_CPP)
+    async with open_llm(llm_direct_max_tokens=0, llm_data_marking=setting) as services:
+        await services.summaries.summarize("Parasite")
+    (summary,) = calls(fake, "summary")
+    said = [line for block in _review_blocks(summary) for line in block.splitlines() if line.startswith("said: ")]
+    assert said and all((" " in line[len("said: "):]) is not marked for line in said)
+    assert all(("^" in line) is marked for line in said)
+    assert ("this^is^data" in summary.system) is marked, "the system prompt describes the data as sent"
+
+
 def _review_blocks(request: Any) -> list[str]:
     return re.findall(r"^<<review .*?^<<end review [^\n]*", request.user, re.MULTILINE | re.DOTALL)
 
 
-@pytest.mark.parametrize("budget", [None, 380])
+@pytest.mark.parametrize("budget", [None, 300])
 async def test_each_review_is_shortened_to_fit_the_budget_before_any_is_left_out(
     open_llm: OpenLLM, fake: FakeOpenAI, budget: int | None
 ) -> None:
@@ -104,7 +123,7 @@ async def test_each_review_is_shortened_to_fit_the_budget_before_any_is_left_out
     assert len(blocks) == count >= 3, "every review is shown"
     tokens = sum(TokenCounter("gpt-4o-mini").count(b) + 2 for b in blocks)
     if budget is None:
-        assert tokens > 380, "whole 60-word openings: the budget below is what shortens them"
+        assert tokens > 300, "whole 60-word openings: the budget below is what shortens them"
     else:
         assert tokens <= budget
 
