@@ -203,6 +203,8 @@ async def run(args: argparse.Namespace) -> list[Row]:
                     f"{worker.input_tokens} in / {worker.output_tokens} out tokens",
                     flush=True,
                 )
+            elif worker is not None and worker.warm is not None and not args.cold:
+                await worker.warm()  # as the bot's queue does at start-up
             for entry in films:
                 film = await services.films.resolve(entry.title)
                 reviews = await services.reviews.for_film(film)
@@ -353,7 +355,7 @@ def main() -> None:
     parser.add_argument("--max-output", type=int, default=450)
     parser.add_argument("--direct-max-tokens", type=int, default=0)
     parser.add_argument("--spoiler-check", action="store_true")
-    parser.add_argument("--cold", action="store_true", help="no prompt-cache warm-up after the digests")
+    parser.add_argument("--cold", action="store_true", help="no prompt-cache warm-up (after the digests, or at start)")
     parser.add_argument("--skip-digests", action="store_true", help="summaries from review openings only")
     parser.add_argument("--show", action="store_true", help="print each summary")
     args = parser.parse_args()

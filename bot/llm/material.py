@@ -37,8 +37,8 @@ BRIEF_FIELDS = ("title", "directed by", "starring", "premise", "characters")
 BRIEF_CAST = 5
 
 
-def film_body(film: Film, spotlight: Spotlight, *, characters: bool, brief: bool = False) -> str:
-    """The inside of a film block (the prompt file holds its delimiter lines).
+def film_facts(film: Film, *, characters: bool, brief: bool = False) -> list[tuple[str, str]]:
+    """The film's fields as shown to a model.
 
     `brief` (summaries on local servers): who made it and who is in it, and the premise only with the
     characters (spoilers mode; a spoiler-free summary has no plot points). The whole block was 230-310
@@ -51,7 +51,19 @@ def film_body(film: Film, spotlight: Spotlight, *, characters: bool, brief: bool
             for name, value in fields
             if name in BRIEF_FIELDS and (characters or name != "premise")
         ]
-    return spotlight.lines(fields)
+    return [(name, value) for name, value in fields if value]
+
+
+def film_body(film: Film, spotlight: Spotlight, *, characters: bool, brief: bool = False) -> str:
+    """The inside of a film block (the prompt file holds its delimiter lines)."""
+    return spotlight.lines(film_facts(film, characters=characters, brief=brief))
+
+
+def plot_facts(film: Film, *, brief: bool) -> list[tuple[str, str]]:
+    """What spoilers mode shows beyond the spoiler-free film facts (the characters; the premise when
+    brief): a block of its own after the reviews, so both modes' prompts start alike."""
+    shown = set(film_facts(film, characters=False, brief=brief))
+    return [field for field in film_facts(film, characters=True, brief=brief) if field not in shown]
 
 
 def rating_label(rating: float | None) -> str:
@@ -84,8 +96,19 @@ class ReviewMaterial:
 
 
 def review_block(review: Review, key: str, said: str, spoilers: str, spotlight: Spotlight) -> str:
+    """One review with both its lines (digest prompts)."""
     label = f"{review.id} | {rating_label(review.rating)}"
     return spotlight.block("review", label, key, [("said", said), ("spoilers", spoilers)])
+
+
+def said_block(review: Review, key: str, said: str, spotlight: Spotlight) -> str:
+    """A review's spoiler-free part (summaries: the same block in both modes)."""
+    return spotlight.block("review", f"{review.id} | {rating_label(review.rating)}", key, [("said", said)])
+
+
+def spoilers_block(review: Review, key: str, spoilers: str, spotlight: Spotlight) -> str:
+    """A review's plot sentences (spoilers-mode summaries, after every review's `said` block)."""
+    return spotlight.block("review", f"{review.id} | its spoilers", key, [("spoilers", spoilers)])
 
 
 def material(review: Review, mode: Mode, allow: AllowList) -> ReviewMaterial:

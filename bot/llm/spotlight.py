@@ -22,6 +22,8 @@ The marker and the delimiter brackets are removed from the data first, in both m
 from __future__ import annotations
 
 import enum
+import hashlib
+import hmac
 import re
 import secrets
 from collections.abc import Iterable
@@ -35,6 +37,14 @@ _BRACKETS = re.compile(r"<<|>>|«|»")
 def new_key() -> str:
     """A per-request key for the delimiters (unguessable by whoever wrote the reviews)."""
     return secrets.token_hex(4)
+
+
+def keyed(secret: bytes, *parts: object) -> str:
+    """A key derived from `secret` and `parts`: the same for the same parts (a film's prompts in both
+    summary modes start alike, so a server's prompt cache serves the second), unguessable without the
+    secret (a random one per process)."""
+    message = "\0".join(str(part) for part in parts).encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()[:8]
 
 
 def clean(text: str) -> str:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -35,13 +36,13 @@ from bot.llm.errors import LLMContextTooLong, LLMError, unavailable_note
 from bot.llm.grounding import PointChecker, PromptEcho
 from bot.llm.guard import GuardedPoint, GuardFilm, GuardReport, SpoilerGuard
 from bot.llm.keep import FILLED_NOTE, fill_from_offline, first_answer, retry_stricter, retry_texts
-from bot.llm.material import film_body, material, opening, review_block
+from bot.llm.material import ReviewMaterial, film_body, material, opening, plot_facts, said_block, spoilers_block
 from bot.llm.points import RETRY_RESERVE, generate_points
 from bot.llm.prompts import PromptSet
 from bot.llm.schema import ASPECTS, SPOILER_FREE_ASPECTS, Point, points_schema
 from bot.llm.selection import Candidate, select_representative
 from bot.llm.spoiler_check import SpoilerChecker
-from bot.llm.spotlight import new_key
+from bot.llm.spotlight import keyed
 from bot.services.reviews import ReviewService
 from bot.services.summaries import EngineOutput, Mode, OfflineEngine, Requester, TextCallback
 from bot.spoilers.allowlist import ALLOWLIST_VERSION, AllowList
@@ -59,12 +60,13 @@ EXCERPT_WORDS = 60  # a review without a digest yet is shown by this many of its
 # summary <= 45 s). Fewer, shorter points, and the reviews' text within a token budget: each review's
 # text is shortened (down to SHORTEST_WORDS) before any review is left out.
 LOCAL_MAX_POINTS = 4
-# The review blocks, counted as sent (datamarked: ~2 tokens a word). 450 cut Parasite's openings from 60
-# to 35 words, before most reviewers' opinions: 5 of 5 spoiler-free answers lost every point as
-# unsupported and were asked again (a second call costs more than the ~100 tokens saved). At 560 the
-# sample films' openings are whole; longer or more reviews are shortened.
-LOCAL_MATERIAL_TOKENS = 560
-SPOILERS_MATERIAL_SHARE = 4 / 3  # spoilers mode shows two lines a review: ~750, so 4 reviews fit whole
+# The review blocks, counted as sent. Datamarked (~2 tokens a word), 450 cut Parasite's openings from 60 to
+# 35 words, before most reviewers' opinions: 5 of 5 spoiler-free answers lost every point as unsupported
+# and were asked again (a second call costs more than the tokens saved); 560 (~300 words) kept them whole.
+# Local servers now get the text only delimited (bot/llm/spotlight.py, ~1.3 tokens a word): 400 holds
+# those ~300 words.
+LOCAL_MATERIAL_TOKENS = 400
+SPOILERS_MATERIAL_SHARE = 4 / 3  # spoilers mode shows two lines a review: ~530, so 4 reviews fit whole
 SHORTER_WORDS = (45, 35, 25, 20)  # the per-line word caps tried in turn when the blocks exceed the budget
 TOO_REVEALING = "The LLM's summary gave away too much of the plot, so this is the offline summary."
 
@@ -128,6 +130,7 @@ class LLMSummaryEngine:
         self.max_points = max_points
         self.material_tokens = material_tokens  # a budget for the review blocks (local servers), or None
         self.brief_film = brief_film  # fewer film facts (local servers: material.film_body)
+        self._key_secret = secrets.token_bytes(16)  # data keys: unguessable, and the same for a film's two modes
         self._echo = PromptEcho([*prompts.instruction_texts(), *retry_texts()])
         self.worker = worker  # the background digest queue (bot/llm/digest_queue.py)
         self.name = f"openai:{chat.model}"
@@ -175,7 +178,7 @@ class LLMSummaryEngine:
     async def warm(self) -> bool:
         """Put the spoiler-free summary's system prompt (the most asked-for) into a single-slot
         server's prompt cache (bot/llm/client.py ChatClient.warm)."""
-        system = self._messages(Film(0, "", None), "spoiler_free", "", [], MIN_POINTS)[0]  # as for most films
+        system = self._messages(Film(0, "", None), "spoiler_free", "", {}, {})[0]  # the same for every film
         return await self._chat.warm([system, {"role": "user", "content": "."}])
 
     # --- preparing the prompt -------------------------------------------------------------------
@@ -190,61 +193,67 @@ class LLMSummaryEngine:
     def input_budget(self) -> int:
         return self._chat.context_window - self.max_output_tokens - RETRY_RESERVE
 
-    def _messages(self, film: Film, mode: Mode, key: str, blocks: Sequence[str], count: int) -> list[Message]:
-        return self._prompts.render(
-            "summary_spoiler_free" if mode == "spoiler_free" else "summary_spoilers",
-            key=key,
-            film=film_body(film, self._prompts.spotlight, characters=mode == "spoilers", brief=self.brief_film),
-            reviews="\n\n".join(blocks),
-            review_count=count,
-            min_points=_min_points(count),
-            max_points=self.max_points,
+    def _messages(
+        self, film: Film, mode: Mode, key: str, reviews: dict[int, Review], texts: dict[int, tuple[str, str]]
+    ) -> list[Message]:
+        """The summary prompt over `texts` (review id -> (said, spoilers)). Both modes send the same
+        system prompt, film block and `said` blocks, in that order; spoilers mode then adds the plot
+        facts and the spoiler sentences, and each mode's instructions come last. A spoilers summary
+        asked for right after the spoiler-free one (its "Show spoilers" button) then finds all of that
+        in a single-slot server's prompt cache and reads only what spoilers mode adds."""
+        spot = self._prompts.spotlight
+        values: dict[str, str | int] = {
+            "key": key,
+            "film": film_body(film, spot, characters=False, brief=self.brief_film),
+            "reviews": "\n\n".join(said_block(reviews[i], key, said, spot) for i, (said, _) in texts.items() if said),
+            "review_count": len(texts),
+            "min_points": _min_points(len(texts)),
+            "max_points": self.max_points,
+        }
+        if mode == "spoiler_free":
+            return self._prompts.render("summary_spoiler_free", **values)
+        plot = plot_facts(film, brief=self.brief_film)
+        values["plot"] = spot.block("film plot", "", key, plot) if plot else ""
+        values["spoilers"] = "\n\n".join(
+            spoilers_block(reviews[i], key, spoilers, spot) for i, (_, spoilers) in texts.items() if spoilers
         )
+        return self._prompts.render("summary_spoilers", **values)
 
     async def _prepare(
         self, film: Film, reviews: Sequence[Review], mode: Mode, allow: AllowList, spend: _Spend
     ) -> _Prepared:
-        key = new_key()
+        key = keyed(self._key_secret, film.id)  # the same in both modes: their prompts start alike
         items = [m for m in (material(r, mode, allow) for r in reviews) if not m.empty]
         if not items:
             raise _NothingToShow
-        direct = self._messages(film, mode, key, [i.block(key, self._prompts.spotlight) for i in items], len(items))
+        by_id = {item.review.id: item.review for item in items}
+        whole = {item.review.id: (item.said, item.spoilers) for item in items}
+        direct = self._messages(film, mode, key, by_id, whole)
         if self._chat.prompt_tokens(direct) <= min(self.direct_max_tokens, self.input_budget):
-            return _Prepared(direct, [i.review.id for i in items], {i.review.id: i.text for i in items})
+            return _Prepared(direct, list(whole), {i.review.id: i.text for i in items})
 
-        digests = await self._digester.stored(items)
-        texts: dict[int, tuple[str, str]] = {}
-        waiting = 0
-        for item in items:
-            digest = digests.get(item.review.id)
-            if digest is not None:
-                said, spoilers = digest.safe_digest, digest.spoiler_digest if mode == "spoilers" else ""
-            else:  # not read by the queue yet: its opening words stand in
-                waiting += 1
-                said, spoilers = opening(item.said, EXCERPT_WORDS), opening(item.spoilers, EXCERPT_WORDS)
-            if said or spoilers:
-                texts[item.review.id] = (said, spoilers)
-        reviews_by_id = {item.review.id: item.review for item in items}
-        blocks, shown, candidates = self._blocks(key, reviews_by_id, texts)
+        texts, waiting = await self._digested(items, mode, allow)
         limit = self.material_tokens
-        if limit is not None and mode == "spoilers":
-            limit = round(limit * SPOILERS_MATERIAL_SHARE)
         if limit is not None:  # shorter texts first; only then are reviews left out (below)
-            for words in SHORTER_WORDS:
-                if sum(c.tokens for c in candidates) <= limit:
-                    break
-                shorter = {i: (opening(said, words), opening(spoil, words)) for i, (said, spoil) in texts.items()}
-                blocks, shown, candidates = self._blocks(key, reviews_by_id, shorter)
+            texts = self._shortened(key, by_id, texts, limit, part=0)
+            if mode == "spoilers":
+                texts = self._shortened(key, by_id, texts, round(limit * SPOILERS_MATERIAL_SHARE), part=1)
         if waiting:
             spend.complete = False  # written again once the queue has read every review
             spend.notes.append(
                 f"{waiting} of {len(items)} reviews are still being read in the background; "
                 "their opening lines were used."
             )
-        base = self._chat.prompt_tokens(self._messages(film, mode, key, [], len(candidates)))
-        budget = self.input_budget - base
+        candidates = [
+            Candidate(
+                i, by_id[i].author, by_id[i].rating, f"{said} {spoilers}",
+                self._tokens(key, by_id, {i: (said, spoilers)}),
+            )
+            for i, (said, spoilers) in texts.items()
+        ]
+        budget = self.input_budget - self._chat.prompt_tokens(self._messages(film, mode, key, by_id, {}))
         if limit is not None:
-            budget = min(budget, limit)
+            budget = min(budget, limit + (round(limit * SPOILERS_MATERIAL_SHARE) if mode == "spoilers" else 0))
         chosen = select_representative(candidates, budget)
         if not chosen:
             raise LLMContextTooLong("not even one review digest fits the model's context window")
@@ -253,27 +262,60 @@ class LLMSummaryEngine:
                 f"Written from {len(chosen)} representative reviews of {len(candidates)}: "
                 "they do not all fit in what the model is given to read."
             )
-        messages = self._messages(film, mode, key, [blocks[c.review_id] for c in chosen], len(chosen))
-        return _Prepared(messages, [c.review_id for c in chosen], {c.review_id: shown[c.review_id] for c in chosen})
+        picked = {c.review_id: texts[c.review_id] for c in chosen}
+        messages = self._messages(film, mode, key, by_id, picked)
+        return _Prepared(messages, list(picked), {i: f"{said} {spoilers}" for i, (said, spoilers) in picked.items()})
 
-    def _blocks(
-        self, key: str, reviews: dict[int, Review], texts: dict[int, tuple[str, str]]
-    ) -> tuple[dict[int, str], dict[int, str], list[Candidate]]:
-        """Review blocks of (said, spoilers) texts, what each shows, and the candidates to choose from."""
-        blocks: dict[int, str] = {}
-        shown: dict[int, str] = {}
-        candidates: list[Candidate] = []
+    async def _digested(
+        self, items: Sequence[ReviewMaterial], mode: Mode, allow: AllowList
+    ) -> tuple[dict[int, tuple[str, str]], int]:
+        """(said, spoilers) of each review from its stored digests, and how many reviews have none yet
+        (shown by their opening words). The `said` part comes from the spoiler-free digest in both modes,
+        so both modes show the same `said` blocks."""
+        digests = await self._digester.stored(items)
+        safe = digests
+        if mode == "spoilers":
+            safe_items = [m for m in (material(i.review, "spoiler_free", allow) for i in items) if not m.empty]
+            safe = await self._digester.stored(safe_items)
+        texts: dict[int, tuple[str, str]] = {}
+        waiting = 0
+        for item in items:
+            review_id = item.review.id
+            digest, safe_digest = digests.get(review_id), safe.get(review_id)
+            if digest is None or (item.said and safe_digest is None):
+                waiting += 1  # not read by the queue yet: its opening words stand in
+            said = safe_digest.safe_digest if safe_digest is not None else opening(item.said, EXCERPT_WORDS)
+            spoilers = ""
+            if mode == "spoilers":
+                spoilers = digest.spoiler_digest if digest is not None else opening(item.spoilers, EXCERPT_WORDS)
+            if said or spoilers:
+                texts[review_id] = (said, spoilers)
+        return texts, waiting
+
+    def _tokens(self, key: str, reviews: dict[int, Review], texts: dict[int, tuple[str, str]], part: int = -1) -> int:
+        """Tokens of the blocks of `texts` as sent (`part` 0: the `said` blocks, 1: the spoilers blocks)."""
+        spot, total = self._prompts.spotlight, 0
         for review_id, (said, spoilers) in texts.items():
-            review = reviews[review_id]
-            blocks[review_id] = review_block(review, key, said, spoilers, self._prompts.spotlight)
-            shown[review_id] = f"{said} {spoilers}"
-            candidates.append(
-                Candidate(
-                    review_id, review.author, review.rating, shown[review_id],
-                    self._chat.counter.count(blocks[review_id]) + 2,
-                )
-            )
-        return blocks, shown, candidates
+            if said and part in (-1, 0):
+                total += self._chat.counter.count(said_block(reviews[review_id], key, said, spot)) + 2
+            if spoilers and part in (-1, 1):
+                total += self._chat.counter.count(spoilers_block(reviews[review_id], key, spoilers, spot)) + 2
+        return total
+
+    def _shortened(
+        self, key: str, reviews: dict[int, Review], texts: dict[int, tuple[str, str]], limit: int, *, part: int
+    ) -> dict[int, tuple[str, str]]:
+        """`texts` with one part of each review (0: said, 1: spoilers) cut to fewer words in turn
+        (SHORTER_WORDS) until that part's blocks fit `limit`; the other part is left as it is."""
+        fitted = texts
+        for words in SHORTER_WORDS:
+            if self._tokens(key, reviews, fitted, part) <= limit:
+                break
+            fitted = {
+                i: (opening(said, words), spoilers) if part == 0 else (said, opening(spoilers, words))
+                for i, (said, spoilers) in texts.items()
+            }
+        return fitted
 
     # --- writing ---------------------------------------------------------------------------------
     async def _write(

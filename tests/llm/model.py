@@ -37,7 +37,7 @@ def data_message(request: ChatRequest) -> str:
 
 
 def review_ids(request: ChatRequest) -> list[int]:
-    return [int(i) for i in REVIEW_ID.findall(data_message(request))]
+    return list(dict.fromkeys(int(i) for i in REVIEW_ID.findall(data_message(request))))  # a review may have two blocks
 
 
 def points(*items: tuple[str, list[int], bool]) -> str:
@@ -62,7 +62,7 @@ def shown_text(request: ChatRequest) -> dict[int, str]:
     found: dict[int, str] = {}
     for rid, body in _BLOCK.findall(data_message(request)):
         lines = [line.split(": ", 1)[1] for line in body.splitlines() if ": " in line]
-        found[int(rid)] = " ".join(lines).replace("^", " ")
+        found[int(rid)] = f"{found.get(int(rid), '')} {' '.join(lines).replace('^', ' ')}".strip()
     return found
 
 
