@@ -126,6 +126,15 @@ class Source:
         runs = frozenset(_ngrams(words(text), PASTE_RUN))
         return cls(stems, frozenset(groups[s] for s in stems if s in groups), runs)
 
+    @classmethod
+    def union(cls, sources: Iterable[Source]) -> Source:
+        parts = list(sources)
+        return cls(
+            frozenset().union(*(p.stems for p in parts)),
+            frozenset().union(*(p.groups for p in parts)),
+            frozenset().union(*(p.runs for p in parts)),
+        )
+
     def supports(self, stems: list[str]) -> bool:
         if not stems:
             return True  # a sentence with no content words claims nothing
@@ -179,12 +188,17 @@ class PromptEcho:
 class PointChecker:
     """Removes prompt echo, pasted passages and unsupported sentences from one answer's points."""
 
-    def __init__(self, echo: PromptEcho, shown: Mapping[int, str], *, background: str = "") -> None:
+    def __init__(
+        self, echo: PromptEcho, shown: Mapping[int, str], *, background: str = "", names: Iterable[str] = ()
+    ) -> None:
         """`shown`: review id -> the text the model was shown of it. `background`: other material
-        (film facts) that may support a sentence but is not a review to cite."""
+        (film facts) that may support a sentence but is not a review to cite. `names`: the film's
+        title and the names of its makers and cast, which a sentence may use freely: they are left out
+        of the count ("Morgan Freeman and Brad Pitt are superb" is judged by "superb" alone)."""
         self._echo = echo
         self._shown = dict(shown)
         self._background_text = background
+        self._names = frozenset(stem for name in names for stem in content_stems(name))
         self._built: tuple[dict[int, Source], Source | None] | None = None
 
     @property
@@ -251,10 +265,12 @@ class PointChecker:
             return "prompt_echo", []
         if self._pasted(sentence):
             return "pasted", []
-        stems = content_stems(sentence)
+        stems = [stem for stem in content_stems(sentence) if stem not in self._names]
         if not stems or _NO_CLAIM.search(sentence):
             return None, []
         by = [i for i in cited if self._sources[i].supports(stems)]
+        if not by and len(cited) > 1 and Source.union(self._sources[i] for i in cited).supports(stems):
+            by = cited  # "most reviewers praise the score; one finds it loud": each cited review says part
         if not by and recite:  # mis-cited? Any shown review that supports it
             by = [i for i, s in self._sources.items() if s.supports(stems)][:2]
         if not by and self._background is not None and self._background.supports(stems):

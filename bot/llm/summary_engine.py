@@ -66,7 +66,9 @@ LOCAL_MAX_POINTS = 4
 # Local servers now get the text only delimited (bot/llm/spotlight.py, ~1.3 tokens a word): 400 holds
 # those ~300 words.
 LOCAL_MATERIAL_TOKENS = 400
-SPOILERS_MATERIAL_SHARE = 4 / 3  # spoilers mode shows two lines a review: ~530, so 4 reviews fit whole
+# Spoilers mode adds each review's plot sentences after every `said` block, within this share of the budget
+# more (~160 tokens: enough for a plot point or two; all of it is read before the first point).
+SPOILER_LINES_SHARE = 0.4
 SHORTER_WORDS = (45, 35, 25, 20)  # the per-line word caps tried in turn when the blocks exceed the budget
 TOO_REVEALING = "The LLM's summary gave away too much of the plot, so this is the offline summary."
 
@@ -197,8 +199,8 @@ class LLMSummaryEngine:
         self, film: Film, mode: Mode, key: str, reviews: dict[int, Review], texts: dict[int, tuple[str, str]]
     ) -> list[Message]:
         """The summary prompt over `texts` (review id -> (said, spoilers)). Both modes send the same
-        system prompt, film block and `said` blocks, in that order; spoilers mode then adds the plot
-        facts and the spoiler sentences, and each mode's instructions come last. A spoilers summary
+        system prompt (both modes' rules), film block and `said` blocks, in that order; spoilers mode
+        then adds the plot facts and the spoiler sentences; the mode is named last. A spoilers summary
         asked for right after the spoiler-free one (its "Show spoilers" button) then finds all of that
         in a single-slot server's prompt cache and reads only what spoilers mode adds."""
         spot = self._prompts.spotlight
@@ -234,10 +236,13 @@ class LLMSummaryEngine:
 
         texts, waiting = await self._digested(items, mode, allow)
         limit = self.material_tokens
+        # Local servers: the `said` blocks within `limit`, chosen as in spoiler-free mode (so both modes'
+        # prompts start alike); spoilers mode's plot sentences within a budget of their own after them.
+        spoiler_limit = round(limit * SPOILER_LINES_SHARE) if limit is not None and mode == "spoilers" else None
         if limit is not None:  # shorter texts first; only then are reviews left out (below)
             texts = self._shortened(key, by_id, texts, limit, part=0)
-            if mode == "spoilers":
-                texts = self._shortened(key, by_id, texts, round(limit * SPOILERS_MATERIAL_SHARE), part=1)
+            if spoiler_limit is not None:
+                texts = self._shortened(key, by_id, texts, spoiler_limit, part=1)
         if waiting:
             spend.complete = False  # written again once the queue has read every review
             spend.notes.append(
@@ -247,13 +252,13 @@ class LLMSummaryEngine:
         candidates = [
             Candidate(
                 i, by_id[i].author, by_id[i].rating, f"{said} {spoilers}",
-                self._tokens(key, by_id, {i: (said, spoilers)}),
+                self._tokens(key, by_id, {i: (said, spoilers)}, part=-1 if limit is None else 0),
             )
             for i, (said, spoilers) in texts.items()
         ]
         budget = self.input_budget - self._chat.prompt_tokens(self._messages(film, mode, key, by_id, {}))
         if limit is not None:
-            budget = min(budget, limit + (round(limit * SPOILERS_MATERIAL_SHARE) if mode == "spoilers" else 0))
+            budget = min(budget - (spoiler_limit or 0), limit)
         chosen = select_representative(candidates, budget)
         if not chosen:
             raise LLMContextTooLong("not even one review digest fits the model's context window")
@@ -263,6 +268,8 @@ class LLMSummaryEngine:
                 "they do not all fit in what the model is given to read."
             )
         picked = {c.review_id: texts[c.review_id] for c in chosen}
+        if spoiler_limit is not None:
+            picked = self._spoilers_within(key, by_id, picked, spoiler_limit)
         messages = self._messages(film, mode, key, by_id, picked)
         return _Prepared(messages, list(picked), {i: f"{said} {spoilers}" for i, (said, spoilers) in picked.items()})
 
@@ -302,6 +309,22 @@ class LLMSummaryEngine:
                 total += self._chat.counter.count(spoilers_block(reviews[review_id], key, spoilers, spot)) + 2
         return total
 
+    def _spoilers_within(
+        self, key: str, reviews: dict[int, Review], texts: dict[int, tuple[str, str]], limit: int
+    ) -> dict[int, tuple[str, str]]:
+        """`texts` with each review's plot sentences kept, in order, while their blocks fit `limit`
+        (the rest keep only their `said` part; a review with nothing left is left out)."""
+        kept: dict[int, tuple[str, str]] = {}
+        used = 0
+        for review_id, (said, spoilers) in texts.items():
+            cost = self._tokens(key, reviews, {review_id: ("", spoilers)}, part=1)
+            if spoilers and used + cost > limit:
+                spoilers = ""
+            used += cost if spoilers else 0
+            if said or spoilers:
+                kept[review_id] = (said, spoilers)
+        return kept
+
     def _shortened(
         self, key: str, reviews: dict[int, Review], texts: dict[int, tuple[str, str]], limit: int, *, part: int
     ) -> dict[int, tuple[str, str]]:
@@ -331,7 +354,7 @@ class LLMSummaryEngine:
     ) -> EngineOutput:
         header = summary_header(film, reviews)
         count = len(prepared.known_ids)
-        checker = PointChecker(self._echo, prepared.shown)
+        checker = PointChecker(self._echo, prepared.shown, names=[film.title, *film.directors, *film.cast])
         schema = points_schema(
             min_points=_min_points(count), max_points=self.max_points, aspects=True, text_chars=self.text_chars,
             aspect_names=SPOILER_FREE_ASPECTS if mode == "spoiler_free" else ASPECTS,

@@ -115,6 +115,28 @@ def test_supported_paraphrases_stay_and_a_wrong_citation_is_corrected(checker: P
     assert mixed is not None and mixed.text == "Reviewers loved the look." and report.reasons["unsupported"] == 1
 
 
+def test_a_point_drawn_from_several_cited_reviews_is_judged_against_them_together(checker: PointChecker) -> None:
+    both = "The glass and concrete house stands out for one reviewer; another finds the middle overlong."
+    kept, _ = check(checker, both, (1, 2))
+    assert kept is not None and kept.sources == (1, 2), "each review says half of it"
+    alone, report = check(checker, both, (1,))
+    assert alone is None and report.reasons["unsupported"] == 1, "one review alone does not"
+    invented, report = check(checker, "Both reviewers call the ending a shocking twist about the basement.", (1, 2))
+    assert invented is None and report.reasons["unsupported"] == 1, "together they still do not say this"
+
+
+def test_the_films_own_names_are_free_but_the_opinion_must_be_supported() -> None:
+    echo = PromptEcho(PromptSet.load().instruction_texts())
+    names = ["Parasite", "Bong Joon-ho", "Song Kang-ho", "Cho Yeo-jeong", "Choi Woo-shik"]
+    with_names = PointChecker(echo, {1: REVIEW_1}, names=names)
+    without = PointChecker(echo, {1: REVIEW_1})
+    praise = "Parasite's Bong Joon-ho and Cho Yeo-jeong deliver superb, precise work."
+    assert check(with_names, praise)[0] is not None
+    assert check(without, praise)[0] is None, "names the review does not use outweighed the opinion"
+    sneer = "Parasite's Bong Joon-ho and Cho Yeo-jeong are dull and disappointing."
+    assert check(with_names, sneer)[0] is None, "no review finds them dull"
+
+
 def test_saying_the_reviews_are_silent_is_no_claim(checker: PointChecker) -> None:
     point, _ = check(checker, "The reviews do not say how the story ends.", ())
     assert point is not None

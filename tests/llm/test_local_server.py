@@ -214,8 +214,9 @@ async def test_a_spoilers_summary_starts_with_the_whole_spoiler_free_prompt_of_t
     rest = spoilers.user[said_end:]
     assert "spoilers: " in rest and "characters: " in rest and "said: " not in rest
     assert KEY.findall(other.user)[0] != KEY.findall(free.user)[0], "another film, another key"
-    assert "## Mode: no spoilers" in free.user[said_end:], "the mode's instructions come after the data"
-    assert "## Mode" not in free.messages[0]["content"]
+    assert "Mode: no spoilers" in free.user[said_end:] and "Mode: spoilers allowed" in rest, "named after the data"
+    system = free.messages[0]["content"]
+    assert "## Mode: no spoilers" in system and "## Mode: spoilers allowed" in system, "both modes' rules, cached"
 
 
 def test_an_answer_reuses_the_data_notice_and_output_format_of_a_summary() -> None:
