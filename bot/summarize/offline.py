@@ -22,7 +22,7 @@ from typing import Literal
 from bot.spoilers import lexicon
 from bot.spoilers.allowlist import AllowList, Kind
 from bot.spoilers.lexicon import HEDGE
-from bot.text.about_review import is_about_the_review
+from bot.text.about_review import is_about_the_review, is_editorial
 from bot.text.markdown import escape_markdown
 from bot.text.regex_cache import compile_pattern
 from bot.text.safety import unsafe_reason
@@ -627,9 +627,9 @@ def summarize_offline(
                 continue  # cheap checks first: the allow-list's reading costs more
             use = policy(review, sentence)
             if use != "safe":
-                # A note about the review is no plot, whatever the allow-list made of it ("Thanks to the
-                # studio for the screener." names a role; "Spoilers below, tap to reveal." is no reveal).
-                if use == "plot" and spoilers and len(sentence.text) <= MAX_QUOTE_CHARS and not is_about_the_review(
+                # An editor's note is no plot, whatever the allow-list made of it ("Thanks to the studio
+                # for the screener." names a role).
+                if use == "plot" and spoilers and len(sentence.text) <= MAX_QUOTE_CHARS and not is_editorial(
                     sentence.text
                 ):
                     plot.append((review, sentence))

@@ -2,10 +2,10 @@
 talk about its own spoiler markup ("Plot details are behind bars, so click at your own risk").
 
 Such a sentence is no opinion of the film, whatever craft words it holds ("plot details"): the
-allow-list never calls it safe (bot/spoilers/allowlist.py) and the offline summary never quotes it
-(bot/summarize/offline.py). Words with an everyday sense beside the editorial one ("below", "hidden",
-"spoil", "piece", "you can find") count only in the editorial phrasing, so "the score hums below every
-scene" and "hidden depths in her performance" stay opinions.
+allow-list never calls it safe (bot/spoilers/allowlist.py) and the offline summary never reads it for
+opinions (bot/summarize/offline.py). Words with an everyday sense beside the editorial one ("below",
+"hidden", "spoil", "piece", "you can find") count only in the editorial phrasing, so "the score hums
+below every scene" and "hidden depths in her performance" stay opinions.
 """
 
 from __future__ import annotations
@@ -58,7 +58,15 @@ _MARKUP_TALK = compile_pattern(
 )
 
 
+def is_editorial(sentence: str) -> bool:
+    """An editor's or blogger's note: where or when the piece was posted, thanks, plugs, edits.
+
+    Apart from markup talk for the spoilers-mode plot section: "Spoilers: <the reveal>" is a note
+    about markup and a reveal at once, and is quoted there behind `||…||`; an editor's note never is."""
+    return bool(_EDITORIAL.search(sentence))
+
+
 def is_about_the_review(sentence: str) -> bool:
     """Is this sentence about the review itself (its markup, where or when it was posted, plugs,
     thanks) rather than about the film?"""
-    return bool(_EDITORIAL.search(sentence) or _MARKUP_TALK.search(sentence))
+    return is_editorial(sentence) or bool(_MARKUP_TALK.search(sentence))

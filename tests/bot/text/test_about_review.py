@@ -1,20 +1,23 @@
 """Sentences about the review itself (its markup, where it was posted, plugs, thanks) are no opinion of
-the film: the allow-list never calls them safe, the offline summary never quotes them, in either mode.
+the film: the allow-list never calls them safe, the offline summary never reads them for opinions.
 Opinions that only share a word with such notes ("below", "hidden", "piece") stay opinions."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
 from bot.spoilers.allowlist import Kind, classify
 from bot.spoilers.names import FilmNames
 from bot.summarize.offline import summarize_offline
-from bot.text.about_review import is_about_the_review
+from bot.text.about_review import is_about_the_review, is_editorial
 from storage.records import Film, Review, Sentence
 
 FILM = Film(id=1, title="The Lighthouse Keeper", year=2021)
 NAMES = FilmNames(people=frozenset({"song", "kang-ho"}))
 THRESHOLD = 0.35
+_BARS = re.compile(r"\|\|.*?\|\|", re.DOTALL)
 
 # (sentence, what the allow-list makes of it): NEITHER when nothing else in it is plot; a sentence
 # with plot cues of its own stays PLOT.
@@ -81,13 +84,18 @@ def _word_runs(text: str, n: int = 4) -> set[str]:
 
 
 @pytest.mark.parametrize("spoilers", [False, True])
-def test_the_offline_summary_never_quotes_a_note_about_the_review(spoilers: bool) -> None:
-    # Each note in a review of its own, scored as a spoiler in spoilers mode: even the plot section,
-    # which quotes the highest-scored sentences, leaves them out.
+def test_the_offline_summary_never_reads_a_note_about_the_review_for_opinions(spoilers: bool) -> None:
+    # Each note in a review of its own, scored as a spoiler in spoilers mode. There the plot section
+    # quotes the highest-scored plot sentences behind ||…||: markup talk may be among them ("Spoilers:
+    # <the reveal>" is both), an editor's note never; nothing of either stands outside the bars.
     reviews = [_review(1, ["The acting is superb.", "The score is haunting."], 0.05)]
     reviews += [_review(i + 2, [sentence], 0.9 if spoilers else 0.05)
                 for i, (sentence, _) in enumerate(ABOUT_THE_REVIEW)]
     text = summarize_offline(FILM, reviews, spoilers=spoilers, threshold=THRESHOLD).text
-    assert "The acting is superb" in text and "The score is haunting" in text
+    shown = _BARS.sub(" ", text)
+    assert "The acting is superb" in shown and "The score is haunting" in shown
     for sentence, _ in ABOUT_THE_REVIEW:
-        assert not any(run in text for run in _word_runs(sentence)), sentence
+        runs = _word_runs(sentence)
+        assert not any(run in shown for run in runs), sentence
+        if is_editorial(sentence):
+            assert not any(run in text for run in runs), sentence
