@@ -66,7 +66,7 @@ class OfflineEngine:
     def __init__(self, threshold: float) -> None:
         self.threshold = threshold
         # The version changes when the threshold or the allow-list changes, so cached summaries follow it.
-        self.prompt_version = f"aspects-v6-a{ALLOWLIST_VERSION}-t{threshold:.3f}"
+        self.prompt_version = f"aspects-v7-a{ALLOWLIST_VERSION}-t{threshold:.3f}"
 
     async def summarize(
         self,

@@ -12,7 +12,8 @@ opinion about the film's craft or the experience of watching it, with no plot co
   after the author's "spoilers ahead" warning, or the detector's score at or above the threshold.
 - `safe`: no plot content, and an opinion anchor: an aspect of craft or experience (acting,
   direction, writing as craft, look, sound, pacing, tone, a verdict) or evaluative language.
-- `neither`: no plot content and no opinion (context, the reviewer's own life, editorial notes).
+- `neither`: no plot content and no opinion (context, the reviewer's own life, notes about the review itself:
+  where it was posted, thanks, its own spoiler markup; bot/text/about_review.py).
 
 Only `safe` may enter spoiler-free text: the offline summary, text sent to a model in spoiler-free
 mode, a digest's safe part, offline /ask passages. In spoilers mode everything that is not `safe`
@@ -31,6 +32,7 @@ from functools import lru_cache
 from bot.spoilers import lexicon
 from bot.spoilers.instructions import instruction_reasons, normalise
 from bot.spoilers.names import NOT_NAMES, FilmNames, film_names, is_common_word, is_sentence_start
+from bot.text.about_review import is_about_the_review
 from bot.text.regex_cache import compile_pattern
 from bot.text.safety import unsafe_reason
 from bot.text.segments import split_review
@@ -39,7 +41,7 @@ from storage.records import Film, Review, Sentence
 
 # Part of every cache key of text built from the allow-list's output (offline summaries): bump it when
 # a rule changes which sentences are safe, so cached summaries are rebuilt.
-ALLOWLIST_VERSION = 6
+ALLOWLIST_VERSION = 7
 
 
 class Kind(enum.StrEnum):
@@ -125,13 +127,6 @@ _PRONOUN_CRAFT = compile_pattern(
     r"plays|played|playing|gives|gave|delivers|delivered|brings|nails|sells|carries|commands|lends|shoots|shot|"
     r"frames|films|filmed|stages|staged|makes|made|manages|handles|crafts|crafted|career|best|debut|"
     r"talent|presence|chops|range|delivery|film|movie|vision|style|eye)\b",
-    re.IGNORECASE,
-)
-_EDITORIAL = compile_pattern(
-    r"\b(?:originally (?:written|posted|published)|first (?:posted|published|written)|this (?:review|post) "
-    r"(?:was|first|originally)|cross-?posted|re-?posted|edit(?:ed)?:|update(?:d)?:|you can (?:read|find|follow)|"
-    r"subscribe|patreon|my (?:blog|channel|podcast|newsletter)|follow me|read (?:my|the) (?:full|other)|"
-    r"(?:this|the) (?:review|post|piece|essay) (?:contains|has|will)|spoilers? (?:ahead|below|follow|warning))\b",
     re.IGNORECASE,
 )
 _VERDICT = compile_pattern(
@@ -502,7 +497,7 @@ def plot_reasons(text: str, names: FilmNames) -> list[str]:
 def _craft_only(text: str, names: FilmNames) -> bool:
     """A short opinion naming a craft aspect or giving a verdict, whose every determined noun phrase
     ("the plot", "this movie", "the colour part") is about the film as a made thing."""
-    if len(text.split()) > _WARNED_MAX_WORDS or _EDITORIAL.search(text) or _LATE.search(text):
+    if len(text.split()) > _WARNED_MAX_WORDS or is_about_the_review(text) or _LATE.search(text):
         return False
     if not any(r.startswith("aspect:") or r == "verdict" for r in opinion_reasons(text)):
         return False
@@ -586,8 +581,9 @@ def _classify(text: str, names: FilmNames, marked: bool, warned: bool, detector:
         return Classification(Kind.SAFE, (*opinion_reasons(plain), "craft_only_after_warning"))
     if reasons:
         return Classification(Kind.PLOT, tuple(reasons))
-    if _EDITORIAL.search(plain):
-        return Classification(Kind.NEITHER, ("editorial",))
+    if is_about_the_review(plain):
+        # Only here, after every plot reason: a warning or markup note that also tells the story stays plot.
+        return Classification(Kind.NEITHER, ("about_the_review",))
     opinion = opinion_reasons(plain)
     if not opinion:
         return Classification(Kind.NEITHER, ("no_opinion",))

@@ -22,6 +22,7 @@ from typing import Literal
 from bot.spoilers import lexicon
 from bot.spoilers.allowlist import AllowList, Kind
 from bot.spoilers.lexicon import HEDGE
+from bot.text.about_review import is_about_the_review, is_editorial
 from bot.text.markdown import escape_markdown
 from bot.text.regex_cache import compile_pattern
 from bot.text.safety import unsafe_reason
@@ -65,25 +66,6 @@ _BLAME = compile_pattern(
     re.I,
 )
 _QUESTION = compile_pattern(r"\?\s*$")
-# Sentences about the review itself ("Plot talk below, hidden for the Discord crowd.") say nothing
-# about the film.
-_META = compile_pattern(
-    r"\b(?:spoil\w*|tagged|below|hidden|warning|this review|stop reading|read on|at your own risk|"
-    r"click (?:at|to|on|here|if)|tap (?:to|on)|hover (?:over|to)|behind (?:the |spoiler )?(?:bars|tags|blur))\b",
-    re.I,
-)  # talk about the review itself and its markup ("Plot details are behind bars, so click at your own risk")
-# Editors' and bloggers' notes: where or when the piece was written, thanks, plugs.
-_EDITORIAL = compile_pattern(
-    r"\b(?:originally (?:written|posted|published|appeared|ran)|(?:first|previously) (?:appeared|published|posted|"
-    r"ran|written)|cross-?posted|re-?posted|(?:thank you|grateful) (?:to|for)|"
-    r"thanks (?:for|to (?:everyone|all|you)|to\b[^.]{0,80}\bfor\b)|this (?:review|post|piece|"
-    r"essay|article)\b|(?:edit|update|note|disclaimer|editor'?s note|ps|p\.s\.)\s*[:\-]|screener|press screening|"
-    r"i was (?:invited|sent|given)|subscribe|patreon|follow (?:me|us)|my (?:blog|podcast|newsletter|channel)|"
-    r"read more|you can (?:read|find|listen)|(?:written|posted|published) (?:for|on|at|in) (?:my|the|our)|"
-    r"(?:i'?d|i had|i have|i've) (?:originally |already )?(?:written|posted|reviewed)|my (?:original|earlier|"
-    r"previous) (?:review|post)|(?:full|longer) review|links? below|part (?:one|two|\d) of|this week on)\b",
-    re.I,
-)
 _VERDICT_STRONG = compile_pattern(
     r"\b(?:recommend\w*|must[- ](?:see|watch)|masterpiece|masterwork|worth (?:it|seeing|watching|a watch|your)|"
     r"skip (?:it|this)|overrated|underrated|(?:best|worst|greatest|finest) (?:film|movie|films|movies)|"
@@ -219,7 +201,7 @@ def _usable_text(text: str) -> bool:
 def _quotable_text(text: str) -> bool:
     """No question, hedge, talk about the review itself, editor's note, link or injection talk."""
     return not (
-        _QUESTION.search(text) or HEDGE.search(text) or _META.search(text) or _EDITORIAL.search(text)
+        _QUESTION.search(text) or HEDGE.search(text) or is_about_the_review(text)
         or unsafe_reason(text)  # links, @-mentions, injection talk
     )
 
@@ -647,7 +629,7 @@ def summarize_offline(
             if use != "safe":
                 # An editor's note is no plot, whatever the allow-list made of it ("Thanks to the studio
                 # for the screener." names a role).
-                if use == "plot" and spoilers and len(sentence.text) <= MAX_QUOTE_CHARS and not _EDITORIAL.search(
+                if use == "plot" and spoilers and len(sentence.text) <= MAX_QUOTE_CHARS and not is_editorial(
                     sentence.text
                 ):
                     plot.append((review, sentence))
