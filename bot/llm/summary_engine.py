@@ -48,6 +48,7 @@ from bot.services.summaries import EngineOutput, Mode, OfflineEngine, Requester,
 from bot.spoilers.allowlist import ALLOWLIST_VERSION, AllowList
 from bot.summarize.offline import SUMMARY_CHAR_LIMIT, summary_header
 from bot.text.safety import neutralise, unsafe_reason
+from bot.text.topics import named_aspects
 from storage.records import Film, Review
 
 log = logging.getLogger(__name__)
@@ -473,6 +474,21 @@ def checking_text(header: str, points: int) -> str:
     return f"{neutralise(header)}\n*Checking {points} point{'s' if points != 1 else ''} for spoilers…*"
 
 
+_TOPIC_ASPECT = {"look": "visuals", "mood": "tone"}  # bot.text.topics' names for two of the schema's aspects
+
+
+def heading_aspect(aspect: str, text: str) -> str:
+    """The aspect a point is shown under: the model's, unless the point names other craft aspects and
+    not that one (the 1.5B model put "The music is forgettable" under Writing and "Every camera move has
+    a reason" under Writing); then the first it names. Plot and verdict points keep theirs."""
+    if aspect not in ASPECTS:
+        return ""
+    named = {_TOPIC_ASPECT.get(a, a) for a in named_aspects(text)} - {"verdict"}
+    if aspect in ("plot", "verdict") or not named or aspect in named:
+        return aspect
+    return next(a for a in ASPECTS if a in named)
+
+
 def render_summary(
     header: str, points: Sequence[tuple[Point, GuardedPoint]], char_limit: int = SUMMARY_CHAR_LIMIT
 ) -> str:
@@ -480,7 +496,7 @@ def render_summary(
     the length limit; mentions and links neutralised."""
     order: dict[str, list[str]] = {}
     for point, guarded in points:
-        aspect = point.aspect if point.aspect in ASPECTS else ""
+        aspect = heading_aspect(point.aspect, guarded.text)
         order.setdefault(aspect, []).append(neutralise(guarded.text))
     if "verdict" in order:
         order["verdict"] = order.pop("verdict")

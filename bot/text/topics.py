@@ -761,6 +761,16 @@ def _aspect_in(text: str) -> tuple[str | None, float, int]:
     return aspect, weights[aspect], where[aspect]
 
 
+def named_aspects(text: str) -> frozenset[str]:
+    """The aspects `text` names outright (a weight-3 cue: "the acting", "the score", "cinematography"),
+    names of people aside."""
+    return frozenset(
+        aspect
+        for start, end, aspect, weight in _cue_matches(text)
+        if weight >= 3 and not (_NAME_AFTER.match(text, end) and text[start].isupper())
+    )
+
+
 @lru_cache(maxsize=32768)
 def opinions_in(sentence: str) -> tuple[Opinion, ...]:
     """The sentence's opinions, clause by clause: an aspect for each clause (a clause without a cue

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from bot.llm.schema import PointStream, parse_points
+from bot.llm.summary_engine import heading_aspect
 
 
 def _answer(*texts: str) -> str:
@@ -66,3 +67,21 @@ def test_sentences_with_other_numbers_are_not_repeats() -> None:
     first = "One reviewer also gives the film a score of 4.5 out of 5 overall."
     second = "One reviewer also gives the film a score of 3 out of 5 overall."
     assert [p.text for p in parse_points(_answer(first, second), {1})] == [first, second]
+
+
+@pytest.mark.parametrize(
+    ("aspect", "text", "shown"),
+    [
+        ("writing", "The music is forgettable, but it fits the film.", "sound"),
+        ("writing", "Every camera move and shot has a reason; the cinematography is precise.", "visuals"),
+        ("acting", "The director stages each scene with care.", "direction"),
+        ("tone", "The pacing drags in the middle hour.", "pacing"),
+        ("acting", "Song Kang-ho is superb.", "acting"),  # names no aspect: the model's stays
+        ("sound", "The score and the sound design are superb.", "sound"),  # names the model's own
+        ("verdict", "The acting alone makes it a must-see.", "verdict"),  # a verdict stays a verdict
+        ("plot", "The score swells as the flood fills the basement.", "plot"),
+        ("mood", "The acting is fine.", ""),  # not an aspect the schema has: no heading
+    ],
+)
+def test_a_point_is_shown_under_the_aspect_it_names(aspect: str, text: str, shown: str) -> None:
+    assert heading_aspect(aspect, text) == shown
