@@ -189,15 +189,25 @@ class PointChecker:
     """Removes prompt echo, pasted passages and unsupported sentences from one answer's points."""
 
     def __init__(
-        self, echo: PromptEcho, shown: Mapping[int, str], *, background: str = "", names: Iterable[str] = ()
+        self,
+        echo: PromptEcho,
+        shown: Mapping[int, str],
+        *,
+        background: str = "",
+        names: Iterable[str] = (),
+        silence_answers: bool = True,
     ) -> None:
         """`shown`: review id -> the text the model was shown of it. `background`: other material
         (film facts) that may support a sentence but is not a review to cite. `names`: the film's
         title and the names of its makers and cast, which a sentence may use freely: they are left out
-        of the count ("Morgan Freeman and Brad Pitt are superb" is judged by "superb" alone)."""
+        of the count ("Morgan Freeman and Brad Pitt are superb" is judged by "superb" alone).
+        `silence_answers`: "the reviews do not say" is an answer to a question (/ask), kept unjudged;
+        in a summary (False) it is no point at all ("None of the reviews discuss acting." four times
+        over was a 1.5B model's whole summary) and is removed."""
         self._echo = echo
         self._shown = dict(shown)
         self._background_text = background
+        self._silence_answers = silence_answers
         self._names = frozenset(stem for name in names for stem in content_stems(name))
         self._built: tuple[dict[int, Source], Source | None] | None = None
 
@@ -266,7 +276,9 @@ class PointChecker:
         if self._pasted(sentence):
             return "pasted", []
         stems = [stem for stem in content_stems(sentence) if stem not in self._names]
-        if not stems or _NO_CLAIM.search(sentence):
+        if _NO_CLAIM.search(sentence):
+            return (None, []) if self._silence_answers else ("says_nothing", [])
+        if not stems:
             return None, []
         by = [i for i in cited if self._sources[i].supports(stems)]
         if not by and len(cited) > 1 and Source.union(self._sources[i] for i in cited).supports(stems):

@@ -355,7 +355,9 @@ class LLMSummaryEngine:
     ) -> EngineOutput:
         header = summary_header(film, reviews)
         count = len(prepared.known_ids)
-        checker = PointChecker(self._echo, prepared.shown, names=[film.title, *film.directors, *film.cast])
+        checker = PointChecker(
+            self._echo, prepared.shown, names=[film.title, *film.directors, *film.cast], silence_answers=False
+        )
         schema = points_schema(
             min_points=_min_points(count), max_points=self.max_points, aspects=True, text_chars=self.text_chars,
             aspect_names=SPOILER_FREE_ASPECTS if mode == "spoiler_free" else ASPECTS,

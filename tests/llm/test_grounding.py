@@ -140,3 +140,19 @@ def test_the_films_own_names_are_free_but_the_opinion_must_be_supported() -> Non
 def test_saying_the_reviews_are_silent_is_no_claim(checker: PointChecker) -> None:
     point, _ = check(checker, "The reviews do not say how the story ends.", ())
     assert point is not None
+
+
+@pytest.mark.parametrize(
+    "silence",
+    [
+        "None of the reviews discuss acting.",
+        "The reviewers do not mention the score.",
+        "No reviewer says a thing about pacing.",
+    ],
+)
+def test_in_a_summary_saying_the_reviews_are_silent_is_no_point(silence: str) -> None:
+    summary = PointChecker(PromptEcho(PromptSet.load().instruction_texts()), {1: REVIEW_1}, silence_answers=False)
+    point, report = check(summary, silence, (1,))
+    assert point is None and report.reasons["says_nothing"] == 1
+    kept, _ = check(summary, f"The direction is precise. {silence}", (1,))
+    assert kept is not None and kept.text == "The direction is precise."
