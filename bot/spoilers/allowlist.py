@@ -31,7 +31,7 @@ from functools import lru_cache
 
 from bot.spoilers import lexicon
 from bot.spoilers.instructions import instruction_reasons, normalise
-from bot.spoilers.names import NOT_NAMES, FilmNames, film_names, is_common_word, is_sentence_start
+from bot.spoilers.names import NOT_NAMES, FilmNames, bare_word, film_names, is_common_word, is_sentence_start
 from bot.text.about_review import is_about_the_review
 from bot.text.regex_cache import compile_pattern
 from bot.text.safety import unsafe_reason
@@ -62,42 +62,42 @@ class Classification:
 
 
 _WORD = compile_pattern(r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’\-]*")
-_OUTCOME = compile_pattern(
+_OUTCOME = compile_pattern(lexicon.cues(
     r"\b(?:wins?|won|winning|loses|lost|leaves|left (?:him|her|them|the|his|her)|lives|survives?|survived|"
     r"escapes?|escaped|ends? up|ended up|winds? up|wound up|gets? away|got away|goes free|comes? back|came back|"
     r"returns?|returned|is saved|saves|saved|falls? in love|fell in love|marr(?:y|ies|ied)|divorc\w*|"
     r"breaks? up|broke up|gets? (?:married|pregnant|fired|caught|arrested|away|out)|thrown out|throws? out|"
     r"expelled|kicked out|fired|quits?|resign\w*|downfall|undoing|fate|destiny|sealed|doom\w*|demise|"
     r"(?:attempt|try|tries|tried) (?:on|at|to take) (?:his|her|their) (?:own )?life|own life|"
-    r"does ?n[o']t make it|did ?n[o']t make it|never (?:makes|made) it|make it out|made it out|"
+    r"does ?n[o'’]t make it|did ?n[o'’]t make it|never (?:makes|made) it|make it out|made it out|"
     r"succeeds?|succeeded|fails? to|failed to|defeat\w*|overcomes?|triumph\w*|rescue\w*|sacrific\w*|"
     r"goes on to|went on to|by the time|in the process|comes? to an end|was never|had never|turns? into|"
     r"turned into|becomes?|became|transforms?|transformed|happens?|happened|takes? place|unfold\w*|"
     r"go(?:es)? (?:wrong|awry|south|to hell)|went (?:wrong|awry|south)|as planned|falls? apart|fell apart|"
     r"spiral\w*|unravel\w*|collaps\w*|goes (?:missing|mad|insane)|snaps|snapped|works? out|worked out|"
     r"pays? off|paid off|all ends|ends (?:well|badly|happily|sadly)|happy ending|sad ending|gets? (?:her|his|their) "
-    r"(?:wish|way|man|woman|revenge))\b",
+    r"(?:wish|way|man|woman|revenge))\b"),
     re.IGNORECASE,
 )
-_STRUCTURE = compile_pattern(
+_STRUCTURE = compile_pattern(lexicon.cues(
     r"\b(?:midpoint|mid-point|halfway|half-way|half way|middle of the (?:film|movie|story)|first act|"
     r"second act|third act|final act|last act|act (?:one|two|three|i|ii|iii)|opening (?:scene|sequence|act)|"
     r"(?:the|a|one|that|this) (?:\w+ )?(?:scene|sequence|moment|shot) (?:where|when|in which|with)|"
     r"in (?:the|one|a|that) scene|the scene|a scene|the moment|plot point|set piece|cliffhanger|"
-    r"(?:first|second|last|final|next) (?:hour|half|twenty|thirty|scene|sequence|shot|frame|minute)s?)\b",
+    r"(?:first|second|last|final|next) (?:hour|half|twenty|thirty|scene|sequence|shot|frame|minute)s?)\b"),
     re.IGNORECASE,
 )
-_IDENTITY = compile_pattern(
+_IDENTITY = compile_pattern(lexicon.cues(
     r"\b(?:is|was|are|were|had been|has been) (?:really|actually|secretly|in fact|truly|revealed)\b|"
     r"\b(?:real|true|secret|hidden|other|double|alter) (?:name|identity|nature|self|life|ego|father|mother|parent)s?\b|"
     r"\b(?:his|her|their|its) (?:own |real |biological |long-lost |estranged |dead |late )?"
     r"(?:father|mother|dad|mom|mum|son|daughter|brother|sister|wife|husband|lover|twin|child|parents?|family)\b|"
     r"\b(?:related to|the same person|split personality|imagined|imagining (?:it|things|the|that)|"
     r"(?:his|her|their) (?:own )?imagination|hallucinat\w*|dream(?:ing|ed|t)? (?:it|the|all)|"
-    r"purgatory|afterlife|been dead|was dead|in (?:his|her|their) head|not real|never real|all in)\b",
+    r"purgatory|afterlife|been dead|was dead|in (?:his|her|their) head|not real|never real|all in)\b"),
     re.IGNORECASE,
 )
-_ROLE = compile_pattern(
+_ROLE = compile_pattern(lexicon.cues(
     r"(?<!\bas )(?<!\bas a )(?<!\bas an )(?<!\bas the )\b(?:the|his|her|their|its|a|an|this|that|our|whose)\s+"
     r"(?:[\w'’-]+\s+){0,3}?(?:wife|wives|husband|son|daughter|father|mother|dad|mom|mum|brother|sister|"
     r"parents?|family|child|"
@@ -106,23 +106,24 @@ _ROLE = compile_pattern(
     r"antagonist|narrator|detective|cop|doctor|psychologist|therapist|priest|soldier|captain|king|queen|"
     r"prince|princess|teacher|student|stranger|victim|monster|creature|ghost|alien|robot|couple|twins?|"
     r"stalker|maid|butler|nanny|main character|lead character|title character|central character|"
-    r"youngest|eldest|oldest|survivors?|gang)(?:s|es)?\b",
+    r"youngest|eldest|oldest|survivors?|gang)(?:s|es)?\b"),
     re.IGNORECASE,
 )
 # Where a couple or a family ends up: "getting back together", "they split up", "drift apart".
-_RELATIONSHIP = compile_pattern(
+_RELATIONSHIP = compile_pattern(lexicon.cues(
     r"\bback together\b|\b(?:split(?:s|ting)?|splits) up\b|\bpart(?:s|ed|ing)? ways\b|"
     r"\b(?:go|goes|went|going|gone) (?:their|our|his|her) separate ways\b|"
     r"\b(?:end|ends|ended|ending|wind|winds|wound) up (?:together|alone|apart|single|married|divorced)\b|"
     r"\b(?:stay|stays|stayed|staying) together\b|\b(?:drift|drifts|drifted|grow|grows|grew|grown) apart\b|"
-    r"\b(?:fall|falls|fell|fallen) out of love\b|\b(?:move|moves|moved|moving) on from (?:him|her|them|each other)\b",
+    r"\b(?:fall|falls|fell|fallen) out of love\b|\b(?:move|moves|moved|moving) on from (?:him|her|them|each other)\b"),
     re.IGNORECASE,
 )
 _PRONOUN = compile_pattern(r"\b(?:he|she|they|him|his|her|hers|them|their|himself|herself|themselves)\b", re.IGNORECASE)
 # A pronoun is craft talk when a craft word follows it closely ("her performance", "he plays", "they shot
-# it on film", "she is terrific") — otherwise it narrates.
+# it on film", "she is terrific", "they've made") — otherwise it narrates. A contracted "have", "had",
+# "would" or "will" is one of the words between; "'s" and "'re" are not ("he's shot" is an event).
 _PRONOUN_CRAFT = compile_pattern(
-    r"\b(?:he|she|they|his|her|their)\s+(?:\w+\s+){0,2}?(?:performance|performances|acting|turn|portrayal|role|"
+    r"\b(?:he|she|they|his|her|their)(?:['’](?:ve|d|ll))?\s+(?:\w+\s+){0,2}?(?:performance|performances|acting|turn|portrayal|role|"
     r"roles|work|direction|directing|directs|directed|camera|script|screenplay|writing|wrote|writes|score|music|"
     r"plays|played|playing|gives|gave|delivers|delivered|brings|nails|sells|carries|commands|lends|shoots|shot|"
     r"frames|films|filmed|stages|staged|makes|made|manages|handles|crafts|crafted|career|best|debut|"
@@ -172,9 +173,9 @@ _ABOUT_FILM_OR_VIEWER = compile_pattern(
 _DETERMINED = compile_pattern(r"\b(?:the|this|its|his|her|their|our)\s+", re.IGNORECASE)
 _DETERMINED_FILM = compile_pattern(rf"(?:[\w'’-]+\s+){{0,2}}?{_FILM_NOUN}\b", re.IGNORECASE)
 _WARNED_MAX_WORDS = 30
-_LATE = compile_pattern(
+_LATE = compile_pattern(lexicon.cues(
     r"\b(?:final|finally|last|lastly|end|ends|ending|endings|climax\w*|finale|conclu\w+|twists?|reveals?|"
-    r"revelation|resolution|death|dies|died|dead|kill\w*|fate)\b",
+    r"revelation|resolution|death|dies|died|dead|kill\w*|fate)\b"),
     re.IGNORECASE,
 )
 
@@ -206,13 +207,13 @@ _CRAFT_PARTICIPLES = frozenset(
     understated overstated missed mentioned limited replicated copied imitated referenced quoted parodied
     """.split()
 )
-_VIEWER = frozenset({"i", "we", "you", "i'm", "we're", "you're", "one", "viewers", "audiences", "audience"})
-_PASSIVE = compile_pattern(
+_VIEWER = frozenset({"i", "we", "you", "one", "viewers", "audiences", "audience"})  # bare words: "I'm" is "i"
+_PASSIVE = compile_pattern(lexicon.cues(
     r"\b(?P<subject>[\w'’-]+)\s+(?:is|are|was|were|gets?|got|gotten|been|being|becomes?|became)\s+"
     r"(?:(?:\w+ly|not|never|finally|eventually|later|soon|then|all|also|both|almost|nearly|just)\s+){0,2}"
     r"(?P<verb>[a-z]+(?:ed|en)|put|left|sent|hit|cut|shot|thrown|torn|bound|caught|held|kept|led|lost|met|"
     r"slain|split|stuck|struck|swept|told|won|born|fed|hung|spun|dealt|beat|bled|bitten|run|overrun|"
-    r"overthrown|overtaken)\b(?P<particle>\s+(?:down|out|away|behind|off|up|over|alive|apart|to death))?",
+    r"overthrown|overtaken)\b(?P<particle>\s+(?:down|out|away|behind|off|up|over|alive|apart|to death))?"),
     re.IGNORECASE,
 )
 _NOT_PARTICIPLE = frozenset(
@@ -226,7 +227,7 @@ _NOT_PARTICIPLE = frozenset(
 # A happening told in the active voice. Hard verbs are plot whoever does them ("the pilot crashes the
 # plane", "the friends turn on each other"); soft ones only when the doer is no film, craft or viewer
 # ("the film manages to be funny" is an opinion, "the girl manages to escape" is not).
-_EVENT_HARD = compile_pattern(
+_EVENT_HARD = compile_pattern(lexicon.cues(
     r"\b(?:goes|went|gone|going) (?:down|under|overboard|up in flames|rogue|missing)\b|"
     r"\b(?:blows?|blew|blown) (?:up|away (?:his|her|their|the))|\b(?:burns?|burned|burnt) (?:down|to death|alive)|"
     r"\b(?:tears?|tore|torn) apart|\bbreaks? (?:free|out of|into)|\bbroke (?:free|out of|into)|"
@@ -240,21 +241,21 @@ _EVENT_HARD = compile_pattern(
     r"their) death|from|off|into)|fallen (?:in love|for)|figures? out|figured out|works? out that|"
     r"uncovers?|uncovered|stumbles? (?:on|upon|across)|fakes (?:his|her|their)|faked (?:his|her|"
     r"their)|lies to|lied to|reunites?|reunited|reconciles?|reconciled|forgives?|forgave|avenges?|avenged|"
-    r"gives birth|gave birth|passes away|passed away|passes on|passed on|confronts?|confronted)\b",
+    r"gives birth|gave birth|passes away|passed away|passes on|passed on|confronts?|confronted)\b"),
     re.IGNORECASE,
 )
-_EVENT_SOFT = compile_pattern(
+_EVENT_SOFT = compile_pattern(lexicon.cues(
     r"\b(?P<verb>decides?|decided|chooses|chose|refuses?|refused|agrees?|agreed|chases?|chased|learns?|learned|"
     r"learnt|discovers?|discovered|realises|realizes|realised|realized|catches|caught|leaves|quits|joins|"
     r"joined|hires|hired|saves|rescues|escapes|flees|fled|returns (?:to|home|from)|returned (?:to|home|from)|"
     r"arrives|arrived|gets (?:to|back|home|out|away|caught|killed|shot|hurt|married|pregnant|stuck|trapped|"
     r"revenge)|got (?:back|home|out|away|caught|killed|shot|hurt|married|pregnant|stuck|trapped|revenge)|"
     r"manages? to|managed to|tries to|tried to|attempts? to|attempted to|meets|met (?:his|her|their)|"
-    r"kisses|kissed|marries|divorces?|divorced|abandons|abandoned)\b",
+    r"kisses|kissed|marries|divorces?|divorced|abandons|abandoned)\b"),
     re.IGNORECASE,
 )
 # Death and fate idioms: "meets his end", "bites the dust", "breathes her last", "is no more".
-_FATE = compile_pattern(
+_FATE = compile_pattern(lexicon.cues(
     r"\b(?:meets? (?:his|her|their|its|a|an) (?:\w+ )?(?:end|maker|fate|match|doom)|met (?:his|her|their|its|a|an) "
     r"(?:\w+ )?(?:end|maker|fate|match|doom)|bites? the dust|bit the dust|kicks? the bucket|kicked the bucket|"
     r"breathes? (?:his|her|their) last|breathed (?:his|her|their) last|last breath|final breath|"
@@ -264,29 +265,29 @@ _FATE = compile_pattern(
     r"downfall|sacrifice|last stand|final moments|fate)|sealed|doomed|numbered days|days are numbered|"
     r"does ?n[o’']t (?:make it|survive|come back|return|get out)|did ?n[o’']t (?:make it|survive|come back|"
     r"return|get out)|never (?:makes it|made it|comes back|came back|returns|returned|wakes up|woke up|"
-    r"recovers|recovered|sees? (?:him|her|them) again)|out of the picture|gone for good|for good)\b",
+    r"recovers|recovered|sees? (?:him|her|them) again)|out of the picture|gone for good|for good)\b"),
     re.IGNORECASE,
 )
 # What the story was all along: "it was all a dream", "this is a game", "the whole thing is a test".
-_CONCEIT = compile_pattern(
+_CONCEIT = compile_pattern(lexicon.cues(
     r"\b(?:it|this|that|everything|all of (?:it|this)|the whole thing|the (?:whole|entire) (?:story|plot|film|"
     r"movie|thing))\s+(?:was|is|had been|has been|were|turns out to be|becomes)\s+(?:\w+\s+){0,2}?"
     r"(?:a |an |one |just a |only a )?(?:dream|nightmare|simulation|lie|hoax|game|illusion|set-?up|test|"
     r"experiment|fantasy|delusion|trick|con|scam|ruse|fiction|fabrication|hallucination|memory|story he|"
     r"story she|coma|afterlife|purgatory|heaven|hell)(?![-\w])|\ball (?:just |only )?(?:a |in )(?:dream|"
-    r"game|lie|test|simulation|his head|her head|their heads)\b",
+    r"game|lie|test|simulation|his head|her head|their heads)\b"),
     re.IGNORECASE,
 )
 # People of the story named by their place in it: "Jimmy's girlfriend", "the conductor", "the drummer".
-_ROLE_POSSESSED = compile_pattern(
+_ROLE_POSSESSED = compile_pattern(lexicon.cues(
     r"\b[\w-]+['’]s\s+(?:\w+\s+)?(?:wife|husband|son|daughter|father|mother|dad|mom|mum|brother|sister|"
     r"parents?|family|child|children|kids?|girlfriend|boyfriend|lover|partner|fianc\w*|boss|killer|"
     r"murderer|friend|best friend|twin|baby|widow|ex|uncle|aunt|cousin|nephew|niece|grandmother|grandfather|"
     r"villain|hero|heroine|victim|monster|creature|ghost|stalker|psychopath|psycho|slasher|madman|"
-    r"serial killer)(?:s|es)?\b",
+    r"serial killer)(?:s|es)?\b"),
     re.IGNORECASE,
 )
-_AGENT = compile_pattern(r"\b(?i:the|his|her|their)\s+(?:[a-z][\w-]*\s+)?(?P<noun>[a-z]+(?:er|or))s?\b")
+_AGENT = compile_pattern(lexicon.cues(r"\b(?i:the|his|her|their)\s+(?:[a-z][\w-]*\s+)?(?P<noun>[a-z]+(?:er|or))s?\b"))
 _NOT_AGENT = frozenset(
     """
     director actor writer composer editor filmmaker producer viewer reader watcher cinematographer screenwriter
@@ -347,7 +348,7 @@ def _agent_reasons(text: str, names: FilmNames) -> list[str]:
 def _passive_reasons(text: str) -> list[str]:
     for m in _PASSIVE.finditer(text):
         verb = m.group("verb").lower()
-        subject = m.group("subject").lower()
+        subject = bare_word(m.group("subject")).lower()  # "I've been moved": the viewer
         if verb in _CRAFT_PARTICIPLES or verb in _NOT_PARTICIPLE or subject in _VIEWER or subject == "not":
             continue
         if (subject in _ABOUT_FILM_WORDS or _FILM_WORD.fullmatch(subject)) and not m.group("particle"):
@@ -374,8 +375,7 @@ def _event_reasons(text: str, names: FilmNames) -> list[str]:
         return [f"event:{hard.group(0).lower()}"]
     for m in _EVENT_SOFT.finditer(text):
         doer = _DOER.search(text, 0, m.start())
-        who = doer.group(1).lower().strip("'’") if doer else ""
-        who = re.sub(r"['’]s$", "", who)
+        who = bare_word(doer.group(1).strip("'’")).lower() if doer else ""
         if who in _VIEWER or who in _ABOUT_FILM_WORDS or _FILM_WORD.fullmatch(who) or who in names.people:
             continue
         return [f"event:{m.group(0).lower()}"]
@@ -390,7 +390,7 @@ def _name_reasons(text: str, names: FilmNames) -> list[str]:
     """Character names, and capitalised mid-sentence words that are no known person: fail closed."""
     reasons: list[str] = []
     for match in _WORD.finditer(text):
-        word = re.sub(r"['’]s?$", "", match.group(0))
+        word = bare_word(match.group(0))
         key = word.lower()
         if _CRAFT_NOUN.fullmatch(key):
             continue  # "Beautiful Cinematography.", "a dramatic Director": a craft, capitalised, no one
@@ -479,7 +479,7 @@ def plot_reasons(text: str, names: FilmNames) -> list[str]:
         # a singular pronoun is them; after a plural thing of the film ("the themes … them", "horror
         # films … they"), a plural one is that.
         person = next((m.end() for m in _WORD.finditer(text) if m.group(0)[:1].isupper()
-                       and re.sub(r"['’]s?$", "", m.group(0)).lower() in names.people), len(text))
+                       and bare_word(m.group(0)).lower() in names.people), len(text))
         crafter = _CRAFT_PERSON.search(text)
         person = min(person, crafter.end() if crafter else len(text))
         things = _FILM_PLURAL.search(text)
@@ -512,7 +512,7 @@ def _credited(text: str, at: int, names: FilmNames) -> bool:
         return True
     word = _WORD.match(text, at)
     return bool(word and word.group(0)[:1].isupper()
-                and re.sub(r"['’]s?$", "", word.group(0)).lower() in names.people)
+                and bare_word(word.group(0)).lower() in names.people)
 
 
 @lru_cache(maxsize=65_536)

@@ -137,8 +137,22 @@ def _tokens(text: str) -> list[str]:
     return [t.lower().strip("'’-") for t in _WORD.findall(text)]
 
 
-def _possessive(word: str) -> str:
-    return re.sub(r"['’]s?$", "", word)
+# A possessive or contraction ending, either apostrophe: "Tyler's", "Jones'", "He'll", "They've", "Don't".
+_ENDING = compile_pattern(r"(?:n['’]t|['’](?:s|ll|d|ve|re|m)?)$", re.IGNORECASE)
+# Negative contractions whose stem is not the word: "can't", "won't", "shan't", "ain't".
+_NEGATED_STEM = {"ca": "can", "wo": "will", "sha": "shall", "ai": "am"}
+
+
+def bare_word(word: str) -> str:
+    """The word under a possessive or contraction ending, its case kept ("He'll" -> "He", "Don't" ->
+    "Do", "Can't" -> "Can", "Tyler's" -> "Tyler"): a contraction opening a sentence is no name, and a
+    name with one ("Tyler'd") is still that name."""
+    stem = _ENDING.sub("", word)
+    full = _NEGATED_STEM.get(stem.lower()) if stem != word else None
+    if full:
+        rest = full[1:]
+        stem = stem[:1] + (rest.upper() if stem.isupper() else rest)
+    return stem
 
 
 def name_like_words(texts: Iterable[str]) -> frozenset[str]:
@@ -148,7 +162,7 @@ def name_like_words(texts: Iterable[str]) -> frozenset[str]:
     lower: set[str] = set()
     for text in texts:
         for match in _WORD.finditer(text):
-            word = _possessive(match.group(0))
+            word = bare_word(match.group(0))
             key = word.lower()
             if len(key) < 2:
                 continue
@@ -273,7 +287,7 @@ _WORK_QUOTED = compile_pattern(
 
 
 def _run_words(run: str, name_like: frozenset[str]) -> set[str]:
-    return {key for t in _tokens(run) if (key := _possessive(t)) in name_like}
+    return {key for t in _tokens(run) if (key := bare_word(t)) in name_like}
 
 
 def film_names(film: Film | None, review_texts: Iterable[str]) -> FilmNames:
@@ -322,7 +336,7 @@ def film_names(film: Film | None, review_texts: Iterable[str]) -> FilmNames:
                 things |= _run_words(m.group(0), name_like)
         # "R-rating", "Lyft-style": capitalised compounds of a common word are no one (not name-like).
         things |= {
-            key for w in _WORD.findall(text) if w[:1].isupper() and _is_compound_word(key := _possessive(w).lower())
+            key for w in _WORD.findall(text) if w[:1].isupper() and _is_compound_word(key := bare_word(w).lower())
         }
     characters |= agents
     # A full name shares its status: "Orson Welles" when "Welles's performance" made Welles a person.

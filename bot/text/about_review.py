@@ -26,12 +26,12 @@ _EDITORIAL = compile_pattern(
     r"read (?:my|the) (?:full|other)|"
     r"you can (?:also )?(?:read|find|listen to|follow) (?:my|our|me|us|more (?:of|on|at)|"
     r"the (?:full|rest|whole|original)|it (?:on|at|here))\b|(?:posted|published) (?:on|at|in|for|to) (?:the|my|our)\b|"
-    r"written (?:for|on|at) (?:my|our)\b|(?:i'?d|i had|i have|i've) (?:originally |already )?(?:written|posted|"
+    r"written (?:for|on|at) (?:my|our)\b|(?:i['’]?d|i had|i have|i['’]ve) (?:originally |already )?(?:written|posted|"
     r"reviewed)|my (?:original|earlier|previous) (?:review|post)|(?:full|longer) review|links? below|"
     r"part (?:one|two|three|\d+) of (?:my|our)\b|this week on)\b"
     # An edit or note marker: "Edit: …", "(Update - …)", "PS: …". Not under the closing \b above,
     # which no word follows.
-    r"|\b(?:edit(?:ed)?|update(?:d)?|editor'?s note)\s*[:\-–—](?!\w)"
+    r"|\b(?:edit(?:ed)?|update(?:d)?|editor['’]?s note)\s*[:\-–—](?!\w)"
     r"|(?:^|[(\[])\W*(?:note|ps|p\.s\.|disclaimer)\s*[:\-–—](?!\w)",
     re.IGNORECASE,
 )
@@ -39,8 +39,8 @@ _EDITORIAL = compile_pattern(
 # reviewer will not spoil anything.
 _MARKUP_TALK = compile_pattern(
     r"\bspoilers?\b|"
-    r"\b(?:without|avoid(?:ing)?|not (?:to|going to|gonna)|won'?t|will not|(?:do|don'?t|do not) want to|"
-    r"can'?t|cannot|rather not|no need to|careful not to|try(?:ing)? not to|hate to|not here to) spoil(?:ing)?\b|"
+    r"\b(?:without|avoid(?:ing)?|not (?:to|going to|gonna)|won['’]?t|will not|(?:do|don['’]?t|do not) want to|"
+    r"can['’]?t|cannot|rather not|no need to|careful not to|try(?:ing)? not to|hate to|not here to) spoil(?:ing)?\b|"
     r"\bspoil(?:ing)? (?:anything|nothing|too much|much more)\b|"
     r"\bspoil\w* (?:\w+ ){0,4}?for (?:you|anyone|everyone|readers|others|those|people|the uninitiated)\b|"
     r"\bbehind (?:the |a |some |spoiler |black |these |those )*(?:bars?|tags?|blurs?|markup)\b|"
