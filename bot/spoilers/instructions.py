@@ -406,9 +406,14 @@ def foreign_language(text: str) -> str | None:
     return None
 
 
+# Apostrophes NFKC leaves alone, folded to "'": the checks are written with it ("don't hide", "here's").
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+
+
 def normalise(text: str) -> str:
-    """Look-alikes folded, invisible characters dropped, spaced-out letters joined."""
-    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+    """Look-alikes folded (typographic apostrophes too), invisible characters dropped, spaced-out
+    letters joined."""
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).translate(_APOSTROPHES)
     return _SPACED.sub(lambda m: re.sub(r"[ .\-_*]", "", m.group(0)), text)
 
 
