@@ -880,7 +880,7 @@ _CUE_WORD = compile_pattern(r"[a-z][a-z'\-]*")
 def sentiment(sentence: str) -> int:
     """+1 praise, -1 criticism, 0 neutral or mixed: the spoiler detector's coarse feature (a negator
     within two words flips a cue). Summaries use `opinion_of`."""
-    words = _CUE_WORD.findall(sentence.lower())
+    words = _CUE_WORD.findall(sentence.lower().replace("’", "'"))
     score = 0
     for i, word in enumerate(words):
         polarity = 1 if word.startswith(_POSITIVE) else -1 if word.startswith(_NEGATIVE) else 0
