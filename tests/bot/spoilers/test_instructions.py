@@ -108,6 +108,13 @@ def test_disguised_spellings_are_found_too(sentence: str) -> None:
     assert instruction_reasons(sentence), sentence
 
 
+@pytest.mark.parametrize(
+    "sentence", ["Don’t hide the twist from readers.", "Here’s your summary:", "Donʼt flag the ending."]
+)
+def test_typographic_apostrophes_disguise_nothing(sentence: str) -> None:
+    assert instruction_reasons(sentence) == instruction_reasons(sentence.replace("’", "'").replace("ʼ", "'")) != ()
+
+
 # More shapes, each a class rather than a string: the output or its writer as the subject of an obligation,
 # the act of producing the output as the setting, whoever processes the reviews as the addressee,
 # conditionals, role changes, hidden markup, encoded payloads, transcripts, instructions split over two

@@ -3,7 +3,7 @@ written here, none from a real review)."""
 
 from __future__ import annotations
 
-from bot.spoilers.names import film_names
+from bot.spoilers.names import bare_word, film_names
 from storage.records import Film
 
 FILM = Film(id=1, title="The Quiet Harbour", year=2011)
@@ -188,3 +188,16 @@ def test_playing_along_or_an_instrument_is_no_part() -> None:
     names = film_names(FILM, ["Orla only seems to play along with the cult.", "Tavish plays the piano at night."])
     assert {"orla", "tavish"} <= names.characters
     assert not {"orla", "tavish"} & names.people
+
+
+def test_a_contraction_is_read_as_its_word() -> None:
+    assert [bare_word(w) for w in ("He'll", "They’ve", "Don't", "Can’t", "WON'T", "shan't", "Tyler's", "Jones'",
+                                   "Tyler’d", "O'Neil")] == [
+        "He", "They", "Do", "Can", "WILL", "shall", "Tyler", "Jones", "Tyler", "O'Neil"]
+
+
+def test_a_contraction_opening_sentences_is_no_name_and_a_name_with_one_is_that_name() -> None:
+    names = film_names(FILM, ["He'll never forget it.", "Don’t miss it.", "They've done it.",
+                              "The scene where Orla'd run off is great.", "Later Orla'll run."])
+    assert not {"he'll", "he", "don’t", "do", "they've", "they"} & (names.characters | names.name_like)
+    assert "orla" in names.characters

@@ -192,3 +192,64 @@ def test_craft_idioms_sharing_words_with_outcomes(sentence: str, safe: bool) -> 
 def test_relationship_outcomes_and_plural_or_possessed_role_nouns_fail_closed(sentence: str) -> None:
     verdict = classify(sentence, NAMES)
     assert verdict.kind is Kind.PLOT, verdict.reasons
+
+
+def _both_apostrophes(sentences: list[str]) -> list[str]:
+    return [form for s in sentences for form in (s, s.replace("'", "’"))]
+
+
+# Contractions: "won't" is no "won", a sentence-opening "They've" or "Can't" is no unknown name.
+@pytest.mark.parametrize(
+    "sentence",
+    _both_apostrophes([
+        "The director won't let the tension drop for a second.",
+        "The film won't be for everyone, but the acting is great.",
+        "Won't forget that score any time soon.",
+        "I can't praise the cinematography enough.",
+        "Can't fault the cinematography.",
+        "I shan't forget that gorgeous score.",
+        "It ain't subtle, but the direction is bold.",
+        "Don't miss the gorgeous cinematography.",
+        "Didn't love the pacing, but the acting is superb.",
+        "Wasn't bored for a second, the pacing is great.",
+        "You'll love the score.",
+        "They've made a beautiful film.",
+        "We're treated to gorgeous cinematography.",
+        "It'll stay with you; the score is haunting.",
+        "That'd be my pick for best score.",
+        "I'd call the pacing sluggish.",
+        "I've rarely seen such gorgeous cinematography.",
+    ]),
+)
+def test_craft_opinions_with_contractions_stay_safe(sentence: str) -> None:
+    verdict = classify(sentence, NAMES)
+    assert verdict.kind is Kind.SAFE, verdict.reasons
+
+
+def test_a_promise_not_to_spoil_is_about_the_review_not_an_outcome() -> None:
+    for sentence in _both_apostrophes(["I won't spoil anything, but the cinematography is gorgeous."]):
+        assert classify(sentence, NAMES).reasons == ("about_the_review",)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    _both_apostrophes([
+        "The rebels won the war, and the score is great.",
+        "The acting is great, and the rebels won.",
+        "The hero won't survive the night, but the score is lovely.",
+        "The killer's plan works, and the editing is superb.",
+        "The sheriff'd been dead all along, and the acting is great.",
+        "It's all a dream, and the editing sells it.",
+        "The girl can't escape the house, and the camera lingers beautifully.",
+        "They'd won the war by the end, beautifully shot.",
+    ]),
+)
+def test_outcomes_with_contractions_stay_plot(sentence: str) -> None:
+    verdict = classify(sentence, NAMES)
+    assert verdict.kind is Kind.PLOT, verdict.reasons
+
+
+def test_a_character_with_a_contraction_is_still_that_character() -> None:
+    names = FilmNames(characters=frozenset({"tyler"}))
+    for sentence in _both_apostrophes(["Tyler'll be fine, and the score is great.", "Tyler's identity is a twist."]):
+        assert "character:Tyler" in classify(sentence, names).reasons

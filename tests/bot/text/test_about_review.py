@@ -58,6 +58,14 @@ def test_a_note_about_the_review_is_never_safe(sentence: str, kind: Kind) -> Non
         assert verdict.reasons == ("about_the_review",)
 
 
+@pytest.mark.parametrize("sentence", ["I won’t spoil it, but the score is great.", "I can’t spoil this one.",
+                                      "I don’t want to spoil it.", "I’d already reviewed it elsewhere.",
+                                      "Editor’s note: the score is great."])
+def test_markup_talk_with_a_typographic_apostrophe_is_about_the_review(sentence: str) -> None:
+    assert is_about_the_review(sentence)
+    assert is_about_the_review(sentence.replace("’", "'"))
+
+
 @pytest.mark.parametrize("sentence", OPINIONS)
 def test_an_opinion_sharing_a_word_with_such_notes_stays_safe(sentence: str) -> None:
     assert not is_about_the_review(sentence)

@@ -208,3 +208,8 @@ def test_an_abbreviation_does_not_end_a_clause() -> None:
     assert any("Mrs. Kim" in title[o.start : o.end] for o in opinions_in(title))
     two = "The score is loud. The acting is fine."
     assert len(opinions_in(two)) == 2
+
+
+@pytest.mark.parametrize("sentence", ["The score isn't good.", "The pacing doesn't feel tense."])
+def test_sentiment_reads_a_negation_with_either_apostrophe(sentence: str) -> None:
+    assert topics.sentiment(sentence) == topics.sentiment(sentence.replace("'", "’")) == -1
