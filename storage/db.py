@@ -57,6 +57,26 @@ def latest_schema_version() -> int:
     return len(_migration_files())
 
 
+async def _switch_to_wal(conn: aiosqlite.Connection, busy_timeout_ms: int) -> None:
+    """Put the file in WAL mode (a no-op once it is: the mode is stored in the file).
+
+    Switching a new file needs an exclusive lock, and SQLite answers SQLITE_BUSY at once, without
+    its busy handler, when two connections race for that lock (two processes opening a fresh file
+    together). So a busy switch is retried here with backoff until the busy timeout runs out.
+    """
+    deadline = time.monotonic() + busy_timeout_ms / 1000
+    attempt = 0
+    while True:
+        try:
+            await conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if not is_busy(error) or time.monotonic() >= deadline:
+                raise
+        await asyncio.sleep(min(busy_backoff(attempt), max(0.0, deadline - time.monotonic())))
+        attempt += 1
+
+
 class Database:
     """Owns the connections. Create with `await Database.open(path)`; close with `await db.close()`."""
 
@@ -135,7 +155,7 @@ class Database:
             raise
         try:
             conn.row_factory = sqlite3.Row
-            await conn.execute("PRAGMA journal_mode=WAL")
+            await _switch_to_wal(conn, busy_timeout_ms)
             await conn.execute("PRAGMA foreign_keys=ON")
             await conn.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
             # WAL + NORMAL: a commit is durable once written to the WAL (it survives a crash of the

@@ -270,6 +270,27 @@ async def test_two_processes_can_open_the_same_file(tmp_path: Path) -> None:
         await second.close()
 
 
+async def test_opening_a_new_file_waits_out_another_writer(tmp_path: Path) -> None:
+    """Switching a fresh file to WAL while another process writes it is answered SQLITE_BUSY at
+    once (SQLite skips its busy handler there): open must wait that writer out, not fail."""
+    path = tmp_path / "fresh.db"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        other.execute("CREATE TABLE imported (x)")
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO imported VALUES (1)")
+        asyncio.get_running_loop().call_later(0.3, other.execute, "COMMIT")
+        db = await Database.open(path)
+        try:
+            row = await db.fetchone("PRAGMA journal_mode")
+            assert row is not None and row[0] == "wal"
+            assert await db.schema_version() == _latest_version()
+        finally:
+            await db.close()
+    finally:
+        other.close()
+
+
 async def test_nested_transaction_raises_instead_of_deadlocking(db: Database) -> None:
     with pytest.raises(RuntimeError, match="nested"):
         async with db.transaction():
