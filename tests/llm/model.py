@@ -13,10 +13,12 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bot.llm.spotlight import Spotlight
 from tests.fakes.fake_openai import Behaviour, ChatRequest
 
 REVIEW_ID = re.compile(r"^<<review (\d+)\b", re.MULTILINE)
 KEY = re.compile(r"\| key ([0-9a-f]{8})>>")
+datamark = Spotlight.DATAMARK.mark  # how the test engines' prompts mark data
 
 
 def kind_of(request: ChatRequest) -> str:

@@ -10,17 +10,15 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.app import Services
-from bot.llm.spotlight import Spotlight, unmark
+from bot.llm.spotlight import unmark
 from bot.spoilers.allowlist import AllowList
 from storage.films import FilmRepository
 from storage.records import Film, FilmInput
 from tests.fakes.fake_openai import ChatRequest, FakeOpenAI
 from tests.llm.conftest import OpenLLM, calls, digest_worker
 from tests.llm.injections import INJECTIONS, injected_reviews, leaked
-from tests.llm.model import PromptModel, data_message, points, review_ids
+from tests.llm.model import PromptModel, data_message, datamark, points, review_ids
 from tests.llm.test_many_reviews import add_reviews
-
-datamark = Spotlight.DATAMARK.mark  # how the test engines' prompts mark data
 
 NORMAL = [
     ("A patient, handsome drama; the acting is strong and the sea looks cold and real.", 4.5, "alma"),

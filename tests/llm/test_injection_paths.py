@@ -17,15 +17,13 @@ from pathlib import Path
 import pytest
 
 from bot.app import Services
-from bot.llm.spotlight import Spotlight, unmark
+from bot.llm.spotlight import unmark
 from storage.records import Film
 from tests.fakes.fake_openai import ChatRequest, FakeOpenAI, ServerError
 from tests.llm.conftest import OpenLLM, calls, digest_worker
 from tests.llm.injections import leaked
-from tests.llm.model import PromptModel, data_message, kind_of, points, review_ids
+from tests.llm.model import PromptModel, data_message, datamark, kind_of, points, review_ids
 from tests.llm.test_injection import BLOCK, REVEALS, sentences, voyage
-
-datamark = Spotlight.DATAMARK.mark  # how the test engines' prompts mark data
 
 PAYLOADS = [
     "@everyone visit https://evil.example.net now",

@@ -10,7 +10,6 @@ from bot.app import Services
 from bot.errors import BudgetExceeded
 from bot.llm import summary_engine
 from bot.llm.keep import FILLED_NOTE
-from bot.llm.spotlight import Spotlight
 from bot.llm.summary_engine import NOTHING_SAFE
 from bot.services.summaries import Requester
 from bot.spoilers.allowlist import AllowList
@@ -31,9 +30,7 @@ from tests.fakes.fake_openai import (
     Truncated,
 )
 from tests.llm.conftest import OpenLLM, calls
-from tests.llm.model import PromptModel, grounded, points, review_ids
-
-datamark = Spotlight.DATAMARK.mark  # how the test engines' prompts mark data
+from tests.llm.model import PromptModel, datamark, grounded, points, review_ids
 
 
 async def test_the_llm_writes_the_summary_and_says_so(llm: Services, fake: FakeOpenAI, model: PromptModel) -> None:
