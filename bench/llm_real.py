@@ -165,6 +165,7 @@ def settings_for(args: argparse.Namespace, folder: str) -> Settings:
         llm_max_output_tokens=args.max_output,
         llm_direct_max_tokens=args.direct_max_tokens,
         llm_spoiler_check=args.spoiler_check,
+        llm_temperature=args.temperature,
         llm_background_digests=False,
         llm_breaker_failures=1000,
         llm_daily_tokens_per_user=10**9,
@@ -355,6 +356,7 @@ def main() -> None:
     parser.add_argument("--max-output", type=int, default=450)
     parser.add_argument("--direct-max-tokens", type=int, default=0)
     parser.add_argument("--spoiler-check", action="store_true")
+    parser.add_argument("--temperature", type=float, help="LLM_TEMPERATURE (unset: the bot's default)")
     parser.add_argument("--cold", action="store_true", help="no prompt-cache warm-up (after the digests, or at start)")
     parser.add_argument("--skip-digests", action="store_true", help="summaries from review openings only")
     parser.add_argument("--show", action="store_true", help="print each summary")

@@ -115,6 +115,7 @@ class ChatClient:
         response_format: ResponseFormat = "json_schema",
         breaker: CircuitBreaker | None = None,
         retry_timeouts: bool = True,
+        temperature: float | None = None,
     ) -> None:
         self._client = client.with_options(max_retries=0)  # retries are ours (see the module docstring)
         self.model = model
@@ -123,6 +124,7 @@ class ChatClient:
         self.context_window = context_window
         self.token_param = token_param
         self.response_format = response_format
+        self.temperature = temperature  # None: the server's default
         self.breaker = breaker or CircuitBreaker()
         self.max_retries = max_retries
         # A single-slot local server still works on a request the client gave up on: retrying a
@@ -291,6 +293,7 @@ class ChatClient:
             "max_tokens": max_tokens if self.token_param == "max_tokens" else omit,
             "max_completion_tokens": max_tokens if self.token_param == "max_completion_tokens" else omit,
             "response_format": omit,
+            "temperature": omit if self.temperature is None else self.temperature,
         }
         if schema is not None and self.response_format == "json_schema":
             arguments["response_format"] = {

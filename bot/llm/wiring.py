@@ -30,6 +30,8 @@ from storage.ports import Store
 
 log = logging.getLogger(__name__)
 
+LOCAL_TEMPERATURE = 0.2  # settings.llm_temperature unset, on a local server (its comment says why)
+
 # Local servers (Ollama, llama.cpp, vLLM, LM Studio) ignore the key, but the client insists on one.
 KEYLESS_PLACEHOLDER = "not-needed"
 
@@ -80,6 +82,9 @@ async def build_llm_engines(
     context_window = fit.context_window
     if fit.timeout != settings.llm_timeout_seconds:
         client = client.with_options(timeout=fit.timeout)  # the same connection pool, closed above
+    temperature = settings.llm_temperature
+    if temperature is None and server.local:
+        temperature = LOCAL_TEMPERATURE
     chat = ChatClient(
         client,
         model=settings.llm_model,
@@ -87,6 +92,7 @@ async def build_llm_engines(
         budget=budget,
         context_window=context_window,
         retry_timeouts=not server.single_slot,
+        temperature=temperature,
         timeout=fit.timeout,
         max_retries=settings.llm_max_retries,
         token_param=token_parameter(settings),
@@ -138,8 +144,9 @@ async def build_llm_engines(
     )
     log.info(
         "LLM engine %s at %s (%s server, context %d tokens, timeout %.0f s, one call up to %d tokens, "
-        "prompts %s, data marking %s)",
+        "prompts %s, data marking %s, temperature %s)",
         engine_name, settings.openai_base_url or "api.openai.com", server.kind, context_window, fit.timeout,
         fit.direct_max_tokens, prompts.version, marking,
+        "server default" if temperature is None else temperature,
     )
     return summary, answer

@@ -18,6 +18,7 @@ from bot.llm.probe import LOCAL_DIRECT_MAX_TOKENS, LOCAL_TIMEOUT_SECONDS, Server
 from bot.llm.prompts import PromptSet
 from bot.llm.schema import DIGEST_TEXT_CHARS, POINT_TEXT_CHARS
 from bot.llm.summary_engine import LOCAL_MATERIAL_TOKENS, LOCAL_MAX_POINTS, MAX_POINTS, LLMSummaryEngine
+from bot.llm.wiring import LOCAL_TEMPERATURE
 from bot.tokens import TokenCounter
 from tests.fakes.fake_openai import FakeOpenAI, Hang
 from tests.llm.conftest import OpenLLM, calls, digest_worker
@@ -103,6 +104,25 @@ async def test_review_text_is_datamarked_except_on_local_servers_unless_the_sett
     assert said and all((" " in line[len("said: "):]) is not marked for line in said)
     assert all(("^" in line) is marked for line in said)
     assert ("this^is^data" in summary.system) is marked, "the system prompt describes the data as sent"
+
+
+@pytest.mark.parametrize(("local", "setting", "sent"), [
+    (True, None, LOCAL_TEMPERATURE), (False, None, None), (True, 0.7, 0.7), (False, 0.0, 0.0),
+])
+async def test_a_local_server_is_asked_for_a_low_temperature_a_hosted_one_keeps_its_default(
+    open_llm: OpenLLM, fake: FakeOpenAI, local: bool, setting: float | None, sent: float | None
+) -> None:
+    """llama.cpp and Ollama sample at 0.8 by default, where the 1.5B model named actors no review
+    names; some hosted models refuse any temperature but their default, so none is sent there unless
+    the setting says."""
+    if local:
+        fake.endpoints.update(LLAMA_CPP)
+    async with open_llm(llm_direct_max_tokens=0, llm_temperature=setting) as services:
+        await digest_worker(services).drain()
+        await services.summaries.summarize("Parasite")
+    requests = calls(fake, "digest") + calls(fake, "summary")
+    assert requests and all(r.body.get("temperature") == sent for r in requests)
+    assert all(("temperature" in r.body) is (sent is not None) for r in requests)
 
 
 def _review_blocks(request: Any) -> list[str]:
