@@ -125,7 +125,7 @@ class Settings(BaseModel):
     llm_breaker_cooldown_seconds: float = Field(default=60.0, ge=0)
     # --- LLM on small local models (issue 10) ---
     # Digest each review in a background queue when it is added (one call at a time), so /summary
-    # makes one call over the digests. Off: reviews are shown to the model by their opening lines.
+    # makes one call over the digests. Off: reviews are shown to the model by excerpts (their opinions first).
     llm_background_digests: bool = True
 
     # --- Discord --------------------------------------------------------------------------------

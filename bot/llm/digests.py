@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from bot.llm.client import ChatClient
 from bot.llm.errors import LLMError, LLMMalformedOutput
 from bot.llm.guard import SpoilerGuard
-from bot.llm.material import ReviewMaterial, film_body
+from bot.llm.material import ReviewMaterial, excerpt, film_body, opening
 from bot.llm.points import RETRY_RESERVE, complete_parsed
 from bot.llm.prompts import PromptSet
 from bot.llm.schema import digest_schema, parse_digest
@@ -32,7 +32,7 @@ from storage.records import Digest, Film
 log = logging.getLogger(__name__)
 
 DIGEST_MAX_TOKENS = 220
-FALLBACK_WORDS = 50  # an unusable digest is replaced by the review's first words (stored: not retried)
+FALLBACK_WORDS = 50  # an unusable digest is replaced by an excerpt of the review (stored: not retried)
 
 
 @dataclass(slots=True)
@@ -121,11 +121,11 @@ class Digester:
     async def _one(
         self, film: Film, item: ReviewMaterial, guard: SpoilerGuard, requester: Requester, batch: DigestBatch
     ) -> None:
-        safe, spoilers = _opening(item.said), _opening(item.spoilers)
+        safe, spoilers = excerpt(item.said_sentences, FALLBACK_WORDS), opening(item.spoilers, FALLBACK_WORDS)
         input_tokens = output_tokens = 0
         messages = self.messages(film, item)
         if not self._chat.fits(messages, self.max_tokens + RETRY_RESERVE):
-            log.warning("review %s is too long for the model's context; its opening stands in", item.review.id)
+            log.warning("review %s is too long for the model's context; an excerpt stands in", item.review.id)
         else:
             async with self._semaphore:
                 try:
@@ -136,7 +136,7 @@ class Digester:
                     safe, spoilers = parsed.value
                     input_tokens, output_tokens = parsed.input_tokens, parsed.output_tokens
                 except LLMMalformedOutput as error:
-                    log.warning("review %s: no usable digest (%s); its opening stands in", item.review.id, error)
+                    log.warning("review %s: no usable digest (%s); an excerpt stands in", item.review.id, error)
         batch.made += 1
         kept, moved, _ = guard.split_text(safe)
         spoiler_kept, spoiler_moved, _ = guard.split_text(spoilers)
@@ -152,8 +152,3 @@ class Digester:
         batch.digests[item.review.id] = digest
         batch.input_tokens += input_tokens
         batch.output_tokens += output_tokens
-
-
-def _opening(text: str) -> str:
-    words = text.split()
-    return " ".join(words[:FALLBACK_WORDS]) + ("…" if len(words) > FALLBACK_WORDS else "")

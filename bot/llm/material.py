@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from bot.llm.spotlight import Spotlight
 from bot.services.summaries import Mode
 from bot.spoilers.allowlist import AllowList, Kind
+from bot.text.topics import opinion_of, opinions_in, polarity_of, rating_in
 from storage.records import Film, Review
 
 
@@ -75,8 +76,16 @@ class ReviewMaterial:
     """One review as the LLM may see it in a given mode."""
 
     review: Review
-    said: str  # sentences the allow-list finds safe
-    spoilers: str  # sentences judged spoilers ('' in spoiler-free mode)
+    said_sentences: tuple[str, ...]  # sentences the allow-list finds safe
+    spoiler_sentences: tuple[str, ...] = ()  # sentences judged spoilers (none in spoiler-free mode)
+
+    @property
+    def said(self) -> str:
+        return " ".join(self.said_sentences)
+
+    @property
+    def spoilers(self) -> str:
+        return " ".join(self.spoiler_sentences)
 
     @property
     def text(self) -> str:
@@ -112,15 +121,48 @@ def spoilers_block(review: Review, key: str, spoilers: str, spotlight: Spotlight
 
 
 def material(review: Review, mode: Mode, allow: AllowList) -> ReviewMaterial:
-    safe = [s.text for s in allow.safe_sentences(review)]
-    spoilers = [s.text for s in allow.plot_sentences(review)] if mode == "spoilers" else []
-    return ReviewMaterial(review, " ".join(safe), " ".join(spoilers))
+    safe = tuple(s.text for s in allow.safe_sentences(review))
+    spoilers = tuple(s.text for s in allow.plot_sentences(review)) if mode == "spoilers" else ()
+    return ReviewMaterial(review, safe, spoilers)
 
 
 def opening(text: str, words: int) -> str:
     """The first `words` words of `text`, with an ellipsis when there is more."""
     split = text.split()
     return " ".join(split[:words]) + ("…" if len(split) > words else "")
+
+
+def _opinion_weight(sentence: str) -> int:
+    """2: an opinion of the film's craft ("The score is haunting."); 1: a judgement of the film as a
+    whole, or a rating; 0: anything else (context, the reviewer's evening, plot)."""
+    if polarity_of(opinions_in(sentence)) is None:
+        # No judging word: `opinion_of` would call a mention of the craft praise ("The film runs two
+        # hours and is the second feature by this director."); only a rating is an opinion here.
+        return 1 if rating_in(sentence) is not None else 0
+    aspect, _ = opinion_of(sentence)
+    return 2 if aspect is not None and aspect != "verdict" else 1
+
+
+def excerpt(sentences: Sequence[str], words: int) -> str:
+    """What stands in for a review the model cannot be shown whole (its digest not made yet, or no
+    usable digest): its opinions first, then the rest in the review's order, within `words` words.
+
+    The opening words alone were, in reviews written by outsiders, mostly a blog's preamble ("I
+    watched this last night because…") or the premise; given nothing about the film's craft, the
+    1.5B model wrote a point on every aspect anyway ("The visuals are stunning."), which the support
+    check rightly dropped: whole summaries went offline. The chosen sentences are given strongest
+    opinion first, so cutting the excerpt shorter (`opening`) keeps the opinions."""
+    ranked = sorted(range(len(sentences)), key=lambda i: (-_opinion_weight(sentences[i]), i))
+    chosen: list[str] = []
+    used = 0
+    for index in ranked:
+        length = len(sentences[index].split())
+        if used + length <= words:
+            chosen.append(sentences[index])
+            used += length
+    if not chosen and ranked:  # every sentence is longer than the whole allowance: the strongest one's opening
+        return opening(sentences[ranked[0]], words)
+    return " ".join(chosen)
 
 
 def known_spoilers(reviews: Sequence[Review], allow: AllowList) -> list[str]:

@@ -86,7 +86,7 @@ DIGEST_TEXT_CHARS = 320  # each digest field: two sentences of at most 40 words,
 def digest_schema(text_chars: int | None = None) -> JsonSchema:
     """The digest answer's schema. `text_chars` caps each field for servers that enforce it (local
     ones): a small model otherwise rambles on in the `safe` string until the output cap cuts the
-    JSON off, and the review's opening words stand in for a digest."""
+    JSON off, and an excerpt of the review stands in for a digest."""
     text: dict[str, Any] = {"type": "string"}
     if text_chars:
         text["maxLength"] = text_chars

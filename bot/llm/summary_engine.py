@@ -36,7 +36,16 @@ from bot.llm.errors import LLMContextTooLong, LLMError, unavailable_note
 from bot.llm.grounding import PointChecker, PromptEcho
 from bot.llm.guard import GuardedPoint, GuardFilm, GuardReport, SpoilerGuard
 from bot.llm.keep import FILLED_NOTE, fill_from_offline, first_answer, retry_stricter, retry_texts
-from bot.llm.material import ReviewMaterial, film_body, material, opening, plot_facts, said_block, spoilers_block
+from bot.llm.material import (
+    ReviewMaterial,
+    excerpt,
+    film_body,
+    material,
+    opening,
+    plot_facts,
+    said_block,
+    spoilers_block,
+)
 from bot.llm.points import RETRY_RESERVE, generate_points
 from bot.llm.prompts import PromptSet
 from bot.llm.schema import ASPECTS, SPOILER_FREE_ASPECTS, Point, points_schema
@@ -55,7 +64,7 @@ log = logging.getLogger(__name__)
 
 MAX_POINTS = 7  # one per aspect and a verdict: more makes a small model slow and repetitive
 MIN_POINTS = 2
-EXCERPT_WORDS = 60  # a review without a digest yet is shown by this many of its first words
+EXCERPT_WORDS = 60  # a review without a digest yet is shown by an excerpt of this many words (its opinions first)
 # Local servers (bot/llm/wiring.py): a 1.5B model on 2 CPU cores reads ~50 prompt tokens and writes ~11
 # tokens a second, so every token before the first point counts (issue 10: first point <= 15 s, whole
 # summary <= 45 s). Fewer, shorter points, and the reviews' text within a token budget: each review's
@@ -248,7 +257,7 @@ class LLMSummaryEngine:
             spend.complete = False  # written again once the queue has read every review
             spend.notes.append(
                 f"{waiting} of {len(items)} reviews are still being read in the background; "
-                "their opening lines were used."
+                "an excerpt of each was used."
             )
         candidates = [
             Candidate(
@@ -291,8 +300,8 @@ class LLMSummaryEngine:
             review_id = item.review.id
             digest, safe_digest = digests.get(review_id), safe.get(review_id)
             if digest is None or (item.said and safe_digest is None):
-                waiting += 1  # not read by the queue yet: its opening words stand in
-            said = safe_digest.safe_digest if safe_digest is not None else opening(item.said, EXCERPT_WORDS)
+                waiting += 1  # not read by the queue yet: an excerpt stands in
+            said = safe_digest.safe_digest if safe_digest is not None else excerpt(item.said_sentences, EXCERPT_WORDS)
             spoilers = ""
             if mode == "spoilers":
                 spoilers = digest.spoiler_digest if digest is not None else opening(item.spoilers, EXCERPT_WORDS)

@@ -68,10 +68,10 @@ async def test_a_local_server_gets_at_most_four_points_a_review_budget_and_a_bri
 ) -> None:
     """A 1.5B model on 2 cores reads ~50 prompt tokens and writes ~11 a second: a local server is asked
     for fewer points, from fewer film facts and a budget of review text; hosted APIs keep seven points,
-    the whole film block and the 60-word openings."""
+    the whole film block and the 60-word excerpts."""
     if local:
         fake.endpoints.update(LLAMA_CPP)
-    async with open_llm(llm_direct_max_tokens=0) as services:  # no digests yet: the reviews' openings
+    async with open_llm(llm_direct_max_tokens=0) as services:  # no digests yet: excerpts of the reviews
         engine = services.summaries.engine
         assert isinstance(engine, LLMSummaryEngine)
         assert engine.material_tokens == (LOCAL_MATERIAL_TOKENS if local else None)
@@ -145,7 +145,7 @@ async def test_each_review_is_shortened_to_fit_the_budget_before_any_is_left_out
     assert len(blocks) == count >= 3, "every review is shown"
     tokens = sum(TokenCounter("gpt-4o-mini").count(b) + 2 for b in blocks)
     if budget is None:
-        assert tokens > 300, "whole 60-word openings: the budget below is what shortens them"
+        assert tokens > 300, "whole 60-word excerpts: the budget below is what shortens them"
     else:
         assert tokens <= budget
 

@@ -31,6 +31,7 @@ from tests.fakes.fake_openai import (
 )
 from tests.llm.conftest import OpenLLM, calls
 from tests.llm.model import PromptModel, datamark, grounded, points, review_ids
+from tests.llm.test_many_reviews import add_reviews
 
 
 async def test_the_llm_writes_the_summary_and_says_so(llm: Services, fake: FakeOpenAI, model: PromptModel) -> None:
@@ -383,3 +384,26 @@ async def test_only_a_spoilers_summary_may_have_plot_points(
     schema = request.body["response_format"]["json_schema"]["schema"]
     aspects = schema["properties"]["points"]["items"]["properties"]["aspect"]["enum"]
     assert ("plot" in aspects) is plot and "verdict" in aspects and "acting" in aspects
+
+
+async def test_a_review_not_digested_yet_is_shown_by_its_opinions_not_its_preamble(
+    open_llm: OpenLLM, fake: FakeOpenAI
+) -> None:
+    """Reviews by outsiders often open with the reviewer's evening; shown by their first 60 words, the
+    model saw no opinion and wrote generic ones of its own (dropped as unsupported: summaries went offline)."""
+    preamble = [  # sentences the allow-list lets through, with no opinion in them
+        "This is the third film by this director that I have seen this year, and I saw it with two friends "
+        "from my film club.",
+        "The film runs a little over two hours and is the second feature by this director after a long career "
+        "in television.",
+    ]
+    opinion = "The score is haunting, the editing is precise and the cinematography is the best I have seen all year."
+    async with open_llm(llm_direct_max_tokens=0) as services:  # every review goes through a digest
+        film = await FilmRepository(services.store.db).add(FilmInput("Quiet Harbour", 2004, directors=("Ana Ruiz",)))
+        services.films.invalidate()
+        await add_reviews(services, film, [(" ".join([*preamble, opinion]), 4.0, "outsider")])
+        result = await services.summaries.summarize(film)
+    assert any("still being read in the background" in note for note in result.notes), result.notes
+    (summary,) = calls(fake, "summary")
+    assert datamark(opinion) in summary.user or opinion in summary.user
+    assert "television" not in summary.user, "the preamble gave way to the opinion within 60 words"
