@@ -220,16 +220,20 @@ async def test_a_failed_trial_pauses_twice_as_long(open_llm: OpenLLM, fake: Fake
     fake.responder = Switch(model, fault=Hang(seconds=30))
     async with open_llm(**BREAKER, llm_timeout_seconds=0.1) as services:
         breaker, clock = on_clock(services)
+        # Which calls were made is read from the notes, not from the requests the server received: a
+        # request the client gave up on within 0.1 s can be dropped by the server unread on a busy machine.
+        timed_out = "The LLM was unavailable (timed out); this is the offline answer."
         for _ in range(3):
-            await services.ask.ask("Is the acting in Se7en any good?")
-        assert breaker.state == "open" and len(fake.requests) == 3
+            failed = await services.ask.ask("Is the acting in Se7en any good?")
+            assert failed.notes[0] == timed_out
+        assert breaker.state == "open"
         clock.advance(60)
         trial = await services.ask.ask("Is the acting in Se7en any good?")
-        assert trial.notes[0] == "The LLM was unavailable (timed out); this is the offline answer."
-        assert len(fake.requests) == 4 and breaker.retry_in() == pytest.approx(120)
+        assert trial.notes[0] == timed_out, "the trial call was made, and failed"
+        assert breaker.state == "open" and breaker.retry_in() == pytest.approx(120)
         clock.advance(60)
         paused = await services.summaries.summarize("Se7en")
-        assert paused.notes == [PAUSED_SUMMARY] and len(fake.requests) == 4
+        assert paused.notes == [PAUSED_SUMMARY], "still paused: nothing was sent"
 
 
 async def test_half_open_lets_one_call_through_and_the_rest_answer_offline_at_once(
