@@ -6,7 +6,7 @@ Route:
 3. Small films (material within `direct_max_tokens`): one call over the reviews themselves.
    Larger films: one call over the per-review digests, which the background queue made when the
    reviews were added (bot/llm/digest_queue.py); never a digest call here, so a cache miss is one
-   call. A review the queue has not read yet is shown by its opening words (and the summary is not
+   call. A review the queue has not read yet is shown by an excerpt, its opinions first (and the summary is not
    cached). Blocks that do not all fit are narrowed to a representative selection (selection.py).
 4. The model answers in JSON points, one or more per aspect. Each point is checked against the
    reviews it cites (bot/llm/grounding.py: no prompt echo, nothing unsupported, no pasted passages)
@@ -287,7 +287,7 @@ class LLMSummaryEngine:
         self, items: Sequence[ReviewMaterial], mode: Mode, allow: AllowList
     ) -> tuple[dict[int, tuple[str, str]], int]:
         """(said, spoilers) of each review from its stored digests, and how many reviews have none yet
-        (shown by their opening words). The `said` part comes from the spoiler-free digest in both modes,
+        (shown by an excerpt). The `said` part comes from the spoiler-free digest in both modes,
         so both modes show the same `said` blocks."""
         digests = await self._digester.stored(items)
         safe = digests
