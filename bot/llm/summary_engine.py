@@ -364,8 +364,14 @@ class LLMSummaryEngine:
     ) -> EngineOutput:
         header = summary_header(film, reviews)
         count = len(prepared.known_ids)
+        # Spoilers mode shows the film's premise: a `plot` point that retells it says what the facts say,
+        # not something invented (the 1.5B model's spoilers answers were dropped whole for "…follows two
+        # ambitious stage magicians…", unsupported by the review it cited). A spoiler-free summary has no
+        # plot points: nothing there is supported by the premise.
+        background = (film.logline or "") if mode == "spoilers" else ""
         checker = PointChecker(
-            self._echo, prepared.shown, names=[film.title, *film.directors, *film.cast], silence_answers=False
+            self._echo, prepared.shown, background=background, names=[film.title, *film.directors, *film.cast],
+            silence_answers=False,
         )
         schema = points_schema(
             min_points=_min_points(count), max_points=self.max_points, aspects=True, text_chars=self.text_chars,

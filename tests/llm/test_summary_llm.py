@@ -407,3 +407,20 @@ async def test_a_review_not_digested_yet_is_shown_by_its_opinions_not_its_preamb
     (summary,) = calls(fake, "summary")
     assert datamark(opinion) in summary.user or opinion in summary.user
     assert "television" not in summary.user, "the preamble gave way to the opinion within 60 words"
+
+
+@pytest.mark.parametrize("spoilers", [True, False])
+async def test_a_plot_point_that_retells_the_premise_is_supported_in_spoilers_mode_only(
+    llm: Services, model: PromptModel, spoilers: bool
+) -> None:
+    """Spoilers mode shows the model the film's premise: retelling it is no invention. A spoiler-free summary
+    has no plot points, and the premise supports nothing there."""
+    retold = "Jobless and crammed, the Kims make themselves indispensable through tutoring."
+    model.overrides["summary"] = lambda r: points(
+        (grounded(r, "Reviewers praise the {0} and the {1}.", review_ids(r)[0]), review_ids(r)[:1], False),
+        (retold, review_ids(r)[:1], True),
+    )
+    result = await llm.summaries.summarize("Parasite", spoilers=spoilers)
+    assert result.engine == "openai:gpt-4o-mini"
+    assert (f"||{retold}||" in result.text) is spoilers
+    assert "indispensable" not in result.text.replace(f"||{retold}||", "")
