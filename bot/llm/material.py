@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from bot.llm.spotlight import Spotlight
 from bot.services.summaries import Mode
 from bot.spoilers.allowlist import AllowList, Kind
-from bot.text.topics import opinion_of, opinions_in, polarity_of, rating_in
+from bot.text.topics import opinion_of, rating_in
 from storage.records import Film, Review
 
 
@@ -135,11 +135,11 @@ def opening(text: str, words: int) -> str:
 def _opinion_weight(sentence: str) -> int:
     """2: an opinion of the film's craft ("The score is haunting."); 1: a judgement of the film as a
     whole, or a rating; 0: anything else (context, the reviewer's evening, plot)."""
-    if polarity_of(opinions_in(sentence)) is None:
-        # No judging word: `opinion_of` would call a mention of the craft praise ("The film runs two
-        # hours and is the second feature by this director."); only a rating is an opinion here.
+    # No judging word is no opinion here, though a summary reads a mention of the craft as praise
+    # ("The film runs two hours and is the second feature by this director."); a rating still is one.
+    aspect, polarity = opinion_of(sentence, assume_praise=False)
+    if polarity is None:
         return 1 if rating_in(sentence) is not None else 0
-    aspect, _ = opinion_of(sentence)
     return 2 if aspect is not None and aspect != "verdict" else 1
 
 

@@ -890,9 +890,10 @@ def sentiment(sentence: str) -> int:
     return (score > 0) - (score < 0)
 
 
-def opinion_of(sentence: str) -> tuple[str | None, str | None]:
+def opinion_of(sentence: str, *, assume_praise: bool = True) -> tuple[str | None, str | None]:
     """The sentence's main aspect (a TOPICS key) and polarity ("pos", "neg", "mixed"), each None
-    when it has none. The one call the real-world benchmark scores aspect and polarity through."""
+    when it has none. The one call the real-world benchmark scores aspect and polarity through.
+    `assume_praise=False`: talk about the craft with no judging word has no polarity (below)."""
     opinions = opinions_in(sentence)
     aspect = _main_aspect(sentence, opinions)
     polarity = polarity_of(opinions)
@@ -900,7 +901,7 @@ def opinion_of(sentence: str) -> tuple[str | None, str | None]:
     if rating is not None and len(sentence.split()) <= 8:
         # "4/10", "Rating: ★★★½": the number is the verdict, whatever the words around it say.
         return "verdict", "pos" if rating >= 3.5 else "neg" if rating <= 2.25 else "mixed"
-    if aspect is not None and polarity is None:
+    if assume_praise and aspect is not None and polarity is None:
         # Talk about a film's craft with no critical word in it is, in reviews, praise far more often
         # than not ("Driven almost entirely by sound design.").
         polarity = "pos"
