@@ -116,7 +116,8 @@ class Settings(BaseModel):
     llm_data_marking: Literal["datamark", "delimiters"] | None = None
     # Sampling temperature of every LLM call. Unset: 0.2 for a local server (llama.cpp and Ollama
     # default to 0.8, and a 1.5B model then invents actors and opinions no review has: bench/RESULTS.md,
-    # issue 10); a hosted API's own default otherwise (some models accept no other value).
+    # issue 10), and 0.7 when it is asked again after an unusable answer (at 0.2 it mostly wrote the same
+    # answer again); a hosted API's own default otherwise (some models accept no other value).
     llm_temperature: float | None = Field(default=None, ge=0, le=2)
     # Circuit breaker: after this many provider failures in a row (timeouts, 5xx, 429, refused
     # connections) LLM calls pause for the cool-down and everyone gets the offline answer at once;

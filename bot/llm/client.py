@@ -19,6 +19,7 @@ seconds: `timeout * (max_retries + 1) + max_wait * max_retries` plus a small mar
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
@@ -116,6 +117,7 @@ class ChatClient:
         breaker: CircuitBreaker | None = None,
         retry_timeouts: bool = True,
         temperature: float | None = None,
+        retry_temperature: float | None = None,
     ) -> None:
         self._client = client.with_options(max_retries=0)  # retries are ours (see the module docstring)
         self.model = model
@@ -125,6 +127,7 @@ class ChatClient:
         self.token_param = token_param
         self.response_format = response_format
         self.temperature = temperature  # None: the server's default
+        self.retry_temperature = temperature if retry_temperature is None else retry_temperature
         self.breaker = breaker or CircuitBreaker()
         self.max_retries = max_retries
         # A single-slot local server still works on a request the client gave up on: retrying a
@@ -133,6 +136,16 @@ class ChatClient:
         self.max_wait = min(timeout, MAX_WAIT)
         # Every attempt (each bounded by the per-read timeout) and every wait between them.
         self.deadline = timeout * (max_retries + 1) + self.max_wait * max_retries + DEADLINE_MARGIN
+
+    def retrying(self) -> ChatClient:
+        """This client for asking again after an unusable answer: the same connection, budget and
+        breaker, sampling at `retry_temperature`. At a low temperature a small model asked again
+        mostly writes the same answer again (bench/RESULTS.md, session 14)."""
+        if self.retry_temperature == self.temperature:
+            return self
+        again = copy.copy(self)
+        again.temperature = self.retry_temperature
+        return again
 
     # --- fitting ---------------------------------------------------------------------------------
     def prompt_tokens(self, messages: Sequence[Message]) -> int:

@@ -76,10 +76,13 @@ def _reason(kept: Kept) -> str:
     said = []
     if kept.report.sentences_dropped:
         said.append("the others gave away the plot")
-    unsupported = kept.checks.reasons.get("unsupported", 0) + kept.checks.reasons.get("pasted", 0)
-    if unsupported:
+    if kept.checks.reasons.get("unsupported"):
         said.append("some said what the reviews do not say")
-    return " and ".join(said) or "the others could not be used"
+    if kept.checks.reasons.get("pasted"):
+        said.append("some copied the reviews word for word")
+    if len(said) > 1:
+        return f"{', '.join(said[:-1])} and {said[-1]}"
+    return said[0] if said else "the others could not be used"
 
 
 async def retry_stricter(
@@ -106,7 +109,7 @@ async def retry_stricter(
         {"role": "user", "content": STRICTER_SPOILERS.format(kept=len(first.points), reason=_reason(first))},
     ]
     try:
-        completion = await chat.complete(
+        completion = await chat.retrying().complete(
             retry, max_tokens=max_tokens, requester=requester, purpose=purpose, schema=schema,
             usage=usage, allow_truncated=True,
         )

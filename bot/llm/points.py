@@ -83,7 +83,7 @@ async def complete_parsed(
     attempt_messages = list(messages)
     for attempt in (1, 2):
         try:
-            completion = await chat.complete(
+            completion = await (chat if attempt == 1 else chat.retrying()).complete(
                 attempt_messages,
                 max_tokens=max_tokens,
                 requester=requester,
@@ -154,7 +154,7 @@ async def generate_points(
     for attempt in (1, 2):
         report = CheckReport()
         try:
-            completion = await chat.complete(
+            completion = await (chat if attempt == 1 else chat.retrying()).complete(
                 attempt_messages, max_tokens=max_tokens, requester=requester, purpose=purpose,
                 schema=schema, on_delta=previewer(), usage=usage, allow_truncated=True,
             )

@@ -31,6 +31,9 @@ from storage.ports import Store
 log = logging.getLogger(__name__)
 
 LOCAL_TEMPERATURE = 0.2  # settings.llm_temperature unset, on a local server (its comment says why)
+# ... and for asking again after an unusable answer: at 0.2 the 1.5B model asked again mostly pasted
+# the same review sentences again (bench/RESULTS.md, session 14).
+LOCAL_RETRY_TEMPERATURE = 0.7
 
 # Local servers (Ollama, llama.cpp, vLLM, LM Studio) ignore the key, but the client insists on one.
 KEYLESS_PLACEHOLDER = "not-needed"
@@ -82,9 +85,9 @@ async def build_llm_engines(
     context_window = fit.context_window
     if fit.timeout != settings.llm_timeout_seconds:
         client = client.with_options(timeout=fit.timeout)  # the same connection pool, closed above
-    temperature = settings.llm_temperature
+    temperature = retry_temperature = settings.llm_temperature
     if temperature is None and server.local:
-        temperature = LOCAL_TEMPERATURE
+        temperature, retry_temperature = LOCAL_TEMPERATURE, LOCAL_RETRY_TEMPERATURE
     chat = ChatClient(
         client,
         model=settings.llm_model,
@@ -93,6 +96,7 @@ async def build_llm_engines(
         context_window=context_window,
         retry_timeouts=not server.single_slot,
         temperature=temperature,
+        retry_temperature=retry_temperature,
         timeout=fit.timeout,
         max_retries=settings.llm_max_retries,
         token_param=token_parameter(settings),
@@ -144,9 +148,10 @@ async def build_llm_engines(
     )
     log.info(
         "LLM engine %s at %s (%s server, context %d tokens, timeout %.0f s, one call up to %d tokens, "
-        "prompts %s, data marking %s, temperature %s)",
+        "prompts %s, data marking %s, temperature %s%s)",
         engine_name, settings.openai_base_url or "api.openai.com", server.kind, context_window, fit.timeout,
         fit.direct_max_tokens, prompts.version, marking,
         "server default" if temperature is None else temperature,
+        "" if retry_temperature == temperature else f", {retry_temperature} when asking again",
     )
     return summary, answer
