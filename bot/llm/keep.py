@@ -123,6 +123,7 @@ async def retry_stricter(
     checks = CheckReport()
     usable = [c for c in (checker.check(p, checks) for p in points) if c is not None]
     again = guard_points(guard, usable, checks, mode)
+    log.info("the stricter %s retry kept %d points against %d", purpose, len(again.points), len(first.points))
     return again if len(again.points) > len(first.points) else first
 
 
