@@ -127,6 +127,7 @@ class ChatClient:
         self.token_param = token_param
         self.response_format = response_format
         self.temperature = temperature  # None: the server's default
+        # For asking again after an unusable answer (`retrying`); None: the same as `temperature`.
         self.retry_temperature = temperature if retry_temperature is None else retry_temperature
         self.breaker = breaker or CircuitBreaker()
         self.max_retries = max_retries
