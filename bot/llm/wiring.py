@@ -138,6 +138,7 @@ async def build_llm_engines(
         max_points=LOCAL_MAX_POINTS if server.local else MAX_POINTS,
         material_tokens=LOCAL_MATERIAL_TOKENS if server.local else None,
         brief_film=server.local,
+        fill_rather_than_retry=server.single_slot,
     )
     if server.single_slot:  # the worker runs once the start-up is done: set before it first looks
         worker.warm = summary.warm
