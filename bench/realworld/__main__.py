@@ -27,18 +27,19 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.realworld.data import INDEX, EvalFilm, film_records, load, texts_dir
+from bench.realworld.data import INDEX, EvalFilm, LabelledSentence, film_records, load, texts_dir
 from bench.realworld.score import Answer, covered, leaked, leaks_into, outside_spoiler_bars
-from bench.realworld.textkit import sentence_key
+from bench.realworld.textkit import normalize, sentence_key
 from bot.app import Services, open_services
 from bot.importers.json_format import parse_json
 from bot.llm.keep import FILLED_NOTE
 from bot.settings import Settings
+from bot.summarize.offline import Evidence, summarize_offline
 from bot.text.topics import opinion_of
 
 CHECK_NOTE = re.compile(r"checked the answer for spoilers \((\d+) tokens in, (\d+) out\)")
@@ -68,6 +69,12 @@ class Tally:
     checks: int = 0  # the model's second spoiler checks (LLM_SPOILER_CHECK)
     check_tokens_in: int = 0
     check_tokens_out: int = 0
+    # What the offline spoiler-free summary claims: each quoted phrase under an aspect and a side
+    # (praise or criticism), against the label of the sentence it was quoted from.
+    claims: int = 0  # quoted phrases whose sentence carries an aspect and polarity label
+    claims_unlabelled: int = 0  # quoted from a sentence labelled as no opinion, or not found
+    claims_aspect_ok: int = 0
+    claims_polarity_ok: int = 0
     details: list[str] = field(default_factory=list)
 
 
@@ -162,6 +169,12 @@ async def score_film(film: EvalFilm, tally: Tally, *, full_facts: bool, fake: An
                 fake.requests.clear()
             full = await services.summaries.summarize(db_film, spoilers=True)
             tally.seconds += time.perf_counter() - started
+            if fake is None:
+                stored = await services.reviews.for_film(db_film)
+                offline = summarize_offline(db_film, stored, spoilers=False, threshold=settings.spoiler_threshold)
+                if offline.text != free.text:
+                    raise RuntimeError(f"{film.slug}: the offline summary is not the one the service gave")
+                score_claims(film, offline.quoted, tally, verbose=verbose)
     tally.summaries += 2
     for result in (free, full):
         tally.tokens_in += result.input_tokens
@@ -202,6 +215,40 @@ async def score_film(film: EvalFilm, tally: Tally, *, full_facts: bool, fake: An
     if verbose:
         tally.details += [f"  {film.slug}: leaked (spoiler-free): {t[:160]}" for t in shown]
         tally.details += [f"  {film.slug}: outside ||…||: {t[:160]}" for t in outside]
+
+
+def labelled_source(film: EvalFilm, evidence: Evidence) -> LabelledSentence | None:
+    """The labelled sentence a quoted phrase comes from (the bot's sentence splitter is not the
+    bench's, so by containment: the bot's whole sentence first, then the phrase itself)."""
+    candidates = [s for r in film.reviews for s in r.sentences]
+    for needle in (normalize(evidence.sentence.text), normalize(evidence.phrase)):
+        if not needle:
+            continue
+        found = [s for s in candidates if needle in normalize(s.text) or normalize(s.text) in needle]
+        if found:
+            return next((s for s in found if needle in normalize(s.text)), found[0])
+    return None
+
+
+def score_claims(film: EvalFilm, quoted: Sequence[Evidence], tally: Tally, *, verbose: bool) -> None:
+    """A claim is right on aspect when the quote stands under its sentence's labelled aspect, and right
+    on polarity when it is shown as the labelled side (either side, for a sentence labelled mixed:
+    "lovely script, if predictable" holds the praise and the criticism)."""
+    for evidence in quoted:
+        source = labelled_source(film, evidence)
+        if source is None or not (source.aspect and source.polarity):
+            tally.claims_unlabelled += 1
+            continue
+        tally.claims += 1
+        aspect_ok = evidence.aspect == source.aspect
+        polarity_ok = source.polarity == "mixed" or evidence.polarity == source.polarity
+        tally.claims_aspect_ok += aspect_ok
+        tally.claims_polarity_ok += polarity_ok
+        if verbose and not (aspect_ok and polarity_ok):
+            tally.details.append(
+                f"  {film.slug}: shown as {evidence.aspect}/{evidence.polarity}, labelled "
+                f"{source.aspect}/{source.polarity}: “{evidence.phrase}” ← {source.text[:120]}"
+            )
 
 
 def aspect_polarity(films: list[EvalFilm]) -> tuple[int, int, int, int, Counter[str]]:
@@ -303,9 +350,14 @@ def print_report(results: dict[str, Tally], films: list[EvalFilm], split: str) -
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
+    for name, t in results.items():
+        if t.claims or t.claims_unlabelled:
+            print(f"{name}: the spoiler-free summaries quote {t.claims + t.claims_unlabelled} opinions, "
+                  f"{t.claims} from labelled opinion sentences: shown under the right aspect "
+                  f"{pct(t.claims_aspect_ok, t.claims)}, on the right side {pct(t.claims_polarity_ok, t.claims)}")
     aspect_ok, aspect_n, pol_ok, pol_n, confusion = aspect_polarity(films)
-    print(f"aspect accuracy {pct(aspect_ok, aspect_n)} ({aspect_ok}/{aspect_n}), "
-          f"polarity accuracy {pct(pol_ok, pol_n)} ({pol_ok}/{pol_n})")
+    print(f"every labelled opinion sentence through opinion_of: aspect accuracy {pct(aspect_ok, aspect_n)} "
+          f"({aspect_ok}/{aspect_n}), polarity accuracy {pct(pol_ok, pol_n)} ({pol_ok}/{pol_n})")
     agreement = annotator_agreement(films)
     if agreement:
         print(agreement)

@@ -132,6 +132,9 @@ class OfflineSummary:
     text: str
     sources: list[int] = field(default_factory=list)
     spoiler_sentences_used: int = 0
+    # Every phrase quoted as an opinion, with the aspect and side it is shown under: what the
+    # summary claims each reviewer said (bench/realworld scores these claims against its labels).
+    quoted: tuple[Evidence, ...] = ()
 
 
 def sentence_policy(film: Film, reviews: Sequence[Review], threshold: float) -> Policy:
@@ -423,6 +426,7 @@ class _Quoter:
         self.per_review = per_review  # phrases per reviewer and aspect
         self.count: dict[int, int] = {}
         self.used: set[tuple[int, int, str]] = set()
+        self.picked: list[Evidence] = []  # in the order they are quoted
 
     def pick(self, stances: Sequence[Stance], polarity: str, limit: int) -> list[Evidence]:
         ranked: list[tuple[int, Evidence]] = []
@@ -442,6 +446,7 @@ class _Quoter:
         for e in chosen:
             self.used.add((e.review.id, e.sentence.idx, e.phrase))
             self.count[e.review.id] = self.count.get(e.review.id, 0) + 1
+        self.picked.extend(chosen)
         return chosen
 
 
@@ -681,7 +686,7 @@ def summarize_offline(
                 if len(text) > char_limit:
                     text = text[: char_limit - 1].rsplit("\n", 1)[0]
                 used = len(plot_part[1]) if plot_part and plot_part[0] in text else 0
-                return OfflineSummary(text, list(dict.fromkeys(sources)), used)
+                return OfflineSummary(text, list(dict.fromkeys(sources)), used, tuple(quoter.picked))
             if lead_quotes > 1:
                 break  # fewer quotes before fewer aspects
     raise AssertionError("unreachable")  # the last pass always returns

@@ -70,3 +70,33 @@ def test_second_annotator_agreement_counts_only_sentences_both_labelled(tmp_path
     assert line.startswith("second annotator (2 sentences): agrees with the labels on aspect 100.0%, polarity 50.0%")
     monkeypatch.setattr(realworld, "SECOND_ANNOTATOR", tmp_path / "absent.json")
     assert realworld.annotator_agreement([film]) is None
+
+
+def test_a_summary_claim_is_scored_by_the_label_of_the_sentence_it_quotes() -> None:
+    """Right aspect: shown under the labelled aspect; right side: shown as the labelled polarity, or
+    either side of a sentence labelled mixed. Quotes of sentences labelled as no opinion are counted apart."""
+    from bench.realworld import __main__ as realworld
+    from bench.realworld.data import EvalFilm, EvalReview, LabelledSentence
+    from bot.summarize.offline import Evidence
+    from storage.records import Review, Sentence
+
+    labelled = [
+        LabelledSentence("The score is loud, but the acting is superb.", "safe", "acting", "mixed"),
+        LabelledSentence("The camera work is gorgeous.", "safe", "look", "pos"),
+        LabelledSentence("We saw it on a Sunday.", "safe", None, None),
+    ]
+    film = EvalFilm("f", "F", 2000, "test", {}, [], [EvalReview("r", "a", None, False, "blog", "", labelled, [], 0)])
+    stored = Review(1, 1, "a", "test", None, "", False, "h", "2026-01-01")
+
+    def claim(text: str, phrase: str, aspect: str, score: float) -> Evidence:
+        return Evidence(stored, Sentence(0, text, 0.0, False), aspect, score, phrase)
+
+    tally = realworld.Tally()
+    realworld.score_claims(film, [
+        claim("The score is loud, but the acting is superb.", "the acting is superb", "acting", 0.8),  # right
+        claim("The score is loud", "The score is loud", "sound", -0.4),  # a clause: wrong aspect, side fits mixed
+        claim("The camera work is gorgeous.", "The camera work is gorgeous", "look", -0.5),  # wrong side
+        claim("We saw it on a Sunday.", "We saw it on a Sunday", "verdict", 0.3),  # no opinion label
+    ], tally, verbose=True)
+    assert (tally.claims, tally.claims_unlabelled, tally.claims_aspect_ok, tally.claims_polarity_ok) == (3, 1, 2, 2)
+    assert len(tally.details) == 2

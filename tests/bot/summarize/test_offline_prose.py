@@ -258,3 +258,16 @@ def test_notes_about_the_reviews_own_spoiler_markup_are_not_opinions() -> None:
     text = summarize_offline(FILM, reviews, spoilers=False, threshold=THRESHOLD).text
     assert "elegant" in text
     assert "own risk" not in text and "behind bars" not in text and "Tap to reveal" not in text
+
+
+def test_every_quoted_phrase_is_reported_with_the_aspect_and_side_it_is_shown_under() -> None:
+    """`OfflineSummary.quoted` is what the summary claims each reviewer said: the real-world benchmark
+    scores those claims against its labels, so it must be exactly the quotes in the text."""
+    summary = summarize_offline(FILM, REVIEWS, spoilers=False, threshold=THRESHOLD)
+    shown = quotes(summary.text)
+    assert sorted(e.phrase for e in summary.quoted) == sorted(q.replace("\\", "") for q in shown)
+    by_phrase = {e.phrase: e for e in summary.quoted}
+    assert (by_phrase["The acting is wooden and stiff"].aspect, by_phrase["The acting is wooden and stiff"].polarity) \
+        == ("acting", "neg")
+    acting = next(line for line in summary.text.splitlines() if line.startswith("**Acting**"))
+    assert "wooden and stiff" in acting
