@@ -170,6 +170,7 @@ async def generate_points(
                 )
         except LLMMalformedOutput as error:
             if attempt == 2:
+                log.info("unusable %s answer again (%s)", purpose, error.detail)
                 raise
             log.info("unusable %s answer (%s); asking once more", purpose, error.detail)
             stricter = isinstance(error, _NoUsablePoints)
