@@ -14,13 +14,17 @@ is work done when reviews are added, not while someone waits for /summary); then
 summarised in each mode.
 
 Columns: first = seconds to the first guard-approved point on screen; total = seconds to the answer;
-in/out = tokens (the server's count); tok/s = output tokens per second of generation; fb = fell back to
+in/out = tokens (the server's count); tok/s = output tokens per second of the whole answer; fb = fell back to
 the offline summary; leaks = spoiler-free summary sentences that match a labelled spoiler sentence
 (sample labels; content-word overlap), or a spoilers-mode one outside ||…||; cov = share of the film's
 aspects (from the offline summary's topics) the summary covers; echo = sentences carrying prompt text.
 Real-world films: leaks = sentences labelled `spoiler` by us that the spoiler-free summary carries (or
 that stand outside ||…|| in spoilers mode), bench/realworld/score.py's matching; cov = share of the
 labelled key opinions the summary matches.
+
+Seconds depend on the machine as much as on the code (2 shared cores: 3 to 15 output tokens a second
+were seen on different days), so the run starts and ends with one fixed request whose speed the server
+reports itself (llama.cpp's `timings`): compare times only between runs of like speed.
 """
 
 from __future__ import annotations
@@ -329,6 +333,31 @@ def summary(rows: list[Row]) -> None:
     )
 
 
+# A fixed prompt (~300 tokens on Qwen2.5's tokenizer), read without the prompt cache, and a fixed
+# number of tokens written: the machine's speed as the server measures it.
+_CALIBRATION_TEXT = " ".join(f"Sentence {n} of the calibration passage reads the same on every run." for n in range(25))
+
+
+async def machine_speed(base_url: str, model: str) -> str:
+    """'prompt N tok/s, output M tok/s' from the server's own timings, or why not."""
+    from openai import AsyncOpenAI, OpenAIError
+
+    async with AsyncOpenAI(base_url=base_url, api_key="bench", timeout=120, max_retries=0) as client:
+        try:
+            completion = await client.chat.completions.create(
+                model=model, messages=[{"role": "user", "content": _CALIBRATION_TEXT + "\nRepeat the passage."}],
+                max_tokens=48, temperature=0,
+                extra_body={"cache_prompt": False, "ignore_eos": True},
+            )
+        except OpenAIError as error:
+            return f"unknown ({type(error).__name__})"
+    timings = (completion.model_extra or {}).get("timings") or {}
+    if not timings.get("prompt_per_second") or not timings.get("predicted_per_second"):
+        return "unknown (the server reports no timings)"
+    return (f"prompt {timings['prompt_per_second']:.0f} tok/s ({timings.get('prompt_n')} tokens), "
+            f"output {timings['predicted_per_second']:.1f} tok/s ({timings.get('predicted_n')} tokens)")
+
+
 SAMPLE_TITLES = "Parasite|Se7en|The Sixth Sense|The Prestige|Arrival|Get Out|Oldboy|Dune (2021)|Amélie|Dear Comrades!"
 
 
@@ -368,8 +397,11 @@ def main() -> None:
         f"{'film':28} {'mode':12} {'first':>6} {'total':>6} {'in':>6} {'out':>5} {'tok/s':>5} "
         f"{'fb':>3} {'leaks':>5} {'cov':>4} {'echo':>4}"
     )
+    before = asyncio.run(machine_speed(args.base_url, args.model))
+    print(f"machine speed before: {before}", flush=True)
     rows = asyncio.run(run(args))
     summary(rows)
+    print(f"machine speed before: {before}; after: {asyncio.run(machine_speed(args.base_url, args.model))}")
     if args.json:
         args.json.write_text(json.dumps([dataclasses.asdict(r) for r in rows], indent=1), encoding="utf-8")
 
