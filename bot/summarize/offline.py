@@ -686,7 +686,8 @@ def summarize_offline(
                 if len(text) > char_limit:
                     text = text[: char_limit - 1].rsplit("\n", 1)[0]
                 used = len(plot_part[1]) if plot_part and plot_part[0] in text else 0
-                return OfflineSummary(text, list(dict.fromkeys(sources)), used, tuple(quoter.picked))
+                quoted = tuple(e for e in quoter.picked if f"“{escape_markdown(e.phrase)}”" in text)  # after a cut
+                return OfflineSummary(text, list(dict.fromkeys(sources)), used, quoted)
             if lead_quotes > 1:
                 break  # fewer quotes before fewer aspects
     raise AssertionError("unreachable")  # the last pass always returns
