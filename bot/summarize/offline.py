@@ -686,8 +686,9 @@ def summarize_offline(
                 if len(text) > char_limit:
                     text = text[: char_limit - 1].rsplit("\n", 1)[0]
                 used = len(plot_part[1]) if plot_part and plot_part[0] in text else 0
-                quoted = tuple(e for e in quoter.picked if f"“{escape_markdown(e.phrase)}”" in text)  # after a cut
-                return OfflineSummary(text, list(dict.fromkeys(sources)), used, quoted)
+                # only the quotes still in the text after a cut
+                still_quoted = tuple(e for e in quoter.picked if f"“{escape_markdown(e.phrase)}”" in text)
+                return OfflineSummary(text, list(dict.fromkeys(sources)), used, still_quoted)
             if lead_quotes > 1:
                 break  # fewer quotes before fewer aspects
     raise AssertionError("unreachable")  # the last pass always returns
