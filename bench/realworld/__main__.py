@@ -217,16 +217,18 @@ async def score_film(film: EvalFilm, tally: Tally, *, full_facts: bool, fake: An
         tally.details += [f"  {film.slug}: outside ||…||: {t[:160]}" for t in outside]
 
 
-def labelled_source(film: EvalFilm, evidence: Evidence) -> LabelledSentence | None:
-    """The labelled sentence a quoted phrase comes from (the bot's sentence splitter is not the
-    bench's, so by containment: the bot's whole sentence first, then the phrase itself)."""
-    candidates = [s for r in film.reviews for s in r.sentences]
+def labelled_source(
+    sentences: Sequence[tuple[str, LabelledSentence]], evidence: Evidence
+) -> LabelledSentence | None:
+    """The labelled sentence (of the film's, each with its normalized text) a quoted phrase comes from.
+    The bot's sentence splitter is not the bench's, so by containment: the bot's whole sentence first,
+    then the phrase itself."""
     for needle in (normalize(evidence.sentence.text), normalize(evidence.phrase)):
         if not needle:
             continue
-        found = [s for s in candidates if needle in normalize(s.text) or normalize(s.text) in needle]
+        found = [(text, s) for text, s in sentences if needle in text or text in needle]
         if found:
-            return next((s for s in found if needle in normalize(s.text)), found[0])
+            return next((s for text, s in found if needle in text), found[0][1])
     return None
 
 
@@ -234,8 +236,9 @@ def score_claims(film: EvalFilm, quoted: Sequence[Evidence], tally: Tally, *, ve
     """A claim is right on aspect when the quote stands under its sentence's labelled aspect, and right
     on polarity when it is shown as the labelled side (either side, for a sentence labelled mixed:
     "lovely script, if predictable" holds the praise and the criticism)."""
+    sentences = [(normalize(s.text), s) for r in film.reviews for s in r.sentences]
     for evidence in quoted:
-        source = labelled_source(film, evidence)
+        source = labelled_source(sentences, evidence)
         if source is None or not (source.aspect and source.polarity):
             tally.claims_unlabelled += 1
             continue

@@ -453,7 +453,11 @@ class _Quoter:
 def _with_quotes(text: str, evidence: Sequence[Evidence]) -> str:
     if not evidence:
         return text
-    return f"{text} (" + ", ".join(f"“{escape_markdown(e.phrase)}”" for e in evidence) + ")"
+    return f"{text} (" + ", ".join(_as_quote(e) for e in evidence) + ")"
+
+
+def _as_quote(evidence: Evidence) -> str:
+    return f"“{escape_markdown(evidence.phrase)}”"
 
 
 def _groups(stances: Sequence[Stance]) -> dict[str, list[Stance]]:
@@ -687,7 +691,7 @@ def summarize_offline(
                     text = text[: char_limit - 1].rsplit("\n", 1)[0]
                 used = len(plot_part[1]) if plot_part and plot_part[0] in text else 0
                 # only the quotes still in the text after a cut
-                still_quoted = tuple(e for e in quoter.picked if f"“{escape_markdown(e.phrase)}”" in text)
+                still_quoted = tuple(e for e in quoter.picked if _as_quote(e) in text)
                 return OfflineSummary(text, list(dict.fromkeys(sources)), used, still_quoted)
             if lead_quotes > 1:
                 break  # fewer quotes before fewer aspects
