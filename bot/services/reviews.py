@@ -67,6 +67,9 @@ class ReviewService:
         self.max_review_chars = max_review_chars
         self._corpus: tuple[dict[int, set[str]], CorpusCounts] | None = None  # per film, and counted
         self._corpus_lock = asyncio.Lock()  # concurrent first callers share one build
+        # One rescore at a time: the start-up one runs in the background, and two interleaved could
+        # record an older version after a newer one (and redo films the other has done).
+        self._rescore_lock = asyncio.Lock()
 
     async def review_set_version(self, film: Film) -> str:
         """Changes whenever a review of the film is added, edited or deleted: one indexed read of
@@ -199,6 +202,10 @@ class ReviewService:
         detector, so only what was stored before an upgrade is redone: film by film, with a cursor
         saved after each film, so a restart resumes where it stopped. Returns reviews rescored.
         """
+        async with self._rescore_lock:
+            return await self._rescore_outdated(meta, version)
+
+    async def _rescore_outdated(self, meta: MetaStore, version: int) -> int:
         recorded = await meta.get(DETECTOR_VERSION_KEY)
         if recorded is None and not await self._reviews.film_ids_after(0, 1):
             recorded = str(version)  # nothing stored yet: every score to come is today's

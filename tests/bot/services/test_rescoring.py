@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Callable
 
@@ -63,3 +64,16 @@ async def test_a_one_shot_command_after_an_upgrade_answers_from_todays_scores(
         assert fresh is not None
         assert max(s.spoiler_score for s in fresh.sentences) >= services.settings.spoiler_threshold
         assert await services.store.meta.get(DETECTOR_VERSION_KEY) == str(DETECTOR_VERSION)
+
+
+async def test_concurrent_rescores_never_record_an_older_version_after_a_newer_one(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """The start-up rescore runs in the background; another caller at the same moment must not
+    interleave with it (the older version written last would make the next start redo everything)."""
+    async with open_services(make_settings(reviewbot_load_sample=False), load_sample=False, warm=False) as services:
+        meta = services.store.meta
+        await asyncio.gather(
+            services.reviews.rescore_outdated(meta, version=5), services.reviews.rescore_outdated(meta, version=4)
+        )
+        assert await meta.get(DETECTOR_VERSION_KEY) == "5"
