@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.llm.client import JsonSchema
 from bot.llm.errors import LLMMalformedOutput
+from bot.spoilers.lexicon import STOPWORDS
 
 MAX_POINT_CHARS = 600  # a point longer than this is a pasted paragraph, not a point
 POINT_TEXT_CHARS = 320  # the length cap asked of servers that enforce one (two sentences)
@@ -140,13 +141,19 @@ class Point:
 # by closing quotes or brackets. An unescaped `"` inside a JSON string ends the string early under a
 # grammar ("calling it a "), leaving a half-sentence: those ends are cut off, not shown.
 _SENTENCE_END = re.compile(r"""[.!?…](?:["'’”)\]]*)(?=\s|$)""")
+# An ellipsis after a function word trails off mid-sentence ("The score is...", seen from the 1.5B
+# model in a spoilers-mode point): not an end. After a content word it can be a style ("It's good...").
+_TRAILING_OFF = re.compile(r"""([^\W\d_]+)\s*(?:\.{2,}|…)["'’”)\]]*$""")
 
 
 def complete_sentences(text: str) -> str:
     """`text` up to its last complete sentence ('' when it has none)."""
     text = text.strip()
-    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
-    return text[: ends[-1]].strip() if ends else ""
+    for end in reversed([m.end() for m in _SENTENCE_END.finditer(text)]):
+        trailing = _TRAILING_OFF.search(text, 0, end)
+        if trailing is None or trailing.group(1).lower() not in STOPWORDS:
+            return text[:end].strip()
+    return ""
 
 
 def load_object(text: str) -> dict[str, Any]:

@@ -38,6 +38,10 @@ def check(checker: PointChecker, text: str, sources: tuple[int, ...] = (1,)) -> 
         ("Reviewers loved it. One reviewer says the film is ", "Reviewers loved it."),
         ("One reviewer calls it 'precise'.", "One reviewer calls it 'precise'."),
         ('He wrote "superb." And then', 'He wrote "superb."'),
+        ("Se7en is a dark masterpiece. The score is...", "Se7en is a dark masterpiece."),
+        ("The acting is solid, and the…", ""),
+        ("It's good...", "It's good..."),
+        ("She was... amazing.", "She was... amazing."),
     ],
 )
 def test_half_sentences_are_cut_back_to_the_last_complete_one(text: str, kept: str) -> None:
