@@ -55,9 +55,9 @@ from bot.llm.spotlight import keyed
 from bot.services.reviews import ReviewService
 from bot.services.summaries import EngineOutput, Mode, OfflineEngine, Requester, TextCallback
 from bot.spoilers.allowlist import ALLOWLIST_VERSION, AllowList
-from bot.summarize.offline import SUMMARY_CHAR_LIMIT, summary_header
+from bot.summarize.offline import PLOT_LABEL, SUMMARY_CHAR_LIMIT, summary_header
 from bot.text.safety import neutralise, unsafe_reason
-from bot.text.topics import named_aspects
+from bot.text.topics import TOPIC_LABELS, named_aspects
 from storage.records import Film, Review
 
 log = logging.getLogger(__name__)
@@ -83,9 +83,11 @@ SHORTER_WORDS = (45, 35, 25, 20)  # the per-line word caps tried in turn when th
 TOO_REVEALING = "The LLM's summary gave away too much of the plot, so this is the offline summary."
 
 NOTHING_SAFE = "Every stored review sentence may reveal the plot, so no LLM summary was written."
+# The offline summary's headings, so a summary the offline one fills (`fill_from_offline`, which skips
+# the aspects already covered by heading) never shows one aspect twice ("Tone" and "Mood").
 ASPECT_LABELS = {
-    "acting": "Acting", "direction": "Direction", "writing": "Writing", "visuals": "Look",
-    "sound": "Music & sound", "pacing": "Pacing", "tone": "Tone", "plot": "Story", "verdict": "Verdict",
+    **{aspect: TOPIC_LABELS[aspect] for aspect in ("acting", "direction", "writing", "sound", "pacing", "verdict")},
+    "visuals": TOPIC_LABELS["look"], "tone": TOPIC_LABELS["mood"], "plot": PLOT_LABEL,
 }
 
 
@@ -431,7 +433,9 @@ class LLMSummaryEngine:
             )
         sources = list(dict.fromkeys(s for _, g in kept for s in g.sources))
         text = render_summary(header, kept)
-        if len(kept) < needed:  # too few to stand alone: the offline summary fills the other aspects
+        # Too few opinions to stand alone (plot points alone summarise no review): the offline summary
+        # fills the aspects the model did not cover.
+        if sum(1 for point, _ in kept if point.aspect != "plot") < needed:
             offline = await self._fallback(film, reviews, mode, requester, "", spend)
             text, added = fill_from_offline(text, offline.text, SUMMARY_CHAR_LIMIT)
             if added:

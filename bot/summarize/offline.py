@@ -31,6 +31,7 @@ from bot.text.topics import RATING, TOPIC_LABELS, Opinion, opinion_of, opinions_
 from storage.records import Film, Review, Sentence
 
 SUMMARY_CHAR_LIMIT = 1800  # Discord allows 2,000; front doors add a one-line note
+PLOT_LABEL = "Plot and ending (spoilers)"
 TOPIC_ORDER = ("acting", "direction", "writing", "look", "sound", "pacing", "mood")
 MIN_WORDS, MAX_WORDS = 2, 60
 MAX_QUOTE_CHARS = 400  # a "sentence" longer than this (one with no stops) is no quote
@@ -606,7 +607,7 @@ def _plot_section(plot: Sequence[tuple[Review, Sentence]]) -> tuple[str, list[in
     quotes = " ".join(
         f"“{wrap_spoiler(escape_markdown(s.text))}” ({escape_markdown(r.author)})" for r, s in chosen
     )
-    return f"**Plot and ending (spoilers)**: {quotes}", [r.id for r, _ in chosen]
+    return f"**{PLOT_LABEL}**: {quotes}", [r.id for r, _ in chosen]
 
 
 def summarize_offline(

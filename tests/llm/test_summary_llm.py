@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -9,11 +10,13 @@ import pytest
 from bot.app import Services
 from bot.errors import BudgetExceeded
 from bot.llm import summary_engine
-from bot.llm.keep import FILLED_NOTE
-from bot.llm.summary_engine import NOTHING_SAFE
+from bot.llm.guard import GuardedPoint
+from bot.llm.keep import FILLED_NOTE, fill_from_offline
+from bot.llm.schema import Point
+from bot.llm.summary_engine import NOTHING_SAFE, render_summary
 from bot.services.summaries import Requester
 from bot.spoilers.allowlist import AllowList
-from bot.summarize.offline import summarize_offline
+from bot.summarize.offline import PLOT_LABEL, summarize_offline
 from storage.films import FilmRepository
 from storage.records import FilmInput
 from tests.fakes.fake_openai import (
@@ -30,7 +33,7 @@ from tests.fakes.fake_openai import (
     Truncated,
 )
 from tests.llm.conftest import OpenLLM, calls
-from tests.llm.model import PromptModel, datamark, grounded, points, review_ids
+from tests.llm.model import SAFE_LINES, PromptModel, datamark, grounded, points, review_ids
 from tests.llm.test_many_reviews import add_reviews
 
 
@@ -424,3 +427,36 @@ async def test_a_plot_point_that_retells_the_premise_is_supported_in_spoilers_mo
     assert result.engine == "openai:gpt-4o-mini"
     assert (f"||{retold}||" in result.text) is spoilers
     assert "indispensable" not in result.text.replace(f"||{retold}||", "")
+
+
+async def test_a_spoilers_summary_of_plot_points_alone_gets_the_reviews_opinions_from_offline(
+    llm: Services, fake: FakeOpenAI, model: PromptModel
+) -> None:
+    """Plot points summarise no review's opinion: the 1.5B model's whole spoilers-mode answer was two
+    `plot` points for three of 26 real-world films, shown with no opinion at all."""
+
+    def answer(r: ChatRequest) -> str:
+        ids = review_ids(r)[:2]
+        plot = [
+            {"text": grounded(r, template, i), "sources": [i], "spoiler": True, "aspect": "plot"}
+            for template, i in zip(SAFE_LINES, ids, strict=False)
+        ]
+        return json.dumps({"points": plot})
+
+    model.overrides["summary"] = answer
+    result = await llm.summaries.summarize("Se7en", spoilers=True)
+    lines = result.text.splitlines()
+    assert result.engine == "openai:gpt-4o-mini" and FILLED_NOTE in result.notes, result.notes
+    assert sum(f"**{PLOT_LABEL}**" in line for line in lines) == 1, "one plot line: the model's, not offline's too"
+    assert any(line.startswith("• **Verdict**") for line in lines), result.text
+    assert len(lines) > 3, "the reviews' opinions, from the offline summary"
+
+
+def test_a_filled_summary_shows_each_aspect_once_under_the_offline_summarys_heading() -> None:
+    """The model's `tone` was headed "Tone" and the offline summary's same aspect "Mood": a filled
+    summary showed the aspect twice."""
+    point = Point("Reviewers find it tense throughout.", (1,), False, aspect="tone")
+    llm_text = render_summary("**Heat (1995)**", [(point, GuardedPoint(point.text, (1,)))])
+    offline = "**Heat (1995)**\n**Mood**: Two of three praise it (“tense”).\n**Acting**: One praises it (“De Niro”)."
+    text, added = fill_from_offline(llm_text, offline, 1800)
+    assert added == 1 and sum("**Mood**" in line for line in text.splitlines()) == 1, text
