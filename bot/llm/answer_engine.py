@@ -84,8 +84,10 @@ class LLMAnswerEngine:
         try:
             guard, labels = await self._guard(context)
             messages, passages = self._messages(context, mode)
+            facts = context.facts
             checker = PointChecker(
                 self._echo, _shown(passages), background=_facts_text(context),
+                ratings=[facts.average_rating] if facts is not None and facts.average_rating is not None else [],
             )
             generated = await generate_points(
                 self._chat,

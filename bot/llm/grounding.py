@@ -30,12 +30,14 @@ from bot.llm.schema import Point
 from bot.llm.spotlight import unmark
 from bot.spoilers.lexicon import STOPWORDS
 from bot.text.segments import split_review
+from bot.text.topics import ratings_in
 
 SUPPORT_SHARE = 0.5  # of a sentence's content words, found in the review(s) it comes from
 ECHO_NGRAM = 4  # a sentence is prompt echo when most of its 4-word runs are in the prompt ...
 ECHO_SHARE = 0.5
 ECHO_LONG_RUN = 7  # ... or it repeats any 7 words of it in a row
 PASTE_RUN = 20  # words copied in a row from one review: a pasted passage, not a summary
+RATING_SLACK = 0.26  # of 5: "8/10" is 4/5, and a rating rounded to the half star is the same rating
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 # "The reviews do not say how it ends": saying the material is silent claims nothing to support.
@@ -43,6 +45,11 @@ _NO_CLAIM = re.compile(
     r"\b(?:not|n't|no|none|nothing)\b.{0,40}\b(?:say|says|said|mention|mentions|mentioned|discuss|discusses|"
     r"cover|covers|answer|answers|know|describe|describes)\b",
     re.IGNORECASE,
+)
+# Words that only say a rating was given ("gave it 4/5", "rated 8/10"): supported when the numbers are.
+_RATING_WORDS = (
+    "rating ratings rated rate rates give gives gave given giving star stars score scores scored grade graded"
+    " mark marks average".split()
 )
 _PLACEHOLDER = re.compile(r"\b[A-Z]{2,}(?:_[A-Z]+)*\b|[<>{}\[\]]|…")
 
@@ -96,6 +103,11 @@ def _group_of() -> dict[str, int]:
         for stem in _stems(line.split()):
             groups.setdefault(stem, number)
     return groups
+
+
+@lru_cache(maxsize=1)
+def _rating_stems() -> frozenset[str]:
+    return frozenset(_stems(_RATING_WORDS))
 
 
 def words(text: str) -> list[str]:
@@ -195,12 +207,15 @@ class PointChecker:
         *,
         background: str = "",
         names: Iterable[str] = (),
+        ratings: Iterable[float] = (),
         silence_answers: bool = True,
     ) -> None:
         """`shown`: review id -> the text the model was shown of it. `background`: other material
         (film facts) that may support a sentence but is not a review to cite. `names`: the film's
         title and the names of its makers and cast, which a sentence may use freely: they are left out
         of the count ("Morgan Freeman and Brad Pitt are superb" is judged by "superb" alone).
+        `ratings`: the reviews' ratings out of 5 (ratings stated in the shown text count too): a
+        sentence that gives ratings is supported only when each is one of these or their average.
         `silence_answers`: "the reviews do not say" is an answer to a question (/ask), kept unjudged;
         in a summary (False) it is no point at all ("None of the reviews discuss acting." four times
         over was a 1.5B model's whole summary) and is removed."""
@@ -209,6 +224,9 @@ class PointChecker:
         self._background_text = background
         self._silence_answers = silence_answers
         self._names = frozenset(stem for name in names for stem in content_stems(name))
+        self._ratings = [*ratings, *(r for text in [*self._shown.values(), background] for r in ratings_in(text))]
+        if self._ratings:
+            self._ratings.append(sum(self._ratings) / len(self._ratings))
         self._built: tuple[dict[int, Source], Source | None] | None = None
 
     @property
@@ -276,6 +294,10 @@ class PointChecker:
         if self._pasted(sentence):
             return "pasted", []
         stems = [stem for stem in content_stems(sentence) if stem not in self._names]
+        if claimed := ratings_in(sentence):
+            if not all(any(abs(c - r) <= RATING_SLACK for r in self._ratings) for c in claimed):
+                return "unsupported", []  # a rating no review gives
+            stems = [stem for stem in stems if stem not in _rating_stems()]
         if _NO_CLAIM.search(sentence):
             return (None, []) if self._silence_answers else ("says_nothing", [])
         if not stems:

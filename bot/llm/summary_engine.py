@@ -378,7 +378,7 @@ class LLMSummaryEngine:
         background = (film.logline or "") if mode == "spoilers" else ""
         checker = PointChecker(
             self._echo, prepared.shown, background=background, names=[film.title, *film.directors, *film.cast],
-            silence_answers=False,
+            ratings=[r.rating for r in reviews if r.rating is not None], silence_answers=False,
         )
         schema = points_schema(
             min_points=_min_points(count), max_points=self.max_points, aspects=True, text_chars=self.text_chars,

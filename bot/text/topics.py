@@ -911,8 +911,15 @@ def opinion_of(sentence: str, *, assume_praise: bool = True) -> tuple[str | None
 def rating_in(sentence: str) -> float | None:
     """A rating stated in the text, out of 5 ("8/10" -> 4.0, "★★★½" -> 3.5, "four stars" -> 4.0)."""
     m = RATING.search(sentence)
-    if not m:
-        return None
+    return _rating(m) if m else None
+
+
+def ratings_in(text: str) -> list[float]:
+    """Every rating stated in the text, out of 5 (`rating_in` finds the first)."""
+    return [r for r in map(_rating, RATING.finditer(text)) if r is not None]
+
+
+def _rating(m: re.Match[str]) -> float | None:
     if m.group("stars"):
         stars = m.group("stars")
         return min(5.0, stars.count("★") + (0.5 if stars.endswith("½") else 0))

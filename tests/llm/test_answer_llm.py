@@ -126,3 +126,17 @@ async def test_the_budget_applies_to_answers(open_llm: OpenLLM, fake: FakeOpenAI
         with pytest.raises(BudgetExceeded):
             await services.ask.ask("Is Se7en scary?", requester=Requester("ann"))
         assert len(fake.requests) == 0
+
+
+async def test_an_answer_about_ratings_is_kept_when_its_numbers_are_the_films_and_dropped_when_invented(
+    llm: Services, model: PromptModel
+) -> None:
+    """The average rating is in the film block the model reads; a rating nobody gave is invented."""
+    film = await llm.films.resolve("Parasite")
+    average = (await llm.films.facts(film)).average_rating
+    assert average is not None
+    told = f"Reviewers rate it {average:.1f}/5 on average."
+    model.overrides["answer"] = lambda r: points((told, review_ids(r)[:1], False))
+    assert (await llm.ask.ask("What do reviewers rate Parasite?")).text == told
+    model.overrides["answer"] = lambda r: points(("Reviewers rate it 1/5 on average.", review_ids(r)[:1], False))
+    assert "1/5" not in (await llm.ask.ask("What do reviewers rate Parasite?", conversation="other")).text

@@ -141,6 +141,25 @@ def test_the_films_own_names_are_free_but_the_opinion_must_be_supported() -> Non
     assert check(with_names, sneer)[0] is None, "no review finds them dull"
 
 
+@pytest.mark.parametrize(
+    ("sentence", "kept"),
+    [
+        ("Most reviewers gave it a 4/5 rating, with one reviewer giving it 8/10.", True),
+        ("One reviewer rated it 2.5 stars.", True),  # REVIEW_2's "5/10" in its text
+        ("The reviews give it an average rating of 3.25/5.", True),
+        ("Most reviewers gave it a 5/5 rating.", False),  # no review gives 5/5
+        ("One reviewer gave it 9/10 for its superb performance.", False),
+    ],
+)
+def test_a_rating_is_supported_by_the_numbers_the_reviews_give_not_by_words(sentence: str, kept: bool) -> None:
+    """Rating words ("gave", "rating") are in no review's text: the 1.5B model's verdict points about
+    ratings were all dropped as unsupported, and a whole real-world summary fell back for it."""
+    echo = PromptEcho(PromptSet.load().instruction_texts())
+    rated = PointChecker(echo, {1: REVIEW_1, 2: REVIEW_2 + " I give it 5/10."}, ratings=[4.0])
+    point, report = check(rated, sentence, (1, 2))
+    assert (point is not None) == kept, report.describe()
+
+
 def test_saying_the_reviews_are_silent_is_no_claim(checker: PointChecker) -> None:
     point, _ = check(checker, "The reviews do not say how the story ends.", ())
     assert point is not None
