@@ -51,7 +51,10 @@ _RATING_WORDS = (
     "rating ratings rated rate rates give gives gave given giving star stars score scores scored grade graded"
     " mark marks average".split()
 )
-_PLACEHOLDER = re.compile(r"\b[A-Z]{2,}(?:_[A-Z]+)*\b|[<>{}\[\]]|…")
+_CODE = re.compile(r"[<>{}\[\]]")  # markup, JSON or a template: never a summary's prose
+# A word in capitals: a placeholder when our prompts use it as one (SENTENCE, ID). Reviews use others
+# (CGI, IMAX, MCU), and an ellipsis ends many a model's sentence: neither is a placeholder.
+_CAPS = re.compile(r"\b[A-Z]{2,}(?:_[A-Z]+)*\b")
 
 # Words every summary uses that say nothing a review must support.
 _FRAME = frozenset(
@@ -64,7 +67,8 @@ _FRAME = frozenset(
     watching make makes made seem seems seemed consider considers considered point points praise praises
     praised praising criticise criticises criticised criticize criticizes criticized criticism highlight
     highlights highlighted aspect aspects verdict generally particularly especially really quite rather
-    much well thing things way something whole entire throughout
+    much well thing things way something whole entire throughout overwhelmingly highly largely mostly mainly
+    widely
     """.split()
 )
 # Words reviewers use for the same aspect or the same judgement; a match within a group counts.
@@ -79,9 +83,10 @@ _GROUPS = (
     "tone mood atmosphere atmospheric feel tense tension suspense suspenseful",
     "good great excellent superb brilliant wonderful terrific strong fine impressive outstanding amazing"
     " masterful masterpiece best love loved loves enjoy enjoyed enjoyable like liked admire admired"
-    " recommend recommended praise effective moving compelling solid",
+    " recommend recommended praise effective moving compelling solid positive positively favourable favorable",
     "bad poor weak worst awful terrible disappointing disappointed disappointment dull boring bored"
-    " hate hated dislike disliked flat mediocre tedious clumsy forgettable fail fails failed",
+    " hate hated dislike disliked flat mediocre tedious clumsy forgettable fail fails failed negative negatively"
+    " unfavourable unfavorable",
     "funny humour humor comedy comic hilarious laugh laughs",
     "scary horror frightening terrifying creepy fear dread",
 )
@@ -175,6 +180,7 @@ class PromptEcho:
     """Recognises text taken from our own prompts (instructions, examples, placeholders)."""
 
     def __init__(self, prompt_texts: Iterable[str]) -> None:
+        prompt_texts = list(prompt_texts)
         short: set[tuple[str, ...]] = set()
         long: set[tuple[str, ...]] = set()
         for text in prompt_texts:
@@ -183,10 +189,13 @@ class PromptEcho:
             long |= _ngrams(tokens, ECHO_LONG_RUN)
         self._short = frozenset(short)
         self._long = frozenset(long)
+        self._placeholders = frozenset(
+            word for text in prompt_texts for word in _CAPS.findall(text) if word.lower() not in STOPWORDS
+        )  # "NOT" is emphasis, not a placeholder
         _group_of()  # loads the stemmer (~0.3 s the first time) at start-up, not on someone's request
 
     def echoes(self, sentence: str) -> bool:
-        if _PLACEHOLDER.search(sentence):
+        if _CODE.search(sentence) or not self._placeholders.isdisjoint(_CAPS.findall(sentence)):
             return True  # SENTENCE, ID, <…>, {…}: a placeholder, or code, is never content
         tokens = words(sentence)
         if len(tokens) < ECHO_NGRAM:

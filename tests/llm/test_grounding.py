@@ -89,6 +89,22 @@ def test_prompt_text_never_passes_as_content(checker: PointChecker, echo: str) -
     assert point is None and report.reasons["prompt_echo"] == 1
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "One reviewer finds the CGI superb and the direction precise.",  # capitals that are no placeholder
+        "One reviewer loved it in IMAX; the house is beautifully shot.",
+        "One reviewer calls the direction precise, the house beautifully shot…",  # an ellipsis
+        "The direction is NOT dull, one reviewer says: it is precise.",  # emphasis
+    ],
+)
+def test_capitals_and_ellipses_of_reviews_are_not_prompt_placeholders(checker: PointChecker, sentence: str) -> None:
+    """"…the pacing of The Fountain 2…" was dropped as prompt echo (an ellipsis, or any word in capitals,
+    counted as a placeholder) and with it a real-world spoilers summary."""
+    point, report = check(checker, sentence)
+    assert point is not None and not report.reasons["prompt_echo"], report.describe()
+
+
 def test_pasted_paragraphs_are_dropped_but_short_quotes_are_fine(checker: PointChecker) -> None:
     pasted, report = check(checker, ". ".join(REVIEW_1.split(". ")[:2]) + ".")
     assert pasted is None and report.reasons["pasted"] == 2
@@ -149,6 +165,7 @@ def test_the_films_own_names_are_free_but_the_opinion_must_be_supported() -> Non
         ("The reviews give it an average rating of 3.25/5.", True),
         ("Most reviewers gave it a 5/5 rating.", False),  # no review gives 5/5
         ("One reviewer gave it 9/10 for its superb performance.", False),
+        ("The review is overwhelmingly positive, with 4 out of 5 stars.", True),  # "positive": a judging word
     ],
 )
 def test_a_rating_is_supported_by_the_numbers_the_reviews_give_not_by_words(sentence: str, kept: bool) -> None:
