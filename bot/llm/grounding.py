@@ -68,7 +68,7 @@ _FRAME = frozenset(
     praised praising criticise criticises criticised criticize criticizes criticized criticism highlight
     highlights highlighted aspect aspects verdict generally particularly especially really quite rather
     much well thing things way something whole entire throughout overwhelmingly highly largely mostly mainly
-    widely
+    widely judge judges judged judging judgement judgment quality
     """.split()
 )
 # Words reviewers use for the same aspect or the same judgement; a match within a group counts.

@@ -67,8 +67,10 @@ def plot_facts(film: Film, *, brief: bool) -> list[tuple[str, str]]:
     return [field for field in film_facts(film, characters=True, brief=brief) if field not in shown]
 
 
-def rating_label(rating: float | None) -> str:
-    return f"rating {rating:g}/5" if rating is not None else "no rating"
+def review_label(review: Review) -> str:
+    """A review block's label: its id, and its rating when it has one (a label "no rating" came back as
+    "The Truman Show received a no rating" from the 1.5B model)."""
+    return f"{review.id} | rating {review.rating:g}/5" if review.rating is not None else str(review.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,13 +108,12 @@ class ReviewMaterial:
 
 def review_block(review: Review, key: str, said: str, spoilers: str, spotlight: Spotlight) -> str:
     """One review with both its lines (digest prompts)."""
-    label = f"{review.id} | {rating_label(review.rating)}"
-    return spotlight.block("review", label, key, [("said", said), ("spoilers", spoilers)])
+    return spotlight.block("review", review_label(review), key, [("said", said), ("spoilers", spoilers)])
 
 
 def said_block(review: Review, key: str, said: str, spotlight: Spotlight) -> str:
     """A review's spoiler-free part (summaries: the same block in both modes)."""
-    return spotlight.block("review", f"{review.id} | {rating_label(review.rating)}", key, [("said", said)])
+    return spotlight.block("review", review_label(review), key, [("said", said)])
 
 
 def spoilers_block(review: Review, key: str, spoilers: str, spotlight: Spotlight) -> str:

@@ -166,6 +166,7 @@ def test_the_films_own_names_are_free_but_the_opinion_must_be_supported() -> Non
         ("Most reviewers gave it a 5/5 rating.", False),  # no review gives 5/5
         ("One reviewer gave it 9/10 for its superb performance.", False),
         ("The review is overwhelmingly positive, with 4 out of 5 stars.", True),  # "positive": a judging word
+        ("The review judges its overall quality as 4 out of 5 stars.", True),  # the prompt's own word "judge"
     ],
 )
 def test_a_rating_is_supported_by_the_numbers_the_reviews_give_not_by_words(sentence: str, kept: bool) -> None:

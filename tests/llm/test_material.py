@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from bot.llm.material import excerpt
+from dataclasses import replace
+
+from bot.llm.material import excerpt, review_label
+from storage.records import Review
 
 PREAMBLE = "We had pizza and the dog slept through the whole evening on the sofa."
 CRAFT = "The cinematography is gorgeous."
@@ -36,3 +39,10 @@ def test_no_sentences_give_no_excerpt() -> None:
 def test_a_mention_of_the_craft_with_no_judgement_is_no_opinion() -> None:
     mention = "The film runs two hours and is the second feature by this director."
     assert excerpt([mention, VERDICT], 5) == VERDICT
+
+
+def test_a_review_block_names_a_rating_only_when_the_review_has_one() -> None:
+    """A label "no rating" came back as "The Truman Show received a no rating" (1.5B model)."""
+    rated = Review(7, 1, "someone", "import", 4.5, "Good.", False, "h", "2026-01-01")
+    assert review_label(rated) == "7 | rating 4.5/5"
+    assert review_label(replace(rated, rating=None)) == "7"
