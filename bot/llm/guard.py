@@ -282,7 +282,10 @@ class SpoilerGuard:
         spans = split_review(unmark(point.text))
         report.points_in += 1
         report.sentences_in += len(spans)
-        if mode == "spoiler_free" and point.spoiler:
+        # A point the model files under `plot` is plot content whatever its flag says: out of a
+        # spoiler-free answer, and every sentence of it hidden in spoilers mode (fail closed).
+        plot = point.spoiler or point.aspect == "plot"
+        if mode == "spoiler_free" and plot:
             report.drop("model_flag", len(spans))
             return None
         kept: list[tuple[str, bool]] = []  # (sentence, hide)
@@ -295,7 +298,7 @@ class SpoilerGuard:
                 continue
             if spoiler:
                 report.reasons[f"hidden_{spoiler}"] += 1
-            kept.append((span.text, bool(spoiler) or point.spoiler))
+            kept.append((span.text, bool(spoiler) or plot))
         if not kept:
             return None
         report.points_kept += 1

@@ -246,3 +246,15 @@ async def test_markdown_before_a_sentence_does_not_make_its_first_word_a_name(
     assert kept is not None and kept.hidden == 0
     leak = "John Doe turns himself in and Mills kills him."
     assert guard.check(Point(markup + leak, (1,), False), "spoiler_free") is None
+
+
+async def test_a_point_filed_under_plot_is_hidden_whole_in_spoilers_mode_and_never_spoiler_free(
+    services: Services,
+) -> None:
+    """The 1.5B model's "Plot and ending" points held sentences the guard found harmless, shown plain
+    under a heading that says spoilers; the model's own aspect says they are about the plot."""
+    guard = await guard_for(services, "Parasite")
+    point = Point("The reviews praise the story. It explores class in a clever way.", (1,), False, aspect="plot")
+    hidden = guard.check(point, "spoilers")
+    assert hidden is not None and hidden.text == f"||{point.text}||" and hidden.hidden == 2, hidden
+    assert guard.check(point, "spoiler_free") is None
