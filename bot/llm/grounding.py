@@ -68,7 +68,8 @@ _FRAME = frozenset(
     praised praising criticise criticises criticised criticize criticizes criticized criticism highlight
     highlights highlighted aspect aspects verdict generally particularly especially really quite rather
     much well thing things way something whole entire throughout overwhelmingly highly largely mostly mainly
-    widely judge judges judged judging judgement judgment quality
+    widely judge judges judged judging judgement judgment quality indicate indicates indicating indicated
+    suggest suggests suggesting suggested show shows showing showed
     """.split()
 )
 # Words reviewers use for the same aspect or the same judgement; a match within a group counts.
