@@ -85,10 +85,8 @@ TOO_REVEALING = "The LLM's summary gave away too much of the plot, so this is th
 NOTHING_SAFE = "Every stored review sentence may reveal the plot, so no LLM summary was written."
 # The offline summary's headings, so a summary the offline one fills (`fill_from_offline`, which skips
 # the aspects already covered by heading) never shows one aspect twice ("Tone" and "Mood").
-ASPECT_LABELS = {
-    **{aspect: TOPIC_LABELS[aspect] for aspect in ("acting", "direction", "writing", "sound", "pacing", "verdict")},
-    "visuals": TOPIC_LABELS["look"], "tone": TOPIC_LABELS["mood"], "plot": PLOT_LABEL,
-}
+_TOPIC_OF = {"visuals": "look", "tone": "mood"}  # the schema's aspect names that the offline topics name otherwise
+ASPECT_LABELS = {a: PLOT_LABEL if a == "plot" else TOPIC_LABELS[_TOPIC_OF.get(a, a)] for a in ASPECTS}
 
 
 class _NothingToShow(Exception):
