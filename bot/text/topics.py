@@ -603,6 +603,7 @@ RATING = compile_pattern(
     r"|\b(?P<word>one|two|three|four|five|1|2|3|4|5)(?:\.5| and a half)? stars?\b",
     re.IGNORECASE,
 )
+_SCALE_BEFORE = compile_pattern(r"\bout of\s*$", re.IGNORECASE)
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10}
 # Below this |compound| a clause holds no opinion (VADER's own neutral band is 0.05; review prose
 # is full of faintly coloured words, so ours is wider).
@@ -915,8 +916,14 @@ def rating_in(sentence: str) -> float | None:
 
 
 def ratings_in(text: str) -> list[float]:
-    """Every rating stated in the text, out of 5 (`rating_in` finds the first)."""
-    return [r for r in map(_rating, RATING.finditer(text)) if r is not None]
+    """Every rating stated in the text, out of 5 (`rating_in` finds the first). "5 stars" after "out of"
+    is the scale of the rating before it ("3.5/5 out of 5 stars"), not a rating of its own."""
+    return [
+        r
+        for m in RATING.finditer(text)
+        if not (m.group("word") and _SCALE_BEFORE.search(text, 0, m.start()))
+        and (r := _rating(m)) is not None
+    ]
 
 
 def _rating(m: re.Match[str]) -> float | None:

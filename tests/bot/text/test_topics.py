@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.text import topics
-from bot.text.topics import opinion_of, opinions_in, rating_in
+from bot.text.topics import opinion_of, opinions_in, rating_in, ratings_in
 
 
 @pytest.mark.parametrize(
@@ -79,6 +79,18 @@ def test_nothing_to_say_is_none() -> None:
 )
 def test_rating_in(text: str, rating: float | None) -> None:
     assert rating_in(text) == rating
+
+
+@pytest.mark.parametrize(
+    ("text", "ratings"),
+    [
+        ("It gets 3.5/5 out of 5 stars from one reviewer and 8/10 from another.", [3.5, 4.0]),  # a scale, twice said
+        ("Four stars, maybe five stars on a rewatch.", [4.0, 5.0]),
+        ("No rating at all.", []),
+    ],
+)
+def test_ratings_in_finds_every_rating_but_not_the_scale(text: str, ratings: list[float]) -> None:
+    assert ratings_in(text) == ratings
 
 
 @pytest.mark.parametrize(
