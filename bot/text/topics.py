@@ -772,6 +772,15 @@ def named_aspects(text: str) -> frozenset[str]:
     )
 
 
+def cue_weight(text: str, aspect: str) -> float:
+    """The weight of `text`'s strongest cue for `aspect` (0: none), names of people aside."""
+    return max(
+        (weight for start, end, found, weight in _cue_matches(text)
+         if found == aspect and not (_NAME_AFTER.match(text, end) and text[start].isupper())),
+        default=0.0,
+    )
+
+
 @lru_cache(maxsize=32768)
 def opinions_in(sentence: str) -> tuple[Opinion, ...]:
     """The sentence's opinions, clause by clause: an aspect for each clause (a clause without a cue

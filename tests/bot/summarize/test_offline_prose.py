@@ -271,3 +271,38 @@ def test_every_quoted_phrase_is_reported_with_the_aspect_and_side_it_is_shown_un
         == ("acting", "neg")
     acting = next(line for line in summary.text.splitlines() if line.startswith("**Acting**"))
     assert "wooden and stiff" in acting
+
+
+def test_a_judgement_naming_no_aspect_is_quoted_under_other_points_not_as_the_verdict() -> None:
+    """"It keeps a dozen surprises going …" judges the film but names no aspect and is no verdict on the
+    whole film: filed under Verdict it would claim what the reviewer did not say. A short sentence of its
+    own ("Superb in every way.") and a verdict said in words ("I hated <title> …") stay verdicts; a
+    lower-case fragment ("and so much more elegantly.") is no sentence of its own."""
+    reviews = [
+        review(1, "The acting is superb throughout. It keeps a dozen surprises going and never loses its thread, "
+                  "which is a rare feat. Honestly I hated The Lighthouse Keeper more than anything else I have "
+                  "watched this whole long year."),
+        review(2, "The performances are wonderful. and so much more elegantly. Superb in every way."),
+    ]
+    result = summarize_offline(FILM, reviews, spoilers=False, threshold=THRESHOLD)
+    shown = {e.phrase: e.aspect for e in result.quoted}
+    assert shown["It keeps a dozen surprises going and never loses its thread, which is a rare feat"] == "other"
+    assert shown["so much more elegantly"] == "other"
+    assert shown["Superb in every way"] == "verdict"
+    assert shown[next(p for p in shown if p.startswith("Honestly I hated"))] == "verdict"
+    lines = result.text.splitlines()
+    other = next(i for i, line in enumerate(lines) if line.startswith("**Other points**: Both reviewers praise it"))
+    assert lines[other + 1].startswith("**Verdict**")  # after the aspects, before the verdict
+
+
+def test_other_points_are_the_first_line_to_go_when_space_runs_out() -> None:
+    reviews = [
+        review(1, "The acting is superb throughout. It keeps a dozen surprises going and never loses its thread, "
+                  "which is a rare feat. The score is haunting and gorgeous."),
+        review(2, "The performances are wonderful. The cinematography is stunning. The music is gorgeous."),
+    ]
+    full = summarize_offline(FILM, reviews, spoilers=False, threshold=THRESHOLD).text
+    assert "**Other points**" in full
+    tight = summarize_offline(FILM, reviews, spoilers=False, threshold=THRESHOLD, char_limit=len(full) - 20).text
+    assert "**Other points**" not in tight
+    assert "**Acting**" in tight and "**Music & sound**" in tight and "**Look**" in tight
