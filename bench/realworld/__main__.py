@@ -39,7 +39,7 @@ from bot.app import Services, open_services
 from bot.importers.json_format import parse_json
 from bot.llm.keep import FILLED_NOTE
 from bot.settings import Settings
-from bot.summarize.offline import Evidence, summarize_offline
+from bot.summarize.offline import OTHER, Evidence, summarize_offline
 from bot.text.topics import opinion_of
 
 CHECK_NOTE = re.compile(r"checked the answer for spoilers \((\d+) tokens in, (\d+) out\)")
@@ -73,8 +73,13 @@ class Tally:
     # (praise or criticism), against the label of the sentence it was quoted from.
     claims: int = 0  # quoted phrases whose sentence carries an aspect and polarity label
     claims_unlabelled: int = 0  # quoted from a sentence labelled as no opinion, or not found
-    claims_aspect_ok: int = 0
+    claims_aspect_ok: int = 0  # shown under the sentence's one labelled aspect
     claims_polarity_ok: int = 0
+    # The same claims against every aspect their sentence judges (aspect_sets.json): a clause quoted
+    # under Acting from "well filmed and acted, but the story is dull" is right.
+    claims_judged_ok: int = 0
+    claims_judged_polarity_ok: int = 0
+    claims_other: int = 0  # of `claims`: quoted under "Other points", which claims no aspect
     details: list[str] = field(default_factory=list)
 
 
@@ -235,7 +240,9 @@ def labelled_source(
 def score_claims(film: EvalFilm, quoted: Sequence[Evidence], tally: Tally, *, verbose: bool) -> None:
     """A claim is right on aspect when the quote stands under its sentence's labelled aspect, and right
     on polarity when it is shown as the labelled side (either side, for a sentence labelled mixed:
-    "lovely script, if predictable" holds the praise and the criticism)."""
+    "lovely script, if predictable" holds the praise and the criticism). Scored twice: against the
+    sentence's one label, and against every aspect it judges (`judged`). A quote under "Other points"
+    claims no aspect: it is counted apart and scored on its side only."""
     sentences = [(normalize(s.text), s) for r in film.reviews for s in r.sentences]
     for evidence in quoted:
         source = labelled_source(sentences, evidence)
@@ -243,14 +250,24 @@ def score_claims(film: EvalFilm, quoted: Sequence[Evidence], tally: Tally, *, ve
             tally.claims_unlabelled += 1
             continue
         tally.claims += 1
+        # The side the sentence takes on the aspect shown (on the whole, when it judges no such aspect).
+        judged_aspect = {p for a, p in source.judged if a == evidence.aspect}
+        judged_polarity_ok = bool((judged_aspect or {source.polarity}) & {"mixed", evidence.polarity})
+        if evidence.aspect == OTHER:
+            tally.claims_other += 1
+            tally.claims_judged_polarity_ok += judged_polarity_ok
+            continue
         aspect_ok = evidence.aspect == source.aspect
         polarity_ok = source.polarity == "mixed" or evidence.polarity == source.polarity
         tally.claims_aspect_ok += aspect_ok
         tally.claims_polarity_ok += polarity_ok
-        if verbose and not (aspect_ok and polarity_ok):
+        tally.claims_judged_ok += bool(judged_aspect)
+        tally.claims_judged_polarity_ok += judged_polarity_ok
+        if verbose and not (judged_aspect and judged_polarity_ok):
+            judged = ", ".join(f"{a}/{p}" for a, p in source.judged)
             tally.details.append(
-                f"  {film.slug}: shown as {evidence.aspect}/{evidence.polarity}, labelled "
-                f"{source.aspect}/{source.polarity}: “{evidence.phrase}” ← {source.text[:120]}"
+                f"  {film.slug}: shown as {evidence.aspect}/{evidence.polarity}, judged {judged}: "
+                f"“{evidence.phrase}” ← {source.text[:120]}"
             )
 
 
@@ -355,9 +372,13 @@ def print_report(results: dict[str, Tally], films: list[EvalFilm], split: str) -
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
     for name, t in results.items():
         if t.claims or t.claims_unlabelled:
-            print(f"{name}: the spoiler-free summaries quote {t.claims + t.claims_unlabelled} opinions, "
-                  f"{t.claims} from labelled opinion sentences: shown under the right aspect "
-                  f"{pct(t.claims_aspect_ok, t.claims)}, on the right side {pct(t.claims_polarity_ok, t.claims)}")
+            shown = t.claims - t.claims_other
+            print(f"{name}: the spoiler-free summaries quote {t.claims + t.claims_unlabelled} opinions, {t.claims} "
+                  f"from labelled opinion sentences ({t.claims_other} under \"Other points\", claiming no aspect). "
+                  f"Under an aspect ({shown}): one their sentence judges {pct(t.claims_judged_ok, shown)} (its one "
+                  f"labelled aspect {pct(t.claims_aspect_ok, shown)}); on the right side "
+                  f"{pct(t.claims_judged_polarity_ok, t.claims)} of all {t.claims} (against the one label "
+                  f"{pct(t.claims_polarity_ok, shown)} of {shown})")
     aspect_ok, aspect_n, pol_ok, pol_n, confusion = aspect_polarity(films)
     print(f"every labelled opinion sentence through opinion_of: aspect accuracy {pct(aspect_ok, aspect_n)} "
           f"({aspect_ok}/{aspect_n}), polarity accuracy {pct(pol_ok, pol_n)} ({pol_ok}/{pol_n})")

@@ -13,6 +13,7 @@ from bench.realworld.textkit import review_text, sentence_key, split_sentences
 
 HERE = Path(__file__).resolve().parent
 INDEX = HERE / "index.json"
+ASPECT_SETS = HERE / "aspect_sets.json"
 
 
 def texts_dir() -> Path:
@@ -25,6 +26,13 @@ class LabelledSentence:
     label: str  # spoiler | borderline | safe | unlabelled
     aspect: str | None
     polarity: str | None
+    also_judged: tuple[tuple[str, str], ...] = ()  # aspect_sets.json: (aspect, polarity), every one it judges
+
+    @property
+    def judged(self) -> tuple[tuple[str, str], ...]:
+        """Every (aspect, polarity) the sentence judges: its own label's and aspect_sets.json's."""
+        own = ((self.aspect, self.polarity),) if self.aspect and self.polarity else ()
+        return tuple(dict.fromkeys(own + self.also_judged))
 
 
 @dataclass(slots=True)
@@ -69,8 +77,14 @@ def film_records(index: Path | None, extra_dirs: Iterable[Path]) -> list[dict[st
     return list(films.values())
 
 
+def aspect_sets(path: Path = ASPECT_SETS) -> dict[str, list[dict[str, str]]]:
+    """Every aspect each labelled opinion sentence judges, by key (empty when the file is absent)."""
+    return json.loads(path.read_text(encoding="utf-8"))["labels"] if path.exists() else {}
+
+
 def load(records: list[dict[str, Any]], texts: Path) -> list[EvalFilm]:
     out = []
+    judged_by_key = aspect_sets()
     for record in records:
         film = EvalFilm(
             record["slug"], record["title"], record.get("year"), record["split"],
@@ -89,9 +103,10 @@ def load(records: list[dict[str, Any]], texts: Path) -> list[EvalFilm]:
                 key = sentence_key(sentence)
                 seen.add(key)
                 label = labels.get(key) or {}
+                judged = tuple((j["aspect"], j["polarity"]) for j in judged_by_key.get(key, []))
                 sentences.append(
                     LabelledSentence(sentence, label.get("label", "unlabelled"), label.get("aspect"),
-                                     label.get("polarity"))
+                                     label.get("polarity"), judged)
                 )
             film.reviews.append(
                 EvalReview(

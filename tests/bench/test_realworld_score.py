@@ -100,3 +100,35 @@ def test_a_summary_claim_is_scored_by_the_label_of_the_sentence_it_quotes() -> N
     ], tally, verbose=True)
     assert (tally.claims, tally.claims_unlabelled, tally.claims_aspect_ok, tally.claims_polarity_ok) == (3, 1, 2, 2)
     assert len(tally.details) == 2
+
+
+def test_a_claim_is_right_on_aspect_when_its_sentence_judges_that_aspect_among_others() -> None:
+    """Scored against every aspect a sentence judges (aspect_sets.json): the clause "The score is loud"
+    quoted under Music & sound from a sentence labelled acting is right, on the side the sentence
+    takes on the score; a quote under "Other points" claims no aspect and is scored on its side only."""
+    from bench.realworld import __main__ as realworld
+    from bench.realworld.data import EvalFilm, EvalReview, LabelledSentence
+    from bot.summarize.offline import OTHER, Evidence
+    from storage.records import Review, Sentence
+
+    labelled = [
+        LabelledSentence("The score is loud, but the acting is superb.", "safe", "acting", "mixed",
+                         (("sound", "neg"), ("acting", "pos"))),
+        LabelledSentence("There are surprises at every turn.", "safe", "writing", "pos"),
+    ]
+    film = EvalFilm("f", "F", 2000, "test", {}, [], [EvalReview("r", "a", None, False, "blog", "", labelled, [], 0)])
+    stored = Review(1, 1, "a", "test", None, "", False, "h", "2026-01-01")
+
+    def claim(text: str, phrase: str, aspect: str, score: float) -> Evidence:
+        return Evidence(stored, Sentence(0, text, 0.0, False), aspect, score, phrase)
+
+    tally = realworld.Tally()
+    realworld.score_claims(film, [
+        claim("The score is loud", "The score is loud", "sound", -0.4),  # judged: sound/neg
+        claim("The score is loud", "The score is loud", "sound", 0.4),  # right aspect, wrong side
+        claim("The score is loud", "The score is loud", "look", -0.4),  # judged neither: side from the label
+        claim("There are surprises at every turn.", "surprises at every turn", OTHER, 0.5),
+    ], tally, verbose=False)
+    assert (tally.claims, tally.claims_other, tally.claims_judged_ok) == (4, 1, 2)
+    assert tally.claims_judged_polarity_ok == 3  # all but the praise of a score the sentence criticises
+    assert tally.claims_aspect_ok == 0
