@@ -261,15 +261,13 @@ def _main(argv: list[str]) -> int:
 
     import asyncio
 
-    from pydantic import ValidationError
-
     from bot.errors import DatabaseProblem
+    from bot.settings import SettingsError
 
     try:
         settings = load_settings(args)
-    except ValidationError as error:
-        first = error.errors()[0]
-        print(f"reviewbot: setting {first['loc'][0]!s} is invalid: {first['msg']}", file=sys.stderr)
+    except SettingsError as error:
+        print(f"reviewbot: {error}", file=sys.stderr)
         return 2
     bot = args.command in (None, "run", "sync") and bool(args.command or settings.discord_token)
     _configure_logging(settings, args, bot=bot)
@@ -317,7 +315,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             # A one-shot command exits when it has answered: a digest started meanwhile would only
             # take the (often single) server slot from the summary being waited for, then be cut off.
             # The chat and the Discord bot run the queue.
-            settings = settings.model_copy(update={"llm_background_digests": False})
+            settings = settings.replace(llm_background_digests=False)
         # The chat runs for a while and warms up what it will need; a one-shot command does not.
         async with open_services(settings, warm=not one_shot) as services:
             return await handlers[args.command](services, args)

@@ -1,6 +1,6 @@
 """`python -m bot.settings_doc`: write docs/configuration.md from `Settings` and `.env.example`.
 
-Names, types, allowed values, bounds and defaults come from the `Settings` model; the explanation
+Names, types, allowed values, bounds and defaults come from the `Settings` fields; the explanation
 of each setting is its comment in `.env.example` (a test keeps the two files listing the same
 settings, and another fails when docs/configuration.md is not what this script writes), so the
 reference cannot drift from the code.
@@ -12,16 +12,15 @@ reference cannot drift from the code.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import re
 import sys
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from pydantic.fields import FieldInfo
-from pydantic_core import PydanticUndefined
-
-from bot.settings import Settings
+from bot.settings import setting_fields, setting_type
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV_EXAMPLE = ROOT / ".env.example"
@@ -71,8 +70,7 @@ def parse_env_example(text: str) -> list[Section]:
     return [s for s in sections if s.rows]  # the file's own header comment is not a section
 
 
-def _type_of(info: FieldInfo) -> str:
-    annotation = info.annotation
+def _type_of(annotation: Any) -> str:
     args = [a for a in typing.get_args(annotation) if a is not type(None)]
     if typing.get_origin(annotation) is typing.Literal:
         return " / ".join(f"`{a}`" for a in typing.get_args(annotation))
@@ -80,25 +78,24 @@ def _type_of(info: FieldInfo) -> str:
         return " / ".join(f"`{a}`" for a in typing.get_args(args[0]))
     base = args[0] if args else annotation
     name = getattr(base, "__name__", str(base))
-    return {"SecretStr": "secret", "Path": "path", "str": "text", "int": "whole number", "float": "number",
+    return {"Secret": "secret", "Path": "path", "str": "text", "int": "whole number", "float": "number",
             "bool": "`true` / `false`"}.get(name, name)
 
 
-def _bounds(info: FieldInfo) -> str:
+def _bounds(info: dataclasses.Field[Any]) -> str:
     parts = []
-    for item in info.metadata:
-        for attr, sign in (("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<")):
-            value = getattr(item, attr, None)
-            if value is not None:
-                parts.append(f"{sign} {value:,}" if isinstance(value, int) else f"{sign} {value}")
+    for attr, sign in (("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<")):
+        value = info.metadata.get(attr)
+        if value is not None:
+            parts.append(f"{sign} {value:,}" if isinstance(value, int) else f"{sign} {value}")
     return ", ".join(parts)
 
 
-def _default(info: FieldInfo) -> str:
-    if info.default_factory is not None:
+def _default(info: dataclasses.Field[Any]) -> str:
+    if info.default_factory is not dataclasses.MISSING:
         return "see description"
     value = info.default
-    if value is PydanticUndefined or value is None:
+    if value is dataclasses.MISSING or value is None:
         return "unset"
     if isinstance(value, bool):
         return f"`{str(value).lower()}`"
@@ -108,7 +105,7 @@ def _default(info: FieldInfo) -> str:
 
 
 def render() -> str:
-    fields = Settings.model_fields
+    fields = setting_fields()
     out = [HEADER]
     for section in parse_env_example(ENV_EXAMPLE.read_text(encoding="utf-8")):
         out.append(f"## {section.title}\n")
@@ -119,7 +116,7 @@ def render() -> str:
             out.append("|---|---|---|---|")
             for name, explanation in section.rows:
                 info = fields[name.lower()]
-                kind = _type_of(info)
+                kind = _type_of(setting_type(info.name))
                 if bounds := _bounds(info):
                     kind += f" ({bounds})"
                 cell = explanation.replace("|", r"\|")

@@ -80,7 +80,7 @@ async def build_llm_engines(
     server = await probe(client, settings.openai_base_url)
     fit = tuned(
         server, timeout=settings.llm_timeout_seconds, direct_max_tokens=settings.llm_direct_max_tokens,
-        context_window=settings.llm_context_window, explicit=settings.model_fields_set,
+        context_window=settings.llm_context_window, explicit=settings.given,
     )
     context_window = fit.context_window
     if fit.timeout != settings.llm_timeout_seconds:

@@ -274,7 +274,7 @@ def test_local_servers_get_local_timeouts_unless_the_settings_say_otherwise(
 async def test_the_engine_is_built_with_the_tuned_values(make_settings: Any, fake: FakeOpenAI) -> None:
     fake.endpoints.update(LLAMA_CPP)
     settings = make_settings(openai_base_url=fake.base_url, llm_background_digests=False)
-    assert "llm_timeout_seconds" not in settings.model_fields_set
+    assert "llm_timeout_seconds" not in settings.given
     async with open_services(settings) as services:
         engine = services.summaries.engine
         assert isinstance(engine, LLMSummaryEngine)

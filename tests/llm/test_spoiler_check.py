@@ -13,7 +13,7 @@ import pytest
 from bot.llm.answer_engine import LLMAnswerEngine
 from bot.llm.spoiler_check import known_sample
 from bot.llm.summary_engine import LLMSummaryEngine
-from bot.settings import Settings
+from bot.settings import setting_fields
 from tests.fakes.fake_openai import ChatRequest, FakeOpenAI, Hang
 from tests.llm.conftest import OpenLLM, calls
 from tests.llm.model import PromptModel, grounded, points, review_ids
@@ -60,7 +60,7 @@ def two_opinions(request: ChatRequest) -> list[tuple[str, list[int], bool]]:
 async def test_the_second_check_is_on_by_default_except_for_a_local_server(
     open_llm: OpenLLM, fake: FakeOpenAI, endpoints: dict[str, Any], setting: bool | None, checks: bool
 ) -> None:
-    assert Settings.model_fields["llm_spoiler_check"].default is None
+    assert setting_fields()["llm_spoiler_check"].default is None
     fake.endpoints.update(endpoints)
     async with open_llm(llm_spoiler_check=setting) as services:
         summary, answer = services.summaries.engine, services.ask.engine

@@ -62,12 +62,10 @@ def test_roles_allow_and_block() -> None:
 
 
 def test_settings_read_comma_separated_ids(tmp_path: Path) -> None:
-    from pydantic import ValidationError
-
-    from bot.settings import Settings
+    from bot.settings import Settings, SettingsError
 
     settings = Settings(_env_file=None, discord_allowed_channels="1, 2,3", discord_blocked_roles="")  # type: ignore[call-arg]
     access = Access.from_settings(settings)
     assert access.allowed_channels == {1, 2, 3} and access.blocked_roles == frozenset()
-    with pytest.raises(ValidationError, match="'general' is not a Discord id"):
+    with pytest.raises(SettingsError, match="'general' is not a Discord id"):
         Settings(_env_file=None, discord_allowed_channels="general")  # type: ignore[call-arg]

@@ -146,6 +146,6 @@ async def test_import_refuses_unknown_files_and_can_be_switched_off(
     assert "I can import our JSON format" in pdf.callbacks[0].body["data"]["content"]
     broken = await harness.run("admin import", file=harness.fake.attachment("films.json", b"{not json"))
     assert "Nothing was imported" in reply(broken, harness)["content"]
-    monkeypatch.setattr(harness.bot.settings, "discord_admin_import", False)
+    monkeypatch.setattr(harness.bot, "settings", harness.bot.settings.replace(discord_admin_import=False))
     off = await harness.run("admin import", file=harness.fake.attachment("reviews.csv", CSV.encode()))
     assert "switched off" in off.callbacks[0].body["data"]["content"]

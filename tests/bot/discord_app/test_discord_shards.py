@@ -6,10 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
 
 from bot.cli import build_parser, load_settings
-from bot.settings import Settings, parse_shard_ids
+from bot.settings import Settings, SettingsError, parse_shard_ids
 from tests.bot.discord_app.harness import start_bot
 
 
@@ -28,11 +27,11 @@ def test_a_shard_range_needs_the_total_and_must_fit_in_it() -> None:
 
     assert settings(discord_shard_ids="4-7", discord_shard_count=8).shard_ids == [4, 5, 6, 7]
     assert settings(discord_shard_ids="", discord_shard_count="").shard_ids is None  # blank: unset
-    with pytest.raises(ValidationError, match="needs DISCORD_SHARD_COUNT"):
+    with pytest.raises(SettingsError, match="needs DISCORD_SHARD_COUNT"):
         settings(discord_shard_ids="0-3")
-    with pytest.raises(ValidationError, match="numbered 0 to 7"):
+    with pytest.raises(SettingsError, match="numbered 0 to 7"):
         settings(discord_shard_ids="6-8", discord_shard_count=8)
-    with pytest.raises(ValidationError, match="not 'two'"):
+    with pytest.raises(SettingsError, match="not 'two'"):
         settings(discord_shard_ids="two", discord_shard_count=8)
 
 
