@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-# Only what parsing the command line needs is imported here; the services, pydantic and the
+# Only what parsing the command line needs is imported here; the services, the settings and the
 # Discord and LLM libraries are imported when a command runs (`reviewbot --help` and `--version`
 # answer at once, and every one-shot command starts faster).
 if TYPE_CHECKING:

@@ -38,7 +38,7 @@ def test_code_beats_the_environment_which_beats_the_env_file_which_beats_the_def
         "# a comment\nexport MAX_NOTE_CHARS=111\nmax_title_chars='222'\nSPOILER_THRESHOLD=0.5\nNOT_A_SETTING=x\n",
         encoding="utf-8",
     )
-    monkeypatch.setenv("Spoiler_Threshold", "0.6")  # any case, as pydantic-settings matched names
+    monkeypatch.setenv("Spoiler_Threshold", "0.6")  # any case, as environment names are often written
     monkeypatch.setenv("UNRELATED_VARIABLE", "x")
     settings = Settings(_env_file=env_file, max_title_chars=333)  # type: ignore[call-arg]
     assert (settings.max_note_chars, settings.max_title_chars, settings.spoiler_threshold) == (111, 333, 0.6)

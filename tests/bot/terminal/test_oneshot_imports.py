@@ -17,7 +17,7 @@ import json, sys
 from bot.cli import main
 code = main(sys.argv[1:])
 from bot.spoilers import names
-heavy = ("discord", "openai", "tiktoken", "rich", "pydantic_settings", "httpx")
+heavy = ("discord", "openai", "tiktoken", "rich", "pydantic", "httpx")
 print(json.dumps({"code": code, "heavy": sorted(m for m in heavy if m in sys.modules),
                   "word_set_loaded": names.common_words().loaded}), file=sys.stderr)
 """
