@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bench.realworld.score import covered, leaked, outside_spoiler_bars
 from bench.realworld.textkit import film_splits, review_text, sentence_key, split_sentences
 
@@ -72,32 +74,37 @@ def test_second_annotator_agreement_counts_only_sentences_both_labelled(tmp_path
     assert realworld.annotator_agreement([film]) is None
 
 
-def test_a_summary_claim_is_scored_by_the_label_of_the_sentence_it_quotes() -> None:
-    """Right aspect: shown under the labelled aspect; right side: shown as the labelled polarity, or
-    either side of a sentence labelled mixed. Quotes of sentences labelled as no opinion are counted apart."""
+def _scored_claims(labelled: list[Any], claims: list[tuple[str, str, str, float]]) -> Any:
+    """The tally of `claims` (sentence text, quoted phrase, aspect shown, score) quoted from one review
+    whose sentences are `labelled`."""
     from bench.realworld import __main__ as realworld
-    from bench.realworld.data import EvalFilm, EvalReview, LabelledSentence
+    from bench.realworld.data import EvalFilm, EvalReview
     from bot.summarize.offline import Evidence
     from storage.records import Review, Sentence
 
-    labelled = [
+    film = EvalFilm("f", "F", 2000, "test", {}, [], [EvalReview("r", "a", None, False, "blog", "", labelled, [], 0)])
+    stored = Review(1, 1, "a", "test", None, "", False, "h", "2026-01-01")
+    tally = realworld.Tally()
+    realworld.score_claims(film, [Evidence(stored, Sentence(0, text, 0.0, False), aspect, score, phrase)
+                                  for text, phrase, aspect, score in claims], tally, verbose=True)
+    return tally
+
+
+def test_a_summary_claim_is_scored_by_the_label_of_the_sentence_it_quotes() -> None:
+    """Right aspect: shown under the labelled aspect; right side: shown as the labelled polarity, or
+    either side of a sentence labelled mixed. Quotes of sentences labelled as no opinion are counted apart."""
+    from bench.realworld.data import LabelledSentence
+
+    tally = _scored_claims([
         LabelledSentence("The score is loud, but the acting is superb.", "safe", "acting", "mixed"),
         LabelledSentence("The camera work is gorgeous.", "safe", "look", "pos"),
         LabelledSentence("We saw it on a Sunday.", "safe", None, None),
-    ]
-    film = EvalFilm("f", "F", 2000, "test", {}, [], [EvalReview("r", "a", None, False, "blog", "", labelled, [], 0)])
-    stored = Review(1, 1, "a", "test", None, "", False, "h", "2026-01-01")
-
-    def claim(text: str, phrase: str, aspect: str, score: float) -> Evidence:
-        return Evidence(stored, Sentence(0, text, 0.0, False), aspect, score, phrase)
-
-    tally = realworld.Tally()
-    realworld.score_claims(film, [
-        claim("The score is loud, but the acting is superb.", "the acting is superb", "acting", 0.8),  # right
-        claim("The score is loud", "The score is loud", "sound", -0.4),  # a clause: wrong aspect, side fits mixed
-        claim("The camera work is gorgeous.", "The camera work is gorgeous", "look", -0.5),  # wrong side
-        claim("We saw it on a Sunday.", "We saw it on a Sunday", "verdict", 0.3),  # no opinion label
-    ], tally, verbose=True)
+    ], [
+        ("The score is loud, but the acting is superb.", "the acting is superb", "acting", 0.8),  # right
+        ("The score is loud", "The score is loud", "sound", -0.4),  # a clause: wrong aspect, side fits mixed
+        ("The camera work is gorgeous.", "The camera work is gorgeous", "look", -0.5),  # wrong side
+        ("We saw it on a Sunday.", "We saw it on a Sunday", "verdict", 0.3),  # no opinion label
+    ])
     assert (tally.claims, tally.claims_unlabelled, tally.claims_aspect_ok, tally.claims_polarity_ok) == (3, 1, 2, 2)
     assert len(tally.details) == 2
 
@@ -106,29 +113,19 @@ def test_a_claim_is_right_on_aspect_when_its_sentence_judges_that_aspect_among_o
     """Scored against every aspect a sentence judges (aspect_sets.json): the clause "The score is loud"
     quoted under Music & sound from a sentence labelled acting is right, on the side the sentence
     takes on the score; a quote under "Other points" claims no aspect and is scored on its side only."""
-    from bench.realworld import __main__ as realworld
-    from bench.realworld.data import EvalFilm, EvalReview, LabelledSentence
-    from bot.summarize.offline import OTHER, Evidence
-    from storage.records import Review, Sentence
+    from bench.realworld.data import LabelledSentence
+    from bot.summarize.offline import OTHER
 
-    labelled = [
+    tally = _scored_claims([
         LabelledSentence("The score is loud, but the acting is superb.", "safe", "acting", "mixed",
                          (("sound", "neg"), ("acting", "pos"))),
         LabelledSentence("There are surprises at every turn.", "safe", "writing", "pos"),
-    ]
-    film = EvalFilm("f", "F", 2000, "test", {}, [], [EvalReview("r", "a", None, False, "blog", "", labelled, [], 0)])
-    stored = Review(1, 1, "a", "test", None, "", False, "h", "2026-01-01")
-
-    def claim(text: str, phrase: str, aspect: str, score: float) -> Evidence:
-        return Evidence(stored, Sentence(0, text, 0.0, False), aspect, score, phrase)
-
-    tally = realworld.Tally()
-    realworld.score_claims(film, [
-        claim("The score is loud", "The score is loud", "sound", -0.4),  # judged: sound/neg
-        claim("The score is loud", "The score is loud", "sound", 0.4),  # right aspect, wrong side
-        claim("The score is loud", "The score is loud", "look", -0.4),  # judged neither: side from the label
-        claim("There are surprises at every turn.", "surprises at every turn", OTHER, 0.5),
-    ], tally, verbose=False)
+    ], [
+        ("The score is loud", "The score is loud", "sound", -0.4),  # judged: sound/neg
+        ("The score is loud", "The score is loud", "sound", 0.4),  # right aspect, wrong side
+        ("The score is loud", "The score is loud", "look", -0.4),  # judged neither: side from the label
+        ("There are surprises at every turn.", "surprises at every turn", OTHER, 0.5),
+    ])
     assert (tally.claims, tally.claims_other, tally.claims_judged_ok) == (4, 1, 2)
     assert tally.claims_judged_polarity_ok == 3  # all but the praise of a score the sentence criticises
     assert tally.claims_aspect_ok == 0
