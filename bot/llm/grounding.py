@@ -7,7 +7,9 @@ each with nothing to do with spoilers:
 - **unsupported claims**: opinions no reviewer had ("The reviewer was disappointed with the movie")
   and invented endings in answer to "how does it end?";
 - **pasted paragraphs**: a review's sentences copied wholesale into one point;
-- **half-sentences** (handled when parsing: `bot.llm.schema.complete_sentences`).
+- **half-sentences** (handled when parsing: `bot.llm.schema.complete_sentences`);
+- **flipped judgements**: the words are the review's, the side is not ("Daniel Craig's accent is also
+  praised" of a review that calls it "epically bad").
 
 A point's sentences are checked one by one; unusable ones are removed, and a point with none left is
 dropped. Support is judged against the text the model was shown for the reviews the point cites
@@ -30,7 +32,7 @@ from bot.llm.schema import Point
 from bot.llm.spotlight import unmark
 from bot.spoilers.lexicon import STOPWORDS
 from bot.text.segments import split_review
-from bot.text.topics import ratings_in
+from bot.text.topics import opinions_in, ratings_in, valence
 
 SUPPORT_SHARE = 0.5  # of a sentence's content words, found in the review(s) it comes from
 ECHO_NGRAM = 4  # a sentence is prompt echo when most of its 4-word runs are in the prompt ...
@@ -39,7 +41,11 @@ ECHO_LONG_RUN = 7  # ... or it repeats any 7 words of it in a row
 PASTE_RUN = 20  # words copied in a row from one review: a pasted passage, not a summary
 RATING_SLACK = 0.26  # of 5: "8/10" is 4/5, and a rating rounded to the half star is the same rating
 
+CONTRADICTED_SCORE = 0.35  # a review clause this clearly on the other side contradicts a point
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+# A review clause with a negation or a hedge is read too often on the wrong side to overrule a model.
+_UNSURE = re.compile(r"\b(?:not|no|never|nothing|without|hardly|barely|lack\w*|if|maybe|perhaps)\b|n't\b",
+                     re.IGNORECASE)
 # "The reviews do not say how it ends": saying the material is silent claims nothing to support.
 _NO_CLAIM = re.compile(
     r"\b(?:not|n't|no|none|nothing)\b.{0,40}\b(?:say|says|said|mention|mentions|mentioned|discuss|discusses|"
@@ -121,8 +127,12 @@ def words(text: str) -> list[str]:
 
 
 def content_stems(text: str) -> list[str]:
-    kept = [w for w in words(text) if len(w) > 2 and w not in STOPWORDS and w not in _FRAME]
-    return _stems(kept)
+    return _stems(_topic_words(text))
+
+
+def _topic_words(text: str) -> list[str]:
+    """The words of `text` that could name what it judges: content words, not frame words."""
+    return [w for w in words(text) if len(w) > 2 and w not in STOPWORDS and w not in _FRAME]
 
 
 def _ngrams(tokens: list[str], n: int) -> set[tuple[str, ...]]:
@@ -159,6 +169,35 @@ class Source:
         groups = _group_of()
         found = sum(1 for s in stems if s in self.stems or groups.get(s, -1) in self.groups)
         return found >= max(1, SUPPORT_SHARE * len(stems))
+
+
+@dataclass(frozen=True, slots=True)
+class JudgedSentence:
+    """A review sentence's stems, and its clauses that judge something: (stems, side, sure)."""
+
+    stems: frozenset[str]
+    clauses: tuple[tuple[frozenset[str], str, bool], ...]
+
+    @classmethod
+    def all_of(cls, text: str) -> list[JudgedSentence]:
+        out = []
+        for span in split_review(unmark(text)):
+            clauses = []
+            for op in opinions_in(span.text):
+                if op.polarity is None:
+                    continue
+                clause = span.text[op.start : op.end]
+                sure = abs(op.score) >= CONTRADICTED_SCORE and not _UNSURE.search(clause)
+                clauses.append((frozenset(content_stems(clause)), op.polarity, sure))
+            out.append(cls(frozenset(content_stems(span.text)), tuple(clauses)))
+        return out
+
+    def side_on(self, anchors: frozenset[str]) -> str | None:
+        """The side of the clause that names most of `anchors`, when it takes one clearly."""
+        best = max(self.clauses, key=lambda c: len(c[0] & anchors), default=None)
+        if best is None or not best[0] & anchors or not best[2]:
+            return None
+        return best[1]
 
 
 @dataclass(slots=True)
@@ -238,6 +277,7 @@ class PointChecker:
         if self._ratings:
             self._ratings.append(sum(self._ratings) / len(self._ratings))
         self._built: tuple[dict[int, Source], Source | None] | None = None
+        self._judged: list[JudgedSentence] | None = None
 
     @property
     def _sources(self) -> dict[int, Source]:
@@ -284,6 +324,28 @@ class PointChecker:
         sources = tuple(dict.fromkeys([*(i for i in cited if i in supporters), *supporters]))
         return replace(point, text=" ".join(kept), sources=tuple(i for i in sources if i >= 0) or tuple(cited))
 
+    def _contradicted(self, sentence: str) -> bool:
+        """Does a clause of `sentence` take a side on something (an accent, a subplot) that every review
+        sentence naming it takes the other side on, clearly? Names, frame and judging words are not what a
+        clause is about; a review clause with a negation or a hedge decides nothing (read too often on the
+        wrong side), and neither does a thing no review sentence names."""
+        if self._judged is None:
+            self._judged = [j for text in self._shown.values() for j in JudgedSentence.all_of(text)]
+        for op in opinions_in(sentence):
+            if op.polarity is None:
+                continue
+            topic = _topic_words(sentence[op.start : op.end])
+            anchors = frozenset(
+                stem for word, stem in zip(topic, _stems(topic), strict=True)
+                if stem not in self._names and stem not in _rating_stems() and not valence(word)
+            )
+            if not anchors:
+                continue
+            sides = [j.side_on(anchors) for j in self._judged if anchors <= j.stems]
+            if sides and all(side is not None and side != op.polarity for side in sides):
+                return True
+        return False
+
     def _pasted(self, text: str) -> bool:
         runs = _ngrams(words(text), PASTE_RUN)
         return bool(runs) and any(runs & s.runs for s in self._sources.values())
@@ -319,4 +381,8 @@ class PointChecker:
             by = [i for i, s in self._sources.items() if s.supports(stems)][:2]
         if not by and self._background is not None and self._background.supports(stems):
             by = [-1]  # the film facts say it: nothing to cite
-        return (None, by) if by else ("unsupported", [])
+        if not by:
+            return "unsupported", []
+        if self._contradicted(sentence):
+            return "contradicted", []  # the review's words with the other side: worse than no point
+        return None, by

@@ -76,7 +76,7 @@ def _reason(kept: Kept) -> str:
     said = []
     if kept.report.sentences_dropped:
         said.append("the others gave away the plot")
-    if kept.checks.reasons.get("unsupported"):
+    if kept.checks.reasons.get("unsupported") or kept.checks.reasons.get("contradicted"):
         said.append("some said what the reviews do not say")
     if kept.checks.reasons.get("pasted"):
         said.append("some copied the reviews word for word")

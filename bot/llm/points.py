@@ -191,6 +191,7 @@ _REASONS = {
     "prompt_echo": "they repeated the instructions",
     "unsupported": "they said things the reviews do not say",
     "pasted": "they pasted review text",
+    "contradicted": "they turned a reviewer's judgement around",
     "says_nothing": "they said only what the reviews do not discuss",
 }
 

@@ -650,6 +650,12 @@ def _lexicon() -> dict[str, float]:
     return lexicon
 
 
+def valence(word: str) -> float:
+    """A lower-case word's valence in the lexicon (VADER's, with the film-review corrections): 0 for
+    a word that judges nothing ("accent", "subplot")."""
+    return _lexicon().get(word, 0.0)
+
+
 @dataclass(frozen=True, slots=True)
 class Opinion:
     """One clause's opinion: its aspect (None: no aspect cue), polarity score in [-1, 1], and the

@@ -197,3 +197,44 @@ def test_in_a_summary_saying_the_reviews_are_silent_is_no_point(silence: str) ->
     assert point is None and report.reasons["says_nothing"] == 1
     kept, _ = check(summary, f"The direction is precise. {silence}", (1,))
     assert kept is not None and kept.text == "The direction is precise."
+
+
+FLIPPED_REVIEW_1 = (
+    "A fun mystery, and the ensemble is a delight. The detective's drawl is epically bad. "
+    "The second subplot, about the gardener, is irrelevant to the rest."
+)
+FLIPPED_REVIEW_2 = "The score is lovely. The mansion set is gorgeous."
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kept"),
+    [
+        # the review's words with the other side
+        ("The detective's drawl is also praised.", False),
+        ("Reviewers loved the detective's drawl.", False),
+        ("The mansion set is criticised as ugly and cheap.", False),
+        # the same side, or a thing judged both ways, or nothing clear to hold it against
+        ("The detective's drawl is criticised as bad.", True),
+        ("One reviewer finds the gardener subplot irrelevant.", True),
+        ("The score is praised as lovely.", True),
+        ("The mystery is great fun.", True),
+    ],
+)
+def test_a_point_that_turns_a_reviewers_judgement_around_is_dropped(sentence: str, kept: bool) -> None:
+    """"Daniel Craig's accent is also praised" of a review that calls it "epically bad" (the 1.5B model on a
+    real review): every word is supported, the side is not."""
+    checker = PointChecker(PromptEcho(PromptSet.load().instruction_texts()), {1: FLIPPED_REVIEW_1,
+                                                                              2: FLIPPED_REVIEW_2})
+    point, report = check(checker, sentence, (1, 2))
+    assert (point is not None) is kept, report.reasons
+    if not kept:
+        assert report.reasons == {"contradicted": 1}
+
+
+def test_a_review_clause_with_a_negation_decides_nothing() -> None:
+    """"doesn't all add up to a coherent whole" is criticism the word reader can take for praise: a
+    point criticising the coherence is not overruled by it."""
+    review = "Heat doesn't all add up to a coherent whole. The shootout is thrilling."
+    checker = PointChecker(PromptEcho(PromptSet.load().instruction_texts()), {1: review})
+    point, report = check(checker, "The reviewer finds it lacking in coherence.")
+    assert point is not None, report.reasons
