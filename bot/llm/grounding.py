@@ -193,11 +193,10 @@ class JudgedSentence:
         return out
 
     def side_on(self, anchors: frozenset[str]) -> str | None:
-        """The side of the clause that names most of `anchors`, when it takes one clearly."""
-        best = max(self.clauses, key=lambda c: len(c[0] & anchors), default=None)
-        if best is None or not best[0] & anchors or not best[2]:
-            return None
-        return best[1]
+        """The side of a clause that names all of `anchors` and takes one clearly (None: no such clause,
+        or clauses on both sides)."""
+        sides = {side for stems, side, sure in self.clauses if anchors <= stems and sure}
+        return sides.pop() if len(sides) == 1 else None
 
 
 @dataclass(slots=True)

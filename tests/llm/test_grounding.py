@@ -238,3 +238,12 @@ def test_a_review_clause_with_a_negation_decides_nothing() -> None:
     checker = PointChecker(PromptEcho(PromptSet.load().instruction_texts()), {1: review})
     point, report = check(checker, "The reviewer finds it lacking in coherence.")
     assert point is not None, report.reasons
+
+
+def test_only_a_clause_naming_the_whole_subject_decides() -> None:
+    """A clause that names part of what a point judges ("every frame switch", for "the wide frame") does
+    not overrule it: it may judge something else."""
+    review = "I noticed the wide frame in the desert scenes; every frame switch is painfully obvious. 9/10"
+    checker = PointChecker(PromptEcho(PromptSet.load().instruction_texts()), {1: review})
+    point, report = check(checker, "The wide frame is praised.")
+    assert point is not None, report.reasons
