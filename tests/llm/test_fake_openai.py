@@ -73,7 +73,9 @@ async def test_rate_limit_honours_retry_after_then_answers() -> None:
 async def test_failures_surface_as_the_clients_own_errors(behaviour: object, error: type[Exception]) -> None:
     async with FakeOpenAI() as fake:
         fake.script(behaviour)  # type: ignore[arg-type]
-        c = client(fake, timeout=0.3)
+        # A hang must end in the client's timeout, soon; any other answer must arrive before it, even
+        # on a loaded 2-core machine (0.3 s for a 500 once ran out during a full test run).
+        c = client(fake, timeout=0.3 if isinstance(behaviour, Hang) else 4.0)
         started = time.monotonic()
         with pytest.raises(error) as caught:
             await c.chat.completions.create(model="m", messages=MESSAGES)  # type: ignore[arg-type]
