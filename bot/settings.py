@@ -115,20 +115,22 @@ class Settings:
     _hints: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, _env_file: str | os.PathLike[str] | None = DEFAULT_ENV_FILE, **values: Any) -> None:
-        names = setting_fields()
-        unknown = set(values) - set(names)
-        if unknown:
-            raise TypeError(f"Settings() got unknown settings: {', '.join(sorted(unknown))}")
-        given = {**_from_environment(names, _env_file), **values}
-        for name, spec in names.items():
+        _known(values)
+        self._fill({**_from_environment(setting_fields(), _env_file), **values}, None)
+
+    def _fill(self, given: dict[str, Any], base: Settings | None) -> None:
+        """Every field: parsed from `given`, else `base`'s value, else its default; then the checks."""
+        for name, spec in setting_fields().items():
             if name in given:
                 value = _parse(name, given[name], _hint(name), spec.metadata)
+            elif base is not None:
+                value = getattr(base, name)
             elif spec.default_factory is not dataclasses.MISSING:
                 value = spec.default_factory()
             else:
                 value = spec.default
             object.__setattr__(self, name, value)
-        object.__setattr__(self, "_given", frozenset(given))
+        object.__setattr__(self, "_given", frozenset(given) | (base.given if base is not None else frozenset()))
         self._check()
 
     # --- storage -------------------------------------------------------------------------------
@@ -263,11 +265,11 @@ class Settings:
         return self._given
 
     def replace(self, **changes: Any) -> Settings:
-        """A copy with `changes` (parsed and checked as when read), remembering what was given."""
-        copy = Settings(_env_file=None, **{**{n: getattr(self, n) for n in self.given}, **changes})
-        for name in setting_fields():
-            if name not in copy.given:
-                object.__setattr__(copy, name, getattr(self, name))  # defaults computed once (a path)
+        """A copy with `changes` (parsed and checked as when read), remembering what was given; the
+        environment is not read again."""
+        _known(changes)
+        copy = object.__new__(Settings)
+        copy._fill(changes, self)
         return copy
 
     def as_dict(self) -> dict[str, Any]:
@@ -283,6 +285,12 @@ class Settings:
 def setting_fields() -> dict[str, dataclasses.Field[Any]]:
     """Every setting's field (name, default, bounds in `metadata`), in the order of .env.example."""
     return {f.name: f for f in dataclasses.fields(Settings) if not f.name.startswith("_")}
+
+
+def _known(values: dict[str, Any]) -> None:
+    unknown = set(values) - set(setting_fields())
+    if unknown:
+        raise TypeError(f"Settings() got unknown settings: {', '.join(sorted(unknown))}")
 
 
 def setting_type(name: str) -> Any:

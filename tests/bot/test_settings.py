@@ -171,6 +171,8 @@ def test_replace_keeps_what_was_given_and_checks_the_change(monkeypatch: pytest.
     assert copy.given == {"llm_timeout_seconds", "llm_background_digests"}
     with pytest.raises(SettingsError, match="max_watchlist_size"):
         settings.replace(max_watchlist_size=0)
+    monkeypatch.setenv("MAX_NOTE_CHARS", "77")  # changed since: a copy is of the settings, not the environment
+    assert settings.replace(max_title_chars=50).max_note_chars == 500
 
 
 def test_a_bad_setting_is_one_line_on_the_command_line(tmp_path: Path) -> None:
