@@ -13,7 +13,7 @@ import typing
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 from platformdirs import user_data_path
 
@@ -111,8 +111,6 @@ class Settings:
     """`Settings()` reads the environment and `.env`; `Settings(_env_file=None)` the environment only
     (or another file: `_env_file=path`); keyword arguments override both. Values given as text are
     parsed as a user writes them ("true", "0.5", "8"); a value that cannot be used raises SettingsError."""
-
-    _hints: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, _env_file: str | os.PathLike[str] | None = DEFAULT_ENV_FILE, **values: Any) -> None:
         _known(values)
@@ -299,9 +297,12 @@ def setting_type(name: str) -> Any:
 
 
 def _hint(name: str) -> Any:
-    if not Settings._hints:
-        Settings._hints.update(typing.get_type_hints(Settings))
-    return Settings._hints[name]
+    return _type_hints()[name]
+
+
+@functools.cache
+def _type_hints() -> dict[str, Any]:
+    return typing.get_type_hints(Settings)
 
 
 def _parse(name: str, value: Any, hint: Any, limits: Any) -> Any:

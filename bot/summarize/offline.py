@@ -34,9 +34,9 @@ SUMMARY_CHAR_LIMIT = 1800  # Discord allows 2,000; front doors add a one-line no
 PLOT_LABEL = "Plot and ending (spoilers)"
 TOPIC_ORDER = ("acting", "direction", "writing", "look", "sound", "pacing", "mood")
 # A judgement of the film that names no aspect and is no verdict on the whole film ("There are surprises
-# at every turn", "it feels like a safety net"): its aspect is a guess (on the real-world set's dev split
-# two such quotes in three were filed under the wrong heading), so it is quoted under a heading that
-# claims none, last and first to go when space runs out.
+# at every turn", "it feels like a safety net"): its aspect is a guess (on the real-world set's dev split,
+# filed as verdicts, three such quotes in four stood under the wrong heading), so it is quoted under a
+# heading that claims none, last and first to go when space runs out.
 OTHER = "other"
 _LABELS = {**TOPIC_LABELS, OTHER: "Other points"}
 _VERDICT_SENTENCE_WORDS = 6  # "Superb in every way.", "It is vital.": a sentence this short judges the film

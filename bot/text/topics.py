@@ -750,12 +750,17 @@ def _compound(total: float) -> float:
     return total / math.sqrt(total * total + 15)  # VADER's normalisation (alpha = 15)
 
 
+def _is_name(text: str, start: int, end: int) -> bool:
+    """Is the cue at text[start:end] a capitalised word before another one: a name ("Song Kang-ho")?"""
+    return bool(_NAME_AFTER.match(text, end)) and text[start].isupper()
+
+
 def _aspect_in(text: str) -> tuple[str | None, float, int]:
     """The clause's aspect by its strongest cue, that cue's weight and where it starts."""
     weights: dict[str, float] = {}
     where: dict[str, int] = {}
     for n, (start, end, aspect, weight) in enumerate(_cue_matches(text)):
-        if _NAME_AFTER.match(text, end) and text[start].isupper():
+        if _is_name(text, start, end):
             continue  # a capitalised cue word before another capitalised word is a name ("Song Kang-ho")
         if n == 0 and weight >= 1 and (aspect != "verdict" or weight >= 2):
             weight += 0.5  # the first cue is usually the clause's subject (a weak verdict cue is not)
@@ -774,7 +779,7 @@ def named_aspects(text: str) -> frozenset[str]:
     return frozenset(
         aspect
         for start, end, aspect, weight in _cue_matches(text)
-        if weight >= 3 and not (_NAME_AFTER.match(text, end) and text[start].isupper())
+        if weight >= 3 and not _is_name(text, start, end)
     )
 
 
@@ -782,7 +787,7 @@ def cue_weight(text: str, aspect: str) -> float:
     """The weight of `text`'s strongest cue for `aspect` (0: none), names of people aside."""
     return max(
         (weight for start, end, found, weight in _cue_matches(text)
-         if found == aspect and not (_NAME_AFTER.match(text, end) and text[start].isupper())),
+         if found == aspect and not _is_name(text, start, end)),
         default=0.0,
     )
 
